@@ -1,0 +1,32 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "MicrocircuitLessons",
+    products: [
+        .executable(name: "lesson", targets: ["lesson"]),
+        .library(name: "NeuroModel", targets: ["NeuroModel"]),
+        .library(name: "Lessons", targets: ["Lessons"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // System libraries: OpenBLAS (dense algebra) and zlib (gzip-compressed IDX files).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Model: neurons, synapses, networks, learning rules, microcircuit, datasets.
+        .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib"]),
+        // Lessons: every lesson plus the check / notebook / figure machinery.
+        .target(name: "Lessons", dependencies: ["NeuroModel"]),
+        // Thin command-line front end.
+        .executableTarget(name: "lesson", dependencies: ["Lessons"]),
+        .executableTarget(name: "benchmark", dependencies: ["NeuroModel", "Lessons"], path: "Sources/benchmark"),
+        .testTarget(name: "NeuroModelTests", dependencies: [
+            "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+        .testTarget(name: "LessonsTests", dependencies: [
+            "Lessons", "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
+    ]
+)

@@ -1,0 +1,158 @@
+import Foundation
+import NeuroModel
+
+/// Lesson 2 — synapses, Dale's principle and Hebbian plasticity; the delta rule under an apical teacher.
+public let lesson02 = LessonDescriptor(
+    number: 2, slug: "synapses", title: "Synapses, Dale's principle and Hebbian plasticity",
+    claim: "Sign-pure routes realise W·r exactly; spike-count Hebbian updates match rate products within counting bounds; an apical teacher turns the Hebbian update into the delta rule",
+    parameters: [
+        .integer("seed", 2, in: 0...Int.max, "random seed"),
+        .integer("n_pre", 8, in: 1...1000, "presynaptic Pyr cells in the Dale circuit"),
+        .integer("n_post", 5, in: 1...1000, "postsynaptic Pyr cells in the Dale circuit"),
+        .real("dt", 0.1, in: 0.001...1, "time step (ms); must divide t_ref = 2 ms"),
+        .real("i_pre", 2.5, in: 1.6...20, "current driving the presynaptic LIF cell (nA)"),
+        .real("i_post", 3.5, in: 1.6...20, "current driving the postsynaptic LIF cell (nA)"),
+        .real("window", 10_000, in: 100...1_000_000, "counting window T for the Hebbian update (ms)"),
+        .integer("trials", 40, in: 2...10_000, "trials with random initial phases / Poisson trains"),
+        .real("poisson_rate", 20, in: 1...200, "rate of the Poisson presynaptic source (Hz)"),
+        .real("eta", 1, in: 1e-9...1e3, "learning rate η"),
+    ],
+    run: runLesson02)
+
+func runLesson02(_ ctx: RunContext) throws {
+    // Parameters
+    let p = ctx.parameters
+    let dt = p.real("dt"), window = p.real("window"), eta = p.real("eta"), trials = p.integer("trials")
+    let cell = LIFParameters()
+    guard abs(cell.tRef / dt - (cell.tRef / dt).rounded()) < 1e-9 else {
+        throw LessonError.usage("dt = \(format(dt)) ms does not divide t_ref = \(format(cell.tRef)) ms")
+    }
+    var rng = ctx.rng(1)
+
+    // Part A — Dale's principle. A signed W realised by direct excitatory synapses (W > 0) and routes
+    // through each source's PV-like relay interneuron (W < 0).
+    let nPre = p.integer("n_pre"), nPost = p.integer("n_post")
+    let w = Matrix(rows: nPost, cols: nPre) { _, _ in rng.normal() }
+    let rates = (0..<nPre).map { _ in rng.uniform(5, 50) }
+    let projection = DaleProjection(weights: w)
+    let relayRates = rates  // each PV relay fires 1:1 with its Pyr cell
+    let circuitDrive = projection.drive(sourceRates: rates, interneuronRates: relayRates)
+    let matrixDrive = matmul(w, Matrix(rows: nPre, cols: 1, data: rates)).data
+    let driveError = maxRelativeError(circuitDrive, matrixDrive)
+    // Summation order differs only by grouping excitation and inhibition: error ≤ 2 n ε.
+    ctx.check(.atMost("circuit drive vs W·r, max relative error", observed: driveError, bound: 2 * Double(nPre) * Double.ulpOfOne))
+    ctx.check(.none("synapses with the wrong sign for their cell (Dale)", violations: projection.daleViolations, of: nPre * nPost))
+    ctx.check(.close("routes realise W exactly, max |ΔW|", observed: maxRelativeError(projection.weights.data, w.data), expected: 0, tolerance: 0))
+    let inhibitory = projection.routes.joined().filter { $0.synapseSign == .inhibitory }.count
+    ctx.record("inhibitory_routes", "\(inhibitory) of \(nPre * nPost)")
+
+    // Part B — Hebbian plasticity from spike counts: Δw = η n_pre n_post / T².
+    // Prediction: η r_pre r_post with the closed-form rates.
+    let rPre = cell.rate(current: p.real("i_pre")), rPost = cell.rate(current: p.real("i_post"))
+    let predicted = eta * rPre * rPost
+    // Bound: a regular train of interval Δ has n ∈ {⌊T/Δ⌋, ⌊T/Δ⌋+1} in any window, so |n/T − 1/Δ| < 1/T;
+    // the simulated interval exceeds the true one by less than dt, so 0 ≤ r − 1/Δ < r² dt/(1 + r dt).
+    func bias(_ r: Double) -> Double { r * r * dt / (1 + r * dt) }
+    func countBound(_ t: Double) -> Double {
+        eta * ((rPre + rPost) / t + 1 / (t * t) + rPre * bias(rPost) + rPost * bias(rPre) + bias(rPre) * bias(rPost))
+    }
+    let decay = exp(-dt / cell.tau)
+    func hebbianFromSpikes(window t: Double, rng: inout SplitMix64) -> Double {
+        var pre = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
+        var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
+        var nPreSpikes = 0.0, nPostSpikes = 0.0
+        for _ in 0..<Int((t / dt).rounded()) {
+            if pre.step(current: p.real("i_pre"), dt: dt, decay: decay) { nPreSpikes += 1 }
+            if post.step(current: p.real("i_post"), dt: dt, decay: decay) { nPostSpikes += 1 }
+        }
+        return eta * nPreSpikes * nPostSpikes / (t * t)
+    }
+    var worstExcess = 0.0
+    var trialUpdates: [Double] = []
+    for _ in 0..<trials {
+        let dw = hebbianFromSpikes(window: window, rng: &rng)
+        trialUpdates.append(dw)
+        worstExcess = max(worstExcess, abs(dw - predicted))
+    }
+    ctx.check(.atMost("LIF pair: max |Δw_spikes − η r_pre r_post| over \(trials) trials", observed: worstExcess, bound: countBound(window), unit: "1/ms²"))
+
+    // Poisson source onto the LIF cell: n_pre ~ Poisson(ν T), so the mean of K trials has standard error
+    // η √(ν T) n_post / (T² √K); the check allows 4 standard errors plus the post cell's counting bound.
+    let nu = p.real("poisson_rate") / 1000
+    var poissonUpdates: [Double] = []
+    for _ in 0..<trials {
+        var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
+        var nPreSpikes = 0.0, nPostSpikes = 0.0
+        for _ in 0..<Int((window / dt).rounded()) {
+            if rng.bernoulli(nu * dt) { nPreSpikes += 1 }
+            if post.step(current: p.real("i_post"), dt: dt, decay: decay) { nPostSpikes += 1 }
+        }
+        poissonUpdates.append(eta * nPreSpikes * nPostSpikes / (window * window))
+    }
+    let poissonMean = poissonUpdates.reduce(0, +) / Double(trials)
+    let poissonPredicted = eta * nu * rPost
+    let se = eta * (nu * window).squareRoot() * (rPost * window + 1) / (window * window * Double(trials).squareRoot())
+    let postBound = eta * nu * (1 / window + bias(rPost))
+    ctx.check(.close("Poisson pre × LIF post: mean Δw vs η ν r_post", observed: poissonMean, expected: poissonPredicted,
+                     tolerance: 4 * se + postBound, unit: "1/ms²"))
+    ctx.record("hebbian_predicted", predicted)
+    ctx.record("hebbian_mean", trialUpdates.reduce(0, +) / Double(trials))
+
+    // Part C — an apical teacher. One Pyr cell, r = f(u), u = w·x + b. Its apical compartment receives the
+    // teacher y (excitation) minus an SST-relayed copy of r: a = y − r. The error signal is ε = f'(u) a and
+    // the Hebbian update in the local compartment is Δw_j = η ε x_j. Claim: this is the delta rule −η ∂E/∂w_j,
+    // E = ½ (r − y)², checked against a central difference of E (error ~ h² f''' ≪ 1e-6 relative at h = 1e-6).
+    let nIn = 6
+    let x = (0..<nIn).map { _ in rng.uniform(0, 1) }
+    let wIn = (0..<nIn).map { _ in rng.uniform(0.2, 1.0) }
+    let b = 1.0
+    let y = 0.08  // target rate, spikes per ms (80 Hz)
+    func potential(_ wv: [Double]) -> Double { zip(wv, x).map(*).reduce(b, +) }
+    func loss(_ wv: [Double]) -> Double { let r = cell.rate(current: potential(wv)); return 0.5 * (r - y) * (r - y) }
+    let u = potential(wIn)
+    let apical = y - cell.rate(current: u)
+    let epsilon = cell.slope(current: u) * apical
+    let hebbian = x.map { eta * epsilon * $0 }
+    let delta = (0..<nIn).map { j -> Double in
+        let h = 1e-6
+        var plus = wIn, minus = wIn
+        plus[j] += h; minus[j] -= h
+        return -eta * (loss(plus) - loss(minus)) / (2 * h)
+    }
+    ctx.check(.atMost("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error", observed: maxRelativeError(hebbian, delta), bound: 1e-6))
+    ctx.check(.atLeast("apical teacher: update lowers E (E before − E after a step)", observed: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }), bound: 0))
+    ctx.record("teacher_u", u)
+    ctx.record("teacher_r", 1000 * cell.rate(current: u))
+
+    // Figures
+    ctx.figure(Figure(
+        name: "dale-drive", title: "Drive through sign-pure routes against W·r",
+        claim: "circuit drive equals W r to rounding",
+        blocks: [DataBlock("targets", columns: ["W r (mV)", "circuit drive (mV)"], rows: zip(matrixDrive, circuitDrive).map { [$0, $1] })],
+        script: """
+        set xlabel 'matrix product W r'
+        set ylabel 'drive summed over routes'
+        set size square
+        f(x) = x
+        plot f(x) with lines lt 7 dt 2 lw 1.5 title 'identity', DATA index 0 using 1:2 with points lt 1 pt 7 ps 1.5 title 'post cells'
+        """))
+    var convergence: [[Double]] = []
+    var rngT = ctx.rng(2)
+    for t in [200.0, 500, 1000, 2000, 5000, 10000, 20000] where t <= max(window, 200) * 2 {
+        let dw = hebbianFromSpikes(window: t, rng: &rngT)
+        convergence.append([t / 1000, dw * 1e6, predicted * 1e6, (predicted - countBound(t)) * 1e6, (predicted + countBound(t)) * 1e6])
+    }
+    ctx.figure(Figure(
+        name: "hebbian-window", title: "Spike-count Hebbian update against the rate prediction",
+        claim: "|eta n_pre n_post / T^2 - eta r_pre r_post| <= counting bound, shrinking as 1/T",
+        blocks: [DataBlock("LIF pair", columns: ["T (s)", "Δw spikes (1e-6/ms²)", "η r_pre r_post (1e-6/ms²)", "lower bound", "upper bound"], rows: convergence)],
+        script: """
+        set xlabel 'counting window T (s)'
+        set ylabel 'Hebbian update Δw / η (10^{-6} ms^{-2})'
+        set logscale x
+        set key top right
+        plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'counting bound', \\
+             DATA index 0 using 1:3 with lines lt 7 dt 2 title 'rate prediction', \\
+             DATA index 0 using 1:2 with linespoints lt 2 title 'spike counts'
+        """))
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// A lesson notebook: Markdown prose with one fenced ```parameters block (`name = value  # comment`)
+/// and placeholders the run fills in: `{{name}}` (a result or parameter), `{{checks}}` (the check table)
+/// and `{{figure:name}}` (a figure with links to its PNG, SVG, PDF, script and data).
+public struct Notebook: Sendable {
+    public let path: String
+    public let text: String
+    public let parameters: [String: String]
+    /// Line range (inclusive, 0-based) of the parameter block including its fences.
+    let blockLines: ClosedRange<Int>
+
+    public init(path: String, text: String) throws {
+        self.path = path
+        self.text = text
+        let lines = text.components(separatedBy: "\n")
+        let name = (path as NSString).lastPathComponent
+        guard let open = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```parameters" }) else {
+            throw LessonError("\(name): no ```parameters block; add one listing the lesson's parameters (see lessons/README.md)")
+        }
+        guard let close = lines[(open + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```" }) else {
+            throw LessonError("\(name): the ```parameters block opened on line \(open + 1) is never closed with ```")
+        }
+        var params: [String: String] = [:]
+        for n in (open + 1)..<close {
+            var line = lines[n]
+            if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
+            line = line.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
+                  parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                throw LessonError("\(name) line \(n + 1): '\(lines[n])' is not of the form name = value")
+            }
+            guard params[parts[0]] == nil else {
+                throw LessonError("\(name) line \(n + 1): parameter '\(parts[0])' is set twice")
+            }
+            params[parts[0]] = parts[1]
+        }
+        self.parameters = params
+        self.blockLines = open...close
+    }
+
+    public static func load(_ path: String) throws -> Notebook {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LessonError("cannot read notebook \(path); run from the package root or pass --lessons DIR")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LessonError("notebook \(path) is not UTF-8 text")
+        }
+        return try Notebook(path: path, text: text)
+    }
+
+    /// The executed copy: parameter block showing the values used, placeholders filled.
+    public func executed(parameters used: ParameterValues, overridden: Set<String>, values: [String: String],
+                         checks: [Check], figures: [Figure], renderedFormats: [String], header: String) throws -> String {
+        var lines = text.components(separatedBy: "\n")
+        var block = ["```parameters"]
+        for (k, v) in used.ordered { block.append("\(k) = \(v)" + (overridden.contains(k) ? "  # overridden" : "")) }
+        block.append("```")
+        lines.replaceSubrange(blockLines, with: block)
+        var body = header + "\n\n" + lines.joined(separator: "\n")
+        let figureByName = Dictionary(uniqueKeysWithValues: figures.map { ($0.name, $0) })
+        var missing: [String] = []
+        var result = ""
+        var rest = Substring(body)
+        while let open = rest.range(of: "{{") {
+            result += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            let key = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces)
+            if key == "checks" {
+                result += markdownCheckTable(checks)
+            } else if key.hasPrefix("figure:") {
+                let figName = String(key.dropFirst("figure:".count))
+                if let f = figureByName[figName] { result += f.markdown(renderedFormats: renderedFormats) } else { missing.append(key) }
+            } else if let v = values[key] ?? used.values[key] {
+                result += v
+            } else {
+                missing.append(key)
+            }
+            rest = rest[close.upperBound...]
+        }
+        result += rest
+        body = result
+        if !missing.isEmpty {
+            let name = (path as NSString).lastPathComponent
+            throw LessonError("\(name) refers to \(missing.map { "{{\($0)}}" }.joined(separator: ", ")), which the lesson does not produce")
+        }
+        return body
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// One-line, user-facing error: what went wrong and what to do. The executable prints it and exits non-zero.
+public struct LessonError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    /// Exit status: 2 for usage errors, 1 for everything else.
+    public let status: Int32
+    public init(_ message: String, status: Int32 = 1) {
+        self.description = message
+        self.status = status
+    }
+    public static func usage(_ message: String) -> LessonError { LessonError(message, status: 2) }
+}
+
+/// A lesson parameter: name, kind with its admissible values, default, and help.
+public struct ParameterSpec: Sendable {
+    public enum Kind: Sendable {
+        case real(ClosedRange<Double>)
+        case integer(ClosedRange<Int>)
+        case choice([String])
+        /// A comma-separated subset of the given words, at least one.
+        case list([String])
+    }
+
+    public let name: String
+    public let kind: Kind
+    public let defaultValue: String
+    public let help: String
+
+    public static func real(_ name: String, _ value: Double, in range: ClosedRange<Double>, _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .real(range), defaultValue: format(value), help: help)
+    }
+    public static func integer(_ name: String, _ value: Int, in range: ClosedRange<Int>, _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .integer(range), defaultValue: String(value), help: help)
+    }
+    public static func choice(_ name: String, _ value: String, of options: [String], _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .choice(options), defaultValue: value, help: help)
+    }
+    public static func list(_ name: String, _ value: String, of options: [String], _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .list(options), defaultValue: value, help: help)
+    }
+
+    public var admissible: String {
+        switch kind {
+        case .real(let r): return "a number in [\(format(r.lowerBound)), \(format(r.upperBound))]"
+        case .integer(let r): return "an integer in \(r.lowerBound)...\(r.upperBound)"
+        case .choice(let o): return "one of " + o.joined(separator: ", ")
+        case .list(let o): return "a comma-separated list from " + o.joined(separator: ", ")
+        }
+    }
+
+    /// Validates and normalises a textual value; throws a one-line error naming the parameter.
+    public func normalise(_ text: String, source: String) throws -> String {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let bad = LessonError.usage("\(source): \(name) = '\(text)' is not valid; expected \(admissible)")
+        switch kind {
+        case .real(let r):
+            guard let x = Double(t), x.isFinite, r.contains(x) else { throw bad }
+            return format(x)
+        case .integer(let r):
+            guard let x = Int(t), r.contains(x) else { throw bad }
+            return String(x)
+        case .choice(let o):
+            guard o.contains(t) else { throw bad }
+            return t
+        case .list(let o):
+            let items = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard !items.isEmpty, items.allSatisfy({ o.contains($0) }), Set(items).count == items.count else { throw bad }
+            return items.joined(separator: ",")
+        }
+    }
+}
+
+/// Validated parameter values of one run, in declaration order.
+public struct ParameterValues: Sendable, Equatable {
+    public let specs: [String]
+    public private(set) var values: [String: String]
+
+    init(order: [String], values: [String: String]) {
+        self.specs = order
+        self.values = values
+    }
+
+    func text(_ name: String) -> String {
+        guard let v = values[name] else { preconditionFailure("lesson reads undeclared parameter '\(name)'") }
+        return v
+    }
+
+    public func real(_ name: String) -> Double {
+        guard let x = Double(text(name)) else { preconditionFailure("parameter '\(name)' is not a number") }
+        return x
+    }
+    public func integer(_ name: String) -> Int {
+        guard let x = Int(text(name)) else { preconditionFailure("parameter '\(name)' is not an integer") }
+        return x
+    }
+    public func string(_ name: String) -> String { text(name) }
+    public func list(_ name: String) -> [String] { text(name).split(separator: ",").map(String.init) }
+
+    public var ordered: [(String, String)] { specs.map { ($0, values[$0] ?? "") } }
+}
+
+/// Resolves a run's parameters: code defaults, then the notebook's parameter block, then command-line overrides.
+public func resolveParameters(specs: [ParameterSpec], notebook: [String: String], notebookName: String,
+                              overrides: [(String, String)]) throws -> ParameterValues {
+    var values: [String: String] = [:]
+    let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
+    for s in specs { values[s.name] = s.defaultValue }
+    for (name, text) in notebook.sorted(by: { $0.key < $1.key }) {
+        guard let spec = byName[name] else {
+            throw LessonError("\(notebookName): parameter block names '\(name)', which this lesson does not have; known: \(specs.map(\.name).joined(separator: ", "))")
+        }
+        values[name] = try spec.normalise(text, source: notebookName)
+    }
+    for (name, text) in overrides {
+        guard let spec = byName[name] else {
+            throw LessonError.usage("unknown parameter '\(name)'; this lesson has: \(specs.map(\.name).joined(separator: ", "))")
+        }
+        values[name] = try spec.normalise(text, source: "--set")
+    }
+    return ParameterValues(order: specs.map(\.name), values: values)
+}

@@ -1,0 +1,244 @@
+import Foundation
+import NeuroModel
+
+public let projectVersion = "0.1.0"
+
+/// What a lesson gets while it runs: its parameters and seed, and the places to put its results.
+public final class RunContext {
+    public let parameters: ParameterValues
+    public let seed: UInt64
+    public let log: (String) -> Void
+    public private(set) var checks: [Check] = []
+    public private(set) var values: [String: String] = [:]
+    public private(set) var figures: [Figure] = []
+
+    public init(parameters: ParameterValues, seed: UInt64, log: @escaping (String) -> Void = { _ in }) {
+        self.parameters = parameters
+        self.seed = seed
+        self.log = log
+    }
+
+    public func check(_ c: Check) { checks.append(c) }
+    public func record(_ name: String, _ value: String) { values[name] = value }
+    public func record(_ name: String, _ value: Double) { values[name] = format(value) }
+    public func figure(_ f: Figure) { figures.append(f) }
+
+    /// A fresh generator for one named part of the lesson, derived from the run's seed.
+    public func rng(_ stream: UInt64) -> SplitMix64 { SplitMix64(seed: seed).fork(stream) }
+}
+
+/// A lesson: identity, claim, parameters, and the code that computes and checks.
+public struct LessonDescriptor: Sendable {
+    public let number: Int
+    public let slug: String
+    public let title: String
+    public let claim: String
+    public let parameters: [ParameterSpec]
+    public let run: @Sendable (RunContext) throws -> Void
+
+    public var id: String { String(format: "%02d-%@", number, slug) }
+    public var notebookFile: String { id + ".md" }
+}
+
+/// Every lesson, in teaching order.
+public let allLessons: [LessonDescriptor] = [lesson01, lesson02]
+
+/// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
+public func findLesson(_ key: String) throws -> LessonDescriptor {
+    if let n = Int(key), let l = allLessons.first(where: { $0.number == n }) { return l }
+    if let l = allLessons.first(where: { $0.slug == key || $0.id == key }) { return l }
+    throw LessonError.usage("unknown lesson '\(key)'; run 'lesson list' to see lessons 1–\(allLessons.count)")
+}
+
+/// Options of one run.
+public struct RunOptions: Sendable {
+    public var seed: UInt64?
+    public var outDirectory = "plots"
+    public var lessonsDirectory = "lessons"
+    public var overrides: [(String, String)] = []
+    public var render = true
+    public init() {}
+}
+
+/// The outcome of a run: everything written and the checks.
+public struct RunOutcome {
+    public let lesson: LessonDescriptor
+    public let checks: [Check]
+    public let folder: String
+    public let renderedFormats: [String]
+    public let renderNote: String
+    public var failed: Int { checks.filter { !$0.passed }.count }
+}
+
+/// results.json contents. Deterministic: no clock readings, sorted keys.
+struct ResultsFile: Codable {
+    struct Figure: Codable { let name: String; let title: String; let script: String; let data: String }
+    let lesson: Int
+    let id: String
+    let title: String
+    let claim: String
+    let seed: UInt64
+    let parameters: [String: String]
+    let values: [String: String]
+    let checks: [Check]
+    let passed: Int
+    let failed: Int
+    let figures: [Figure]
+    let versions: [String: String]
+}
+
+public func swiftCompilerVersion() -> String {
+    #if compiler(>=6.3)
+    return "6.3 or later"
+    #elseif compiler(>=6.1)
+    return "6.1–6.2"
+    #else
+    return "older than 6.1"
+    #endif
+}
+
+/// Runs one lesson end to end: parameters, computation, checks, output files, optional rendering.
+public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
+    let notebookPath = (options.lessonsDirectory as NSString).appendingPathComponent(lesson.notebookFile)
+    let notebook = try Notebook.load(notebookPath)
+    var overrides = options.overrides
+    if let s = options.seed { overrides.append(("seed", String(s))) }
+    let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
+                                       notebookName: lesson.notebookFile, overrides: overrides)
+    let seed = UInt64(params.integer("seed"))
+
+    let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
+    try prepareDirectory(folder)
+
+    let context = RunContext(parameters: params, seed: seed, log: log)
+    var runError: Error?
+    do { try lesson.run(context) } catch { runError = error }
+
+    // Write what was computed, even when the lesson stopped early (e.g. divergence), then report.
+    let label = "\(lesson.number) \(lesson.slug)"
+    for f in context.figures {
+        try writeAtomically(f.dataText(lesson: label, seed: seed), to: (folder as NSString).appendingPathComponent(f.dataFile))
+        try writeAtomically(f.scriptText(lesson: label, seed: seed), to: (folder as NSString).appendingPathComponent(f.scriptFile))
+    }
+    try writeAtomically(sharedGnuplotStyle + "\n", to: (options.outDirectory as NSString).appendingPathComponent("style.gp"))
+    try writeAtomically(renderScript(), to: (options.outDirectory as NSString).appendingPathComponent("render.sh"))
+
+    var rendered: [String] = []
+    var note = ""
+    if options.render && !context.figures.isEmpty {
+        (rendered, note) = renderFigures(context.figures, in: folder)
+    } else if !options.render {
+        note = "figures not rendered (--no-render); render later with: sh \(options.outDirectory)/render.sh"
+    }
+
+    let results = ResultsFile(
+        lesson: lesson.number, id: lesson.id, title: lesson.title, claim: lesson.claim, seed: seed,
+        parameters: params.values, values: context.values, checks: context.checks,
+        passed: context.checks.filter(\.passed).count, failed: context.checks.filter { !$0.passed }.count,
+        figures: context.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile, data: $0.dataFile) },
+        versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try writeAtomically(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n",
+                        to: (folder as NSString).appendingPathComponent("results.json"))
+
+    if let e = runError { throw e }
+
+    let overridden = Set(overrides.map(\.0))
+    let header = "> Executed copy of `lessons/\(lesson.notebookFile)` — seed \(seed), project \(projectVersion). " +
+        "Reproduce with `swift run -c release lesson \(lesson.number) --seed \(seed)" +
+        overrides.filter { $0.0 != "seed" }.map { " --set \($0.0)=\($0.1)" }.joined() + "`. " +
+        "Results: [results.json](results.json). **\(summaryLine(context.checks))**"
+    let executed = try notebook.executed(parameters: params, overridden: overridden, values: context.values,
+                                         checks: context.checks, figures: context.figures,
+                                         renderedFormats: rendered, header: header)
+    try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
+    return RunOutcome(lesson: lesson, checks: context.checks, folder: folder, renderedFormats: rendered, renderNote: note)
+}
+
+func prepareDirectory(_ path: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw LessonError("cannot create output folder \(path); choose a writable folder with --out DIR")
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw LessonError("output folder \(path) is not writable; choose another with --out DIR")
+    }
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees a half-written file.
+public func writeAtomically(_ text: String, to path: String) throws {
+    do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch {
+        throw LessonError("cannot write \(path); check that the output folder is writable or choose another with --out DIR")
+    }
+}
+
+/// Locates gnuplot on PATH.
+public func findGnuplot() -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = "\(dir)/gnuplot"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// Terminal settings per format: publication sizes, one font.
+let terminals: [(String, String)] = [
+    ("png", "pngcairo size 1200,800 enhanced font 'DejaVu Sans,16'"),
+    ("svg", "svg size 900,600 enhanced font 'DejaVu Sans,14' background rgb 'white'"),
+    ("pdf", "pdfcairo size 6in,4in enhanced font 'DejaVu Sans,11'"),
+]
+
+func renderScript() -> String {
+    var lines = ["#!/bin/sh", "# Renders every figure under this folder to PNG, SVG and PDF. Needs gnuplot (apt-get install gnuplot-nox).",
+                 "set -e", "cd \"$(dirname \"$0\")\"", "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: apt-get install gnuplot-nox' >&2; exit 1; }",
+                 "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"]
+    for (ext, term) in terminals {
+        lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(term)\" -e \"set output '$n.\(ext)'\" \"$n.gp\")")
+    }
+    lines += ["  echo \"rendered $d/$n\"", "done"]
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed).
+func renderFigures(_ figures: [Figure], in folder: String) -> ([String], String) {
+    guard let gnuplot = findGnuplot() else {
+        return ([], "gnuplot not found: figures written as scripts and data only; install gnuplot-nox and run sh \((folder as NSString).deletingLastPathComponent)/render.sh")
+    }
+    var failures: [String] = []
+    for f in figures {
+        for (ext, term) in terminals {
+            let tmp = ".\(f.name).\(ext).tmp"
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: gnuplot)
+            p.currentDirectoryURL = URL(fileURLWithPath: folder)
+            p.arguments = ["-e", "set terminal \(term)", "-e", "set output '\(tmp)'", f.scriptFile]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            do {
+                try p.run()
+                let msg = err.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                let tmpPath = (folder as NSString).appendingPathComponent(tmp)
+                let finalPath = (folder as NSString).appendingPathComponent("\(f.name).\(ext)")
+                if p.terminationStatus == 0 {
+                    _ = try? FileManager.default.removeItem(atPath: finalPath)
+                    try FileManager.default.moveItem(atPath: tmpPath, toPath: finalPath)
+                } else {
+                    try? FileManager.default.removeItem(atPath: tmpPath)
+                    let first = String(decoding: msg, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "error"
+                    failures.append("\(f.name).\(ext): \(first)")
+                }
+            } catch {
+                failures.append("\(f.name).\(ext): \(error)")
+            }
+        }
+    }
+    if failures.isEmpty { return (terminals.map(\.0), "") }
+    return ([], "gnuplot failed on " + failures.joined(separator: "; "))
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Testing
+@testable import Lessons
+
+/// Runs a lesson at the given overrides into a fresh folder and expects every check to pass.
+func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = false) throws -> RunOutcome {
+    var options = RunOptions()
+    options.lessonsDirectory = packageRoot + "/lessons"
+    options.outDirectory = temporaryFolder("run-\(key)")
+    options.overrides = overrides
+    options.render = render
+    let outcome = try runLesson(try findLesson(key), options: options)
+    for c in outcome.checks where !c.passed {
+        Issue.record("lesson \(key): check failed: \(c.name): observed \(c.observedText), expected \(c.expectedText) \(c.toleranceText)")
+    }
+    #expect(!outcome.checks.isEmpty)
+    return outcome
+}
+
+@Suite struct LessonRunTests {
+    @Test func lesson1PassesAtSmallSize() throws {
+        _ = try runSmall("1", [("duration", "500"), ("points", "8")])
+    }
+
+    @Test func lesson2PassesAtSmallSize() throws {
+        _ = try runSmall("2", [("window", "2000"), ("trials", "8")])
+    }
+
+    @Test func notebookDefaultsEqualCodeDefaults() throws {
+        for l in allLessons {
+            let nb = try Notebook.load(packageRoot + "/lessons/" + l.notebookFile)
+            for spec in l.parameters {
+                let inNotebook = try #require(nb.parameters[spec.name], "\(l.notebookFile) lacks \(spec.name)")
+                #expect(try spec.normalise(inNotebook, source: l.notebookFile) == spec.defaultValue,
+                        "\(l.notebookFile): \(spec.name) = \(inNotebook), code default \(spec.defaultValue)")
+            }
+            #expect(Set(nb.parameters.keys) == Set(l.parameters.map(\.name)))
+        }
+    }
+
+    @Test func runWritesExecutedNotebookResultsAndFigures() throws {
+        let outcome = try runSmall("1", [("duration", "300"), ("points", "5")])
+        let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+        #expect(files.contains("01-lif.executed.md"))
+        #expect(files.contains("results.json"))
+        #expect(files.contains("fi-curve.gp") && files.contains("fi-curve.dat"))
+        #expect(!files.contains { $0.hasSuffix(".tmp") })
+        let executed = try String(contentsOfFile: outcome.folder + "/01-lif.executed.md", encoding: .utf8)
+        #expect(!executed.contains("{{"))
+        #expect(executed.contains("duration = 300  # overridden"))
+    }
+
+    @Test func sameSeedGivesByteIdenticalResults() throws {
+        let a = try runSmall("2", [("window", "500"), ("trials", "3")])
+        let b = try runSmall("2", [("window", "500"), ("trials", "3")])
+        for file in ["results.json", "hebbian-window.dat", "dale-drive.dat", "02-synapses.executed.md"] {
+            let x = FileManager.default.contents(atPath: a.folder + "/" + file)
+            let y = FileManager.default.contents(atPath: b.folder + "/" + file)
+            #expect(x != nil && x == y, "\(file) differs between identical runs")
+        }
+    }
+
+    @Test func unknownLessonAndBadParameterAreUsageErrors() {
+        #expect(throws: LessonError.usage("unknown lesson '99'; run 'lesson list' to see lessons 1–\(allLessons.count)")) {
+            _ = try findLesson("99")
+        }
+        #expect(throws: LessonError.self) { _ = try runSmall("1", [("dt", "-1")]) }
+        #expect(throws: LessonError.self) { _ = try runSmall("1", [("dt", "0.3")]) }  // does not divide t_ref
+    }
+
+    @Test func unwritableOutputFolderIsAClearError() {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.outDirectory = "/proc/not-writable"
+        #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("1"), options: options) }
+    }
+}
