@@ -15,8 +15,10 @@ let package = Package(
         // System libraries: OpenBLAS (dense algebra) and zlib (gzip-compressed IDX files).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's malloc tuning (mallopt), so per-batch matrices are not mmapped afresh each time.
+        .systemLibrary(name: "CSystem"),
         // Model: neurons, synapses, networks, learning rules, microcircuit, datasets.
-        .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib", "CSystem"]),
         // Lessons: every lesson plus the check / notebook / figure machinery.
         .target(name: "Lessons", dependencies: ["NeuroModel"]),
         // Thin command-line front end.

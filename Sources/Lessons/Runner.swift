@@ -41,7 +41,7 @@ public struct LessonDescriptor: Sendable {
 }
 
 /// Every lesson, in teaching order.
-public let allLessons: [LessonDescriptor] = [lesson01, lesson02]
+public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03]
 
 /// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
 public func findLesson(_ key: String) throws -> LessonDescriptor {
@@ -110,6 +110,8 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
     let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
     try prepareDirectory(folder)
 
+    configureAllocator()
+    setBLASThreads(1)  // lessons that train large networks raise this themselves
     let context = RunContext(parameters: params, seed: seed, log: log)
     var runError: Error?
     do { try lesson.run(context) } catch { runError = error }
@@ -139,6 +141,7 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
         versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel])
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
     try writeAtomically(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n",
                         to: (folder as NSString).appendingPathComponent("results.json"))
 

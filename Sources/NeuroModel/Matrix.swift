@@ -1,4 +1,5 @@
 import CBLAS
+import CSystem
 import Foundation
 
 /// A dense row-major matrix of Doubles. Element (i, j) is `data[i * cols + j]`.
@@ -159,3 +160,18 @@ public var blasKernel: String {
 
 /// Threads OpenBLAS uses.
 public var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+/// Sets the number of threads OpenBLAS uses. Small matrices (the lessons' teaching networks) run faster
+/// on one thread; large ones (lesson 6) on all cores.
+public func setBLASThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(max(1, n)))
+}
+
+/// Keeps blocks of up to 256 MB on the heap instead of mapping fresh pages for every batch-sized matrix
+/// (glibc's default maps anything above 128 kB anew, and the page faults dominated small-network training).
+public func configureAllocator() {
+    #if os(Linux)
+    _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+    _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+    #endif
+}

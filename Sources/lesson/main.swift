@@ -110,7 +110,7 @@ do {
         for p in l.parameters { print("  \(p.name) = \(p.defaultValue)\n      \(p.help); \(p.admissible)") }
     case "updates":
         guard let spec else { throw LessonError.usage("updates needs --spec FILE.json; see README, 'Exchange format'") }
-        _ = spec; throw LessonError("updates: not built yet")
+        print(try updatesJSON(specPath: spec))
     case "all":
         var failed = 0
         for l in allLessons {

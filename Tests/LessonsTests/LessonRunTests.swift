@@ -75,3 +75,11 @@ func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = fal
         #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("1"), options: options) }
     }
 }
+
+@Suite struct TrainingLessonRunTests {
+    @Test func lesson3PassesAtSmallSize() throws {
+        // Smaller net, fewer epochs and a larger step than the notebook; the accuracy target stays 95 %.
+        _ = try runSmall("3", [("epochs", "60"), ("hidden", "60"), ("learning_rate", "0.3"), ("random_nets", "40"),
+                               ("angle_every", "50"), ("rules", "bp,fa,frsf")])
+    }
+}

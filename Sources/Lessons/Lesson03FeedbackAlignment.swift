@@ -1,0 +1,204 @@
+import Foundation
+import NeuroModel
+
+/// Lesson 3 — BP and the feedback-alignment family on rate networks.
+public let lesson03 = LessonDescriptor(
+    number: 3, slug: "feedback-alignment", title: "Backpropagation and the feedback-alignment family",
+    claim: "All rules share the output update; sign-concordant feedback descends for one output; every rule's hidden update stays within 90° of BP while it learns Yin-Yang",
+    parameters: [
+        .integer("seed", 3, in: 0...Int.max, "random seed"),
+        .integer("hidden", 120, in: 1...4096, "units per hidden layer"),
+        .integer("hidden_layers", 1, in: 1...8, "number of hidden layers"),
+        .choice("activation", "relu", of: Activation.allCases.map(\.rawValue), "hidden activation"),
+        .list("rules", "bp,fa,dfa,usf,frsf,brsf", of: Rule.allCases.map(\.rawValue), "rules to train"),
+        .integer("epochs", 150, in: 1...10_000, "training epochs"),
+        .real("learning_rate", 0.1, in: 1e-6...10, "SGD learning rate"),
+        .integer("batch", 32, in: 1...5000, "mini-batch size"),
+        .integer("train_size", 5000, in: 30...5000, "Yin-Yang training samples"),
+        .integer("angle_every", 25, in: 1...100_000, "measure angles to BP every this many steps"),
+        .integer("random_nets", 300, in: 10...100_000, "random networks for the descent-property check"),
+        .real("bp_target", 0.95, in: 0...1, "test accuracy BP must reach"),
+    ],
+    run: runLesson03)
+
+func runLesson03(_ ctx: RunContext) throws {
+    // Parameters
+    let p = ctx.parameters
+    let activation = Activation(rawValue: p.string("activation")) ?? .relu
+    let rules = p.list("rules").compactMap(Rule.init(rawValue:))
+    let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
+    let config = SGDConfig(learningRate: p.real("learning_rate"), batchSize: p.integer("batch"), loss: .crossEntropy)
+    let data = YinYang.standard(train: p.integer("train_size"))
+
+    // Prediction (closed form). (a) Output layer: δ^L depends only on the loss, so every rule's output update
+    // equals BP's. (b) One hidden layer, one output: ⟨ΔW_sc, ΔW_bp⟩ = Σ_j M_j |W_j| ‖Σ_s f'(u_sj) e_s x_s‖² ≥ 0.
+    // (c) Xavier-uniform W: cos∠(B, Wᵀ) = E|w|/√E w² = √3/2 (uSF, 30°), E|r|E|w|/(E r² E w²)^½ = 3/4
+    // (frSF/brSF, 41.41°), 0 (FA, 90°).
+    var rng = ctx.rng(1)
+    let probeNet = Network(sizes: sizes, hidden: activation, output: .linear, rng: &rng)
+    let probeIdx = Array(0..<min(64, data.train.count))
+    let probeX = data.train.x.rows(probeIdx), probeY = oneHot(probeIdx.map { data.train.labels[$0] }, classes: 3)
+    let probePass = probeNet.forward(probeX)
+    let bpProbe = probeNet.gradients(probePass, targets: probeY, loss: .crossEntropy, feedback: Feedback(rule: .bp, matrices: []))
+    var worstOutput = 0.0
+    for rule in Rule.allCases where rule != .bp {
+        var frng = ctx.rng(100 + UInt64(Rule.allCases.firstIndex(of: rule) ?? 0))
+        let g = probeNet.gradients(probePass, targets: probeY, loss: .crossEntropy, feedback: Feedback(rule: rule, network: probeNet, rng: &frng))
+        worstOutput = max(worstOutput, maxRelativeError(g.dW[probeNet.depth - 1].data, bpProbe.dW[probeNet.depth - 1].data))
+    }
+    ctx.check(.close("output-layer update: every rule vs BP, max relative difference", observed: worstOutput, expected: 0, tolerance: 0))
+
+    // (b) Descent property over random single-output nets and batches, with the closed form of the inner product.
+    var violations = 0, worstFormula = 0.0
+    var multiAngles: [Double] = []
+    var nrng = ctx.rng(2)
+    for trial in 0..<p.integer("random_nets") {
+        let nIn = 2 + trial % 5, nHid = 3 + trial % 7, batch = 1 + trial % 9
+        var net = Network(sizes: [nIn, nHid, 1], hidden: .tanh, output: .linear, rng: &nrng)
+        for k in 0..<nHid { net.layers[1].w[0, k] = nrng.normal() }
+        let x = Matrix(rows: batch, cols: nIn) { _, _ in nrng.normal() }
+        let y = Matrix(rows: batch, cols: 1) { _, _ in nrng.normal() }
+        let pass = net.forward(x)
+        let bp = net.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+        for rule in [Rule.usf, .frsf, .brsf] {
+            var frng = nrng.fork(UInt64(trial))
+            let fb = Feedback(rule: rule, network: net, rng: &frng)
+            let g = net.gradients(pass, targets: y, loss: .mse, feedback: fb)
+            let inner = dot(g.dW[0].data, bp.dW[0].data)
+            // Closed form: Σ_j M_j |W_j| ‖(1/B) Σ_s f'(u_sj) e_s x_s‖² with e_s = δ^L_s.
+            var formula = 0.0
+            for j in 0..<nHid {
+                var v = Array(repeating: 0.0, count: nIn)
+                for s in 0..<batch {
+                    let factor = Activation.tanh.slope(pass.potentials[0][s, j]) * bp.deltas[1][s, 0] / Double(batch)
+                    for i in 0..<nIn { v[i] += factor * x[s, i] }
+                }
+                formula += fb.matrices[0][0, j] * abs(net.layers[1].w[0, j]) * dot(v, v)
+            }
+            if inner < 0 { violations += 1 }
+            worstFormula = max(worstFormula, abs(inner - formula) / max(abs(formula), 1e-300))
+        }
+        // Several outputs: the same rule need not descend (measured, not claimed).
+        var many = Network(sizes: [nIn, nHid, 3], hidden: .tanh, output: .linear, rng: &nrng)
+        many.layers[1].w = Matrix(rows: 3, cols: nHid) { _, _ in nrng.normal() }
+        let y3 = Matrix(rows: batch, cols: 3) { _, _ in nrng.normal() }
+        let pass3 = many.forward(x)
+        let bp3 = many.gradients(pass3, targets: y3, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+        var frng = nrng.fork(UInt64(trial) + 1_000_000)
+        let g3 = many.gradients(pass3, targets: y3, loss: .mse, feedback: Feedback(rule: .frsf, network: many, rng: &frng))
+        multiAngles.append(angleDegrees(g3.dW[0], bp3.dW[0]))
+    }
+    ctx.check(.none("single output: sign-concordant hidden updates with ⟨ΔW_sc, ΔW_bp⟩ < 0", violations: violations, of: 3 * p.integer("random_nets")))
+    ctx.check(.atMost("single output: inner product vs its closed form, max relative error", observed: worstFormula, bound: 1e-10))
+    let validMulti = multiAngles.filter { !$0.isNaN }
+    ctx.record("multi_output_mean_angle", validMulti.reduce(0, +) / Double(max(validMulti.count, 1)))
+    ctx.record("multi_output_over_90", String(format: "%.1f %%", 100 * Double(validMulti.filter { $0 > 90 }.count) / Double(max(validMulti.count, 1))))
+
+    // (c) B–W angles for a fresh 256×256 Xavier W; tolerance 4σ from the sampling bound of feedbackAngle.
+    var arng = ctx.rng(3)
+    let big = Network(sizes: [256, 256, 256], hidden: activation, output: .linear, rng: &arng)
+    let expectedAngle: [Rule: Double] = [.usf: 30, .frsf: acos(0.75) * 180 / .pi, .brsf: acos(0.75) * 180 / .pi, .fa: 90]
+    var angleRows: [String] = []
+    for rule in [Rule.usf, .frsf, .brsf, .fa] {
+        let fb = Feedback(rule: rule, network: big, rng: &arng)
+        let (deg, sigma) = feedbackAngle(fb.effective(0, network: big), big.layers[1].w)
+        ctx.check(.close("angle(B, Wᵀ) for \(rule.rawValue), fresh 256×256 Xavier W", observed: deg, expected: expectedAngle[rule] ?? 0, tolerance: 4 * sigma, unit: "°"))
+        angleRows.append("\(rule.rawValue) \(format(deg))°")
+    }
+    ctx.record("bw_angles", angleRows.joined(separator: ", "))
+
+    // Simulation: train every rule from the same initial weights on the same batch order.
+    var initRng = ctx.rng(4)
+    let initial = Network(sizes: sizes, hidden: activation, output: .linear, rng: &initRng)
+    var accuracyRows: [[Double]] = []
+    var angleBlocks: [DataBlock] = []
+    var finalAccuracy: [Rule: Double] = [:]
+    var maxHiddenAngle: [Rule: Double] = [:]
+    var initialHiddenAngle: [Rule: Double] = [:]
+    let probe = (x: data.validation.x, y: oneHot(data.validation.labels, classes: 3))
+    let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
+    for rule in rules {
+        var frng = ctx.rng(10)
+        let fb = Feedback(rule: rule, network: initial, rng: &frng)
+        var learner = Learner(network: initial, feedback: fb, rng: ctx.rng(20))
+        var accuracies = [learner.network.accuracy(data.test.x, labels: data.test.labels)]
+        var rows: [[Double]] = []
+        var worst = -Double.infinity
+        var first = Double.nan
+        let start = Date()
+        do {
+            for epoch in 1...p.integer("epochs") {
+                try learner.epoch(data.train, config: config, epoch: epoch, angleEvery: p.integer("angle_every"), probe: probe) { step, loss, angles in
+                    guard !angles.isEmpty else { return }
+                    rows.append([Double(step - 1), loss] + angles)
+                    if step == 1 { first = angles[0] }
+                    // FA and DFA start from random feedback (≈ 90° by construction) and must first align:
+                    // their bound applies after the first epoch; sign-concordant rules are held to it from step 0.
+                    if rule.isSignConcordant || rule == .bp || step > stepsPerEpoch {
+                        for a in angles.dropLast() where !a.isNaN { worst = max(worst, a) }
+                    }
+                }
+                accuracies.append(learner.network.accuracy(data.test.x, labels: data.test.labels))
+            }
+            ctx.check(.atMost("\(rule.rawValue): training stayed finite (diverged epochs)", observed: 0, bound: 0))
+        } catch let d as TrainingDiverged {
+            ctx.log(d.description)
+            ctx.check(.atMost("\(rule.rawValue): training stayed finite (diverged at step)", observed: Double(d.step), bound: 0))
+        }
+        ctx.log(String(format: "%@: test accuracy %.2f %% after %d epochs (%.1f s)", rule.rawValue,
+                       100 * (accuracies.last ?? 0), accuracies.count - 1, Date().timeIntervalSince(start)))
+        finalAccuracy[rule] = accuracies.last ?? 0
+        maxHiddenAngle[rule] = worst
+        initialHiddenAngle[rule] = first
+        for (e, a) in accuracies.enumerated() {
+            if accuracyRows.count <= e { accuracyRows.append([Double(e)]) }
+            accuracyRows[e].append(100 * a)
+        }
+        let cols = ["step", "loss"] + (1..<sizes.count).map { $0 == sizes.count - 1 ? "output layer angle (°)" : "hidden layer \($0) angle (°)" }
+        angleBlocks.append(DataBlock(rule.rawValue, columns: cols, rows: rows))
+    }
+    // Rules that stopped early leave a ragged table; pad with NaN so every row has a column per rule.
+    for e in accuracyRows.indices where accuracyRows[e].count < rules.count + 1 {
+        accuracyRows[e] += Array(repeating: .nan, count: rules.count + 1 - accuracyRows[e].count)
+    }
+
+    // Checks on training
+    for rule in rules where rule != .bp {
+        let worst = maxHiddenAngle[rule] ?? .nan
+        let when = rule.isSignConcordant ? "max over training" : "max after epoch 1"
+        ctx.check(.atMost("\(rule.rawValue): hidden-layer angle to BP on validation set, \(when)", observed: worst, bound: 90, unit: "°"))
+    }
+    if rules.contains(.bp) {
+        ctx.check(.atLeast("bp: final test accuracy on Yin-Yang", observed: finalAccuracy[.bp] ?? 0, bound: p.real("bp_target")))
+    }
+    func degrees(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.1f°", $0) : "—" } ?? "—" }
+    ctx.record("accuracy_table", rules.map { "| \($0.rawValue) | \(String(format: "%.1f", 100 * (finalAccuracy[$0] ?? 0))) % | \(degrees(initialHiddenAngle[$0])) | \(degrees(maxHiddenAngle[$0])) |" }.joined(separator: "\n"))
+    ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
+
+    // Figures
+    ctx.figure(Figure(
+        name: "accuracy", title: "Yin-Yang test accuracy by learning rule",
+        claim: "bp >= \(format(100 * p.real("bp_target"))) %; all rules learn",
+        blocks: [DataBlock("test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" }, rows: accuracyRows)],
+        script: """
+        set xlabel 'epoch'
+        set ylabel 'test accuracy (%)'
+        set yrange [30:100]
+        set key bottom right
+        plot for [i=2:\(rules.count + 1)] DATA index 0 using 1:i with lines lt (i-1) title columnhead(i)
+        """.replacingOccurrences(of: "columnhead(i)", with: "word('\(rules.map(\.rawValue).joined(separator: " "))', i-1)")))
+    let hiddenCols = (0..<(sizes.count - 2)).map { $0 + 3 }
+    ctx.figure(Figure(
+        name: "angles", title: "Angle between each rule's hidden update and the BP gradient",
+        claim: "every rule's hidden-layer angle to BP < 90 degrees during training",
+        blocks: angleBlocks,
+        script: """
+        set xlabel 'training step'
+        set ylabel 'angle to BP gradient (degrees)'
+        set yrange [0:120]
+        set key top right
+        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+        names = '\(rules.map(\.rawValue).joined(separator: " "))'
+        plot \(hiddenCols.map { c in "for [i=0:\(rules.count - 1)] DATA index i using 1:\(c) with lines lt (i+1) \(c == 3 ? "" : "dt \(c - 2) ")title (\(hiddenCols.count > 1 ? "word(names, i+1).' layer \(c - 2)'" : "word(names, i+1)"))" }.joined(separator: ", \\\n     "))
+        """))
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// Feedback pathway of a rule. All matrices are stored in the shape of the forward weights they stand in
+/// for: `matrices[l]` replaces W^{l+2} (shape n_{l+2} × n_{l+1}) when propagating δ from layer l+2 to l+1,
+/// so B^l of THEORY.md is its transpose. For DFA `matrices[l]` is D (shape n_L × n_{l+1}).
+public struct Feedback: Sendable, Equatable {
+    public let rule: Rule
+    /// fa: fixed random B; dfa: fixed random D; frsf/brsf: magnitudes |R|; usf: the constant in every entry.
+    public private(set) var matrices: [Matrix]
+
+    /// Draws the fixed feedback for `rule`: FA/DFA entries and frSF/brSF magnitudes ~ U(−a, a) (|·| for
+    /// magnitudes) with the Xavier bound a of the matrix's shape; uSF uses the constant √(2/(n_in + n_out)).
+    public init(rule: Rule, network: Network, rng: inout SplitMix64) {
+        self.rule = rule
+        var ms: [Matrix] = []
+        let L = network.depth
+        for l in 0..<(L - 1) {
+            let w = network.layers[l + 1].w
+            let rows = rule == .dfa ? network.sizes[L] : w.rows
+            let cols = w.cols
+            let a = (6.0 / Double(rows + cols)).squareRoot()
+            switch rule {
+            case .bp: ms.append(Matrix(rows: 0, cols: 0))
+            case .fa, .dfa: ms.append(Matrix(rows: rows, cols: cols) { _, _ in rng.uniform(-a, a) })
+            case .frsf, .brsf: ms.append(Matrix(rows: rows, cols: cols) { _, _ in abs(rng.uniform(-a, a)) })
+            case .usf: ms.append(Matrix(rows: rows, cols: cols, repeating: (2.0 / Double(rows + cols)).squareRoot()))
+            }
+        }
+        self.matrices = ms
+    }
+
+    /// Feedback given explicitly (exchange format, tests).
+    public init(rule: Rule, matrices: [Matrix]) {
+        self.rule = rule
+        self.matrices = matrices
+    }
+
+    /// brSF redraws its magnitudes every batch; the other rules keep theirs.
+    public mutating func newBatch(rng: inout SplitMix64) {
+        guard rule == .brsf else { return }
+        for l in matrices.indices {
+            let m = matrices[l]
+            let a = (6.0 / Double(m.rows + m.cols)).squareRoot()
+            matrices[l] = Matrix(rows: m.rows, cols: m.cols) { _, _ in abs(rng.uniform(-a, a)) }
+        }
+    }
+
+    /// The matrix that carries δ^{l+2} down to layer l+1, in W^{l+2}'s shape:
+    /// bp W; fa B; usf/frsf/brsf M ∘ sign(W) with the sign of the current W.
+    public func effective(_ l: Int, network: Network) -> Matrix {
+        let w = network.layers[l + 1].w
+        switch rule {
+        case .bp: return w
+        case .fa, .dfa: return matrices[l]
+        case .usf, .frsf, .brsf:
+            let m = matrices[l]
+            precondition(m.rows == w.rows && m.cols == w.cols, "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
+            var out = m
+            for i in out.data.indices { out.data[i] = m.data[i] * w.data[i].signum }
+            return out
+        }
+    }
+}
+
+/// Per-layer gradients dE/dW^l (batch mean) under a rule, with the deltas that produced them.
+public struct Gradients: Sendable {
+    public var dW: [Matrix]
+    public var db: [[Double]]
+    /// deltas[l] = δ^{l+1} (batch × n_{l+1}).
+    public var deltas: [Matrix]
+    public var loss: Double
+}
+
+extension Network {
+    /// Backward pass of a rule: δ^L from the loss; δ^l = (δ^{l+1} F^{l+1}) ⊙ f'(u^l) where F is W (bp),
+    /// the fixed B (fa), M∘sign(W) (sign-concordant); DFA uses δ^l = (δ^L D^l) ⊙ f'(u^l).
+    /// dW^l = (1/B) δ^lᵀ r^{l−1}, db^l = (1/B) Σ_s δ^l_s.
+    public func gradients(_ pass: ForwardPass, targets y: Matrix, loss: Loss, feedback: Feedback) -> Gradients {
+        let L = depth
+        let batch = Double(y.rows)
+        var deltas = Array(repeating: Matrix(rows: 0, cols: 0), count: L)
+        deltas[L - 1] = outputDelta(pass, targets: y, loss)
+        if L >= 2 {
+            for l in stride(from: L - 2, through: 0, by: -1) {
+                var d: Matrix
+                if feedback.rule == .dfa {
+                    d = matmul(deltas[L - 1], feedback.matrices[l])
+                } else {
+                    d = matmul(deltas[l + 1], feedback.effective(l, network: self))
+                }
+                let u = pass.potentials[l]
+                let f = activation(l)
+                d.data.withUnsafeMutableBufferPointer { dp in
+                    u.data.withUnsafeBufferPointer { up in
+                        for i in 0..<dp.count { dp[i] *= f.slope(up[i]) }
+                    }
+                }
+                deltas[l] = d
+            }
+        }
+        var dW: [Matrix] = []
+        var db: [[Double]] = []
+        for l in 0..<L {
+            var g = Matrix(rows: layers[l].w.rows, cols: layers[l].w.cols)
+            gemm(deltas[l], transA: true, pass.rates[l], alpha: 1 / batch, into: &g)
+            dW.append(g)
+            var bias = Array(repeating: 0.0, count: g.rows)
+            let d = deltas[l]
+            for s in 0..<d.rows { for k in 0..<d.cols { bias[k] += d[s, k] } }
+            db.append(bias.map { $0 / batch })
+        }
+        return Gradients(dW: dW, db: db, deltas: deltas, loss: self.loss(pass, targets: y, loss))
+    }
+
+    /// W^l ← W^l − η dW^l, b^l ← b^l − η db^l.
+    public mutating func apply(_ g: Gradients, learningRate eta: Double) {
+        for l in layers.indices {
+            var w = layers[l].w
+            w.data.withUnsafeMutableBufferPointer { wp in
+                g.dW[l].data.withUnsafeBufferPointer { gp in
+                    for i in 0..<wp.count { wp[i] -= eta * gp[i] }
+                }
+            }
+            layers[l].w = w
+            for k in layers[l].b.indices { layers[l].b[k] -= eta * g.db[l][k] }
+        }
+    }
+}
+
+/// Angle statistics of one B against Wᵀ (all in W's shape): angle in degrees and a bound σ on its
+/// sampling standard deviation for n i.i.d. entries, from the delta method applied to
+/// cos = mean(xy) / √(mean(x²) mean(y²)): σ_cos ≤ [sd(xy) + |cos| (sd(x²)/2mean(x²) + sd(y²)/2mean(y²)) √(mean x² mean y²)]
+/// / (√(mean x² mean y²) √n), σ_angle = σ_cos / sin(angle).
+public func feedbackAngle(_ b: Matrix, _ w: Matrix) -> (degrees: Double, sigma: Double) {
+    precondition(b.rows == w.rows && b.cols == w.cols, "feedbackAngle: shapes differ")
+    let n = Double(w.count)
+    var sxy = 0.0, sxy2 = 0.0, sx2 = 0.0, sx4 = 0.0, sy2 = 0.0, sy4 = 0.0
+    for i in w.data.indices {
+        let x = b.data[i], y = w.data[i]
+        sxy += x * y; sxy2 += x * x * y * y
+        sx2 += x * x; sx4 += x * x * x * x
+        sy2 += y * y; sy4 += y * y * y * y
+    }
+    let mxy = sxy / n, mx2 = sx2 / n, my2 = sy2 / n
+    let sdxy = max(0, sxy2 / n - mxy * mxy).squareRoot()
+    let sdx2 = max(0, sx4 / n - mx2 * mx2).squareRoot(), sdy2 = max(0, sy4 / n - my2 * my2).squareRoot()
+    let norm = (mx2 * my2).squareRoot()
+    let cosine = mxy / norm
+    let sigmaCos = (sdxy + abs(cosine) * (sdx2 / (2 * mx2) + sdy2 / (2 * my2)) * norm) / (norm * n.squareRoot())
+    let degrees = angleDegrees(b, w)
+    let sine = max(1e-12, sin(degrees * Double.pi / 180))
+    return (degrees, sigmaCos / sine * 180 / Double.pi)
+}

@@ -1,0 +1,179 @@
+import Foundation
+
+/// Pointwise activation r = f(u) and its slope f'(u).
+public enum Activation: String, CaseIterable, Sendable, Codable {
+    case relu, tanh, sigmoid, linear
+
+    /// relu: max(0, u); tanh; sigmoid: 1/(1 + e^{−u}); linear: u.
+    @inline(__always) public func apply(_ u: Double) -> Double {
+        switch self {
+        case .relu: return u > 0 ? u : 0
+        case .tanh: return Foundation.tanh(u)
+        case .sigmoid: return 1 / (1 + Foundation.exp(-u))
+        case .linear: return u
+        }
+    }
+
+    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1.
+    @inline(__always) public func slope(_ u: Double) -> Double {
+        switch self {
+        case .relu: return u > 0 ? 1 : 0
+        case .tanh: let t = Foundation.tanh(u); return 1 - t * t
+        case .sigmoid: let s = 1 / (1 + Foundation.exp(-u)); return s * (1 - s)
+        case .linear: return 1
+        }
+    }
+}
+
+/// Loss on the output layer, averaged over the batch: E = (1/B) Σ_s E_s.
+public enum Loss: String, CaseIterable, Sendable, Codable {
+    /// E_s = ½ ‖r^L − y‖², r^L = f_out(u^L).
+    case mse
+    /// E_s = −Σ_k y_k log softmax(u^L)_k (the output activation is ignored: logits are u^L).
+    case crossEntropy = "softmax-ce"
+}
+
+/// The weight-update rules of ../shared/THEORY.md.
+public enum Rule: String, CaseIterable, Sendable, Codable {
+    case bp, fa, dfa, usf, frsf, brsf
+
+    /// True for the rules whose feedback is B = M ∘ sign(W)ᵀ.
+    public var isSignConcordant: Bool { self == .usf || self == .frsf || self == .brsf }
+}
+
+/// One layer: u = W r_in + b with W of shape (n_out × n_in).
+public struct Layer: Sendable, Equatable {
+    public var w: Matrix
+    public var b: [Double]
+    public init(w: Matrix, b: [Double]) {
+        precondition(b.count == w.rows, "Layer: \(b.count) biases for \(w.rows) units")
+        self.w = w
+        self.b = b
+    }
+}
+
+/// A multi-layer rate network r^l = f(W^l r^{l−1} + b^l); hidden layers use `hidden`, the last `output`.
+public struct Network: Sendable, Equatable {
+    public var layers: [Layer]
+    public let hidden: Activation
+    public let output: Activation
+
+    public init(layers: [Layer], hidden: Activation, output: Activation) {
+        for l in 1..<max(layers.count, 1) {
+            precondition(layers[l].w.cols == layers[l - 1].w.rows, "Network: layer \(l + 1) takes \(layers[l].w.cols) inputs but layer \(l) has \(layers[l - 1].w.rows) units")
+        }
+        self.layers = layers
+        self.hidden = hidden
+        self.output = output
+    }
+
+    /// Xavier-uniform weights W ~ U(−a, a), a = √(6 / (n_in + n_out)); zero biases.
+    public init(sizes: [Int], hidden: Activation, output: Activation, rng: inout SplitMix64) {
+        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "Network: sizes \(sizes) need ≥ 2 positive entries")
+        var layers: [Layer] = []
+        for l in 1..<sizes.count {
+            let a = (6.0 / Double(sizes[l] + sizes[l - 1])).squareRoot()
+            layers.append(Layer(w: Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in rng.uniform(-a, a) },
+                                b: Array(repeating: 0, count: sizes[l])))
+        }
+        self.init(layers: layers, hidden: hidden, output: output)
+    }
+
+    public var sizes: [Int] { [layers[0].w.cols] + layers.map(\.w.rows) }
+    public var depth: Int { layers.count }
+    public func activation(_ l: Int) -> Activation { l == layers.count - 1 ? output : hidden }
+    public var allFinite: Bool { layers.allSatisfy { $0.w.allFinite && $0.b.allSatisfy(\.isFinite) } }
+}
+
+/// Everything a forward pass computes, for a batch (rows are samples).
+public struct ForwardPass: Sendable {
+    /// rates[0] = x, rates[l] = r^l (batch × n_l).
+    public var rates: [Matrix]
+    /// potentials[l−1] = u^l (batch × n_l).
+    public var potentials: [Matrix]
+    public var output: Matrix { rates[rates.count - 1] }
+}
+
+extension Network {
+    /// u^l = r^{l−1} W^lᵀ + b^l, r^l = f(u^l), batched through dgemm.
+    public func forward(_ x: Matrix) -> ForwardPass {
+        precondition(x.cols == sizes[0], "forward: input has \(x.cols) features, network expects \(sizes[0])")
+        var rates = [x]
+        var potentials: [Matrix] = []
+        for (l, layer) in layers.enumerated() {
+            var u = Matrix(rows: x.rows, cols: layer.w.rows)
+            for s in 0..<x.rows { for k in 0..<layer.b.count { u.data[s * u.cols + k] = layer.b[k] } }
+            gemm(rates[l], layer.w, transB: true, beta: 1, into: &u)
+            let f = activation(l)
+            potentials.append(u)
+            rates.append(u.map { f.apply($0) })
+        }
+        return ForwardPass(rates: rates, potentials: potentials)
+    }
+
+    /// Batch-mean loss E.
+    public func loss(_ pass: ForwardPass, targets y: Matrix, _ loss: Loss) -> Double {
+        let n = Double(y.rows)
+        switch loss {
+        case .mse:
+            var e = 0.0
+            for i in y.data.indices { let d = pass.output.data[i] - y.data[i]; e += 0.5 * d * d }
+            return e / n
+        case .crossEntropy:
+            let u = pass.potentials[pass.potentials.count - 1]
+            var e = 0.0
+            for s in 0..<u.rows {
+                let row = u.row(s)
+                let m = row.max() ?? 0
+                let logZ = m + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - m) })
+                for k in 0..<u.cols { e -= y[s, k] * (u[s, k] - logZ) }
+            }
+            return e / n
+        }
+    }
+
+    /// δ^L = ∂E_s/∂u^L per sample: mse (r − y) ⊙ f'_out(u); cross-entropy softmax(u) − y.
+    public func outputDelta(_ pass: ForwardPass, targets y: Matrix, _ loss: Loss) -> Matrix {
+        let u = pass.potentials[pass.potentials.count - 1]
+        precondition(y.rows == u.rows && y.cols == u.cols, "targets are \(y.rows)x\(y.cols), output is \(u.rows)x\(u.cols)")
+        var d = Matrix(rows: u.rows, cols: u.cols)
+        switch loss {
+        case .mse:
+            for i in d.data.indices { d.data[i] = (pass.output.data[i] - y.data[i]) * output.slope(u.data[i]) }
+        case .crossEntropy:
+            for s in 0..<u.rows {
+                let row = u.row(s)
+                let m = row.max() ?? 0
+                let z = row.reduce(0) { $0 + Foundation.exp($1 - m) }
+                for k in 0..<u.cols { d[s, k] = Foundation.exp(u[s, k] - m) / z - y[s, k] }
+            }
+        }
+        return d
+    }
+
+    /// Predicted class per sample (arg max of the output).
+    public func predict(_ x: Matrix) -> [Int] {
+        let out = forward(x).output
+        return (0..<out.rows).map { s in
+            var best = 0
+            for k in 1..<out.cols where out[s, k] > out[s, best] { best = k }
+            return best
+        }
+    }
+
+    /// Fraction of samples whose predicted class equals the label.
+    public func accuracy(_ x: Matrix, labels: [Int]) -> Double {
+        let p = predict(x)
+        return Double(zip(p, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
+    }
+}
+
+/// One-hot targets (rows = samples).
+public func oneHot(_ labels: [Int], classes: Int) -> Matrix {
+    var m = Matrix(rows: labels.count, cols: classes)
+    for (s, c) in labels.enumerated() {
+        precondition(c >= 0 && c < classes, "oneHot: label \(c) outside 0..<\(classes)")
+        m[s, c] = 1
+    }
+    return m
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// Training stopped because the loss or the weights stopped being finite.
+public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
+    public let rule: String
+    public let epoch: Int
+    public let step: Int
+    public let what: String
+    public var description: String { "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate" }
+}
+
+/// Mini-batch SGD settings.
+public struct SGDConfig: Sendable {
+    public var learningRate: Double
+    public var batchSize: Int
+    public var loss: Loss
+    public init(learningRate: Double, batchSize: Int, loss: Loss) {
+        self.learningRate = learningRate
+        self.batchSize = batchSize
+        self.loss = loss
+    }
+}
+
+/// A network, its rule's feedback, and the generator that orders its batches: one training run.
+public struct Learner: Sendable {
+    public var network: Network
+    public var feedback: Feedback
+    public var rng: SplitMix64
+    public var steps = 0
+    public var label: String
+
+    public init(network: Network, feedback: Feedback, rng: SplitMix64, label: String? = nil) {
+        self.network = network
+        self.feedback = feedback
+        self.rng = rng
+        self.label = label ?? feedback.rule.rawValue
+    }
+
+    /// One SGD step on a batch; returns the batch loss.
+    @discardableResult
+    public mutating func step(x: Matrix, y: Matrix, config: SGDConfig, epoch: Int) throws -> Double {
+        feedback.newBatch(rng: &rng)
+        let pass = network.forward(x)
+        let g = network.gradients(pass, targets: y, loss: config.loss, feedback: feedback)
+        steps += 1
+        guard g.loss.isFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "loss = \(g.loss)") }
+        network.apply(g, learningRate: config.learningRate)
+        return g.loss
+    }
+
+    /// Per-layer angle (degrees) between this rule's update and BP's gradient on a fixed probe batch with
+    /// the current weights (NaN where either is zero). brSF uses its current magnitudes.
+    public func anglesToBP(x: Matrix, y: Matrix, loss: Loss) -> [Double] {
+        let pass = network.forward(x)
+        let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
+        let bp = network.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
+        return zip(g.dW, bp.dW).map { angleDegrees($0, $1) }
+    }
+
+    /// One epoch over `data` in a fresh random order. Every `angleEvery` steps (and before the first) the
+    /// angles to BP on `probe` are measured and passed to `observe(step, loss, angles)`; otherwise angles is empty.
+    public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0, probe: (x: Matrix, y: Matrix)? = nil,
+                               observe: (Int, Double, [Double]) -> Void = { _, _, _ in }) throws {
+        let order = rng.permutation(data.count)
+        var start = 0
+        while start < order.count {
+            let idx = order[start..<min(start + config.batchSize, order.count)]
+            var angles: [Double] = []
+            if let probe, angleEvery > 0, steps % angleEvery == 0 {
+                angles = anglesToBP(x: probe.x, y: probe.y, loss: config.loss)
+            }
+            let x = data.x.rows(idx)
+            let y = oneHot(idx.map { data.labels[$0] }, classes: data.classes)
+            let loss = try step(x: x, y: y, config: config, epoch: epoch)
+            observe(steps, loss, angles)
+            start += config.batchSize
+        }
+        guard network.allFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "non-finite weights") }
+    }
+}

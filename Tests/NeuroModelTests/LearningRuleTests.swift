@@ -1,0 +1,130 @@
+import Foundation
+import PropertyBased
+import Testing
+@testable import NeuroModel
+
+/// A random network and batch from a seed: sizes, activation and loss vary with the seed too.
+func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> (Network, Matrix, Matrix, Loss) {
+    var g = SplitMix64(seed: UInt64(seed))
+    let depth = hiddenLayers ?? (1 + Int(g.next() % 3))
+    let nOut = outputs ?? (1 + Int(g.next() % 4))
+    let sizes = [1 + Int(g.next() % 5)] + (0..<depth).map { _ in 1 + Int(g.next() % 7) } + [nOut]
+    let act = [Activation.tanh, .sigmoid, .relu][Int(g.next() % 3)]
+    var net = Network(sizes: sizes, hidden: act, output: .linear, rng: &g)
+    for l in net.layers.indices { for k in net.layers[l].b.indices { net.layers[l].b[k] = 0.1 * g.normal() } }
+    let batch = 1 + Int(g.next() % 6)
+    let x = Matrix(rows: batch, cols: sizes[0]) { _, _ in g.normal() }
+    let loss: Loss = g.next() % 2 == 0 ? .mse : .crossEntropy
+    let y: Matrix
+    if loss == .mse {
+        y = Matrix(rows: batch, cols: nOut) { _, _ in g.normal() }
+    } else {
+        y = oneHot((0..<batch).map { _ in Int(g.next() % UInt64(nOut)) }, classes: nOut)
+    }
+    return (net, x, y, loss)
+}
+
+@Suite struct GradientTests {
+    /// BP against central finite differences of the batch-mean loss, in Double (error O(h²) + O(ε/h)).
+    @Test(arguments: 0..<25) func bpMatchesFiniteDifferences(seed: Int) {
+        let (net, x, y, loss) = randomProblem(seed: seed)
+        let g = net.gradients(net.forward(x), targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
+        let h = 1e-6
+        for l in net.layers.indices {
+            for i in 0..<net.layers[l].w.count {
+                var plus = net, minus = net
+                plus.layers[l].w.data[i] += h
+                minus.layers[l].w.data[i] -= h
+                let fd = (plus.loss(plus.forward(x), targets: y, loss) - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
+                #expect(abs(fd - g.dW[l].data[i]) <= 1e-6 * max(1, abs(fd)), "layer \(l) weight \(i): fd \(fd) vs bp \(g.dW[l].data[i])")
+            }
+            for k in net.layers[l].b.indices {
+                var plus = net, minus = net
+                plus.layers[l].b[k] += h
+                minus.layers[l].b[k] -= h
+                let fd = (plus.loss(plus.forward(x), targets: y, loss) - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
+                #expect(abs(fd - g.db[l][k]) <= 1e-6 * max(1, abs(fd)))
+            }
+        }
+    }
+}
+
+@Suite struct FeedbackAlignmentProperties {
+    @Test func outputLayerUpdateIsIdenticalForEveryRule() async {
+        await propertyCheck(input: Gen.int(in: 0...1_000_000)) { seed in
+            let (net, x, y, loss) = randomProblem(seed: seed)
+            let pass = net.forward(x)
+            let bp = net.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
+            var g = SplitMix64(seed: UInt64(seed) &+ 1)
+            for rule in Rule.allCases {
+                let r = net.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: rule, network: net, rng: &g))
+                #expect(r.dW[net.depth - 1] == bp.dW[net.depth - 1])
+                #expect(r.db[net.depth - 1] == bp.db[net.depth - 1])
+            }
+        }
+    }
+
+    @Test func singleOutputSignConcordantUpdateNeverAscends() async {
+        await propertyCheck(input: Gen.int(in: 0...1_000_000)) { seed in
+            let (net, x, y, _) = randomProblem(seed: seed, outputs: 1, hiddenLayers: 1)
+            let pass = net.forward(x)
+            let bp = net.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+            var g = SplitMix64(seed: UInt64(seed) &+ 7)
+            for rule in [Rule.usf, .frsf, .brsf] {
+                let r = net.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: rule, network: net, rng: &g))
+                #expect(dot(r.dW[0].data, bp.dW[0].data) >= -1e-15 * bp.dW[0].frobeniusNorm * r.dW[0].frobeniusNorm)
+            }
+        }
+    }
+
+    @Test func feedbackSignsFollowForwardSignsAfterTraining() async {
+        await propertyCheck(input: Gen.int(in: 0...1_000_000), Gen.int(in: 1...20)) { seed, steps in
+            let (net, x, y, loss) = randomProblem(seed: seed, hiddenLayers: 2)
+            for rule in [Rule.usf, .frsf, .brsf] {
+                var g = SplitMix64(seed: UInt64(seed) &+ 3)
+                var learner = Learner(network: net, feedback: Feedback(rule: rule, network: net, rng: &g), rng: g)
+                for _ in 0..<steps { _ = try? learner.step(x: x, y: y, config: SGDConfig(learningRate: 0.5, batchSize: x.rows, loss: loss), epoch: 1) }
+                for l in 0..<(learner.network.depth - 1) {
+                    let b = learner.feedback.effective(l, network: learner.network)
+                    let w = learner.network.layers[l + 1].w
+                    for i in w.data.indices {
+                        #expect(b.data[i].signum == w.data[i].signum || learner.feedback.matrices[l].data[i] == 0)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func xavierFeedbackAnglesMatchExpectations() {
+        var g = SplitMix64(seed: 11)
+        let net = Network(sizes: [300, 300, 300], hidden: .relu, output: .linear, rng: &g)
+        let expected: [(Rule, Double)] = [(.usf, 30), (.frsf, acos(0.75) * 180 / .pi), (.fa, 90)]
+        for (rule, deg) in expected {
+            let (a, sigma) = feedbackAngle(Feedback(rule: rule, network: net, rng: &g).effective(0, network: net), net.layers[1].w)
+            #expect(abs(a - deg) < 4 * sigma, "\(rule): \(a)° vs \(deg)° ± \(4 * sigma)")
+        }
+    }
+
+    @Test func yinYangIsBalancedAndInsideTheCircle() {
+        let d = YinYang.generate(count: 900, seed: 5, name: "t")
+        #expect(d.labels.filter { $0 == 0 }.count == 300)
+        #expect(d.labels.filter { $0 == 2 }.count == 300)
+        for s in 0..<d.count {
+            let x = d.x[s, 0], y = d.x[s, 1]
+            #expect((x - 0.5) * (x - 0.5) + (y - 0.5) * (y - 0.5) <= 0.25 + 1e-12)
+            #expect(abs(d.x[s, 2] - (1 - x)) < 1e-15)
+            #expect(YinYang.classify(x, y) == d.labels[s])
+        }
+        #expect(YinYang.classify(0.75, 0.5) == 2)  // centre of the right dot
+    }
+
+    @Test func divergenceIsReportedWithRuleAndStep() {
+        var g = SplitMix64(seed: 1)
+        let net = Network(sizes: [4, 8, 3], hidden: .relu, output: .linear, rng: &g)
+        var learner = Learner(network: net, feedback: Feedback(rule: .fa, network: net, rng: &g), rng: g)
+        let data = YinYang.generate(count: 60, seed: 2, name: "t")
+        #expect(throws: TrainingDiverged.self) {
+            for e in 1...50 { try learner.epoch(data, config: SGDConfig(learningRate: 1e6, batchSize: 10, loss: .mse), epoch: e) }
+        }
+    }
+}
