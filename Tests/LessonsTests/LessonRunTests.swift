@@ -83,3 +83,9 @@ func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = fal
                                ("angle_every", "50"), ("rules", "bp,fa,frsf")])
     }
 }
+
+@Suite struct MicrocircuitLessonRunTests {
+    @Test func lesson4PassesAtSmallSize() throws {
+        _ = try runSmall("4", [("hidden", "12"), ("steps", "60")])
+    }
+}

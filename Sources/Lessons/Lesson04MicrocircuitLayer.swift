@@ -1,0 +1,154 @@
+import Foundation
+import NeuroModel
+
+/// Lesson 4 — the microcircuit at rate level: its Hebbian update is the frSF update, exactly.
+public let lesson04 = LessonDescriptor(
+    number: 4, slug: "microcircuit", title: "The microcircuit at rate level",
+    claim: "Computed cell by cell and route by route, the microcircuit's Hebbian update equals the frSF update of the matrix algorithm to rounding error, and its feedback stays sign-concordant through zero crossings",
+    parameters: [
+        .integer("seed", 4, in: 0...Int.max, "random seed"),
+        .integer("hidden", 30, in: 1...512, "Pyr cells per hidden layer"),
+        .integer("hidden_layers", 2, in: 1...6, "hidden layers"),
+        .choice("activation", "sigmoid", of: ["sigmoid", "tanh", "relu"], "somatic rate function f (all layers)"),
+        .integer("batch", 16, in: 1...1000, "samples per Hebbian step"),
+        .integer("steps", 300, in: 1...100_000, "training steps run side by side"),
+        .real("learning_rate", 0.5, in: 1e-6...100, "η"),
+        .real("tolerance", 1e-12, in: 1e-16...1e-3, "relative error allowed for 'equal to rounding' (Double)"),
+    ],
+    run: runLesson04)
+
+func runLesson04(_ ctx: RunContext) throws {
+    // Parameters
+    let p = ctx.parameters
+    let f = Activation(rawValue: p.string("activation")) ?? .sigmoid
+    let tol = p.real("tolerance"), eta = p.real("learning_rate"), batch = p.integer("batch")
+    let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
+    let data = YinYang.standard(train: 5000).train
+    /// Targets as rates: 0.9 for the labelled class, 0.1 otherwise (inside the sigmoid's range).
+    func targets(_ idx: some Collection<Int>) -> Matrix { oneHot(idx.map { data.labels[$0] }, classes: 3).map { 0.1 + 0.8 * $0 } }
+    func rows(_ m: Matrix) -> [[Double]] { (0..<m.rows).map { Array(m.row($0)) } }
+    var rng = ctx.rng(1)
+
+    // Prediction: with a^L = y − r^L and a^l = B^l ε^{l+1}, ε^l = f'(u^l) a^l is −δ^l of frSF with
+    // B^l = |R^l| ∘ sign(W^{l+1})ᵀ, so ΔW^l = η/B Σ_s ε^l_s r^{l−1}_sᵀ = −η dW^l_frSF; for the output layer
+    // this is also BP's update.
+
+    // One layer: a single Pyr layer under an apical teacher is the delta rule (BP).
+    let single = Network(sizes: [4, 3], hidden: f, output: f, rng: &rng)
+    let idx0 = Array(0..<batch)
+    let x0 = data.x.rows(idx0), y0 = targets(idx0)
+    var singleCircuit = Microcircuit(network: single, feedbackMagnitudes: [])
+    let singleDelta = singleCircuit.hebbianStep(inputs: rows(x0), targets: rows(y0), learningRate: eta).deltas[0]
+    let singleBP = single.gradients(single.forward(x0), targets: y0, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+    ctx.check(.atMost("one layer: Hebbian ΔW vs BP (delta rule), relative error", observed: maxRelativeError(singleDelta.data, singleBP.dW[0].data.map { -eta * $0 }), bound: tol))
+
+    // Several layers: the same weights and feedback magnitudes in both the circuit and the matrix algorithm.
+    let network = Network(sizes: sizes, hidden: f, output: f, rng: &rng)
+    var frng = ctx.rng(2)
+    let feedback = Feedback(rule: .frsf, network: network, rng: &frng)
+    var circuit = Microcircuit(network: network, feedbackMagnitudes: feedback.matrices)
+    ctx.check(.none("Dale's principle: synapses of the wrong sign at construction", violations: circuit.daleViolations,
+                    of: sizes.indices.dropFirst().map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+
+    // Apical potentials and error signals, sample by sample, against frSF's backward signals.
+    let pass = network.forward(x0)
+    let frsf = network.gradients(pass, targets: y0, loss: .mse, feedback: feedback)
+    var worstSignal = 0.0, worstApical = 0.0
+    for s in 0..<batch {
+        circuit.forward(Array(x0.row(s)))
+        circuit.backward(target: Array(y0.row(s)))
+        for l in 0..<network.depth {
+            let eps = circuit.layers[l].cells.map(\.error)
+            let delta = Array(frsf.deltas[l].row(s)).map { -$0 }
+            worstSignal = max(worstSignal, maxRelativeError(eps, delta))
+            if l + 1 < network.depth {
+                // a^l = B^l ε^{l+1}: the frSF backward signal before the somatic gain f'.
+                let b = feedback.effective(l, network: network)
+                let above = Array(frsf.deltas[l + 1].row(s)).map { -$0 }
+                let expected = (0..<sizes[l + 1]).map { j in (0..<sizes[l + 2]).map { k in b[k, j] * above[k] }.reduce(0, +) }
+                worstApical = max(worstApical, maxRelativeError(circuit.layers[l].cells.map(\.apical), expected))
+            }
+        }
+    }
+    ctx.check(.atMost("apical potentials a^l vs frSF's B^l δ^{l+1}, max relative error", observed: worstApical, bound: tol))
+    ctx.check(.atMost("error signals ε^l vs −δ^l of frSF, all layers, max relative error", observed: worstSignal, bound: tol))
+
+    // The Hebbian update, layer by layer, against the frSF update; the output layer against BP too.
+    let bp = network.gradients(pass, targets: y0, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+    var probe = circuit
+    let hebbian = probe.hebbianStep(inputs: rows(x0), targets: rows(y0), learningRate: eta).deltas
+    var scatter: [DataBlock] = []
+    for l in 0..<network.depth {
+        let expected = frsf.dW[l].data.map { -eta * $0 }
+        ctx.check(.atMost("layer \(l + 1): Hebbian ΔW vs frSF ΔW, relative error", observed: maxRelativeError(hebbian[l].data, expected), bound: tol))
+        scatter.append(DataBlock("layer \(l + 1)", columns: ["frSF ΔW (matrix algorithm)", "Hebbian ΔW (circuit)"],
+                                 rows: zip(expected, hebbian[l].data).map { [$0, $1] }))
+    }
+    ctx.check(.atMost("output layer: Hebbian ΔW vs BP ΔW, relative error", observed: maxRelativeError(hebbian[network.depth - 1].data, bp.dW[network.depth - 1].data.map { -eta * $0 }), bound: tol))
+
+    // Simulation: train the circuit and the matrix algorithm side by side on the same batches.
+    var learner = Learner(network: network, feedback: feedback, rng: ctx.rng(3))
+    let config = SGDConfig(learningRate: eta, batchSize: batch, loss: .mse)
+    var order = ctx.rng(4)
+    var worstStep = 0.0, crossings = 0
+    var angleRows: [[Double]] = []
+    for step in 1...p.integer("steps") {
+        let idx = (0..<batch).map { _ in Int(order.next() % UInt64(data.count)) }
+        let x = data.x.rows(idx), y = targets(idx)
+        // frSF's update on the circuit's current weights (read back from its routes) at this step.
+        let current = Network(layers: zip(circuit.weights, circuit.layers.map(\.bias)).map { Layer(w: $0, b: $1) }, hidden: f, output: f)
+        let currentPass = current.forward(x)
+        let currentFeedback = Feedback(rule: .frsf, matrices: feedback.matrices)
+        let expected = current.gradients(currentPass, targets: y, loss: .mse, feedback: currentFeedback)
+        let bpNow = current.gradients(currentPass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+        let (deltas, crossed) = circuit.hebbianStep(inputs: rows(x), targets: rows(y), learningRate: eta)
+        crossings += crossed
+        for l in deltas.indices { worstStep = max(worstStep, maxRelativeError(deltas[l].data, expected.dW[l].data.map { -eta * $0 })) }
+        try learner.step(x: x, y: y, config: config, epoch: 1)
+        if step % max(1, p.integer("steps") / 100) == 0 || step == 1 {
+            angleRows.append([Double(step), expected.loss] + zip(deltas, bpNow.dW).map { angleDegrees($0.data, $1.data.map { -$0 }) })
+        }
+    }
+    ctx.check(.atMost("every step: Hebbian ΔW vs frSF ΔW on the circuit's weights, max relative error", observed: worstStep, bound: tol))
+    ctx.check(.atLeast("weights that crossed zero during training (routes switched)", observed: Double(crossings), bound: 1))
+    ctx.check(.none("after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: circuit.feedbackSignMismatches,
+                    of: sizes.indices.dropFirst(2).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+    ctx.check(.none("after training: synapses of the wrong sign (Dale)", violations: circuit.daleViolations,
+                    of: sizes.indices.dropFirst().map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+    var worstWeights = 0.0
+    for l in 0..<network.depth {
+        worstWeights = max(worstWeights, maxRelativeError(circuit.weights[l].data, learner.network.layers[l].w.data))
+    }
+    // Each step's ΔW agrees to the tolerance above; errors add at most once per step.
+    ctx.check(.atMost("after \(p.integer("steps")) steps: circuit W vs matrix frSF W, relative error", observed: worstWeights, bound: tol * Double(p.integer("steps"))))
+    ctx.record("crossings", String(crossings))
+    ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
+    let lastAngles = angleRows.last.map { Array($0.dropFirst(2)) } ?? []
+    ctx.record("final_angles", lastAngles.enumerated().map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }.joined(separator: ", "))
+
+    // Figures
+    ctx.figure(Figure(
+        name: "circuit-vs-matrix", title: "Microcircuit Hebbian update against the frSF update",
+        claim: "every entry lies on the identity line (relative error <= \(format(tol)))",
+        blocks: scatter,
+        script: """
+        set xlabel 'frSF update ΔW (matrix algorithm)'
+        set ylabel 'Hebbian update ΔW (microcircuit)'
+        set size square
+        set key top left
+        f(x) = x
+        plot f(x) with lines lt 7 dt 2 lw 1.5 title 'identity', \\
+             for [i=0:\(network.depth - 1)] DATA index i using 1:2 with points lt (i+1) pt 7 ps 0.8 title sprintf('layer %d', i+1)
+        """))
+    ctx.figure(Figure(
+        name: "angles", title: "Angle between the microcircuit's update and the BP gradient",
+        claim: "hidden layers stay within 90 degrees of BP; output layer at 0",
+        blocks: [DataBlock("circuit", columns: ["step", "loss"] + (1...network.depth).map { "layer \($0) angle (°)" }, rows: angleRows)],
+        script: """
+        set xlabel 'training step'
+        set ylabel 'angle to BP gradient (degrees)'
+        set yrange [-2:100]
+        set key top right
+        plot for [i=1:\(network.depth)] DATA index 0 using 1:(column(i+2)) with lines lt i title (i == \(network.depth) ? 'output layer' : sprintf('hidden layer %d', i))
+        """))
+}
