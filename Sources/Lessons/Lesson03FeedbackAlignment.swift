@@ -9,7 +9,7 @@ public let lesson03 = LessonDescriptor(
         .integer("seed", 3, in: 0...Int.max, "random seed"),
         .integer("hidden", 120, in: 1...4096, "units per hidden layer"),
         .integer("hidden_layers", 1, in: 1...8, "number of hidden layers"),
-        .choice("activation", "relu", of: Activation.allCases.map(\.rawValue), "hidden activation"),
+        .choice("activation", "relu", of: ["relu", "tanh", "sigmoid", "linear"], "hidden activation"),
         .list("rules", "bp,fa,dfa,usf,frsf,brsf", of: Rule.allCases.map(\.rawValue), "rules to train"),
         .integer("epochs", 150, in: 1...10_000, "training epochs"),
         .real("learning_rate", 0.1, in: 1e-6...10, "SGD learning rate"),

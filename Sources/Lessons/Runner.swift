@@ -41,7 +41,7 @@ public struct LessonDescriptor: Sendable {
 }
 
 /// Every lesson, in teaching order.
-public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04]
+public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05]
 
 /// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
 public func findLesson(_ key: String) throws -> LessonDescriptor {

@@ -3,6 +3,14 @@ import Foundation
 /// Pointwise activation r = f(u) and its slope f'(u).
 public enum Activation: String, CaseIterable, Sendable, Codable {
     case relu, tanh, sigmoid, linear
+    /// The LIF soma of lesson 1 (default parameters): u is the input current (nA), r the rate (spikes/ms).
+    case lif
+
+    /// The LIF soma's parameters used by `.lif`.
+    public static let lifCell = LIFParameters()
+    /// `.lif`'s slope is the closed-form f'(u) capped at its value at 1.1 × rheobase, where the true slope
+    /// diverges (ours: a stand-in for the smoothing that membrane noise gives a real cell).
+    public static let lifSlopeCap = LIFParameters().slope(current: 1.1 * LIFParameters().rheobase)
 
     /// relu: max(0, u); tanh; sigmoid: 1/(1 + e^{−u}); linear: u.
     @inline(__always) public func apply(_ u: Double) -> Double {
@@ -11,6 +19,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .tanh: return Foundation.tanh(u)
         case .sigmoid: return 1 / (1 + Foundation.exp(-u))
         case .linear: return u
+        case .lif: return Activation.lifCell.rate(current: u)
         }
     }
 
@@ -21,6 +30,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .tanh: let t = Foundation.tanh(u); return 1 - t * t
         case .sigmoid: let s = 1 / (1 + Foundation.exp(-u)); return s * (1 - s)
         case .linear: return 1
+        case .lif: return min(Activation.lifCell.slope(current: u), Activation.lifSlopeCap)
         }
     }
 }

@@ -89,3 +89,10 @@ func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = fal
         _ = try runSmall("4", [("hidden", "12"), ("steps", "60")])
     }
 }
+
+@Suite struct SpikingLessonRunTests {
+    @Test func lesson5PassesAtNotebookSize() throws {
+        // The notebook's own settings with a shorter sweep start: the claims are made at T = 800 ms.
+        _ = try runSmall("5", [("t_min", "100")])
+    }
+}
