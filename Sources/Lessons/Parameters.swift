@@ -20,6 +20,8 @@ public struct ParameterSpec: Sendable {
         case choice([String])
         /// A comma-separated subset of the given words, at least one.
         case list([String])
+        /// Free text without spaces, e.g. a folder path ("none" for none).
+        case text
     }
 
     public let name: String
@@ -39,6 +41,9 @@ public struct ParameterSpec: Sendable {
     public static func list(_ name: String, _ value: String, of options: [String], _ help: String) -> ParameterSpec {
         ParameterSpec(name: name, kind: .list(options), defaultValue: value, help: help)
     }
+    public static func text(_ name: String, _ value: String, _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .text, defaultValue: value, help: help)
+    }
 
     public var admissible: String {
         switch kind {
@@ -46,6 +51,7 @@ public struct ParameterSpec: Sendable {
         case .integer(let r): return "an integer in \(r.lowerBound)...\(r.upperBound)"
         case .choice(let o): return "one of " + o.joined(separator: ", ")
         case .list(let o): return "a comma-separated list from " + o.joined(separator: ", ")
+        case .text: return "text without spaces"
         }
     }
 
@@ -67,6 +73,9 @@ public struct ParameterSpec: Sendable {
             let items = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             guard !items.isEmpty, items.allSatisfy({ o.contains($0) }), Set(items).count == items.count else { throw bad }
             return items.joined(separator: ",")
+        case .text:
+            guard !t.isEmpty, !t.contains(where: \.isWhitespace) else { throw bad }
+            return t
         }
     }
 }

@@ -8,6 +8,12 @@ public final class RunContext {
     public let parameters: ParameterValues
     public let seed: UInt64
     public let log: (String) -> Void
+    /// Folder this run writes to (for checkpoints).
+    public var folder = ""
+    /// Continue from checkpoints in `folder` (lesson 6).
+    public var resume = false
+    /// Test hook: stop as if interrupted after this many epochs of training.
+    public var stopAfterEpochs: Int?
     public private(set) var checks: [Check] = []
     public private(set) var values: [String: String] = [:]
     public private(set) var figures: [Figure] = []
@@ -41,7 +47,7 @@ public struct LessonDescriptor: Sendable {
 }
 
 /// Every lesson, in teaching order.
-public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05]
+public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06]
 
 /// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
 public func findLesson(_ key: String) throws -> LessonDescriptor {
@@ -57,6 +63,9 @@ public struct RunOptions: Sendable {
     public var lessonsDirectory = "lessons"
     public var overrides: [(String, String)] = []
     public var render = true
+    public var resume = false
+    /// Test hook: behave as if Ctrl-C arrived after this many training epochs.
+    public var stopAfterEpochs: Int?
     public init() {}
 }
 
@@ -113,6 +122,9 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
     configureAllocator()
     setBLASThreads(1)  // lessons that train large networks raise this themselves
     let context = RunContext(parameters: params, seed: seed, log: log)
+    context.folder = folder
+    context.resume = options.resume
+    context.stopAfterEpochs = options.stopAfterEpochs
     var runError: Error?
     do { try lesson.run(context) } catch { runError = error }
 

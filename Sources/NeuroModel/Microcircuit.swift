@@ -31,12 +31,15 @@ public struct Microcircuit: Sendable {
     public var layers: [MicrocircuitLayer]
     public let hidden: Activation
     public let output: Activation
-    /// Optional replacement for the activation's slope (lesson 5 uses the LIF soma's capped f').
-    public var soma: (@Sendable (Double) -> Double, @Sendable (Double) -> Double)?
+    /// Output cells normalised by a shared inhibitory pool: r^L = softmax(u^L), and the output error is
+    /// ε^L = a^L = y − r^L (ours: with divisive normalisation the circuit minimises cross-entropy, matching
+    /// the matrix algorithm's softmax-ce loss).
+    public var softmaxOutput = false
 
     /// Builds the circuit that realises a network's W and b, with feedback magnitudes |R| (W^{l+1}-shaped)
     /// placed on the routes that match each pair's forward route.
-    public init(network: Network, feedbackMagnitudes: [Matrix]) {
+    public init(network: Network, feedbackMagnitudes: [Matrix], softmaxOutput: Bool = false) {
+        self.softmaxOutput = softmaxOutput
         precondition(feedbackMagnitudes.count == network.depth - 1, "Microcircuit: \(feedbackMagnitudes.count) feedback matrices for \(network.depth) layers")
         var layers: [MicrocircuitLayer] = []
         for (l, layer) in network.layers.enumerated() {
@@ -61,8 +64,8 @@ public struct Microcircuit: Sendable {
         self.output = network.output
     }
 
-    func f(_ l: Int, _ u: Double) -> Double { soma?.0(u) ?? (l == layers.count - 1 ? output : hidden).apply(u) }
-    func fPrime(_ l: Int, _ u: Double) -> Double { soma?.1(u) ?? (l == layers.count - 1 ? output : hidden).slope(u) }
+    func f(_ l: Int, _ u: Double) -> Double { (l == layers.count - 1 ? output : hidden).apply(u) }
+    func fPrime(_ l: Int, _ u: Double) -> Double { (l == layers.count - 1 ? output : hidden).slope(u) }
 
     /// The signed forward weights the routes realise, per layer.
     public var weights: [Matrix] { layers.map(\.forward.weights) }
@@ -84,6 +87,12 @@ public struct Microcircuit: Sendable {
                 layers[l].cells[k].basal = u
                 layers[l].cells[k].rate = f(l, u)
             }
+            if softmaxOutput && l == layers.count - 1 {
+                let us = layers[l].cells.map(\.basal)
+                let m = us.max() ?? 0
+                let z = us.reduce(0) { $0 + Foundation.exp($1 - m) }
+                for k in 0..<layers[l].size { layers[l].cells[k].rate = Foundation.exp(us[k] - m) / z }
+            }
             below = layers[l].cells.map(\.rate)
         }
     }
@@ -96,7 +105,8 @@ public struct Microcircuit: Sendable {
         for k in 0..<layers[top].size {
             let sstRelay = layers[top].cells[k].rate
             layers[top].cells[k].apical = y[k] - sstRelay
-            layers[top].cells[k].error = fPrime(top, layers[top].cells[k].basal) * layers[top].cells[k].apical
+            layers[top].cells[k].error = softmaxOutput ? layers[top].cells[k].apical
+                : fPrime(top, layers[top].cells[k].basal) * layers[top].cells[k].apical
         }
         for l in stride(from: top - 1, through: 0, by: -1) {
             let errorsAbove = layers[l + 1].cells.map(\.error)
@@ -138,6 +148,16 @@ public struct Microcircuit: Sendable {
                 }
             }
         }
+        let crossings = apply(weightChanges: acc, biasChanges: accBias)
+        return (acc, crossings)
+    }
+
+    /// Applies changes of the signed weights (per layer, W-shaped) and biases through the routes: a change
+    /// that crosses zero prunes the synapse, forms the opposite route, and moves the pair's feedback synapse to
+    /// the matching route (direct ↔ SST). Returns the number of zero crossings.
+    @discardableResult
+    public mutating func apply(weightChanges acc: [Matrix], biasChanges accBias: [[Double]]) -> Int {
+        precondition(acc.count == layers.count && accBias.count == layers.count, "apply: one change matrix per layer")
         var crossings = 0
         for l in layers.indices {
             for k in 0..<layers[l].size {
@@ -155,7 +175,7 @@ public struct Microcircuit: Sendable {
                 }
             }
         }
-        return (acc, crossings)
+        return crossings
     }
 
     /// The feedback synapse of a pair moved onto the route matching the pair's new forward route.

@@ -72,11 +72,13 @@ extension Microcircuit {
             }
             var pre = spikedBelow
             for l in 0..<L {
-                // Synaptic currents decay, then this step's presynaptic spikes arrive through their routes.
+                // Synaptic currents decay, then this step's presynaptic spikes arrive through their routes
+                // (event-driven: only the cells that spiked this step are visited).
+                let active = pre.indices.filter { pre[$0] }
                 for k in 0..<layers[l].size {
                     var c = current[l][k] * synDecay
-                    for (j, route) in layers[l].forward.routes[k].enumerated() where pre[j] {
-                        switch route {
+                    for j in active {
+                        switch layers[l].forward.routes[k][j] {
                         case .direct(let s): c += s / settings.tauSynapse          // Pyr_j → Pyr_k
                         case .viaInterneuron(let s): c -= s / settings.tauSynapse  // Pyr_j → PV_j ⊣ Pyr_k
                         case .none: break
@@ -119,7 +121,7 @@ extension Microcircuit {
             let burstRates = errors[l + 1].map { settings.burstBaseline + gain * $0 }
             clipped += burstRates.filter { $0 < 0 }.count
             var bursts = Array(repeating: 0.0, count: burstRates.count)
-            let phaseStart = T * Double(L - 1 - l)
+            let phaseStart = T * Double(L - 2 - l)  // the first error phase follows the forward window
             for n in 0..<steps {
                 for k in burstRates.indices where rng.bernoulli(max(0, burstRates[k]) * dt) {
                     bursts[k] += 1
@@ -150,16 +152,23 @@ extension Microcircuit {
 
     /// Hebbian update from one batch of spiking passes: ΔW^l_kj = η/B Σ_s ε^l_k (n^{l−1}_j / T).
     public static func spikingHebbian(_ passes: [SpikingMeasurement], learningRate eta: Double, sizes: [Int]) -> [Matrix] {
+        spikingHebbianWithBias(passes, learningRate: eta, sizes: sizes).weights
+    }
+
+    /// The same, with the tonic drive's change Δb^l_k = η/B Σ_s ε^l_k.
+    public static func spikingHebbianWithBias(_ passes: [SpikingMeasurement], learningRate eta: Double, sizes: [Int]) -> (weights: [Matrix], biases: [[Double]]) {
         var deltas = (1..<sizes.count).map { Matrix(rows: sizes[$0], cols: sizes[$0 - 1]) }
+        var bias = (1..<sizes.count).map { Array(repeating: 0.0, count: sizes[$0]) }
         let scale = eta / Double(passes.count)
         for m in passes {
             for l in deltas.indices {
                 for k in 0..<sizes[l + 1] {
                     let e = m.errors[l][k]
-                    for j in 0..<sizes[l] { deltas[l][k, j] += scale * e * m.rates[l][j] }
+                    bias[l][k] += scale * e
+                    for j in 0..<sizes[l] where m.rates[l][j] != 0 { deltas[l][k, j] += scale * e * m.rates[l][j] }
                 }
             }
         }
-        return deltas
+        return (deltas, bias)
     }
 }

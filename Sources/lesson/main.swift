@@ -23,6 +23,7 @@ options:
   --out DIR          output folder (default: plots)
   --lessons DIR      folder holding the notebooks (default: lessons)
   --no-render        write figure scripts and data but do not call gnuplot
+  --resume           continue an interrupted run from its last checkpoint (lesson 6)
   --quiet            print only the check table and errors
   -h, --help         this text
 
@@ -62,6 +63,7 @@ func parse(_ args: [String]) throws -> (command: String, target: String?, option
         case "--lessons": options.lessonsDirectory = try value(a)
         case "--spec": spec = try value(a)
         case "--no-render": options.render = false
+        case "--resume": options.resume = true
         case "--quiet": quiet = true
         default:
             if a.hasPrefix("-") { throw LessonError.usage("unknown option '\(a)'; see lesson --help") }

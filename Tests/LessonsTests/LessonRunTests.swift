@@ -96,3 +96,58 @@ func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = fal
         _ = try runSmall("5", [("t_min", "100")])
     }
 }
+
+@Suite struct DatasetLessonRunTests {
+    let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"), ("learning_rate", "0.1"),
+                                     ("rules", "bp,usf,frsf"), ("circuit_steps", "20"), ("spiking_train", "64"),
+                                     ("spiking_test", "40"), ("spiking_hidden", "20")]
+
+    @Test func lesson6PassesOnYinYangAtSmallSize() throws {
+        _ = try runSmall("6", small)
+    }
+
+    @Test func interruptedRunResumesToTheSameResult() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        let overrides = small.filter { !$0.0.hasPrefix("spiking") && $0.0 != "circuit_steps" } + [("spiking_train", "0"), ("circuit_steps", "0")]
+        options.overrides = overrides
+        options.outDirectory = temporaryFolder("full")
+        let full = try runLesson(try findLesson("6"), options: options)
+
+        options.outDirectory = temporaryFolder("resumed")
+        options.stopAfterEpochs = 4
+        #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("6"), options: options) }
+        let partial = try FileManager.default.contentsOfDirectory(atPath: options.outDirectory + "/06-datasets")
+        #expect(partial.contains("checkpoint-bp.ckpt") && partial.contains("results.json") && partial.contains("accuracy.dat"))
+        #expect(!partial.contains { $0.hasSuffix(".tmp") })
+        options.stopAfterEpochs = nil
+        options.resume = true
+        let resumed = try runLesson(try findLesson("6"), options: options)
+        for file in ["results.json", "accuracy.dat"] {
+            let a = try String(contentsOfFile: full.folder + "/" + file, encoding: .utf8)
+            let b = try String(contentsOfFile: resumed.folder + "/" + file, encoding: .utf8)
+            // Seconds per epoch differ between runs; everything else must agree.
+            #expect(a == b || file == "results.json" && stripTimes(a) == stripTimes(b), "\(file) differs after resume")
+        }
+        let angles = { (p: String) in (try? String(contentsOfFile: p + "/angles.dat", encoding: .utf8)).map(stripLastColumn) }
+        #expect(angles(full.folder) == angles(resumed.folder))
+    }
+
+    @Test func missingDatasetFolderIsAClearError() {
+        #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir", "/nonexistent")]) }
+        #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist")]) }
+    }
+}
+
+/// results.json with the accuracy table's seconds column blanked.
+func stripTimes(_ s: String) -> String {
+    s.split(separator: "\n").map { $0.contains("accuracy_table") ? "" : String($0) }.joined(separator: "\n")
+}
+
+/// Data rows without their last column (wall-clock seconds).
+func stripLastColumn(_ s: String) -> String {
+    s.split(separator: "\n").map { line in
+        line.hasPrefix("#") ? String(line) : line.split(separator: " ").dropLast().joined(separator: " ")
+    }.joined(separator: "\n")
+}

@@ -1,0 +1,296 @@
+import Foundation
+import NeuroModel
+
+/// Lesson 6 — full-dataset training of the rules and of the microcircuit.
+public let lesson06 = LessonDescriptor(
+    number: 6, slug: "datasets", title: "Training on full datasets",
+    claim: "On Fashion-MNIST the sign-concordant rules reach within 1.5 points of BP's test accuracy with the same network and budget; the rate-level microcircuit's run is frSF's run, step for step",
+    parameters: [
+        .integer("seed", 6, in: 0...Int.max, "random seed"),
+        .choice("dataset", "auto", of: ["auto", "fashion-mnist", "mnist", "cifar10", "yin-yang"], "dataset; auto = Fashion-MNIST if installed, else Yin-Yang"),
+        .text("data_dir", "none", "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
+        .integer("hidden", 256, in: 1...4096, "units per hidden layer"),
+        .integer("hidden_layers", 2, in: 1...6, "hidden layers"),
+        .list("rules", "bp,fa,usf,frsf", of: Rule.allCases.map(\.rawValue), "rules to train"),
+        .integer("epochs", 10, in: 1...1000, "training epochs"),
+        .real("learning_rate", 0.05, in: 1e-6...10, "SGD learning rate"),
+        .integer("batch", 32, in: 1...10_000, "mini-batch size"),
+        .integer("train_limit", 0, in: 0...10_000_000, "use only the first N training samples (0 = all)"),
+        .integer("test_limit", 0, in: 0...10_000_000, "use only the first N test samples (0 = all)"),
+        .integer("circuit_steps", 100, in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF"),
+        .integer("spiking_hidden", 100, in: 1...1024, "hidden Pyr cells of the spiking microcircuit"),
+        .integer("spiking_train", 2000, in: 0...1_000_000, "training samples for the spiking microcircuit (0 = skip)"),
+        .integer("spiking_test", 500, in: 1...100_000, "test samples for the spiking microcircuit"),
+        .real("spiking_window", 200, in: 10...10_000, "spiking counting window T (ms)"),
+        .real("spiking_learning_rate", 2000, in: 1e-6...1e7, "η of the spiking Hebbian rule (nA·ms per unit of ε·r)"),
+    ],
+    run: runLesson06)
+
+/// Loads the requested dataset; `auto` falls back to Yin-Yang with a message when Fashion-MNIST is absent.
+func loadLesson6Data(_ p: ParameterValues, log: (String) -> Void) throws -> (train: Dataset, test: Dataset, name: String) {
+    let dir = p.string("data_dir") == "none" ? nil : p.string("data_dir")
+    func wrap<T>(_ what: String, hint: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as DataError { throw LessonError("\(what): \(e.description). \(hint)") }
+    }
+    switch p.string("dataset") {
+    case "auto":
+        let fashion = dir ?? fashionMNISTSystemDirectory
+        if FileManager.default.fileExists(atPath: (fashion as NSString).appendingPathComponent("train-images-idx3-ubyte.gz")) ||
+            FileManager.default.fileExists(atPath: (fashion as NSString).appendingPathComponent("train-images-idx3-ubyte")) {
+            let d = try wrap("Fashion-MNIST", hint: "Reinstall with: apt-get install --reinstall dataset-fashion-mnist") { try loadIDXDirectory(fashion, name: "fashion-mnist") }
+            return (d.train, d.test, "fashion-mnist")
+        }
+        log("Fashion-MNIST not found in \(fashion): install it with 'apt-get install dataset-fashion-mnist' (or pass --set dataset=mnist --set data_dir=DIR); using Yin-Yang instead")
+        let y = YinYang.standard()
+        return (y.train, y.test, "yin-yang")
+    case "fashion-mnist":
+        let d = try wrap("Fashion-MNIST", hint: "Install it with: apt-get install dataset-fashion-mnist, or give --set data_dir=DIR") {
+            try loadIDXDirectory(dir ?? fashionMNISTSystemDirectory, name: "fashion-mnist")
+        }
+        return (d.train, d.test, "fashion-mnist")
+    case "mnist":
+        guard let dir else { throw LessonError.usage("dataset mnist needs --set data_dir=DIR, a folder with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-…") }
+        let d = try wrap("MNIST", hint: "Check the folder holds the four IDX files of MNIST") { try loadIDXDirectory(dir, name: "mnist") }
+        return (d.train, d.test, "mnist")
+    case "cifar10":
+        guard let dir else { throw LessonError.usage("dataset cifar10 needs --set data_dir=DIR, the folder of the binary version (data_batch_1.bin … test_batch.bin)") }
+        let d = try wrap("CIFAR-10", hint: "Use the binary version (cifar-10-batches-bin)") { try loadCIFAR10(dir) }
+        return (d.train, d.test, "cifar10")
+    default:
+        let y = YinYang.standard()
+        return (y.train, y.test, "yin-yang")
+    }
+}
+
+func runLesson06(_ ctx: RunContext) throws {
+    // Parameters
+    let p = ctx.parameters
+    setBLASThreads(ProcessInfo.processInfo.activeProcessorCount)
+    defer { setBLASThreads(1) }
+    var (train, test, dataName) = try loadLesson6Data(p, log: ctx.log)
+    if p.integer("train_limit") > 0 { train = train.prefix(p.integer("train_limit")) }
+    if p.integer("test_limit") > 0 { test = test.prefix(p.integer("test_limit")) }
+    let rules = p.list("rules").compactMap(Rule.init(rawValue:))
+    let sizes = [train.x.cols] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [train.classes]
+    let config = SGDConfig(learningRate: p.real("learning_rate"), batchSize: p.integer("batch"), loss: .crossEntropy)
+    let epochs = p.integer("epochs")
+    var irng = ctx.rng(1)
+    let initial = Network(sizes: sizes, hidden: .relu, output: .linear, rng: &irng)
+    let probeIdx = Array(0..<min(1000, train.count))
+    let probe = (x: train.x.rows(probeIdx), y: oneHot(probeIdx.map { train.labels[$0] }, classes: train.classes))
+    let fingerprint = "lesson 6; seed \(ctx.seed); " + p.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "; data \(dataName) \(train.count)/\(test.count)"
+    ctx.record("dataset", "\(dataName) (\(train.count) training, \(test.count) test samples)")
+    ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
+    ctx.log("dataset \(dataName): \(train.count) train, \(test.count) test; network \(sizes.map(String.init).joined(separator: "-")); BLAS \(blasKernel), \(blasThreads) threads")
+
+    // Simulation 1: every rule from the same weights and feedback draw, with a checkpoint after each epoch.
+    var histories: [(Rule, [[Double]])] = []
+    var interruption: LessonError?
+    var epochsThisProcess = 0
+    withGracefulInterrupt {
+        ruleLoop: for rule in rules {
+            let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-\(rule.rawValue).ckpt")
+            var frng = ctx.rng(10)
+            var learner = Learner(network: initial, feedback: Feedback(rule: rule, network: initial, rng: &frng), rng: ctx.rng(20))
+            var history: [[Double]] = []
+            var startEpoch = 1
+            if ctx.resume, let data = FileManager.default.contents(atPath: path) {
+                do {
+                    let c = try TrainingCheckpoint(decoding: data, path: path)
+                    guard c.fingerprint == fingerprint, c.rule == rule.rawValue else {
+                        interruption = LessonError("\(path) was written by a run with other parameters or seed; run the same command as before with --resume, or delete it")
+                        break ruleLoop
+                    }
+                    learner = Learner(network: Network(layers: c.layers, hidden: .relu, output: .linear),
+                                      feedback: Feedback(rule: rule, matrices: c.feedback), rng: SplitMix64(state: c.rngState))
+                    learner.steps = c.steps
+                    history = c.history
+                    startEpoch = c.epoch + 1
+                    ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
+                } catch {
+                    interruption = LessonError("\(error)")
+                    break ruleLoop
+                }
+            }
+            if history.isEmpty {
+                history.append([0, .nan, 100 * learner.network.accuracy(test.x, labels: test.labels)] + learner.anglesToBP(x: probe.x, y: probe.y, loss: .crossEntropy) + [0])
+            }
+            if startEpoch <= epochs {
+                for epoch in startEpoch...epochs {
+                    if isInterruptRequested || ctx.stopAfterEpochs.map({ epochsThisProcess >= $0 }) == true {
+                        interruption = LessonError("interrupted during \(rule.rawValue) before epoch \(epoch); checkpoints up to epoch \(epoch - 1) are in \(ctx.folder): run the same command with --resume to continue")
+                        histories.append((rule, history))
+                        break ruleLoop
+                    }
+                    let start = Date()
+                    var lossSum = 0.0, batches = 0
+                    do {
+                        try learner.epoch(train, config: config, epoch: epoch) { _, loss, _ in lossSum += loss; batches += 1 }
+                    } catch let d as TrainingDiverged {
+                        ctx.log(d.description)
+                        ctx.check(.atMost("\(rule.rawValue): training diverged at step", observed: Double(d.step), bound: 0))
+                        break
+                    } catch {
+                        interruption = LessonError("\(error)")
+                        break ruleLoop
+                    }
+                    epochsThisProcess += 1
+                    let seconds = Date().timeIntervalSince(start)
+                    let accuracy = learner.network.accuracy(test.x, labels: test.labels)
+                    let angles = learner.anglesToBP(x: probe.x, y: probe.y, loss: .crossEntropy)
+                    history.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles + [seconds])
+                    ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s", rule.rawValue, epoch, epochs, learner.steps, lossSum / Double(max(batches, 1)), 100 * accuracy, seconds))
+                    let checkpoint = TrainingCheckpoint(fingerprint: fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps,
+                                                        rngState: learner.rng.state, layers: learner.network.layers, feedback: learner.feedback.matrices, history: history)
+                    do { try checkpoint.encoded().write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+                        interruption = LessonError("cannot write checkpoint \(path); choose a writable --out folder")
+                        break ruleLoop
+                    }
+                }
+            }
+            histories.append((rule, history))
+        }
+    }
+
+    // Checks on the rules
+    func final(_ r: Rule) -> Double? { histories.first { $0.0 == r }?.1.last?[2] }
+    let complete = interruption == nil
+    if complete, dataName == "fashion-mnist" || dataName == "mnist", let bp = final(.bp) {
+        for rule in rules where rule.isSignConcordant {
+            ctx.check(.atLeast("\(rule.rawValue): final test accuracy within 1.5 points of bp (\(String(format: "%.2f", bp)) %)", observed: final(rule) ?? .nan, bound: bp - 1.5, unit: "%"))
+        }
+    }
+    ctx.record("accuracy_table", histories.map { rule, h in
+        let last = h.last ?? []
+        let secs = h.dropFirst().map { $0.last ?? 0 }
+        let angles = last.count > 4 ? last[3..<(last.count - 2)].map { String(format: "%.1f°", $0) }.joined(separator: ", ") : "—"
+        return "| \(rule.rawValue) | \(String(format: "%.2f", last.count > 2 ? last[2] : .nan)) % | \(angles) | \(String(format: "%.2f", secs.reduce(0, +) / Double(max(secs.count, 1)))) s |"
+    }.joined(separator: "\n"))
+
+    // Figures (written even after an interruption or a divergence)
+    let L = sizes.count - 1
+    var accRows: [[Double]] = []
+    for e in 0...epochs {
+        var row = [Double(e)]
+        for (_, h) in histories { row.append(h.first { Int($0[0]) == e }?[2] ?? .nan) }
+        accRows.append(row)
+    }
+    ctx.figure(Figure(
+        name: "accuracy", title: "Test accuracy per epoch on \(dataName)",
+        claim: "sign-concordant rules within 1.5 points of bp (Fashion-MNIST)",
+        blocks: [DataBlock("test accuracy", columns: ["epoch"] + histories.map { "\($0.0.rawValue) accuracy (%)" }, rows: accRows)],
+        script: """
+        set xlabel 'epoch'
+        set ylabel 'test accuracy (%)'
+        set key bottom right
+        names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
+        plot for [i=2:\(histories.count + 1)] DATA index 0 using 1:i with linespoints lt (i-1) title word(names, i-1)
+        """))
+    ctx.figure(Figure(
+        name: "angles", title: "Angle to the BP gradient per layer over training (\(dataName))",
+        claim: "hidden-layer updates stay within 90 degrees of BP",
+        blocks: histories.map { rule, h in
+            DataBlock(rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"] + (1...L).map { "layer \($0) angle (°)" } + ["seconds"], rows: h)
+        },
+        script: """
+        set xlabel 'epoch'
+        set ylabel 'angle to BP gradient (degrees)'
+        set yrange [0:100]
+        set key outside right top
+        names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
+        plot for [i=0:\(histories.count - 1)] for [l=1:\(L - 1)] DATA index i using 1:(column(3+l)) with linespoints lt (i+1) dt l title sprintf('%s, layer %d', word(names, i+1), l)
+        """))
+    if let interruption { throw interruption }
+
+    // Simulation 2: the cell-by-cell microcircuit beside frSF, same start, same feedback, same batches.
+    if p.integer("circuit_steps") > 0 {
+        var frng = ctx.rng(10)
+        let feedback = Feedback(rule: .frsf, network: initial, rng: &frng)
+        var circuit = Microcircuit(network: initial, feedbackMagnitudes: feedback.matrices, softmaxOutput: true)
+        var learner = Learner(network: initial, feedback: feedback, rng: ctx.rng(30))
+        var order = ctx.rng(31)
+        var worst = 0.0
+        let start = Date()
+        var crossings = 0
+        for step in 1...p.integer("circuit_steps") {
+            let idx = (0..<config.batchSize).map { _ in Int(order.next() % UInt64(train.count)) }
+            let x = train.x.rows(idx), y = oneHot(idx.map { train.labels[$0] }, classes: train.classes)
+            crossings += circuit.hebbianStep(inputs: (0..<x.rows).map { Array(x.row($0)) }, targets: (0..<y.rows).map { Array(y.row($0)) },
+                                             learningRate: config.learningRate).crossings
+            try learner.step(x: x, y: y, config: config, epoch: 1)
+            let w = circuit.weights
+            for l in 0..<L { worst = max(worst, maxRelativeError(w[l].data, learner.network.layers[l].w.data) / Double(step)) }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        ctx.check(.atMost("microcircuit vs frSF, \(p.integer("circuit_steps")) steps: max relative weight error per step", observed: worst, bound: 1e-12))
+        ctx.check(.none("microcircuit after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: circuit.feedbackSignMismatches,
+                        of: (2..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+        ctx.record("circuit_rate", String(format: "%.0f", Double(p.integer("circuit_steps") * config.batchSize) / seconds))
+        ctx.record("circuit_crossings", String(crossings))
+        ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e", p.integer("circuit_steps"), seconds, crossings, worst))
+    } else {
+        ctx.record("circuit_rate", "not run")
+        ctx.record("circuit_crossings", "not run")
+    }
+
+    // Simulation 3: a spiking microcircuit trained by spike-count Hebbian updates (lesson 5's circuit).
+    if p.integer("spiking_train") > 0 {
+        let sSizes = [train.x.cols, p.integer("spiking_hidden"), train.classes]
+        var srng = ctx.rng(40)
+        let sLayers = (1..<sSizes.count).map { l -> Layer in
+            let a = 1.5 / (0.05 * Double(sSizes[l - 1]).squareRoot())
+            return Layer(w: Matrix(rows: sSizes[l], cols: sSizes[l - 1]) { _, _ in srng.uniform(-a, a) }, b: Array(repeating: 2.0, count: sSizes[l]))
+        }
+        let sNet = Network(layers: sLayers, hidden: .lif, output: .lif)
+        let sFeedback = Feedback(rule: .frsf, network: sNet, rng: &srng)
+        var circuit = Microcircuit(network: sNet, feedbackMagnitudes: sFeedback.matrices)
+        var settings = SpikingSettings()
+        settings.window = p.real("spiking_window")
+        settings.tauSynapse = 50
+        func target(_ label: Int) -> [Double] { (0..<train.classes).map { $0 == label ? 0.08 : 0.02 } }
+        // Gains from the rate-level errors of the first batch, fixed thereafter (as in lesson 5).
+        let calib = Array(0..<min(16, train.count))
+        let cPass = sNet.forward(train.x.rows(calib).map { $0 * settings.inputRate })
+        let cTargets = Matrix(rows: calib.count, cols: train.classes, data: calib.flatMap { target(train.labels[$0]) })
+        settings.gains = sNet.gradients(cPass, targets: cTargets, loss: .mse, feedback: sFeedback).deltas.map { d in
+            settings.burstBaseline / (2 * max(d.data.map(abs).max() ?? 1, 1e-12))
+        }
+        func spikingAccuracy(_ c: Microcircuit) -> Double {
+            var correct = 0
+            var erng = ctx.rng(41)
+            let n = min(p.integer("spiking_test"), test.count)
+            for s in 0..<n {
+                let m = c.spikingPass(x: Array(test.x.row(s)), target: target(test.labels[s]), settings: settings, rng: &erng)
+                let out = m.rates[sSizes.count - 1]
+                var best = 0
+                for k in 1..<out.count where out[k] > out[best] { best = k }
+                if best == test.labels[s] { correct += 1 }
+            }
+            return Double(correct) / Double(n)
+        }
+        let before = spikingAccuracy(circuit)
+        let start = Date()
+        var trng = ctx.rng(42)
+        let n = min(p.integer("spiking_train"), train.count)
+        var s = 0
+        while s < n {
+            let batchIdx = Array(s..<min(s + 16, n))
+            let passes = batchIdx.map { circuit.spikingPass(x: Array(train.x.row($0)), target: target(train.labels[$0]), settings: settings, rng: &trng) }
+            let (dW, db) = Microcircuit.spikingHebbianWithBias(passes, learningRate: p.real("spiking_learning_rate"), sizes: sSizes)
+            circuit.apply(weightChanges: dW, biasChanges: db)
+            s += batchIdx.count
+            if s % 500 < 16 { ctx.log("spiking microcircuit: \(s)/\(n) samples") }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let after = spikingAccuracy(circuit)
+        // Learning must win at least one more test sample than the untrained circuit.
+        let testCount = min(p.integer("spiking_test"), test.count)
+        ctx.check(.atLeast("spiking microcircuit: test accuracy after \(n) samples minus before", observed: 100 * (after - before), bound: 100 / Double(testCount), unit: "points"))
+        ctx.check(.none("spiking microcircuit: synapses of the wrong sign (Dale)", violations: circuit.daleViolations, of: sSizes[1] * sSizes[0] + sSizes[2] * sSizes[1]))
+        ctx.record("spiking_summary", String(format: "%@ network, T = %@ ms: test accuracy %.1f %% before and %.1f %% after %d training samples (%.1f training samples/s)",
+                                             sSizes.map(String.init).joined(separator: "-"), format(settings.window), 100 * before, 100 * after, n, Double(n) / seconds))
+        ctx.log(String(format: "spiking microcircuit: %.1f %% → %.1f %% test accuracy, %.1f training samples/s", 100 * before, 100 * after, Double(n) / seconds))
+    } else {
+        ctx.record("spiking_summary", "not run (spiking_train = 0)")
+    }
+}

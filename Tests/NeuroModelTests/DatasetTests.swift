@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import NeuroModel
+
+/// Writes small IDX / CIFAR files (optionally gzip-compressed through the system's gzip) to a fresh folder.
+struct DataFolder {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "lesson-data-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func write(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path + "/" + name, contents: Data(bytes)) }
+    func gzip(_ name: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        p.arguments = ["-f", path + "/" + name]
+        try? p.run()
+        p.waitUntilExit()
+    }
+}
+
+func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+func idxImages(_ n: Int, rows: Int = 2, cols: Int = 3) -> [UInt8] { be32(0x803) + be32(n) + be32(rows) + be32(cols) + (0..<(n * rows * cols)).map { UInt8($0 % 256) } }
+func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) + labels }
+
+@Suite struct DatasetLoaderTests {
+    func mnistFolder(images: [UInt8] = idxImages(4), labels: [UInt8] = idxLabels([0, 1, 2, 9]), compress: Bool = true) -> DataFolder {
+        let d = DataFolder()
+        for (name, bytes) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+                              ("t10k-images-idx3-ubyte", idxImages(2)), ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))] {
+            d.write(name, bytes)
+            if compress { d.gzip(name) }
+        }
+        return d
+    }
+
+    @Test func readsGzippedAndPlainIDX() throws {
+        for compress in [true, false] {
+            let d = mnistFolder(compress: compress)
+            let (train, test) = try loadIDXDirectory(d.path, name: "t")
+            #expect(train.count == 4 && test.count == 2)
+            #expect(train.x.cols == 6)
+            #expect(train.labels == [0, 1, 2, 9])
+            #expect(train.x[1, 0] == 6.0 / 255)
+        }
+    }
+
+    @Test func rejectsWrongMagicTruncationBadLabelsAndMissingFiles() {
+        var bad = idxImages(4); bad[3] = 0x01
+        let cases: [DataFolder] = [
+            mnistFolder(images: bad),                                  // wrong magic
+            mnistFolder(images: Array(idxImages(4).dropLast(5))),      // short read
+            mnistFolder(labels: idxLabels([0, 1, 2, 10])),             // label out of range
+            mnistFolder(labels: idxLabels([0, 1, 2])),                 // count mismatch
+        ]
+        for d in cases {
+            #expect(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        }
+        #expect(throws: DataError.self) { _ = try loadIDXDirectory("/nonexistent", name: "t") }
+    }
+
+    @Test func rejectsCorruptGzip() {
+        let d = mnistFolder()
+        var bytes = [UInt8](FileManager.default.contents(atPath: d.path + "/train-images-idx3-ubyte.gz") ?? Data())
+        for i in 12..<min(bytes.count, 40) { bytes[i] ^= 0x5a }
+        d.write("train-images-idx3-ubyte.gz", bytes)
+        #expect(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+    }
+
+    @Test func readsAndValidatesCIFAR10Binary() throws {
+        let d = DataFolder()
+        func records(_ labels: [UInt8]) -> [UInt8] { labels.flatMap { [$0] + (0..<3072).map { UInt8($0 % 251) } } }
+        for b in 1...5 { d.write("data_batch_\(b).bin", records([UInt8(b), 0])) }
+        d.write("test_batch.bin", records([7]))
+        let (train, test) = try loadCIFAR10(d.path)
+        #expect(train.count == 10 && test.count == 1 && train.x.cols == 3072)
+        #expect(test.labels == [7])
+        d.write("test_batch.bin", Array(records([7]).dropLast()))
+        #expect(throws: DataError.self) { _ = try loadCIFAR10(d.path) }
+        d.write("test_batch.bin", records([12]))
+        #expect(throws: DataError.self) { _ = try loadCIFAR10(d.path) }
+    }
+
+    @Test func checkpointRoundTripsAndRejectsDamage() throws {
+        var g = SplitMix64(seed: 9)
+        let net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
+        let c = TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: 3, steps: 99, rngState: g.state, layers: net.layers,
+                                   feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)], history: [[0, .nan, 1], [1, 0.5, 2]])
+        let data = c.encoded()
+        let back = try TrainingCheckpoint(decoding: data, path: "x")
+        #expect(back.layers == c.layers && back.rngState == c.rngState && back.epoch == 3 && back.history[1] == [1, 0.5, 2])
+        #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x") }
+        #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x") }
+    }
+}
