@@ -66,6 +66,8 @@ public struct RunOptions: Sendable {
     public var resume = false
     /// Test hook: behave as if Ctrl-C arrived after this many training epochs.
     public var stopAfterEpochs: Int?
+    /// The gnuplot to render with; nil when none is installed (found on PATH by default).
+    public var gnuplot: String? = findGnuplot()
     public init() {}
 }
 
@@ -94,6 +96,8 @@ struct ResultsFile: Codable {
     let failed: Int
     let figures: [Figure]
     let versions: [String: String]
+    /// "complete", or why the run stopped early.
+    let status: String
 }
 
 public func swiftCompilerVersion() -> String {
@@ -128,7 +132,9 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
     var runError: Error?
     do { try lesson.run(context) } catch { runError = error }
 
-    // Write what was computed, even when the lesson stopped early (e.g. divergence), then report.
+    // A lesson that stopped before computing anything (bad data, bad parameter) leaves no output behind.
+    if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
+    // Write what was computed, even when the lesson stopped early (e.g. interruption), then report.
     let label = "\(lesson.number) \(lesson.slug)"
     for f in context.figures {
         try writeAtomically(f.dataText(lesson: label, seed: seed), to: (folder as NSString).appendingPathComponent(f.dataFile))
@@ -140,7 +146,7 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
     var rendered: [String] = []
     var note = ""
     if options.render && !context.figures.isEmpty {
-        (rendered, note) = renderFigures(context.figures, in: folder)
+        (rendered, note) = renderFigures(context.figures, in: folder, gnuplot: options.gnuplot)
     } else if !options.render {
         note = "figures not rendered (--no-render); render later with: sh \(options.outDirectory)/render.sh"
     }
@@ -150,7 +156,8 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
         parameters: params.values, values: context.values, checks: context.checks,
         passed: context.checks.filter(\.passed).count, failed: context.checks.filter { !$0.passed }.count,
         figures: context.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile, data: $0.dataFile) },
-        versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel])
+        versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel],
+        status: runError.map { "stopped: \($0)" } ?? "complete")
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
@@ -220,8 +227,8 @@ func renderScript() -> String {
 }
 
 /// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed).
-func renderFigures(_ figures: [Figure], in folder: String) -> ([String], String) {
-    guard let gnuplot = findGnuplot() else {
+func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> ([String], String) {
+    guard let gnuplot else {
         return ([], "gnuplot not found: figures written as scripts and data only; install gnuplot-nox and run sh \((folder as NSString).deletingLastPathComponent)/render.sh")
     }
     var failures: [String] = []

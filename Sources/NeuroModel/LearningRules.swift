@@ -39,9 +39,10 @@ public struct Feedback: Sendable, Equatable {
     public mutating func newBatch(rng: inout SplitMix64) {
         guard rule == .brsf else { return }
         for l in matrices.indices {
-            let m = matrices[l]
-            let a = (6.0 / Double(m.rows + m.cols)).squareRoot()
-            matrices[l] = Matrix(rows: m.rows, cols: m.cols) { _, _ in abs(rng.uniform(-a, a)) }
+            let a = (6.0 / Double(matrices[l].rows + matrices[l].cols)).squareRoot()
+            matrices[l].data.withUnsafeMutableBufferPointer { d in
+                for i in 0..<d.count { d[i] = abs(rng.uniform(-a, a)) }
+            }
         }
     }
 
@@ -55,9 +56,15 @@ public struct Feedback: Sendable, Equatable {
         case .usf, .frsf, .brsf:
             let m = matrices[l]
             precondition(m.rows == w.rows && m.cols == w.cols, "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
-            var out = m
-            for i in out.data.indices { out.data[i] = m.data[i] * w.data[i].signum }
-            return out
+            var out = [Double](repeating: 0, count: m.count)
+            out.withUnsafeMutableBufferPointer { o in
+                m.data.withUnsafeBufferPointer { mp in
+                    w.data.withUnsafeBufferPointer { wp in
+                        for i in 0..<o.count { o[i] = wp[i] > 0 ? mp[i] : (wp[i] < 0 ? -mp[i] : 0) }
+                    }
+                }
+            }
+            return Matrix(rows: m.rows, cols: m.cols, data: out)
         }
     }
 }

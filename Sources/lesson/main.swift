@@ -35,56 +35,6 @@ func fail(_ e: LessonError) -> Never {
     exit(e.status)
 }
 
-func parse(_ args: [String]) throws -> (command: String, target: String?, options: RunOptions, quiet: Bool, spec: String?) {
-    var options = RunOptions()
-    var quiet = false
-    var spec: String?
-    var positional: [String] = []
-    var i = 0
-    func value(_ flag: String) throws -> String {
-        i += 1
-        guard i < args.count, !args[i].hasPrefix("--") else { throw LessonError.usage("\(flag) needs a value; see lesson --help") }
-        return args[i]
-    }
-    while i < args.count {
-        let a = args[i]
-        switch a {
-        case "-h", "--help", "help": return ("help", nil, options, quiet, nil)
-        case "--seed":
-            let v = try value(a)
-            guard let s = UInt64(v), s <= UInt64(Int.max) else { throw LessonError.usage("--seed '\(v)' is not an integer in 0...\(Int.max)") }
-            options.seed = s
-        case "--set":
-            let v = try value(a)
-            let parts = v.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw LessonError.usage("--set '\(v)' must look like name=value") }
-            options.overrides.append((parts[0], parts[1]))
-        case "--out": options.outDirectory = try value(a)
-        case "--lessons": options.lessonsDirectory = try value(a)
-        case "--spec": spec = try value(a)
-        case "--no-render": options.render = false
-        case "--resume": options.resume = true
-        case "--quiet": quiet = true
-        default:
-            if a.hasPrefix("-") { throw LessonError.usage("unknown option '\(a)'; see lesson --help") }
-            positional.append(a)
-        }
-        i += 1
-    }
-    guard let first = positional.first else { return ("help", nil, options, quiet, nil) }
-    switch first {
-    case "list", "all", "updates":
-        guard positional.count == 1 else { throw LessonError.usage("'\(first)' takes no further arguments; got '\(positional[1])'") }
-        return (first, nil, options, quiet, spec)
-    case "params":
-        guard positional.count == 2 else { throw LessonError.usage("usage: lesson params N") }
-        return ("params", positional[1], options, quiet, nil)
-    default:
-        guard positional.count == 1 else { throw LessonError.usage("one lesson at a time (or 'all'); got \(positional.joined(separator: " "))") }
-        return ("run", first, options, quiet, nil)
-    }
-}
-
 func runOne(_ lesson: LessonDescriptor, _ options: RunOptions, quiet: Bool) throws -> Int {
     let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) }
     if !quiet { print("Lesson \(lesson.number) — \(lesson.title)\nClaim: \(lesson.claim)\n") }
@@ -100,8 +50,9 @@ func runOne(_ lesson: LessonDescriptor, _ options: RunOptions, quiet: Bool) thro
 }
 
 do {
-    let (command, target, options, quiet, spec) = try parse(Array(CommandLine.arguments.dropFirst()))
-    switch command {
+    let parsed = try parseArguments(Array(CommandLine.arguments.dropFirst()))
+    let (target, options, quiet) = (parsed.target, parsed.options, parsed.quiet)
+    switch parsed.command {
     case "help":
         print(usage)
     case "list":
@@ -111,8 +62,7 @@ do {
         print("Lesson \(l.number) parameters (defaults from the code; the notebook lessons/\(l.notebookFile) may set others):")
         for p in l.parameters { print("  \(p.name) = \(p.defaultValue)\n      \(p.help); \(p.admissible)") }
     case "updates":
-        guard let spec else { throw LessonError.usage("updates needs --spec FILE.json; see README, 'Exchange format'") }
-        print(try updatesJSON(specPath: spec))
+        print(try updatesJSON(specPath: parsed.spec ?? ""))
     case "all":
         var failed = 0
         for l in allLessons {

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import Lessons
+
+@Suite struct CommandLineTests {
+    @Test func parsesRunsAndOptions() throws {
+        let c = try parseArguments(["04", "--seed", "7", "--set", "steps=10", "--out", "/tmp/x", "--no-render", "--resume"])
+        #expect(c.command == "run" && c.target == "04")
+        #expect(c.options.seed == 7 && c.options.outDirectory == "/tmp/x" && !c.options.render && c.options.resume)
+        #expect(c.options.overrides.first?.0 == "steps")
+        #expect(try parseArguments([]).command == "help")
+        #expect(try parseArguments(["list"]).command == "list")
+        #expect(try parseArguments(["lif"]).target == "lif")
+    }
+
+    @Test func badInputsAreOneLineUsageErrors() {
+        let bad: [[String]] = [["99"], ["nonsense"], ["1", "--bogus"], ["1", "--seed"], ["1", "--seed", "-3"], ["1", "--seed", "abc"],
+                               ["1", "--set", "novalue"], ["1", "2"], ["updates"], ["list", "extra"], ["params"]]
+        for args in bad {
+            do {
+                _ = try parseArguments(args)
+                Issue.record("\(args) was accepted")
+            } catch let e as LessonError {
+                #expect(e.status == 2, "\(args): status \(e.status)")
+                #expect(!e.description.contains("\n"), "\(args): message spans lines")
+            } catch {
+                Issue.record("\(args): unexpected \(error)")
+            }
+        }
+    }
+
+    @Test func missingGnuplotStillWritesScriptsAndSaysHowToRender() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.outDirectory = temporaryFolder("nognuplot")
+        options.overrides = [("duration", "300"), ("points", "5")]
+        options.gnuplot = nil
+        let outcome = try runLesson(try findLesson("1"), options: options)
+        #expect(outcome.renderedFormats.isEmpty)
+        #expect(outcome.renderNote.contains("gnuplot-nox") && outcome.renderNote.contains("render.sh"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+        #expect(files.contains("fi-curve.gp") && !files.contains("fi-curve.png"))
+        let executed = try String(contentsOfFile: outcome.folder + "/01-lif.executed.md", encoding: .utf8)
+        #expect(executed.contains("not rendered"))
+    }
+
+    @Test func renderingWithGnuplotProducesAllFormats() throws {
+        guard let gnuplot = findGnuplot() else { return }  // covered by the test above when gnuplot is absent
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.outDirectory = temporaryFolder("gnuplot")
+        options.overrides = [("duration", "300"), ("points", "5")]
+        options.gnuplot = gnuplot
+        let outcome = try runLesson(try findLesson("1"), options: options)
+        #expect(outcome.renderedFormats == ["png", "svg", "pdf"], "\(outcome.renderNote)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+        for ext in ["png", "svg", "pdf"] { #expect(files.contains("fi-curve.\(ext)")) }
+        #expect(!files.contains { $0.hasSuffix(".tmp") })
+    }
+
+    @Test func brokenNotebookBlockIsAClearError() throws {
+        let dir = temporaryFolder("notebooks")
+        try "# L1\n```parameters\nseed = 1\ndt = fast\n```\n".write(toFile: dir + "/01-lif.md", atomically: true, encoding: .utf8)
+        var options = RunOptions()
+        options.lessonsDirectory = dir
+        options.outDirectory = temporaryFolder("out")
+        #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("1"), options: options) }
+        options.lessonsDirectory = temporaryFolder("empty")
+        #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("1"), options: options) }
+    }
+}
