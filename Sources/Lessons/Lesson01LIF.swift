@@ -25,10 +25,7 @@ func runLesson01(_ ctx: RunContext) throws {
     var cell = LIFParameters()
     cell.tau = p.real("tau")
     cell.tRef = p.real("t_ref")
-    let refSteps = cell.tRef / dt
-    guard abs(refSteps - refSteps.rounded()) < 1e-9 else {
-        throw LessonError.usage("dt = \(format(dt)) ms does not divide t_ref = \(format(cell.tRef)) ms; choose dt so that t_ref/dt is an integer")
-    }
+    try requireStepDividesRefractory(dt, cell.tRef)
     let rheobase = cell.rheobase
     let currents = (0..<p.integer("points")).map { p.real("i_max") * Double($0) / Double(p.integer("points") - 1) }
 

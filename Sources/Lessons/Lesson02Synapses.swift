@@ -24,9 +24,7 @@ func runLesson02(_ ctx: RunContext) throws {
     let p = ctx.parameters
     let dt = p.real("dt"), window = p.real("window"), eta = p.real("eta"), trials = p.integer("trials")
     let cell = LIFParameters()
-    guard abs(cell.tRef / dt - (cell.tRef / dt).rounded()) < 1e-9 else {
-        throw LessonError.usage("dt = \(format(dt)) ms does not divide t_ref = \(format(cell.tRef)) ms")
-    }
+    try requireStepDividesRefractory(dt, cell.tRef)
     var rng = ctx.rng(1)
 
     // Part A — Dale's principle. A signed W realised by direct excitatory synapses (W > 0) and routes

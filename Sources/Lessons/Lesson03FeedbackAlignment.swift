@@ -193,12 +193,13 @@ func runLesson03(_ ctx: RunContext) throws {
         claim: "every rule's hidden-layer angle to BP < 90 degrees during training",
         blocks: angleBlocks,
         script: """
-        set xlabel 'training step'
+        set xlabel 'training step + 1'
         set ylabel 'angle to BP gradient (degrees)'
+        set logscale x
         set yrange [0:120]
         set key top right
         set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
         names = '\(rules.map(\.rawValue).joined(separator: " "))'
-        plot \(hiddenCols.map { c in "for [i=0:\(rules.count - 1)] DATA index i using 1:\(c) with lines lt (i+1) \(c == 3 ? "" : "dt \(c - 2) ")title (\(hiddenCols.count > 1 ? "word(names, i+1).' layer \(c - 2)'" : "word(names, i+1)"))" }.joined(separator: ", \\\n     "))
+        plot \(hiddenCols.map { c in "for [i=0:\(rules.count - 1)] DATA index i using ($1+1):\(c) with lines lt (i+1) \(c == 3 ? "" : "dt \(c - 2) ")title (\(hiddenCols.count > 1 ? "word(names, i+1).' layer \(c - 2)'" : "word(names, i+1)"))" }.joined(separator: ", \\\n     "))
         """))
 }

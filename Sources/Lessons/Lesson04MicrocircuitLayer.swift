@@ -48,7 +48,7 @@ func runLesson04(_ ctx: RunContext) throws {
     let feedback = Feedback(rule: .frsf, network: network, rng: &frng)
     var circuit = Microcircuit(network: network, feedbackMagnitudes: feedback.matrices)
     ctx.check(.none("Dale's principle: synapses of the wrong sign at construction", violations: circuit.daleViolations,
-                    of: sizes.indices.dropFirst().map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+                    of: synapseCount(sizes)))
 
     // Apical potentials and error signals, sample by sample, against frSF's backward signals.
     let pass = network.forward(x0)
@@ -81,8 +81,10 @@ func runLesson04(_ ctx: RunContext) throws {
     for l in 0..<network.depth {
         let expected = frsf.dW[l].data.map { -eta * $0 }
         ctx.check(.atMost("layer \(l + 1): Hebbian ΔW vs frSF ΔW, relative error", observed: maxRelativeError(hebbian[l].data, expected), bound: tol))
-        scatter.append(DataBlock("layer \(l + 1)", columns: ["frSF ΔW (matrix algorithm)", "Hebbian ΔW (circuit)"],
-                                 rows: zip(expected, hebbian[l].data).map { [$0, $1] }))
+        // Scaled per layer by the largest |ΔW| of frSF, so that every layer fills the same range.
+        let scale = max(expected.map(abs).max() ?? 1, 1e-300)
+        scatter.append(DataBlock("layer \(l + 1)", columns: ["frSF ΔW / max|frSF ΔW| (matrix algorithm)", "Hebbian ΔW / max|frSF ΔW| (circuit)", "frSF ΔW", "Hebbian ΔW"],
+                                 rows: zip(expected, hebbian[l].data).map { [$0 / scale, $1 / scale, $0, $1] }))
     }
     ctx.check(.atMost("output layer: Hebbian ΔW vs BP ΔW, relative error", observed: maxRelativeError(hebbian[network.depth - 1].data, bp.dW[network.depth - 1].data.map { -eta * $0 }), bound: tol))
 
@@ -112,9 +114,9 @@ func runLesson04(_ ctx: RunContext) throws {
     ctx.check(.atMost("every step: Hebbian ΔW vs frSF ΔW on the circuit's weights, max relative error", observed: worstStep, bound: tol))
     ctx.check(.atLeast("weights that crossed zero during training (routes switched)", observed: Double(crossings), bound: 1))
     ctx.check(.none("after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: circuit.feedbackSignMismatches,
-                    of: sizes.indices.dropFirst(2).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+                    of: synapseCount(sizes, fromLayer: 2)))
     ctx.check(.none("after training: synapses of the wrong sign (Dale)", violations: circuit.daleViolations,
-                    of: sizes.indices.dropFirst().map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+                    of: synapseCount(sizes)))
     var worstWeights = 0.0
     for l in 0..<network.depth {
         worstWeights = max(worstWeights, maxRelativeError(circuit.weights[l].data, learner.network.layers[l].w.data))
@@ -132,13 +134,15 @@ func runLesson04(_ ctx: RunContext) throws {
         claim: "every entry lies on the identity line (relative error <= \(format(tol)))",
         blocks: scatter,
         script: """
-        set xlabel 'frSF update ΔW (matrix algorithm)'
-        set ylabel 'Hebbian update ΔW (microcircuit)'
+        set xlabel 'frSF update ΔW, matrix algorithm (per layer, / max|ΔW|)'
+        set ylabel 'Hebbian update ΔW, microcircuit (same scale)'
         set size square
+        set xrange [-1.05:1.05]
+        set yrange [-1.05:1.05]
         set key top left
         f(x) = x
         plot f(x) with lines lt 7 dt 2 lw 1.5 title 'identity', \\
-             for [i=0:\(network.depth - 1)] DATA index i using 1:2 with points lt (i+1) pt 7 ps 0.8 title sprintf('layer %d', i+1)
+             for [i=0:\(network.depth - 1)] DATA index i using 1:2 with points lt (i+1) pt (i == 0 ? 7 : (i == 1 ? 6 : 2)) ps 1.0 title (i == \(network.depth - 1) ? 'output layer' : sprintf('hidden layer %d', i+1))
         """))
     ctx.figure(Figure(
         name: "angles", title: "Angle between the microcircuit's update and the BP gradient",

@@ -26,7 +26,7 @@ func runLesson05(_ ctx: RunContext) throws {
     // Parameters
     let p = ctx.parameters
     let dt = p.real("dt")
-    guard abs(2 / dt - (2 / dt).rounded()) < 1e-9 else { throw LessonError.usage("dt = \(format(dt)) ms does not divide t_ref = 2 ms") }
+    try requireStepDividesRefractory(dt, Activation.lifCell.tRef)
     guard p.real("t_min") < p.real("t_max") else { throw LessonError.usage("t_min must be below t_max") }
     let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
     let batch = p.integer("batch"), L = sizes.count - 1
@@ -109,7 +109,7 @@ func runLesson05(_ ctx: RunContext) throws {
 
     // Checks
     ctx.check(.none("Dale's principle: synapses of the wrong sign", violations: circuit.daleViolations,
-                    of: (1..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+                    of: synapseCount(sizes)))
     for l in 0..<L {
         let first = angleRows.first?[l + 1] ?? .nan, last = angleRows.last?[l + 1] ?? .nan
         ctx.check(.atMost("layer \(l + 1): angle at T = \(format(windows.last ?? 0)) ms minus angle at T = \(format(windows.first ?? 0)) ms", observed: last - first, bound: 0, unit: "°"))

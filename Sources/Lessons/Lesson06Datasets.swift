@@ -224,7 +224,7 @@ func runLesson06(_ ctx: RunContext) throws {
         let seconds = Date().timeIntervalSince(start)
         ctx.check(.atMost("microcircuit vs frSF, \(p.integer("circuit_steps")) steps: max relative weight error per step", observed: worst, bound: 1e-12))
         ctx.check(.none("microcircuit after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: circuit.feedbackSignMismatches,
-                        of: (2..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)))
+                        of: synapseCount(sizes, fromLayer: 2)))
         ctx.record("circuit_rate", String(format: "%.0f", Double(p.integer("circuit_steps") * config.batchSize) / seconds))
         ctx.record("circuit_crossings", String(crossings))
         ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e", p.integer("circuit_steps"), seconds, crossings, worst))
@@ -286,7 +286,7 @@ func runLesson06(_ ctx: RunContext) throws {
         // Learning must win at least one more test sample than the untrained circuit.
         let testCount = min(p.integer("spiking_test"), test.count)
         ctx.check(.atLeast("spiking microcircuit: test accuracy after \(n) samples minus before", observed: 100 * (after - before), bound: 100 / Double(testCount), unit: "points"))
-        ctx.check(.none("spiking microcircuit: synapses of the wrong sign (Dale)", violations: circuit.daleViolations, of: sSizes[1] * sSizes[0] + sSizes[2] * sSizes[1]))
+        ctx.check(.none("spiking microcircuit: synapses of the wrong sign (Dale)", violations: circuit.daleViolations, of: synapseCount(sSizes)))
         ctx.record("spiking_summary", String(format: "%@ network, T = %@ ms: test accuracy %.1f %% before and %.1f %% after %d training samples (%.1f training samples/s)",
                                              sSizes.map(String.init).joined(separator: "-"), format(settings.window), 100 * before, 100 * after, n, Double(n) / seconds))
         ctx.log(String(format: "spiking microcircuit: %.1f %% → %.1f %% test accuracy, %.1f training samples/s", 100 * before, 100 * after, Double(n) / seconds))

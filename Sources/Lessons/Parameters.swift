@@ -129,3 +129,15 @@ public func resolveParameters(specs: [ParameterSpec], notebook: [String: String]
     }
     return ParameterValues(order: specs.map(\.name), values: values)
 }
+
+/// The exact-integration LIF simulator holds the refractory period for a whole number of steps.
+func requireStepDividesRefractory(_ dt: Double, _ tRef: Double) throws {
+    guard abs(tRef / dt - (tRef / dt).rounded()) < 1e-9 else {
+        throw LessonError.usage("dt = \(format(dt)) ms does not divide t_ref = \(format(tRef)) ms; choose dt so that t_ref/dt is an integer")
+    }
+}
+
+/// Number of forward synapses of a network with these layer sizes, counting layers from `firstLayer` (1-based).
+func synapseCount(_ sizes: [Int], fromLayer firstLayer: Int = 1) -> Int {
+    (max(firstLayer, 1)..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)
+}

@@ -58,23 +58,27 @@ extension Microcircuit {
         var current = layers.map { Array(repeating: 0.0, count: $0.size) }
         var counts = [Array(repeating: 0.0, count: x.count)] + layers.map { Array(repeating: 0.0, count: $0.size) }
         var basalSum = layers.map { Array(repeating: 0.0, count: $0.size) }
-        var spikedBelow = [Bool](repeating: false, count: x.count)
-        var spikedNow = layers.map { [Bool](repeating: false, count: $0.size) }
+        // Indices of the cells that spiked in this step, below and in the current layer: buffers reused
+        // every step, so the time loop allocates nothing.
+        var active: [Int] = []
+        var spikedHere: [Int] = []
+        active.reserveCapacity(layers.map(\.size).max().map { max($0, x.count) } ?? x.count)
+        spikedHere.reserveCapacity(active.capacity)
         for n in 0..<(settleSteps + steps) {
             let counting = n >= settleSteps
             let t = Double(n - settleSteps) * dt
-            for i in x.indices {
-                spikedBelow[i] = rng.bernoulli(x[i] * settings.inputRate * dt)
-                if spikedBelow[i] && counting {
+            active.removeAll(keepingCapacity: true)
+            for i in x.indices where rng.bernoulli(x[i] * settings.inputRate * dt) {
+                active.append(i)
+                if counting {
                     counts[0][i] += 1
                     if recordRaster && i < rasterCells { raster.append((t, "input", i)) }
                 }
             }
-            var pre = spikedBelow
             for l in 0..<L {
                 // Synaptic currents decay, then this step's presynaptic spikes arrive through their routes
                 // (event-driven: only the cells that spiked this step are visited).
-                let active = pre.indices.filter { pre[$0] }
+                spikedHere.removeAll(keepingCapacity: true)
                 for k in 0..<layers[l].size {
                     var c = current[l][k] * synDecay
                     for j in active {
@@ -87,7 +91,7 @@ extension Microcircuit {
                     current[l][k] = c
                     let drive = layers[l].bias[k] + c
                     let spiked = neurons[l][k].step(current: drive, dt: dt, decay: lifDecay)
-                    spikedNow[l][k] = spiked
+                    if spiked { spikedHere.append(k) }
                     if counting {
                         basalSum[l][k] += drive
                         if spiked {
@@ -99,7 +103,7 @@ extension Microcircuit {
                         }
                     }
                 }
-                pre = spikedNow[l]
+                swap(&active, &spikedHere)
             }
         }
         let T = settings.window
