@@ -115,6 +115,7 @@ func runLesson03(_ ctx: RunContext) throws {
     var finalAccuracy: [Rule: Double] = [:]
     var maxHiddenAngle: [Rule: Double] = [:]
     var initialHiddenAngle: [Rule: Double] = [:]
+    var normRatio: [Rule: Double] = [:]
     let probe = (x: data.validation.x, y: oneHot(data.validation.labels, classes: 3))
     let stepsPerEpoch = (data.train.count + config.batchSize - 1) / config.batchSize
     for rule in rules {
@@ -125,12 +126,15 @@ func runLesson03(_ ctx: RunContext) throws {
         var rows: [[Double]] = []
         var worst = -Double.infinity
         var first = Double.nan
+        var lastRatio = Double.nan
         let start = Date()
         do {
             for epoch in 1...p.integer("epochs") {
                 try learner.epoch(data.train, config: config, epoch: epoch, angleEvery: p.integer("angle_every"), probe: probe) { step, loss, angles in
                     guard !angles.isEmpty else { return }
                     rows.append([Double(step - 1), loss] + angles)
+                    lastRatio = angles[sizes.count - 1]  // first hidden layer's norm ratio
+                    let angles = Array(angles.prefix(sizes.count - 1))
                     if step == 1 { first = angles[0] }
                     // FA and DFA start from random feedback (≈ 90° by construction) and must first align:
                     // their bound applies after the first epoch; sign-concordant rules are held to it from step 0.
@@ -140,21 +144,23 @@ func runLesson03(_ ctx: RunContext) throws {
                 }
                 accuracies.append(learner.network.accuracy(data.test.x, labels: data.test.labels))
             }
-            ctx.check(.atMost("\(rule.rawValue): training stayed finite (diverged epochs)", observed: 0, bound: 0))
         } catch let d as TrainingDiverged {
             ctx.log(d.description)
-            ctx.check(.atMost("\(rule.rawValue): training stayed finite (diverged at step)", observed: Double(d.step), bound: 0))
         }
+        // NaN or Inf stops a rule early; the check counts the epochs it completed with finite loss and weights.
+        ctx.check(.atLeast("\(rule.rawValue): epochs completed without divergence", observed: Double(accuracies.count - 1), bound: Double(p.integer("epochs"))))
         ctx.log(String(format: "%@: test accuracy %.2f %% after %d epochs (%.1f s)", rule.rawValue,
                        100 * (accuracies.last ?? 0), accuracies.count - 1, Date().timeIntervalSince(start)))
         finalAccuracy[rule] = accuracies.last ?? 0
         maxHiddenAngle[rule] = worst
         initialHiddenAngle[rule] = first
+        normRatio[rule] = lastRatio
         for (e, a) in accuracies.enumerated() {
             if accuracyRows.count <= e { accuracyRows.append([Double(e)]) }
             accuracyRows[e].append(100 * a)
         }
         let cols = ["step", "loss"] + (1..<sizes.count).map { $0 == sizes.count - 1 ? "output layer angle (°)" : "hidden layer \($0) angle (°)" }
+            + (1..<sizes.count).map { $0 == sizes.count - 1 ? "output layer norm ratio" : "hidden layer \($0) norm ratio ‖ΔW‖/‖ΔW_bp‖" }
         angleBlocks.append(DataBlock(rule.rawValue, columns: cols, rows: rows))
     }
     // Rules that stopped early leave a ragged table; pad with NaN so every row has a column per rule.
@@ -172,7 +178,7 @@ func runLesson03(_ ctx: RunContext) throws {
         ctx.check(.atLeast("bp: final test accuracy on Yin-Yang", observed: finalAccuracy[.bp] ?? 0, bound: p.real("bp_target")))
     }
     func degrees(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.1f°", $0) : "—" } ?? "—" }
-    ctx.record("accuracy_table", rules.map { "| \($0.rawValue) | \(String(format: "%.1f", 100 * (finalAccuracy[$0] ?? 0))) % | \(degrees(initialHiddenAngle[$0])) | \(degrees(maxHiddenAngle[$0])) |" }.joined(separator: "\n"))
+    ctx.record("accuracy_table", rules.map { "| \($0.rawValue) | \(String(format: "%.1f", 100 * (finalAccuracy[$0] ?? 0))) % | \(degrees(initialHiddenAngle[$0])) | \(degrees(maxHiddenAngle[$0])) | \(String(format: "%.2f", normRatio[$0] ?? .nan)) |" }.joined(separator: "\n"))
     ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
 
     // Figures

@@ -132,6 +132,10 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
     var runError: Error?
     do { try lesson.run(context) } catch { runError = error }
 
+    // A run that checked nothing has shown nothing: say so as a failing check rather than pass vacuously.
+    if runError == nil && context.checks.isEmpty {
+        context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)", observed: 0, bound: 1))
+    }
     // A lesson that stopped before computing anything (bad data, bad parameter) leaves no output behind.
     if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
     // Write what was computed, even when the lesson stopped early (e.g. interruption), then report.

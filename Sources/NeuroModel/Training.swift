@@ -51,14 +51,22 @@ public struct Learner: Sendable {
     /// Per-layer angle (degrees) between this rule's update and BP's gradient on a fixed probe batch with
     /// the current weights (NaN where either is zero). brSF uses its current magnitudes.
     public func anglesToBP(x: Matrix, y: Matrix, loss: Loss) -> [Double] {
+        alignmentToBP(x: x, y: y, loss: loss).angles
+    }
+
+    /// Per layer: the angle (degrees) between this rule's update and BP's gradient, and the ratio of their
+    /// norms ‖ΔW_rule‖ / ‖ΔW_bp‖, on a fixed probe batch with the current weights.
+    public func alignmentToBP(x: Matrix, y: Matrix, loss: Loss) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
         let bp = network.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
-        return zip(g.dW, bp.dW).map { angleDegrees($0, $1) }
+        return (zip(g.dW, bp.dW).map { angleDegrees($0, $1) },
+                zip(g.dW, bp.dW).map { $1.frobeniusNorm > 0 ? $0.frobeniusNorm / $1.frobeniusNorm : .nan })
     }
 
     /// One epoch over `data` in a fresh random order. Every `angleEvery` steps (and before the first) the
-    /// angles to BP on `probe` are measured and passed to `observe(step, loss, angles)`; otherwise angles is empty.
+    /// angles to BP on `probe` and then the norm ratios (one of each per layer) are measured and passed to
+    /// `observe(step, loss, alignment)`; otherwise alignment is empty.
     public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0, probe: (x: Matrix, y: Matrix)? = nil,
                                observe: (Int, Double, [Double]) -> Void = { _, _, _ in }) throws {
         let order = rng.permutation(data.count)
@@ -67,7 +75,8 @@ public struct Learner: Sendable {
             let idx = order[start..<min(start + config.batchSize, order.count)]
             var angles: [Double] = []
             if let probe, angleEvery > 0, steps % angleEvery == 0 {
-                angles = anglesToBP(x: probe.x, y: probe.y, loss: config.loss)
+                let a = alignmentToBP(x: probe.x, y: probe.y, loss: config.loss)
+                angles = a.angles + a.normRatios
             }
             let x = data.x.rows(idx)
             let y = oneHot(idx.map { data.labels[$0] }, classes: data.classes)
