@@ -148,6 +148,7 @@ func runLesson02(_ ctx: RunContext) throws {
         set xlabel 'counting window T (s)'
         set ylabel 'Hebbian update Δw / η (10^{-6} ms^{-2})'
         set logscale x
+        set xrange [0.15:30]
         set key top right
         plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'counting bound', \\
              DATA index 0 using 1:3 with lines lt 7 dt 2 title 'rate prediction', \\

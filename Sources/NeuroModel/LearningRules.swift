@@ -60,7 +60,8 @@ public struct Feedback: Sendable, Equatable {
             out.withUnsafeMutableBufferPointer { o in
                 m.data.withUnsafeBufferPointer { mp in
                     w.data.withUnsafeBufferPointer { wp in
-                        for i in 0..<o.count { o[i] = wp[i] > 0 ? mp[i] : (wp[i] < 0 ? -mp[i] : 0) }
+                        // M ∘ sign(W) with sign(0) = 0, written as selects so the loop vectorises.
+                        for i in 0..<o.count { o[i] = wp[i] == 0 ? 0 : Double(signOf: wp[i], magnitudeOf: mp[i]) }
                     }
                 }
             }
@@ -122,13 +123,12 @@ extension Network {
     /// W^l ← W^l − η dW^l, b^l ← b^l − η db^l.
     public mutating func apply(_ g: Gradients, learningRate eta: Double) {
         for l in layers.indices {
-            var w = layers[l].w
-            w.data.withUnsafeMutableBufferPointer { wp in
-                g.dW[l].data.withUnsafeBufferPointer { gp in
+            // In place: a local copy of W would make the array's storage shared and force a full copy.
+            g.dW[l].data.withUnsafeBufferPointer { gp in
+                layers[l].w.data.withUnsafeMutableBufferPointer { wp in
                     for i in 0..<wp.count { wp[i] -= eta * gp[i] }
                 }
             }
-            layers[l].w = w
             for k in layers[l].b.indices { layers[l].b[k] -= eta * g.db[l][k] }
         }
     }

@@ -50,15 +50,16 @@ public struct Matrix: Equatable, Sendable {
     /// Rows selected by index, in order (a mini-batch).
     public func rows(_ indices: some Collection<Int>) -> Matrix {
         var out = Matrix(rows: indices.count, cols: cols)
-        var r = 0
-        for i in indices {
-            precondition(i >= 0 && i < rows, "Matrix.rows: index \(i) out of 0..<\(rows)")
-            out.data.withUnsafeMutableBufferPointer { dst in
-                data.withUnsafeBufferPointer { src in
-                    for j in 0..<cols { dst[r * cols + j] = src[i * cols + j] }
+        out.data.withUnsafeMutableBufferPointer { dst in
+            data.withUnsafeBufferPointer { src in
+                var r = 0
+                for i in indices {
+                    precondition(i >= 0 && i < rows, "Matrix.rows: index \(i) out of 0..<\(rows)")
+                    guard cols > 0, let d = dst.baseAddress, let s = src.baseAddress else { continue }
+                    (d + r * cols).update(from: s + i * cols, count: cols)
+                    r += 1
                 }
             }
-            r += 1
         }
         return out
     }

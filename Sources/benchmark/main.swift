@@ -5,7 +5,8 @@ import NeuroModel
 // samples per second of the spiking microcircuit. Run: swift run -c release benchmark [epochs]
 
 configureAllocator()
-setBLASThreads(ProcessInfo.processInfo.activeProcessorCount)
+let threads = ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+setBLASThreads(threads)
 let epochs = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1
 
 let train: Dataset
