@@ -4,7 +4,7 @@ import NeuroModel
 /// Lesson 3 — BP and the feedback-alignment family on rate networks.
 public let lesson03 = LessonDescriptor(
     number: 3, slug: "feedback-alignment", title: "Backpropagation and the feedback-alignment family",
-    claim: "All rules share the output update; sign-concordant feedback descends for one output; every rule's hidden update stays within 90° of BP while it learns Yin-Yang",
+    claim: "All rules share the output update; sign-concordant feedback descends for one output; every rule's hidden update stays within 90° of BP while it learns Yin-Yang (FA and DFA once aligned, after epoch 1)",
     parameters: [
         .integer("seed", 3, in: 0...Int.max, "random seed"),
         .integer("hidden", 120, in: 1...4096, "units per hidden layer"),

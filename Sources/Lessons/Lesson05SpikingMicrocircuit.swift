@@ -4,7 +4,7 @@ import NeuroModel
 /// Lesson 5 — the microcircuit with spiking somas: Hebbian updates from spike counts approach frSF.
 public let lesson05 = LessonDescriptor(
     number: 5, slug: "spiking-microcircuit", title: "The spiking microcircuit",
-    claim: "With LIF somas, spike counts and burst-coded errors, the Hebbian update's angle to the rate-level frSF update shrinks as the window T grows, and at the default T it is small enough that the update stays within 90° of BP",
+    claim: "With LIF somas, spike counts and burst-coded errors, the Hebbian update's angle to the rate-level frSF update shrinks as the window T grows, and at the default T it is below 90° − ∠(frSF, BP), so the update still descends",
     parameters: [
         .integer("seed", 5, in: 0...Int.max, "random seed"),
         .integer("hidden", 20, in: 1...256, "Pyr cells per hidden layer"),

@@ -56,7 +56,8 @@ do {
     case "help":
         print(usage)
     case "list":
-        for l in allLessons { print(String(format: "%2d  %@", l.number, l.slug.padding(toLength: 16, withPad: " ", startingAt: 0)) + l.title + "\n    " + l.claim) }
+        let width = (allLessons.map(\.slug.count).max() ?? 16) + 2
+        for l in allLessons { print(String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0) + l.title + "\n    " + l.claim) }
     case "params":
         let l = try findLesson(target ?? "")
         print("Lesson \(l.number) parameters (defaults from the code; the notebook lessons/\(l.notebookFile) may set others):")

@@ -53,6 +53,12 @@ func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = fal
     @Test func sameSeedGivesByteIdenticalResults() throws {
         let a = try runSmall("2", [("window", "500"), ("trials", "3")])
         let b = try runSmall("2", [("window", "500"), ("trials", "3")])
+        let c = try runSmall("4", [("hidden", "8"), ("steps", "30")])
+        let d = try runSmall("4", [("hidden", "8"), ("steps", "30")])
+        for file in ["results.json", "angles.dat", "circuit-vs-matrix.dat", "04-microcircuit.executed.md"] {
+            let x = FileManager.default.contents(atPath: c.folder + "/" + file)
+            #expect(x != nil && x == FileManager.default.contents(atPath: d.folder + "/" + file), "\(file) differs between identical runs")
+        }
         for file in ["results.json", "hebbian-window.dat", "dale-drive.dat", "02-synapses.executed.md"] {
             let x = FileManager.default.contents(atPath: a.folder + "/" + file)
             let y = FileManager.default.contents(atPath: b.folder + "/" + file)
