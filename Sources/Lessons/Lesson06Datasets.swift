@@ -184,8 +184,10 @@ func runLesson06(_ ctx: RunContext) throws {
         set xlabel 'epoch'
         set ylabel 'test accuracy (%)'
         set key bottom right
+        set xrange [0.5:\(epochs) + 0.5]
         names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
-        plot for [i=2:\(histories.count + 1)] DATA index 0 using 1:i with linespoints lt (i-1) title word(names, i-1)
+        # Epoch 0 (chance level) is in the data but left off the plot so the differences between rules show.
+        plot for [i=2:\(histories.count + 1)] DATA index 0 every ::1 using 1:i with linespoints lt (i-1) title word(names, i-1)
         """))
     ctx.figure(Figure(
         name: "angles", title: "Angle to the BP gradient per layer over training (\(dataName))",
