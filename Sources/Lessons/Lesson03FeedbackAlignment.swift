@@ -17,9 +17,11 @@ public let lesson03 = LessonDescriptor(
         .integer("train_size", 5000, in: 30...5000, "Yin-Yang training samples"),
         .integer("angle_every", 25, in: 1...100_000, "measure angles to BP every this many steps"),
         .integer("random_nets", 300, in: 10...100_000, "random networks for the descent-property check"),
-        .real("bp_target", 0.95, in: 0...1, "test accuracy BP must reach"),
     ],
     run: runLesson03)
+
+/// BP's test accuracy on Yin-Yang at 4-120-3 must reach this (the reference ANN reaches 97–99 %).
+let bpTarget = 0.95
 
 func runLesson03(_ ctx: RunContext) throws {
     // Parameters
@@ -175,7 +177,7 @@ func runLesson03(_ ctx: RunContext) throws {
         ctx.check(.atMost("\(rule.rawValue): hidden-layer angle to BP on validation set, \(when)", observed: worst, bound: 90, unit: "°"))
     }
     if rules.contains(.bp) {
-        ctx.check(.atLeast("bp: final test accuracy on Yin-Yang", observed: finalAccuracy[.bp] ?? 0, bound: p.real("bp_target")))
+        ctx.check(.atLeast("bp: final test accuracy on Yin-Yang", observed: finalAccuracy[.bp] ?? 0, bound: bpTarget))
     }
     func degrees(_ x: Double?) -> String { x.map { $0.isFinite ? String(format: "%.1f°", $0) : "—" } ?? "—" }
     ctx.record("accuracy_table", rules.map { "| \($0.rawValue) | \(String(format: "%.1f", 100 * (finalAccuracy[$0] ?? 0))) % | \(degrees(initialHiddenAngle[$0])) | \(degrees(maxHiddenAngle[$0])) | \(String(format: "%.2f", normRatio[$0] ?? .nan)) |" }.joined(separator: "\n"))
@@ -184,7 +186,7 @@ func runLesson03(_ ctx: RunContext) throws {
     // Figures
     ctx.figure(Figure(
         name: "accuracy", title: "Yin-Yang test accuracy by learning rule",
-        claim: "bp >= \(format(100 * p.real("bp_target"))) %; all rules learn",
+        claim: "bp >= \(format(100 * bpTarget)) %; all rules learn",
         blocks: [DataBlock("test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" }, rows: accuracyRows)],
         script: """
         set xlabel 'epoch'
