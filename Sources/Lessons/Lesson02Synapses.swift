@@ -126,10 +126,10 @@ func runLesson02(_ ctx: RunContext) throws {
     ctx.figure(Figure(
         name: "dale-drive", title: "Drive through sign-pure routes against W·r",
         claim: "circuit drive equals W r to rounding",
-        blocks: [DataBlock("targets", columns: ["W r (mV)", "circuit drive (mV)"], rows: zip(matrixDrive, circuitDrive).map { [$0, $1] })],
+        blocks: [DataBlock("targets", columns: ["W r (a.u.)", "circuit drive (a.u.)"], rows: zip(matrixDrive, circuitDrive).map { [$0, $1] })],
         script: """
-        set xlabel 'matrix product W r'
-        set ylabel 'drive summed over routes'
+        set xlabel 'matrix product W r (a.u.)'
+        set ylabel 'drive summed over routes (a.u.)'
         set size square
         f(x) = x
         plot f(x) with lines lt 7 dt 2 lw 1.5 title 'identity', DATA index 0 using 1:2 with points lt 1 pt 7 ps 1.5 title 'post cells'
