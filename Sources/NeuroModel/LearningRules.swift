@@ -82,10 +82,9 @@ public struct Gradients: Sendable {
 extension Network {
     /// Backward pass of a rule: δ^L from the loss; δ^l = (δ^{l+1} F^{l+1}) ⊙ f'(u^l) where F is W (bp),
     /// the fixed B (fa), M∘sign(W) (sign-concordant); DFA uses δ^l = (δ^L D^l) ⊙ f'(u^l).
-    /// dW^l = (1/B) δ^lᵀ r^{l−1}, db^l = (1/B) Σ_s δ^l_s.
-    public func gradients(_ pass: ForwardPass, targets y: Matrix, loss: Loss, feedback: Feedback) -> Gradients {
+    /// Returns deltas[l] = δ^{l+1} (batch × n_{l+1}).
+    public func deltas(_ pass: ForwardPass, targets y: Matrix, loss: Loss, feedback: Feedback) -> [Matrix] {
         let L = depth
-        let batch = Double(y.rows)
         var deltas = Array(repeating: Matrix(rows: 0, cols: 0), count: L)
         deltas[L - 1] = outputDelta(pass, targets: y, loss)
         if L >= 2 {
@@ -106,30 +105,43 @@ extension Network {
                 deltas[l] = d
             }
         }
+        return deltas
+    }
+
+    /// Per-layer gradients under a rule: dW^l = (1/B) δ^lᵀ r^{l−1}, db^l = (1/B) Σ_s δ^l_s.
+    public func gradients(_ pass: ForwardPass, targets y: Matrix, loss: Loss, feedback: Feedback) -> Gradients {
+        let ds = deltas(pass, targets: y, loss: loss, feedback: feedback)
+        let batch = Double(y.rows)
         var dW: [Matrix] = []
-        var db: [[Double]] = []
-        for l in 0..<L {
+        for l in 0..<depth {
             var g = Matrix(rows: layers[l].w.rows, cols: layers[l].w.cols)
-            gemm(deltas[l], transA: true, pass.rates[l], alpha: 1 / batch, into: &g)
+            gemm(ds[l], transA: true, pass.rates[l], alpha: 1 / batch, into: &g)
             dW.append(g)
-            var bias = Array(repeating: 0.0, count: g.rows)
-            let d = deltas[l]
-            for s in 0..<d.rows { for k in 0..<d.cols { bias[k] += d[s, k] } }
-            db.append(bias.map { $0 / batch })
         }
-        return Gradients(dW: dW, db: db, deltas: deltas, loss: self.loss(pass, targets: y, loss))
+        return Gradients(dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds, loss: self.loss(pass, targets: y, loss))
+    }
+
+    func biasGradient(_ d: Matrix, batch: Double) -> [Double] {
+        var bias = Array(repeating: 0.0, count: d.cols)
+        for s in 0..<d.rows { for k in 0..<d.cols { bias[k] += d[s, k] } }
+        return bias.map { $0 / batch }
     }
 
     /// W^l ← W^l − η dW^l, b^l ← b^l − η db^l.
     public mutating func apply(_ g: Gradients, learningRate eta: Double) {
         for l in layers.indices {
-            // In place: a local copy of W would make the array's storage shared and force a full copy.
-            g.dW[l].data.withUnsafeBufferPointer { gp in
-                layers[l].w.data.withUnsafeMutableBufferPointer { wp in
-                    for i in 0..<wp.count { wp[i] -= eta * gp[i] }
-                }
-            }
-            for k in layers[l].b.indices { layers[l].b[k] -= eta * g.db[l][k] }
+            axpy(-eta, g.dW[l].data, &layers[l].w.data)
+            axpy(-eta, g.db[l], &layers[l].b)
+        }
+    }
+
+    /// The same step fused into the product: W^l ← W^l − (η/B) δ^lᵀ r^{l−1} as one dgemm with β = 1,
+    /// so no gradient matrix is formed (the training loop's path).
+    public mutating func descend(_ pass: ForwardPass, deltas ds: [Matrix], learningRate eta: Double) {
+        let batch = Double(pass.rates[0].rows)
+        for l in layers.indices {
+            gemm(ds[l], transA: true, pass.rates[l], alpha: -eta / batch, beta: 1, into: &layers[l].w)
+            axpy(-eta, biasGradient(ds[l], batch: batch), &layers[l].b)
         }
     }
 }

@@ -22,6 +22,15 @@ public struct Matrix: Equatable, Sendable {
         self.data = data
     }
 
+    /// A matrix whose entries are left unset, for outputs that a BLAS call overwrites in full (β = 0);
+    /// skipping the zero fill matters for the per-step gradients.
+    init(uninitializedRows rows: Int, cols: Int) {
+        precondition(rows >= 0 && cols >= 0, "Matrix: negative shape \(rows)x\(cols)")
+        self.rows = rows
+        self.cols = cols
+        self.data = [Double](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
+    }
+
     public init(rows: Int, cols: Int, _ generate: (Int, Int) -> Double) {
         var d = [Double]()
         d.reserveCapacity(rows * cols)
@@ -95,7 +104,9 @@ public func gemm(_ a: Matrix, transA: Bool = false, _ b: Matrix, transB: Bool = 
 
 /// op(A) op(B) as a new matrix.
 public func matmul(_ a: Matrix, transA: Bool = false, _ b: Matrix, transB: Bool = false) -> Matrix {
-    var c = Matrix(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
+    let k = transA ? a.rows : a.cols
+    var c = k > 0 ? Matrix(uninitializedRows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
+                  : Matrix(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
     gemm(a, transA: transA, b, transB: transB, into: &c)
     return c
 }
@@ -175,4 +186,12 @@ public func configureAllocator() {
     _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
     _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
     #endif
+}
+
+/// y ← α x + y through BLAS daxpy.
+public func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
+    precondition(x.count == y.count, "axpy: lengths \(x.count) and \(y.count) differ")
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in cblas_daxpy(Int32(xp.count), alpha, xp.baseAddress, 1, yp.baseAddress, 1) }
+    }
 }

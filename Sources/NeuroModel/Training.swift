@@ -41,11 +41,11 @@ public struct Learner: Sendable {
     public mutating func step(x: Matrix, y: Matrix, config: SGDConfig, epoch: Int) throws -> Double {
         feedback.newBatch(rng: &rng)
         let pass = network.forward(x)
-        let g = network.gradients(pass, targets: y, loss: config.loss, feedback: feedback)
+        let loss = network.loss(pass, targets: y, config.loss)
         steps += 1
-        guard g.loss.isFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "loss = \(g.loss)") }
-        network.apply(g, learningRate: config.learningRate)
-        return g.loss
+        guard loss.isFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "loss = \(loss)") }
+        network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback), learningRate: config.learningRate)
+        return loss
     }
 
     /// Per-layer angle (degrees) between this rule's update and BP's gradient on a fixed probe batch with
