@@ -90,6 +90,19 @@ func runLesson04(_ ctx: RunContext) throws {
     }
     ctx.check(.atMost("output layer: Hebbian ΔW vs BP ΔW, relative error", observed: maxRelativeError(hebbian[network.depth - 1].data, bp.dW[network.depth - 1].data.map { -eta * $0 }), bound: tol))
 
+    // The single-precision path (used for speed in lesson 6 and the benchmark) against the Double circuit:
+    // "equal to rounding" in Float is a relative error of at most 1e-5 (ε_Float ≈ 6e-8 times the depth of the sums).
+    let floatNet = NetworkOf<Float>(converting: network)
+    let floatFeedback = FeedbackOf<Float>(rule: .frsf, matrices: feedback.matrices.map { DenseMatrix<Float>(converting: $0) })
+    let floatPass = floatNet.forward(DenseMatrix<Float>(converting: x0))
+    let floatUpdate = floatNet.gradients(floatPass, targets: DenseMatrix<Float>(converting: y0), loss: .mse, feedback: floatFeedback)
+    var worstFloat = 0.0
+    for l in 0..<network.depth {
+        worstFloat = max(worstFloat, maxRelativeError(floatUpdate.dW[l].data.map { -eta * Double($0) }, hebbian[l].data))
+    }
+    ctx.check(.atMost("Float frSF ΔW vs the Double circuit, all layers, relative error", observed: worstFloat, bound: 1e-5))
+    ctx.record("float_error", worstFloat)
+
     // Simulation: train the circuit and the matrix algorithm side by side on the same batches.
     var learner = Learner(network: network, feedback: feedback, rng: ctx.rng(3))
     let config = SGDConfig(learningRate: eta, batchSize: batch, loss: .mse)

@@ -3,16 +3,16 @@ import Foundation
 /// Feedback pathway of a rule. All matrices are stored in the shape of the forward weights they stand in
 /// for: `matrices[l]` replaces W^{l+2} (shape n_{l+2} × n_{l+1}) when propagating δ from layer l+2 to l+1,
 /// so B^l of THEORY.md is its transpose. For DFA `matrices[l]` is D (shape n_L × n_{l+1}).
-public struct Feedback: Sendable, Equatable {
+public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
     public let rule: Rule
     /// fa: fixed random B; dfa: fixed random D; frsf/brsf: magnitudes |R|; usf: the constant in every entry.
-    public private(set) var matrices: [Matrix]
+    public private(set) var matrices: [DenseMatrix<T>]
 
     /// Draws the fixed feedback for `rule`: FA/DFA entries and frSF/brSF magnitudes ~ U(−a, a) (|·| for
     /// magnitudes) with the Xavier bound a of the matrix's shape; uSF uses the constant √(2/(n_in + n_out)).
-    public init(rule: Rule, network: Network, rng: inout SplitMix64) {
+    public init(rule: Rule, network: NetworkOf<T>, rng: inout SplitMix64) {
         self.rule = rule
-        var ms: [Matrix] = []
+        var ms: [DenseMatrix<T>] = []
         let L = network.depth
         for l in 0..<(L - 1) {
             let w = network.layers[l + 1].w
@@ -20,17 +20,17 @@ public struct Feedback: Sendable, Equatable {
             let cols = w.cols
             let a = (6.0 / Double(rows + cols)).squareRoot()
             switch rule {
-            case .bp: ms.append(Matrix(rows: 0, cols: 0))
-            case .fa, .dfa: ms.append(Matrix(rows: rows, cols: cols) { _, _ in rng.uniform(-a, a) })
-            case .frsf, .brsf: ms.append(Matrix(rows: rows, cols: cols) { _, _ in abs(rng.uniform(-a, a)) })
-            case .usf: ms.append(Matrix(rows: rows, cols: cols, repeating: (2.0 / Double(rows + cols)).squareRoot()))
+            case .bp: ms.append(DenseMatrix<T>(rows: 0, cols: 0))
+            case .fa, .dfa: ms.append(DenseMatrix<T>(rows: rows, cols: cols) { _, _ in T(rng.uniform(-a, a)) })
+            case .frsf, .brsf: ms.append(DenseMatrix<T>(rows: rows, cols: cols) { _, _ in T(abs(rng.uniform(-a, a))) })
+            case .usf: ms.append(DenseMatrix<T>(rows: rows, cols: cols, repeating: T((2.0 / Double(rows + cols)).squareRoot())))
             }
         }
         self.matrices = ms
     }
 
     /// Feedback given explicitly (exchange format, tests).
-    public init(rule: Rule, matrices: [Matrix]) {
+    public init(rule: Rule, matrices: [DenseMatrix<T>]) {
         self.rule = rule
         self.matrices = matrices
     }
@@ -41,14 +41,14 @@ public struct Feedback: Sendable, Equatable {
         for l in matrices.indices {
             let a = (6.0 / Double(matrices[l].rows + matrices[l].cols)).squareRoot()
             matrices[l].data.withUnsafeMutableBufferPointer { d in
-                for i in 0..<d.count { d[i] = abs(rng.uniform(-a, a)) }
+                for i in 0..<d.count { d[i] = T(abs(rng.uniform(-a, a))) }
             }
         }
     }
 
     /// The matrix that carries δ^{l+2} down to layer l+1, in W^{l+2}'s shape:
     /// bp W; fa B; usf/frsf/brsf M ∘ sign(W) with the sign of the current W.
-    public func effective(_ l: Int, network: Network) -> Matrix {
+    @inlinable public func effective(_ l: Int, network: NetworkOf<T>) -> DenseMatrix<T> {
         let w = network.layers[l + 1].w
         switch rule {
         case .bp: return w
@@ -56,40 +56,47 @@ public struct Feedback: Sendable, Equatable {
         case .usf, .frsf, .brsf:
             let m = matrices[l]
             precondition(m.rows == w.rows && m.cols == w.cols, "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
-            var out = [Double](repeating: 0, count: m.count)
+            var out = [T](repeating: 0, count: m.count)
             out.withUnsafeMutableBufferPointer { o in
                 m.data.withUnsafeBufferPointer { mp in
                     w.data.withUnsafeBufferPointer { wp in
                         // M ∘ sign(W) with sign(0) = 0, written as selects so the loop vectorises.
-                        for i in 0..<o.count { o[i] = wp[i] == 0 ? 0 : Double(signOf: wp[i], magnitudeOf: mp[i]) }
+                        for i in 0..<o.count { o[i] = wp[i] == 0 ? 0 : T(signOf: wp[i], magnitudeOf: mp[i]) }
                     }
                 }
             }
-            return Matrix(rows: m.rows, cols: m.cols, data: out)
+            return DenseMatrix<T>(rows: m.rows, cols: m.cols, data: out)
         }
     }
 }
 
+public typealias Feedback = FeedbackOf<Double>
+
 /// Per-layer gradients dE/dW^l (batch mean) under a rule, with the deltas that produced them.
-public struct Gradients: Sendable {
-    public var dW: [Matrix]
-    public var db: [[Double]]
+public struct GradientsOf<T: BLASScalar>: Sendable {
+    public var dW: [DenseMatrix<T>]
+    public var db: [[T]]
     /// deltas[l] = δ^{l+1} (batch × n_{l+1}).
-    public var deltas: [Matrix]
+    public var deltas: [DenseMatrix<T>]
     public var loss: Double
+    @inlinable public init(dW: [DenseMatrix<T>], db: [[T]], deltas: [DenseMatrix<T>], loss: Double) {
+        self.dW = dW; self.db = db; self.deltas = deltas; self.loss = loss
+    }
 }
 
-extension Network {
+public typealias Gradients = GradientsOf<Double>
+
+extension NetworkOf {
     /// Backward pass of a rule: δ^L from the loss; δ^l = (δ^{l+1} F^{l+1}) ⊙ f'(u^l) where F is W (bp),
     /// the fixed B (fa), M∘sign(W) (sign-concordant); DFA uses δ^l = (δ^L D^l) ⊙ f'(u^l).
     /// Returns deltas[l] = δ^{l+1} (batch × n_{l+1}).
-    public func deltas(_ pass: ForwardPass, targets y: Matrix, loss: Loss, feedback: Feedback) -> [Matrix] {
+    @inlinable public func deltas(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss, feedback: FeedbackOf<T>) -> [DenseMatrix<T>] {
         let L = depth
-        var deltas = Array(repeating: Matrix(rows: 0, cols: 0), count: L)
+        var deltas = Array(repeating: DenseMatrix<T>(rows: 0, cols: 0), count: L)
         deltas[L - 1] = outputDelta(pass, targets: y, loss)
         if L >= 2 {
             for l in stride(from: L - 2, through: 0, by: -1) {
-                var d: Matrix
+                var d: DenseMatrix<T>
                 if feedback.rule == .dfa {
                     d = matmul(deltas[L - 1], feedback.matrices[l])
                 } else {
@@ -109,26 +116,27 @@ extension Network {
     }
 
     /// Per-layer gradients under a rule: dW^l = (1/B) δ^lᵀ r^{l−1}, db^l = (1/B) Σ_s δ^l_s.
-    public func gradients(_ pass: ForwardPass, targets y: Matrix, loss: Loss, feedback: Feedback) -> Gradients {
+    @inlinable public func gradients(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss, feedback: FeedbackOf<T>) -> GradientsOf<T> {
         let ds = deltas(pass, targets: y, loss: loss, feedback: feedback)
-        let batch = Double(y.rows)
-        var dW: [Matrix] = []
+        let batch = T(y.rows)
+        var dW: [DenseMatrix<T>] = []
         for l in 0..<depth {
-            var g = Matrix(rows: layers[l].w.rows, cols: layers[l].w.cols)
+            var g = DenseMatrix<T>(rows: layers[l].w.rows, cols: layers[l].w.cols)
             gemm(ds[l], transA: true, pass.rates[l], alpha: 1 / batch, into: &g)
             dW.append(g)
         }
-        return Gradients(dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds, loss: self.loss(pass, targets: y, loss))
+        return GradientsOf<T>(dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds, loss: self.loss(pass, targets: y, loss))
     }
 
-    func biasGradient(_ d: Matrix, batch: Double) -> [Double] {
-        var bias = Array(repeating: 0.0, count: d.cols)
+    /// db = (1/B) Σ_s δ_s.
+    @inlinable public func biasGradient(_ d: DenseMatrix<T>, batch: T) -> [T] {
+        var bias = Array(repeating: T(0), count: d.cols)
         for s in 0..<d.rows { for k in 0..<d.cols { bias[k] += d[s, k] } }
         return bias.map { $0 / batch }
     }
 
     /// W^l ← W^l − η dW^l, b^l ← b^l − η db^l.
-    public mutating func apply(_ g: Gradients, learningRate eta: Double) {
+    @inlinable public mutating func apply(_ g: GradientsOf<T>, learningRate eta: T) {
         for l in layers.indices {
             axpy(-eta, g.dW[l].data, &layers[l].w.data)
             axpy(-eta, g.db[l], &layers[l].b)
@@ -137,8 +145,8 @@ extension Network {
 
     /// The same step fused into the product: W^l ← W^l − (η/B) δ^lᵀ r^{l−1} as one dgemm with β = 1,
     /// so no gradient matrix is formed (the training loop's path).
-    public mutating func descend(_ pass: ForwardPass, deltas ds: [Matrix], learningRate eta: Double) {
-        let batch = Double(pass.rates[0].rows)
+    @inlinable public mutating func descend(_ pass: ForwardPassOf<T>, deltas ds: [DenseMatrix<T>], learningRate eta: T) {
+        let batch = T(pass.rates[0].rows)
         for l in layers.indices {
             gemm(ds[l], transA: true, pass.rates[l], alpha: -eta / batch, beta: 1, into: &layers[l].w)
             axpy(-eta, biasGradient(ds[l], batch: batch), &layers[l].b)

@@ -2,63 +2,112 @@ import CBLAS
 import CSystem
 import Foundation
 
-/// A dense row-major matrix of Doubles. Element (i, j) is `data[i * cols + j]`.
-public struct Matrix: Equatable, Sendable {
+/// A floating-point type OpenBLAS has kernels for (Float: s…, Double: d…), with the few elementary
+/// functions the networks need.
+public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable {
+    /// C ← α op(A) op(B) + β C, row-major.
+    static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                         a: UnsafePointer<Self>?, lda: Int, b: UnsafePointer<Self>?, ldb: Int,
+                         beta: Self, c: UnsafeMutablePointer<Self>?, ldc: Int)
+    /// y ← α x + y.
+    static func blasAxpy(n: Int, alpha: Self, x: UnsafePointer<Self>?, y: UnsafeMutablePointer<Self>?)
+    static func exp(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+}
+
+extension Double: BLASScalar {
+    @inlinable public static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                                           a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int,
+                                           beta: Double, c: UnsafeMutablePointer<Double>?, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inlinable public static func blasAxpy(n: Int, alpha: Double, x: UnsafePointer<Double>?, y: UnsafeMutablePointer<Double>?) {
+        cblas_daxpy(Int32(n), alpha, x, 1, y, 1)
+    }
+    @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
+    @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+}
+
+extension Float: BLASScalar {
+    @inlinable public static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                                           a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
+                                           beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    @inlinable public static func blasAxpy(n: Int, alpha: Float, x: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>?) {
+        cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
+    }
+    @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
+    @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
+    @inlinable public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+}
+
+/// A dense row-major matrix. Element (i, j) is `data[i * cols + j]`. `Matrix` is the Double version used
+/// throughout; `DenseMatrix<Float>` serves the single-precision training path.
+public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
     public let rows: Int
     public let cols: Int
-    public var data: [Double]
+    public var data: [Scalar]
 
-    public init(rows: Int, cols: Int, repeating value: Double = 0) {
+    @inlinable public init(rows: Int, cols: Int, repeating value: Scalar = 0) {
         precondition(rows >= 0 && cols >= 0, "Matrix: negative shape \(rows)x\(cols)")
         self.rows = rows
         self.cols = cols
         self.data = Array(repeating: value, count: rows * cols)
     }
 
-    public init(rows: Int, cols: Int, data: [Double]) {
+    @inlinable public init(rows: Int, cols: Int, data: [Scalar]) {
         precondition(data.count == rows * cols, "Matrix: \(data.count) values for shape \(rows)x\(cols)")
         self.rows = rows
         self.cols = cols
         self.data = data
     }
 
-    /// A matrix whose entries are left unset, for outputs that a BLAS call overwrites in full (β = 0);
-    /// skipping the zero fill matters for the per-step gradients.
-    init(uninitializedRows rows: Int, cols: Int) {
+    /// The same matrix in another precision (each entry rounded to nearest).
+    @inlinable public init<Other: BLASScalar>(converting m: DenseMatrix<Other>) {
+        self.init(rows: m.rows, cols: m.cols, data: m.data.map { Scalar($0) })
+    }
+
+    /// A matrix whose entries are left unset, for outputs that a BLAS call overwrites in full.
+    @inlinable init(uninitializedRows rows: Int, cols: Int) {
         precondition(rows >= 0 && cols >= 0, "Matrix: negative shape \(rows)x\(cols)")
         self.rows = rows
         self.cols = cols
-        self.data = [Double](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
+        self.data = [Scalar](unsafeUninitializedCapacity: rows * cols) { _, count in count = rows * cols }
     }
 
-    public init(rows: Int, cols: Int, _ generate: (Int, Int) -> Double) {
-        var d = [Double]()
+    @inlinable public init(rows: Int, cols: Int, _ generate: (Int, Int) -> Scalar) {
+        var d = [Scalar]()
         d.reserveCapacity(rows * cols)
         for i in 0..<rows { for j in 0..<cols { d.append(generate(i, j)) } }
         self.init(rows: rows, cols: cols, data: d)
     }
 
-    public subscript(i: Int, j: Int) -> Double {
+    @inlinable public subscript(i: Int, j: Int) -> Scalar {
         get { data[i * cols + j] }
         set { data[i * cols + j] = newValue }
     }
 
-    public var count: Int { data.count }
+    @inlinable public var count: Int { data.count }
 
-    public func row(_ i: Int) -> ArraySlice<Double> { data[(i * cols)..<((i + 1) * cols)] }
+    @inlinable public func row(_ i: Int) -> ArraySlice<Scalar> { data[(i * cols)..<((i + 1) * cols)] }
 
-    public var transposed: Matrix {
-        Matrix(rows: cols, cols: rows) { i, j in self[j, i] }
+    public var transposed: DenseMatrix {
+        DenseMatrix(rows: cols, cols: rows) { i, j in self[j, i] }
     }
 
     /// Elementwise map.
-    public func map(_ f: (Double) -> Double) -> Matrix {
-        Matrix(rows: rows, cols: cols, data: data.map(f))
+    @inlinable public func map(_ f: (Scalar) -> Scalar) -> DenseMatrix {
+        DenseMatrix(rows: rows, cols: cols, data: data.map(f))
     }
 
     /// Rows selected by index, in order (a mini-batch).
-    public func rows(_ indices: some Collection<Int>) -> Matrix {
-        var out = Matrix(rows: indices.count, cols: cols)
+    @inlinable public func rows(_ indices: some Collection<Int>) -> DenseMatrix {
+        var out = DenseMatrix(rows: indices.count, cols: cols)
         out.data.withUnsafeMutableBufferPointer { dst in
             data.withUnsafeBufferPointer { src in
                 var r = 0
@@ -73,13 +122,17 @@ public struct Matrix: Equatable, Sendable {
         return out
     }
 
-    public var frobeniusNorm: Double { data.withUnsafeBufferPointer { cblas_dnrm2(Int32($0.count), $0.baseAddress, 1) } }
+    /// ‖A‖_F, accumulated in Double.
+    public var frobeniusNorm: Double { data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
     public var allFinite: Bool { data.allSatisfy { $0.isFinite } }
 }
 
-/// C ← α op(A) op(B) + β C through OpenBLAS dgemm; op is identity or transpose.
-public func gemm(_ a: Matrix, transA: Bool = false, _ b: Matrix, transB: Bool = false,
-                 alpha: Double = 1, beta: Double = 0, into c: inout Matrix) {
+/// The Double matrix used throughout.
+public typealias Matrix = DenseMatrix<Double>
+
+/// C ← α op(A) op(B) + β C through OpenBLAS ?gemm; op is identity or transpose.
+@inlinable public func gemm<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false, _ b: DenseMatrix<T>, transB: Bool = false,
+                                           alpha: T = 1, beta: T = 0, into c: inout DenseMatrix<T>) {
     let m = transA ? a.cols : a.rows
     let k = transA ? a.rows : a.cols
     let kb = transB ? b.cols : b.rows
@@ -94,21 +147,28 @@ public func gemm(_ a: Matrix, transA: Bool = false, _ b: Matrix, transB: Bool = 
     a.data.withUnsafeBufferPointer { pa in
         b.data.withUnsafeBufferPointer { pb in
             c.data.withUnsafeMutableBufferPointer { pc in
-                cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                            Int32(m), Int32(n), Int32(k), alpha, pa.baseAddress, Int32(a.cols),
-                            pb.baseAddress, Int32(b.cols), beta, pc.baseAddress, Int32(c.cols))
+                T.blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress, lda: a.cols,
+                           b: pb.baseAddress, ldb: b.cols, beta: beta, c: pc.baseAddress, ldc: c.cols)
             }
         }
     }
 }
 
 /// op(A) op(B) as a new matrix.
-public func matmul(_ a: Matrix, transA: Bool = false, _ b: Matrix, transB: Bool = false) -> Matrix {
+@inlinable public func matmul<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false, _ b: DenseMatrix<T>, transB: Bool = false) -> DenseMatrix<T> {
     let k = transA ? a.rows : a.cols
-    var c = k > 0 ? Matrix(uninitializedRows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
-                  : Matrix(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
+    var c = k > 0 ? DenseMatrix<T>(uninitializedRows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
+                  : DenseMatrix<T>(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
     gemm(a, transA: transA, b, transB: transB, into: &c)
     return c
+}
+
+/// y ← α x + y through BLAS ?axpy.
+@inlinable public func axpy<T: BLASScalar>(_ alpha: T, _ x: [T], _ y: inout [T]) {
+    precondition(x.count == y.count, "axpy: lengths \(x.count) and \(y.count) differ")
+    x.withUnsafeBufferPointer { xp in
+        y.withUnsafeMutableBufferPointer { yp in T.blasAxpy(n: xp.count, alpha: alpha, x: xp.baseAddress, y: yp.baseAddress) }
+    }
 }
 
 /// ⟨a, b⟩ = Σ a_i b_i over all entries (BLAS ddot).
@@ -134,9 +194,10 @@ public func angleDegrees(_ a: [Double], _ b: [Double]) -> Double {
     return 2 * atan2(diff.squareRoot(), sum.squareRoot()) * 180 / Double.pi
 }
 
-public func angleDegrees(_ a: Matrix, _ b: Matrix) -> Double {
+public func angleDegrees<T: BLASScalar>(_ a: DenseMatrix<T>, _ b: DenseMatrix<T>) -> Double {
     precondition(a.rows == b.rows && a.cols == b.cols, "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
-    return angleDegrees(a.data, b.data)
+    if let ad = a.data as? [Double], let bd = b.data as? [Double] { return angleDegrees(ad, bd) }
+    return angleDegrees(a.data.map(Double.init), b.data.map(Double.init))
 }
 
 /// Largest |a_i − b_i| / max(‖b‖_∞, tiny): relative error of a against reference b, in the max norm.
@@ -186,12 +247,4 @@ public func configureAllocator() {
     _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
     _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
     #endif
-}
-
-/// y ← α x + y through BLAS daxpy.
-public func axpy(_ alpha: Double, _ x: [Double], _ y: inout [Double]) {
-    precondition(x.count == y.count, "axpy: lengths \(x.count) and \(y.count) differ")
-    x.withUnsafeBufferPointer { xp in
-        y.withUnsafeMutableBufferPointer { yp in cblas_daxpy(Int32(xp.count), alpha, xp.baseAddress, 1, yp.baseAddress, 1) }
-    }
 }

@@ -12,25 +12,25 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     /// diverges (ours: a stand-in for the smoothing that membrane noise gives a real cell).
     public static let lifSlopeCap = LIFParameters().slope(current: 1.1 * LIFParameters().rheobase)
 
-    /// relu: max(0, u); tanh; sigmoid: 1/(1 + e^{−u}); linear: u.
-    @inline(__always) public func apply(_ u: Double) -> Double {
+    /// relu: max(0, u); tanh; sigmoid: 1/(1 + e^{−u}); linear: u; lif: the closed-form rate (lesson 1).
+    @inlinable public func apply<T: BLASScalar>(_ u: T) -> T {
         switch self {
         case .relu: return u > 0 ? u : 0
-        case .tanh: return Foundation.tanh(u)
-        case .sigmoid: return 1 / (1 + Foundation.exp(-u))
+        case .tanh: return T.tanh(u)
+        case .sigmoid: return 1 / (1 + T.exp(-u))
         case .linear: return u
-        case .lif: return Activation.lifCell.rate(current: u)
+        case .lif: return T(Activation.lifCell.rate(current: Double(u)))
         }
     }
 
-    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1.
-    @inline(__always) public func slope(_ u: Double) -> Double {
+    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1; lif: capped f'.
+    @inlinable public func slope<T: BLASScalar>(_ u: T) -> T {
         switch self {
         case .relu: return u > 0 ? 1 : 0
-        case .tanh: let t = Foundation.tanh(u); return 1 - t * t
-        case .sigmoid: let s = 1 / (1 + Foundation.exp(-u)); return s * (1 - s)
+        case .tanh: let t = T.tanh(u); return 1 - t * t
+        case .sigmoid: let s = 1 / (1 + T.exp(-u)); return s * (1 - s)
         case .linear: return 1
-        case .lif: return min(Activation.lifCell.slope(current: u), Activation.lifSlopeCap)
+        case .lif: return T(min(Activation.lifCell.slope(current: Double(u)), Activation.lifSlopeCap))
         }
     }
 }
@@ -52,23 +52,26 @@ public enum Rule: String, CaseIterable, Sendable, Codable {
 }
 
 /// One layer: u = W r_in + b with W of shape (n_out × n_in).
-public struct Layer: Sendable, Equatable {
-    public var w: Matrix
-    public var b: [Double]
-    public init(w: Matrix, b: [Double]) {
+public struct LayerOf<T: BLASScalar>: Sendable, Equatable {
+    public var w: DenseMatrix<T>
+    public var b: [T]
+    @inlinable public init(w: DenseMatrix<T>, b: [T]) {
         precondition(b.count == w.rows, "Layer: \(b.count) biases for \(w.rows) units")
         self.w = w
         self.b = b
     }
 }
 
+public typealias Layer = LayerOf<Double>
+
 /// A multi-layer rate network r^l = f(W^l r^{l−1} + b^l); hidden layers use `hidden`, the last `output`.
-public struct Network: Sendable, Equatable {
-    public var layers: [Layer]
+/// `Network` is the Double version; `NetworkOf<Float>` is the single-precision training path.
+public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
+    public var layers: [LayerOf<T>]
     public let hidden: Activation
     public let output: Activation
 
-    public init(layers: [Layer], hidden: Activation, output: Activation) {
+    @inlinable public init(layers: [LayerOf<T>], hidden: Activation, output: Activation) {
         for l in 1..<max(layers.count, 1) {
             precondition(layers[l].w.cols == layers[l - 1].w.rows, "Network: layer \(l + 1) takes \(layers[l].w.cols) inputs but layer \(l) has \(layers[l - 1].w.rows) units")
         }
@@ -80,73 +83,87 @@ public struct Network: Sendable, Equatable {
     /// Xavier-uniform weights W ~ U(−a, a), a = √(6 / (n_in + n_out)); zero biases.
     public init(sizes: [Int], hidden: Activation, output: Activation, rng: inout SplitMix64) {
         precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "Network: sizes \(sizes) need ≥ 2 positive entries")
-        var layers: [Layer] = []
+        var layers: [LayerOf<T>] = []
         for l in 1..<sizes.count {
             let a = (6.0 / Double(sizes[l] + sizes[l - 1])).squareRoot()
-            layers.append(Layer(w: Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in rng.uniform(-a, a) },
-                                b: Array(repeating: 0, count: sizes[l])))
+            layers.append(LayerOf<T>(w: DenseMatrix<T>(rows: sizes[l], cols: sizes[l - 1]) { _, _ in T(rng.uniform(-a, a)) },
+                                     b: Array(repeating: 0, count: sizes[l])))
         }
         self.init(layers: layers, hidden: hidden, output: output)
     }
 
-    public var sizes: [Int] { [layers[0].w.cols] + layers.map(\.w.rows) }
-    public var depth: Int { layers.count }
-    public func activation(_ l: Int) -> Activation { l == layers.count - 1 ? output : hidden }
+    /// The same network in another precision.
+    public init<Other: BLASScalar>(converting n: NetworkOf<Other>) {
+        self.init(layers: n.layers.map { LayerOf<T>(w: DenseMatrix<T>(converting: $0.w), b: $0.b.map { T($0) }) },
+                  hidden: n.hidden, output: n.output)
+    }
+
+    @inlinable public var sizes: [Int] { [layers[0].w.cols] + layers.map(\.w.rows) }
+    @inlinable public var depth: Int { layers.count }
+    @inlinable public func activation(_ l: Int) -> Activation { l == layers.count - 1 ? output : hidden }
     public var allFinite: Bool { layers.allSatisfy { $0.w.allFinite && $0.b.allSatisfy(\.isFinite) } }
 }
 
+public typealias Network = NetworkOf<Double>
+
 /// Everything a forward pass computes, for a batch (rows are samples).
-public struct ForwardPass: Sendable {
+public struct ForwardPassOf<T: BLASScalar>: Sendable {
     /// rates[0] = x, rates[l] = r^l (batch × n_l).
-    public var rates: [Matrix]
+    public var rates: [DenseMatrix<T>]
     /// potentials[l−1] = u^l (batch × n_l).
-    public var potentials: [Matrix]
-    public var output: Matrix { rates[rates.count - 1] }
+    public var potentials: [DenseMatrix<T>]
+    @inlinable public var output: DenseMatrix<T> { rates[rates.count - 1] }
+    @inlinable public init(rates: [DenseMatrix<T>], potentials: [DenseMatrix<T>]) {
+        self.rates = rates
+        self.potentials = potentials
+    }
 }
 
-extension Network {
+public typealias ForwardPass = ForwardPassOf<Double>
+
+extension NetworkOf {
     /// u^l = r^{l−1} W^lᵀ + b^l, r^l = f(u^l), batched through dgemm.
-    public func forward(_ x: Matrix) -> ForwardPass {
+    @inlinable public func forward(_ x: DenseMatrix<T>) -> ForwardPassOf<T> {
         precondition(x.cols == sizes[0], "forward: input has \(x.cols) features, network expects \(sizes[0])")
         var rates = [x]
-        var potentials: [Matrix] = []
+        var potentials: [DenseMatrix<T>] = []
         for (l, layer) in layers.enumerated() {
-            var u = Matrix(rows: x.rows, cols: layer.w.rows)
+            var u = DenseMatrix<T>(rows: x.rows, cols: layer.w.rows)
             for s in 0..<x.rows { for k in 0..<layer.b.count { u.data[s * u.cols + k] = layer.b[k] } }
             gemm(rates[l], layer.w, transB: true, beta: 1, into: &u)
             let f = activation(l)
             potentials.append(u)
             rates.append(u.map { f.apply($0) })
         }
-        return ForwardPass(rates: rates, potentials: potentials)
+        return ForwardPassOf<T>(rates: rates, potentials: potentials)
     }
 
-    /// Batch-mean loss E.
-    public func loss(_ pass: ForwardPass, targets y: Matrix, _ loss: Loss) -> Double {
+    /// Batch-mean loss E, accumulated in Double.
+    @inlinable public func loss(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, _ loss: Loss) -> Double {
         let n = Double(y.rows)
         switch loss {
         case .mse:
             var e = 0.0
-            for i in y.data.indices { let d = pass.output.data[i] - y.data[i]; e += 0.5 * d * d }
+            for i in y.data.indices { let d = Double(pass.output.data[i] - y.data[i]); e += 0.5 * d * d }
             return e / n
         case .crossEntropy:
             let u = pass.potentials[pass.potentials.count - 1]
             var e = 0.0
             for s in 0..<u.rows {
-                let row = u.row(s)
+                let row = u.row(s).map(Double.init)
                 let m = row.max() ?? 0
                 let logZ = m + Foundation.log(row.reduce(0) { $0 + Foundation.exp($1 - m) })
-                for k in 0..<u.cols { e -= y[s, k] * (u[s, k] - logZ) }
+                for k in 0..<u.cols { e -= Double(y[s, k]) * (row[k] - logZ) }
             }
             return e / n
         }
     }
 
     /// δ^L = ∂E_s/∂u^L per sample: mse (r − y) ⊙ f'_out(u); cross-entropy softmax(u) − y.
-    public func outputDelta(_ pass: ForwardPass, targets y: Matrix, _ loss: Loss) -> Matrix {
+    @inlinable public func outputDelta(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, _ loss: Loss) -> DenseMatrix<T> {
         let u = pass.potentials[pass.potentials.count - 1]
         precondition(y.rows == u.rows && y.cols == u.cols, "targets are \(y.rows)x\(y.cols), output is \(u.rows)x\(u.cols)")
-        var d = Matrix(rows: u.rows, cols: u.cols)
+        var d = DenseMatrix<T>(rows: u.rows, cols: u.cols)
         switch loss {
         case .mse:
             for i in d.data.indices { d.data[i] = (pass.output.data[i] - y.data[i]) * output.slope(u.data[i]) }
@@ -154,16 +171,17 @@ extension Network {
             for s in 0..<u.rows {
                 let row = u.row(s)
                 let m = row.max() ?? 0
-                let z = row.reduce(0) { $0 + Foundation.exp($1 - m) }
-                for k in 0..<u.cols { d[s, k] = Foundation.exp(u[s, k] - m) / z - y[s, k] }
+                let z = row.reduce(0) { $0 + T.exp($1 - m) }
+                for k in 0..<u.cols { d[s, k] = T.exp(u[s, k] - m) / z - y[s, k] }
             }
         }
         return d
     }
 
-    /// Predicted class per sample (arg max of the output).
+    /// Predicted class per sample (arg max of the output); x is given in Double and converted if needed.
     public func predict(_ x: Matrix) -> [Int] {
-        let out = forward(x).output
+        let input = (x as? DenseMatrix<T>) ?? DenseMatrix<T>(converting: x)
+        let out = forward(input).output
         return (0..<out.rows).map { s in
             var best = 0
             for k in 1..<out.cols where out[s, k] > out[s, best] { best = k }
@@ -179,8 +197,8 @@ extension Network {
 }
 
 /// One-hot targets (rows = samples).
-public func oneHot(_ labels: [Int], classes: Int) -> Matrix {
-    var m = Matrix(rows: labels.count, cols: classes)
+@inlinable public func oneHot<T: BLASScalar>(_ labels: [Int], classes: Int, as _: T.Type = Double.self) -> DenseMatrix<T> {
+    var m = DenseMatrix<T>(rows: labels.count, cols: classes)
     for (s, c) in labels.enumerated() {
         precondition(c >= 0 && c < classes, "oneHot: label \(c) outside 0..<\(classes)")
         m[s, c] = 1

@@ -7,6 +7,9 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
     public let step: Int
     public let what: String
     public var description: String { "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate" }
+    public init(rule: String, epoch: Int, step: Int, what: String) {
+        self.rule = rule; self.epoch = epoch; self.step = step; self.what = what
+    }
 }
 
 /// Mini-batch SGD settings.
@@ -22,14 +25,16 @@ public struct SGDConfig: Sendable {
 }
 
 /// A network, its rule's feedback, and the generator that orders its batches: one training run.
-public struct Learner: Sendable {
-    public var network: Network
-    public var feedback: Feedback
+/// `Learner` trains in Double; `LearnerOf<Float>` in single precision (the data stay Double and each
+/// batch is rounded on the way in).
+public struct LearnerOf<T: BLASScalar>: Sendable {
+    public var network: NetworkOf<T>
+    public var feedback: FeedbackOf<T>
     public var rng: SplitMix64
     public var steps = 0
     public var label: String
 
-    public init(network: Network, feedback: Feedback, rng: SplitMix64, label: String? = nil) {
+    public init(network: NetworkOf<T>, feedback: FeedbackOf<T>, rng: SplitMix64, label: String? = nil) {
         self.network = network
         self.feedback = feedback
         self.rng = rng
@@ -38,28 +43,28 @@ public struct Learner: Sendable {
 
     /// One SGD step on a batch; returns the batch loss.
     @discardableResult
-    public mutating func step(x: Matrix, y: Matrix, config: SGDConfig, epoch: Int) throws -> Double {
+    @inlinable public mutating func step(x: DenseMatrix<T>, y: DenseMatrix<T>, config: SGDConfig, epoch: Int) throws -> Double {
         feedback.newBatch(rng: &rng)
         let pass = network.forward(x)
         let loss = network.loss(pass, targets: y, config.loss)
         steps += 1
         guard loss.isFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "loss = \(loss)") }
-        network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback), learningRate: config.learningRate)
+        network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback), learningRate: T(config.learningRate))
         return loss
     }
 
     /// Per-layer angle (degrees) between this rule's update and BP's gradient on a fixed probe batch with
     /// the current weights (NaN where either is zero). brSF uses its current magnitudes.
-    public func anglesToBP(x: Matrix, y: Matrix, loss: Loss) -> [Double] {
+    public func anglesToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> [Double] {
         alignmentToBP(x: x, y: y, loss: loss).angles
     }
 
     /// Per layer: the angle (degrees) between this rule's update and BP's gradient, and the ratio of their
     /// norms ‖ΔW_rule‖ / ‖ΔW_bp‖, on a fixed probe batch with the current weights.
-    public func alignmentToBP(x: Matrix, y: Matrix, loss: Loss) -> (angles: [Double], normRatios: [Double]) {
+    public func alignmentToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
-        let bp = network.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
+        let bp = network.gradients(pass, targets: y, loss: loss, feedback: FeedbackOf<T>(rule: .bp, matrices: []))
         return (zip(g.dW, bp.dW).map { angleDegrees($0, $1) },
                 zip(g.dW, bp.dW).map { $1.frobeniusNorm > 0 ? $0.frobeniusNorm / $1.frobeniusNorm : .nan })
     }
@@ -67,7 +72,7 @@ public struct Learner: Sendable {
     /// One epoch over `data` in a fresh random order. Every `angleEvery` steps (and before the first) the
     /// angles to BP on `probe` and then the norm ratios (one of each per layer) are measured and passed to
     /// `observe(step, loss, alignment)`; otherwise alignment is empty.
-    public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0, probe: (x: Matrix, y: Matrix)? = nil,
+    @inlinable public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0, probe: (x: DenseMatrix<T>, y: DenseMatrix<T>)? = nil,
                                observe: (Int, Double, [Double]) -> Void = { _, _, _ in }) throws {
         let order = rng.permutation(data.count)
         var start = 0
@@ -78,8 +83,9 @@ public struct Learner: Sendable {
                 let a = alignmentToBP(x: probe.x, y: probe.y, loss: config.loss)
                 angles = a.angles + a.normRatios
             }
-            let x = data.x.rows(idx)
-            let y = oneHot(idx.map { data.labels[$0] }, classes: data.classes)
+            let batch = data.x.rows(idx)
+            let x = (batch as? DenseMatrix<T>) ?? DenseMatrix<T>(converting: batch)
+            let y = oneHot(idx.map { data.labels[$0] }, classes: data.classes, as: T.self)
             let loss = try step(x: x, y: y, config: config, epoch: epoch)
             observe(steps, loss, angles)
             start += config.batchSize
@@ -87,3 +93,5 @@ public struct Learner: Sendable {
         guard network.allFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "non-finite weights") }
     }
 }
+
+public typealias Learner = LearnerOf<Double>

@@ -19,25 +19,33 @@ do {
     train = Dataset(name: "random", x: x, labels: (0..<60000).map { $0 % 10 }, classes: 10)
     print("data: Fashion-MNIST not installed (\(error)); timing on random data of the same shape")
 }
-print("BLAS: \(blasKernel); \(blasThreads) threads; Double precision")
-print("")
-print("rule   seconds/epoch   samples/s")
+print("BLAS: \(blasKernel); \(blasThreads) threads; best of \(epochs) epoch(s), batch 32")
 var rng = SplitMix64(seed: 2)
 let initial = Network(sizes: [784, 256, 256, 10], hidden: .relu, output: .linear, rng: &rng)
-for rule in [Rule.bp, .fa, .dfa, .usf, .frsf, .brsf] {
-    var frng = SplitMix64(seed: 3)
-    var learner = Learner(network: initial, feedback: Feedback(rule: rule, network: initial, rng: &frng), rng: SplitMix64(seed: 4))
-    var times: [Double] = []
-    for e in 1...epochs {
-        let start = Date()
-        do { try learner.epoch(train, config: SGDConfig(learningRate: 0.05, batchSize: 32, loss: .crossEntropy), epoch: e) } catch {
-            print("\(rule.rawValue): \(error)"); break
+
+/// Seconds per epoch (best of `epochs`) for every rule in precision T.
+func timeRules<T: BLASScalar>(_: T.Type, name: String) {
+    print("")
+    print("\(name):")
+    print("rule   seconds/epoch   samples/s")
+    let start = NetworkOf<T>(converting: initial)
+    for rule in [Rule.bp, .fa, .dfa, .usf, .frsf, .brsf] {
+        var frng = SplitMix64(seed: 3)
+        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng), rng: SplitMix64(seed: 4))
+        var times: [Double] = []
+        for e in 1...epochs {
+            let clock = Date()
+            do { try learner.epoch(train, config: SGDConfig(learningRate: 0.05, batchSize: 32, loss: .crossEntropy), epoch: e) } catch {
+                print("\(rule.rawValue): \(error)"); break
+            }
+            times.append(Date().timeIntervalSince(clock))
         }
-        times.append(Date().timeIntervalSince(start))
+        let best = times.min() ?? .nan
+        print(String(format: "%-6@ %13.2f %11.0f", rule.rawValue, best, Double(train.count) / best))
     }
-    let best = times.min() ?? .nan
-    print(String(format: "%-6@ %13.2f %11.0f", rule.rawValue, best, Double(train.count) / best))
 }
+timeRules(Double.self, name: "Double precision (dgemm)")
+timeRules(Float.self, name: "Float precision (sgemm)")
 
 // Spiking microcircuit, 784-100-10, T = 200 ms, dt = 0.1 ms.
 var g = SplitMix64(seed: 5)

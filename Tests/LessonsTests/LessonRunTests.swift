@@ -112,6 +112,10 @@ func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = fal
         _ = try runSmall("6", small)
     }
 
+    @Test func lesson6TrainsInSinglePrecision() throws {
+        _ = try runSmall("6", small.filter { !$0.0.hasPrefix("spiking") } + [("precision", "float"), ("spiking_train", "0")])
+    }
+
     @Test func interruptedRunResumesToTheSameResult() throws {
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
