@@ -29,13 +29,18 @@ import Testing
         }
     }
 
-    @Test func missingGnuplotStillWritesScriptsAndSaysHowToRender() throws {
+    /// Runs a short lesson 1 with the given gnuplot (nil: as if none were installed).
+    func shortLesson1(gnuplot: String?) throws -> RunOutcome {
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
-        options.outDirectory = temporaryFolder("nognuplot")
+        options.outDirectory = temporaryFolder("render")
         options.overrides = [("duration", "300"), ("points", "5")]
-        options.gnuplot = nil
-        let outcome = try runLesson(try findLesson("1"), options: options)
+        options.gnuplot = gnuplot
+        return try runLesson(try findLesson("1"), options: options)
+    }
+
+    @Test func missingGnuplotStillWritesScriptsAndSaysHowToRender() throws {
+        let outcome = try shortLesson1(gnuplot: nil)
         #expect(outcome.renderedFormats.isEmpty)
         #expect(outcome.renderNote.contains("gnuplot-nox") && outcome.renderNote.contains("render.sh"))
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
@@ -46,12 +51,7 @@ import Testing
 
     @Test func renderingWithGnuplotProducesAllFormats() throws {
         guard let gnuplot = findGnuplot() else { return }  // covered by the test above when gnuplot is absent
-        var options = RunOptions()
-        options.lessonsDirectory = packageRoot + "/lessons"
-        options.outDirectory = temporaryFolder("gnuplot")
-        options.overrides = [("duration", "300"), ("points", "5")]
-        options.gnuplot = gnuplot
-        let outcome = try runLesson(try findLesson("1"), options: options)
+        let outcome = try shortLesson1(gnuplot: gnuplot)
         #expect(outcome.renderedFormats == ["png", "svg", "pdf"], "\(outcome.renderNote)")
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
         for ext in ["png", "svg", "pdf"] { #expect(files.contains("fi-curve.\(ext)")) }
