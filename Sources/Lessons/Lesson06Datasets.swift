@@ -88,6 +88,7 @@ func runLesson06(_ ctx: RunContext) throws {
     var histories: [(Rule, [[Double]])] = []
     var interruption: LessonError?
     var epochsThisProcess = 0
+    var epochSeconds: [Rule: [Double]] = [:]
     /// Trains one rule in precision T from the shared start, with a checkpoint (stored in Double, which holds
     /// every Float exactly) after each epoch. Returns false when the whole run must stop.
     func trainRule<T: BLASScalar>(_ rule: Rule, _: T.Type) -> Bool {
@@ -118,7 +119,7 @@ func runLesson06(_ ctx: RunContext) throws {
             }
         }
         if history.isEmpty {
-            history.append([0, .nan, 100 * learner.network.accuracy(test.x, labels: test.labels)] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy) + [0])
+            history.append([0, .nan, 100 * learner.network.accuracy(test.x, labels: test.labels)] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy))
         }
         defer {
             histories.append((rule, history))
@@ -148,7 +149,8 @@ func runLesson06(_ ctx: RunContext) throws {
             let seconds = Date().timeIntervalSince(clock)
             let accuracy = learner.network.accuracy(test.x, labels: test.labels)
             let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
-            history.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles + [seconds])
+            history.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
+            epochSeconds[rule, default: []].append(seconds)
             ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s", rule.rawValue, epoch, epochs, learner.steps, lossSum / Double(max(batches, 1)), 100 * accuracy, seconds))
             let checkpoint = TrainingCheckpoint(
                 fingerprint: fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps, rngState: learner.rng.state,
@@ -176,11 +178,13 @@ func runLesson06(_ ctx: RunContext) throws {
             ctx.check(.atLeast("\(rule.rawValue): final test accuracy within 1.5 points of bp (\(String(format: "%.2f", bp)) %)", observed: final(rule) ?? .nan, bound: bp - 1.5, unit: "%"))
         }
     }
-    ctx.record("accuracy_table", histories.map { rule, h in
+    ctx.record("final_accuracy", histories.map { rule, h in "\(rule.rawValue) \(String(format: "%.2f", h.last.map { $0[2] } ?? .nan)) %" }.joined(separator: ", "))
+    ctx.recordTiming("accuracy_table", histories.map { rule, h in
         let last = h.last ?? []
-        let secs = h.dropFirst().map { $0.last ?? 0 }
-        let angles = last.count > 4 ? last[3..<(last.count - 2)].map { String(format: "%.1f°", $0) }.joined(separator: ", ") : "—"
-        return "| \(rule.rawValue) | \(String(format: "%.2f", last.count > 2 ? last[2] : .nan)) % | \(angles) | \(String(format: "%.2f", secs.reduce(0, +) / Double(max(secs.count, 1)))) s |"
+        let hidden = last.count > 3 ? last[3..<(last.count - 1)].map { String(format: "%.1f°", $0) }.joined(separator: ", ") : "—"
+        let secs = epochSeconds[rule] ?? []
+        let timing = secs.isEmpty ? "—" : String(format: "%.2f s", secs.reduce(0, +) / Double(secs.count))
+        return "| \(rule.rawValue) | \(String(format: "%.2f", last.count > 2 ? last[2] : .nan)) % | \(hidden) | \(timing) |"
     }.joined(separator: "\n"))
 
     // Figures (written even after an interruption or a divergence)
@@ -208,7 +212,7 @@ func runLesson06(_ ctx: RunContext) throws {
         name: "angles", title: "Angle to the BP gradient per layer over training (\(dataName))",
         claim: "hidden-layer updates stay within 90 degrees of BP",
         blocks: histories.map { rule, h in
-            DataBlock(rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"] + (1...L).map { "layer \($0) angle (°)" } + ["seconds"], rows: h)
+            DataBlock(rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"] + (1...L).map { "layer \($0) angle (°)" }, rows: h)
         },
         script: """
         set xlabel 'epoch'
@@ -243,11 +247,11 @@ func runLesson06(_ ctx: RunContext) throws {
         ctx.check(.atMost("microcircuit vs frSF, \(p.integer("circuit_steps")) steps: max relative weight error per step", observed: worst, bound: 1e-12))
         ctx.check(.none("microcircuit after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: circuit.feedbackSignMismatches,
                         of: synapseCount(sizes, fromLayer: 2)))
-        ctx.record("circuit_rate", String(format: "%.0f", Double(p.integer("circuit_steps") * config.batchSize) / seconds))
+        ctx.recordTiming("circuit_rate", String(format: "%.0f", Double(p.integer("circuit_steps") * config.batchSize) / seconds))
         ctx.record("circuit_crossings", String(crossings))
         ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e", p.integer("circuit_steps"), seconds, crossings, worst))
     } else {
-        ctx.record("circuit_rate", "not run")
+        ctx.recordTiming("circuit_rate", "not run")
         ctx.record("circuit_crossings", "not run")
     }
 
@@ -305,10 +309,11 @@ func runLesson06(_ ctx: RunContext) throws {
         let testCount = min(p.integer("spiking_test"), test.count)
         ctx.check(.atLeast("spiking microcircuit: test accuracy after \(n) samples minus before", observed: 100 * (after - before), bound: 100 / Double(testCount), unit: "points"))
         ctx.check(.none("spiking microcircuit: synapses of the wrong sign (Dale)", violations: circuit.daleViolations, of: synapseCount(sSizes)))
-        ctx.record("spiking_summary", String(format: "%@ network, T = %@ ms: test accuracy %.1f %% before and %.1f %% after %d training samples (%.1f training samples/s)",
-                                             sSizes.map(String.init).joined(separator: "-"), format(settings.window), 100 * before, 100 * after, n, Double(n) / seconds))
+        ctx.record("spiking_accuracy", String(format: "%.1f %% before, %.1f %% after %d training samples", 100 * before, 100 * after, n))
+        ctx.recordTiming("spiking_summary", String(format: "%@ network, T = %@ ms: test accuracy %.1f %% before and %.1f %% after %d training samples (%.1f training samples/s)",
+                                                   sSizes.map(String.init).joined(separator: "-"), format(settings.window), 100 * before, 100 * after, n, Double(n) / seconds))
         ctx.log(String(format: "spiking microcircuit: %.1f %% → %.1f %% test accuracy, %.1f training samples/s", 100 * before, 100 * after, Double(n) / seconds))
     } else {
-        ctx.record("spiking_summary", "not run (spiking_train = 0)")
+        ctx.recordTiming("spiking_summary", "not run (spiking_train = 0)")
     }
 }

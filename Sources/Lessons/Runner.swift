@@ -24,8 +24,13 @@ public final class RunContext {
         self.log = log
     }
 
+    /// Values that depend on the clock (timings): shown in the executed notebook, kept out of results.json so
+    /// that results.json stays byte-identical between runs with the same seed.
+    public private(set) var timings: [String: String] = [:]
+
     public func check(_ c: Check) { checks.append(c) }
     public func record(_ name: String, _ value: String) { values[name] = value }
+    public func recordTiming(_ name: String, _ value: String) { timings[name] = value }
     public func record(_ name: String, _ value: Double) { values[name] = format(value) }
     public func figure(_ f: Figure) { figures.append(f) }
 
@@ -175,7 +180,7 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
         "Reproduce with `swift run -c release lesson \(lesson.number) --seed \(seed)" +
         overrides.filter { $0.0 != "seed" }.map { " --set \($0.0)=\($0.1)" }.joined() + "`. " +
         "Results: [results.json](results.json). **\(summaryLine(context.checks))**"
-    let executed = try notebook.executed(parameters: params, overridden: overridden, values: context.values,
+    let executed = try notebook.executed(parameters: params, overridden: overridden, values: context.values.merging(context.timings) { a, _ in a },
                                          checks: context.checks, figures: context.figures,
                                          renderedFormats: rendered, header: header)
     try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
