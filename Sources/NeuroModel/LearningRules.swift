@@ -6,11 +6,11 @@ import Foundation
 public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
     public let rule: Rule
     /// fa: fixed random B; dfa: fixed random D; frsf/brsf: magnitudes |R|; usf: the constant in every entry.
-    public private(set) var matrices: [DenseMatrix<T>]
+    public var matrices: [DenseMatrix<T>]
 
     /// Draws the fixed feedback for `rule`: FA/DFA entries and frSF/brSF magnitudes ~ U(−a, a) (|·| for
     /// magnitudes) with the Xavier bound a of the matrix's shape; uSF uses the constant √(2/(n_in + n_out)).
-    public init(rule: Rule, network: NetworkOf<T>, rng: inout SplitMix64) {
+    @inlinable public init(rule: Rule, network: NetworkOf<T>, rng: inout SplitMix64) {
         self.rule = rule
         var ms: [DenseMatrix<T>] = []
         let L = network.depth
@@ -30,13 +30,13 @@ public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
     }
 
     /// Feedback given explicitly (exchange format, tests).
-    public init(rule: Rule, matrices: [DenseMatrix<T>]) {
+    @inlinable public init(rule: Rule, matrices: [DenseMatrix<T>]) {
         self.rule = rule
         self.matrices = matrices
     }
 
     /// brSF redraws its magnitudes every batch; the other rules keep theirs.
-    public mutating func newBatch(rng: inout SplitMix64) {
+    @inlinable public mutating func newBatch(rng: inout SplitMix64) {
         guard rule == .brsf else { return }
         for l in matrices.indices {
             let a = (6.0 / Double(matrices[l].rows + matrices[l].cols)).squareRoot()

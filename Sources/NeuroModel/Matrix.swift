@@ -96,7 +96,7 @@ public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
 
     @inlinable public func row(_ i: Int) -> ArraySlice<Scalar> { data[(i * cols)..<((i + 1) * cols)] }
 
-    public var transposed: DenseMatrix {
+    @inlinable public var transposed: DenseMatrix {
         DenseMatrix(rows: cols, cols: rows) { i, j in self[j, i] }
     }
 
@@ -123,8 +123,8 @@ public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
     }
 
     /// ‖A‖_F, accumulated in Double.
-    public var frobeniusNorm: Double { data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
-    public var allFinite: Bool { data.allSatisfy { $0.isFinite } }
+    @inlinable public var frobeniusNorm: Double { data.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot() }
+    @inlinable public var allFinite: Bool { data.allSatisfy { $0.isFinite } }
 }
 
 /// The Double matrix used throughout.
@@ -194,7 +194,7 @@ public func angleDegrees(_ a: [Double], _ b: [Double]) -> Double {
     return 2 * atan2(diff.squareRoot(), sum.squareRoot()) * 180 / Double.pi
 }
 
-public func angleDegrees<T: BLASScalar>(_ a: DenseMatrix<T>, _ b: DenseMatrix<T>) -> Double {
+@inlinable public func angleDegrees<T: BLASScalar>(_ a: DenseMatrix<T>, _ b: DenseMatrix<T>) -> Double {
     precondition(a.rows == b.rows && a.cols == b.cols, "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
     if let ad = a.data as? [Double], let bd = b.data as? [Double] { return angleDegrees(ad, bd) }
     return angleDegrees(a.data.map(Double.init), b.data.map(Double.init))

@@ -81,7 +81,7 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
     }
 
     /// Xavier-uniform weights W ~ U(−a, a), a = √(6 / (n_in + n_out)); zero biases.
-    public init(sizes: [Int], hidden: Activation, output: Activation, rng: inout SplitMix64) {
+    @inlinable public init(sizes: [Int], hidden: Activation, output: Activation, rng: inout SplitMix64) {
         precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "Network: sizes \(sizes) need ≥ 2 positive entries")
         var layers: [LayerOf<T>] = []
         for l in 1..<sizes.count {
@@ -93,7 +93,7 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
     }
 
     /// The same network in another precision.
-    public init<Other: BLASScalar>(converting n: NetworkOf<Other>) {
+    @inlinable public init<Other: BLASScalar>(converting n: NetworkOf<Other>) {
         self.init(layers: n.layers.map { LayerOf<T>(w: DenseMatrix<T>(converting: $0.w), b: $0.b.map { T($0) }) },
                   hidden: n.hidden, output: n.output)
     }
@@ -101,7 +101,7 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
     @inlinable public var sizes: [Int] { [layers[0].w.cols] + layers.map(\.w.rows) }
     @inlinable public var depth: Int { layers.count }
     @inlinable public func activation(_ l: Int) -> Activation { l == layers.count - 1 ? output : hidden }
-    public var allFinite: Bool { layers.allSatisfy { $0.w.allFinite && $0.b.allSatisfy(\.isFinite) } }
+    @inlinable public var allFinite: Bool { layers.allSatisfy { $0.w.allFinite && $0.b.allSatisfy(\.isFinite) } }
 }
 
 public typealias Network = NetworkOf<Double>
@@ -179,7 +179,7 @@ extension NetworkOf {
     }
 
     /// Predicted class per sample (arg max of the output); x is given in Double and converted if needed.
-    public func predict(_ x: Matrix) -> [Int] {
+    @inlinable public func predict(_ x: Matrix) -> [Int] {
         let input = (x as? DenseMatrix<T>) ?? DenseMatrix<T>(converting: x)
         let out = forward(input).output
         return (0..<out.rows).map { s in
@@ -190,7 +190,7 @@ extension NetworkOf {
     }
 
     /// Fraction of samples whose predicted class equals the label.
-    public func accuracy(_ x: Matrix, labels: [Int]) -> Double {
+    @inlinable public func accuracy(_ x: Matrix, labels: [Int]) -> Double {
         let p = predict(x)
         return Double(zip(p, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
     }

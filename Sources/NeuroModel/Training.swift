@@ -34,7 +34,7 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
     public var steps = 0
     public var label: String
 
-    public init(network: NetworkOf<T>, feedback: FeedbackOf<T>, rng: SplitMix64, label: String? = nil) {
+    @inlinable public init(network: NetworkOf<T>, feedback: FeedbackOf<T>, rng: SplitMix64, label: String? = nil) {
         self.network = network
         self.feedback = feedback
         self.rng = rng
@@ -55,13 +55,13 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
 
     /// Per-layer angle (degrees) between this rule's update and BP's gradient on a fixed probe batch with
     /// the current weights (NaN where either is zero). brSF uses its current magnitudes.
-    public func anglesToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> [Double] {
+    @inlinable public func anglesToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> [Double] {
         alignmentToBP(x: x, y: y, loss: loss).angles
     }
 
     /// Per layer: the angle (degrees) between this rule's update and BP's gradient, and the ratio of their
     /// norms ‖ΔW_rule‖ / ‖ΔW_bp‖, on a fixed probe batch with the current weights.
-    public func alignmentToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> (angles: [Double], normRatios: [Double]) {
+    @inlinable public func alignmentToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
         let bp = network.gradients(pass, targets: y, loss: loss, feedback: FeedbackOf<T>(rule: .bp, matrices: []))
