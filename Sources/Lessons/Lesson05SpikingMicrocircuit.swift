@@ -35,13 +35,7 @@ func runLesson05(_ ctx: RunContext) throws {
     while t <= p.real("t_max") * (1 + 1e-9) { windows.append(t); t *= 2 }
     if !windows.contains(p.real("window")) { windows.append(p.real("window")); windows.sort() }
     var rng = ctx.rng(1)
-    var layers: [Layer] = []
-    for l in 1..<sizes.count {
-        let a = p.real("weight_scale") / (0.05 * Double(sizes[l - 1]).squareRoot())
-        layers.append(Layer(w: Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in rng.uniform(-a, a) },
-                            b: Array(repeating: p.real("bias"), count: sizes[l])))
-    }
-    let network = Network(layers: layers, hidden: .lif, output: .lif)
+    let network = lifNetwork(sizes: sizes, weightScale: p.real("weight_scale"), bias: p.real("bias"), rng: &rng)
     var frng = ctx.rng(2)
     let feedback = Feedback(rule: .frsf, network: network, rng: &frng)
     let circuit = Microcircuit(network: network, feedbackMagnitudes: feedback.matrices)
@@ -65,17 +59,14 @@ func runLesson05(_ ctx: RunContext) throws {
     settings.tauSynapse = p.real("tau_syn")
     settings.inputRate = p.real("input_rate")
     settings.burstBaseline = p.real("burst_baseline")
-    settings.gains = rateLevel.deltas.map { d in
-        let m = d.data.map(abs).max() ?? 0
-        return m > 0 ? settings.burstBaseline / (2 * m) : 1
-    }
+    settings.calibrateGains(rateLevelDeltas: rateLevel.deltas)
     let meanRate = pass.rates.dropFirst().flatMap(\.data).reduce(0, +) / Double(pass.rates.dropFirst().map(\.count).reduce(0, +))
     ctx.record("mean_rate", 1000 * meanRate)
 
     // Simulation: one loop over windows; each runs the whole batch through the spiking circuit.
     var angleRows: [[Double]] = []
     var signRows: [[Double]] = []
-    var atDefault: (angles: [Double], toBP: [Double], signs: [Double]) = ([], [], [])
+    var atDefault: (angles: [Double], toBP: [Double]) = ([], [])
     var raster: [(Double, String, Int)] = []
     var rateError = 0.0
     for T in windows {
@@ -96,7 +87,7 @@ func runLesson05(_ ctx: RunContext) throws {
         ctx.log("T = \(format(T)) ms: angle to rate-level frSF per layer " + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") +
                 "; sign match " + signs.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "))
         if T == p.real("window") {
-            atDefault = (angles, zip(spiking, bpUpdate).map { angleDegrees($0, $1) }, signs)
+            atDefault = (angles, zip(spiking, bpUpdate).map { angleDegrees($0, $1) })
             // Output rates: spike count / T against the closed-form rate of the mean basal current.
             var worst = 0.0
             for m in passes { for k in 0..<sizes[L] {
@@ -104,6 +95,8 @@ func runLesson05(_ ctx: RunContext) throws {
                 worst = max(worst, abs(m.rates[L][k] - predicted))
             } }
             rateError = worst
+            let channels = batch * sizes.dropFirst(2).reduce(0, +)
+            ctx.record("clipped_bursts", "\(passes.map(\.clipped).reduce(0, +)) of \(channels)")
         }
     }
 

@@ -259,11 +259,7 @@ func runLesson06(_ ctx: RunContext) throws {
     if p.integer("spiking_train") > 0 {
         let sSizes = [train.x.cols, p.integer("spiking_hidden"), train.classes]
         var srng = ctx.rng(40)
-        let sLayers = (1..<sSizes.count).map { l -> Layer in
-            let a = 1.5 / (0.05 * Double(sSizes[l - 1]).squareRoot())
-            return Layer(w: Matrix(rows: sSizes[l], cols: sSizes[l - 1]) { _, _ in srng.uniform(-a, a) }, b: Array(repeating: 2.0, count: sSizes[l]))
-        }
-        let sNet = Network(layers: sLayers, hidden: .lif, output: .lif)
+        let sNet = lifNetwork(sizes: sSizes, rng: &srng)
         let sFeedback = Feedback(rule: .frsf, network: sNet, rng: &srng)
         var circuit = Microcircuit(network: sNet, feedbackMagnitudes: sFeedback.matrices)
         var settings = SpikingSettings()
@@ -274,9 +270,7 @@ func runLesson06(_ ctx: RunContext) throws {
         let calib = Array(0..<min(16, train.count))
         let cPass = sNet.forward(train.x.rows(calib).map { $0 * settings.inputRate })
         let cTargets = Matrix(rows: calib.count, cols: train.classes, data: calib.flatMap { target(train.labels[$0]) })
-        settings.gains = sNet.gradients(cPass, targets: cTargets, loss: .mse, feedback: sFeedback).deltas.map { d in
-            settings.burstBaseline / (2 * max(d.data.map(abs).max() ?? 1, 1e-12))
-        }
+        settings.calibrateGains(rateLevelDeltas: sNet.gradients(cPass, targets: cTargets, loss: .mse, feedback: sFeedback).deltas)
         func spikingAccuracy(_ c: Microcircuit) -> Double {
             var correct = 0
             var erng = ctx.rng(41)

@@ -70,10 +70,18 @@ public struct Microcircuit: Sendable {
     /// The signed forward weights the routes realise, per layer.
     public var weights: [Matrix] { layers.map(\.forward.weights) }
 
-    /// The effective feedback B in W^{l+1}'s shape: +|R| on direct routes, −|R| through SST.
-    public func effectiveFeedback(_ l: Int) -> Matrix {
-        let fb = layers[l].feedbackFromAbove
-        return Matrix(rows: fb.count, cols: fb.first?.count ?? 0) { k, j in fb[k][j].weight }
+    /// Top-down input to the apical compartment of Pyr^l_j when each cell k above sends `signal(k)`:
+    /// Σ_direct |R_kj| signal(k) (excitation) − Σ_SST |R_kj| signal(k) (relayed by SST_j, inhibitory).
+    func apicalInput(_ l: Int, _ j: Int, _ signal: (Int) -> Double) -> Double {
+        var excitation = 0.0, sst = 0.0
+        for (k, row) in layers[l].feedbackFromAbove.enumerated() {
+            switch row[j] {
+            case .direct(let m): excitation += m * signal(k)
+            case .viaInterneuron(let m): sst += m * signal(k)
+            case .none: break
+            }
+        }
+        return excitation - sst
     }
 
     /// Forward phase: each Pyr cell's basal potential is its tonic drive plus the drive summed over its
@@ -111,15 +119,7 @@ public struct Microcircuit: Sendable {
         for l in stride(from: top - 1, through: 0, by: -1) {
             let errorsAbove = layers[l + 1].cells.map(\.error)
             for j in 0..<layers[l].size {
-                var excitation = 0.0, sst = 0.0
-                for (k, row) in layers[l].feedbackFromAbove.enumerated() {
-                    switch row[j] {
-                    case .direct(let m): excitation += m * errorsAbove[k]
-                    case .viaInterneuron(let m): sst += m * errorsAbove[k]
-                    case .none: break
-                    }
-                }
-                layers[l].cells[j].apical = excitation - sst
+                layers[l].cells[j].apical = apicalInput(l, j) { errorsAbove[$0] }
                 layers[l].cells[j].error = fPrime(l, layers[l].cells[j].basal) * layers[l].cells[j].apical
             }
         }

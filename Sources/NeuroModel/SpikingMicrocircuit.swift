@@ -20,6 +20,28 @@ public struct SpikingSettings: Sendable {
     public init() {}
 }
 
+extension SpikingSettings {
+    /// Fixes each layer's error-channel gain from rate-level errors: κ^l = ν₀ / (2 max|δ^l|), so the burst
+    /// rates ν₀ + κ ε stay within ν₀ ± ν₀/2 for errors of rate-level size (1 for a layer with no error).
+    public mutating func calibrateGains(rateLevelDeltas: [Matrix]) {
+        gains = rateLevelDeltas.map { d in
+            let m = d.data.map(abs).max() ?? 0
+            return m > 0 ? burstBaseline / (2 * m) : 1
+        }
+    }
+}
+
+/// A rate network of LIF somas scaled for the spiking circuit: W ~ U(±a) with a = weightScale / (0.05 √n_in)
+/// nA·ms, so inputs near 50 Hz give currents of about ±weightScale nA, and every cell gets a tonic drive of
+/// `bias` nA (rheobase is 1.5 nA).
+public func lifNetwork(sizes: [Int], weightScale: Double = 1.5, bias: Double = 2, rng: inout SplitMix64) -> Network {
+    let layers = (1..<sizes.count).map { l -> Layer in
+        let a = weightScale / (0.05 * Double(sizes[l - 1]).squareRoot())
+        return Layer(w: Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in rng.uniform(-a, a) }, b: Array(repeating: bias, count: sizes[l]))
+    }
+    return Network(layers: layers, hidden: .lif, output: .lif)
+}
+
 /// What one sample's spiking pass measured, per layer.
 public struct SpikingMeasurement: Sendable {
     /// Spike counts / T per layer (index 0 is the input layer).
@@ -139,15 +161,10 @@ extension Microcircuit {
                 }
             }
             for j in 0..<layers[l].size {
-                var excitation = 0.0, sst = 0.0, baseline = 0.0
-                for (k, row) in layers[l].feedbackFromAbove.enumerated() {
-                    switch row[j] {
-                    case .direct(let m): excitation += m * bursts[k] / T; baseline += m * settings.burstBaseline
-                    case .viaInterneuron(let m): sst += m * bursts[k] / T; baseline -= m * settings.burstBaseline
-                    case .none: break
-                    }
-                }
-                apical[l][j] = (excitation - sst - baseline) / gain
+                // The dendrite subtracts the input the baseline alone would give, then undoes the gain.
+                let received = apicalInput(l, j) { bursts[$0] / T }
+                let baseline = apicalInput(l, j) { _ in settings.burstBaseline }
+                apical[l][j] = (received - baseline) / gain
                 errors[l][j] = fPrime(l, basal[l][j]) * apical[l][j]
             }
         }

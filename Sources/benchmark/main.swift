@@ -50,11 +50,7 @@ timeRules(Float.self, name: "Float precision (sgemm)")
 // Spiking microcircuit, 784-100-10, T = 200 ms, dt = 0.1 ms.
 var g = SplitMix64(seed: 5)
 let sizes = [784, 100, 10]
-let layers = (1..<sizes.count).map { l -> Layer in
-    let a = 1.5 / (0.05 * Double(sizes[l - 1]).squareRoot())
-    return Layer(w: Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in g.uniform(-a, a) }, b: Array(repeating: 2.0, count: sizes[l]))
-}
-let net = Network(layers: layers, hidden: .lif, output: .lif)
+let net = lifNetwork(sizes: sizes, rng: &g)
 let circuit = Microcircuit(network: net, feedbackMagnitudes: Feedback(rule: .frsf, network: net, rng: &g).matrices)
 var settings = SpikingSettings()
 settings.window = 200

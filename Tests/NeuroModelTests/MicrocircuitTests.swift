@@ -52,11 +52,7 @@ import Testing
         await propertyCheck(count: 6, input: Gen.int(in: 0...1_000_000)) { seed in
             var g = SplitMix64(seed: UInt64(seed))
             let sizes = [4, 20, 3], batch = 16
-            let layers = (1..<sizes.count).map { l in
-                Layer(w: Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in g.uniform(-1, 1) * 1.5 / (0.05 * Double(sizes[l - 1]).squareRoot()) },
-                      b: Array(repeating: 2.0, count: sizes[l]))
-            }
-            let net = Network(layers: layers, hidden: .lif, output: .lif)
+            let net = lifNetwork(sizes: sizes, rng: &g)
             let fb = Feedback(rule: .frsf, network: net, rng: &g)
             let circuit = Microcircuit(network: net, feedbackMagnitudes: fb.matrices)
             let x = Matrix(rows: batch, cols: 4) { _, _ in g.uniform() }
@@ -65,7 +61,7 @@ import Testing
             var settings = SpikingSettings()
             settings.window = 800
             settings.tauSynapse = 50
-            settings.gains = reference.deltas.map { d in 0.1 / (2 * max(d.data.map(abs).max() ?? 1, 1e-12)) }
+            settings.calibrateGains(rateLevelDeltas: reference.deltas)
             let passes = (0..<batch).map { s in circuit.spikingPass(x: Array(x.row(s)), target: Array(y.row(s)), settings: settings, rng: &g) }
             let spiking = Microcircuit.spikingHebbian(passes, learningRate: 1, sizes: sizes)
             var same = 0, large = 0
