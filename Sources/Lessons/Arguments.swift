@@ -51,6 +51,9 @@ public func parseArguments(_ args: [String]) throws -> ParsedCommand {
     case "list", "all", "updates":
         guard positional.count == 1 else { throw LessonError.usage("'\(first)' takes no further arguments; got '\(positional[1])'") }
         if first == "updates" && spec == nil { throw LessonError.usage("updates needs --spec FILE.json; see README, 'Exchange format'") }
+        if first == "all" && !options.overrides.isEmpty {
+            throw LessonError.usage("--set names one lesson's parameters; run that lesson on its own (e.g. lesson 3 --set \(options.overrides[0].0)=…)")
+        }
         return ParsedCommand(command: first, target: nil, options: options, quiet: quiet, spec: spec)
     case "params":
         guard positional.count == 2 else { throw LessonError.usage("usage: lesson params N") }

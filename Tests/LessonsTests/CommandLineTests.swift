@@ -15,7 +15,7 @@ import Testing
 
     @Test func badInputsAreOneLineUsageErrors() {
         let bad: [[String]] = [["99"], ["nonsense"], ["1", "--bogus"], ["1", "--seed"], ["1", "--seed", "-3"], ["1", "--seed", "abc"],
-                               ["1", "--set", "novalue"], ["1", "2"], ["updates"], ["list", "extra"], ["params"]]
+                               ["1", "--set", "novalue"], ["1", "2"], ["all", "--set", "epochs=1"], ["updates"], ["list", "extra"], ["params"]]
         for args in bad {
             do {
                 _ = try parseArguments(args)
