@@ -52,6 +52,11 @@ func runOne(_ lesson: LessonDescriptor, _ options: RunOptions, quiet: Bool) thro
 do {
     let parsed = try parseArguments(Array(CommandLine.arguments.dropFirst()))
     let (target, options, quiet) = (parsed.target, parsed.options, parsed.quiet)
+    #if DEBUG
+    if parsed.command == "run" || parsed.command == "all" {
+        FileHandle.standardError.write(Data("lesson: note: this is a debug build; the numeric lessons run several times faster with 'swift run -c release lesson …'\n".utf8))
+    }
+    #endif
     switch parsed.command {
     case "help":
         print(usage)
