@@ -196,6 +196,14 @@ func runLesson03(_ ctx: RunContext) throws {
         plot for [i=2:\(rules.count + 1)] DATA index 0 using 1:i with lines lt (i-1) title columnhead(i)
         """.replacingOccurrences(of: "columnhead(i)", with: "word('\(rules.map(\.rawValue).joined(separator: " "))', i-1)")))
     let hiddenCols = (0..<(sizes.count - 2)).map { $0 + 3 }
+    // One curve per rule and hidden layer; DFA (identical to FA with one hidden layer) is dashed so FA shows beneath.
+    let angleCurves = rules.enumerated().flatMap { i, rule in
+        hiddenCols.map { c in
+            let dash = rule == .dfa ? 2 : c - 2
+            let title = hiddenCols.count > 1 ? "\(rule.rawValue) layer \(c - 2)" : rule.rawValue
+            return "DATA index \(i) using ($1+1):\(c) with lines lt \(i + 1) dt \(dash) title '\(title)'"
+        }
+    }
     ctx.figure(Figure(
         name: "angles", title: "Angle between each rule's hidden update and the BP gradient",
         claim: "every rule's hidden-layer angle to BP < 90 degrees during training",
@@ -204,10 +212,10 @@ func runLesson03(_ ctx: RunContext) throws {
         set xlabel 'training step + 1'
         set ylabel 'angle to BP gradient (degrees)'
         set logscale x
-        set yrange [0:120]
-        set key top right
+        set autoscale xfix
+        set yrange [0:130]
+        set key top right maxrows 3
         set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        names = '\(rules.map(\.rawValue).joined(separator: " "))'
-        plot \(hiddenCols.map { c in "for [i=0:\(rules.count - 1)] DATA index i using ($1+1):\(c) with lines lt (i+1) \(c == 3 ? "" : "dt \(c - 2) ")title (\(hiddenCols.count > 1 ? "word(names, i+1).' layer \(c - 2)'" : "word(names, i+1)"))" }.joined(separator: ", \\\n     "))
+        plot \(angleCurves.joined(separator: ", \\\n     "))
         """))
 }

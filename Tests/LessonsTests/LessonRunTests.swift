@@ -2,18 +2,21 @@ import Foundation
 import Testing
 @testable import Lessons
 
-/// Runs a lesson at the given overrides into a fresh folder and expects every check to pass.
-func runSmall(_ key: String, _ overrides: [(String, String)], render: Bool = false) throws -> RunOutcome {
+/// Runs a lesson at the given overrides into a fresh folder and expects every check to pass and, when
+/// gnuplot is installed (as CI installs it), every figure script to render.
+func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutcome {
     var options = RunOptions()
     options.lessonsDirectory = packageRoot + "/lessons"
     options.outDirectory = temporaryFolder("run-\(key)")
     options.overrides = overrides
-    options.render = render
     let outcome = try runLesson(try findLesson(key), options: options)
     for c in outcome.checks where !c.passed {
         Issue.record("lesson \(key): check failed: \(c.name): observed \(c.observedText), expected \(c.expectedText) \(c.toleranceText)")
     }
     #expect(!outcome.checks.isEmpty)
+    if options.gnuplot != nil {
+        #expect(outcome.renderedFormats == ["png", "svg", "pdf"], "lesson \(key): \(outcome.renderNote)")
+    }
     return outcome
 }
 
