@@ -5,12 +5,20 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     case relu, tanh, sigmoid, linear
     /// The LIF soma of lesson 1 (default parameters): u is the input current (nA), r the rate (spikes/ms).
     case lif
+    /// The LIF soma with background noise of amplitude `lifNoiseSigma` (Siegert rate, `NoisyLIF`): smooth, with
+    /// a positive slope below rheobase. The activation of the spiking circuit's rate-level twin (lesson 7).
+    case lifNoisy = "lif-noisy"
 
     /// The LIF soma's parameters used by `.lif`.
     public static let lifCell = LIFParameters()
     /// `.lif`'s slope is the closed-form f'(u) capped at its value at 1.1 × rheobase, where the true slope
     /// diverges (ours: a stand-in for the smoothing that membrane noise gives a real cell).
     public static let lifSlopeCap = LIFParameters().slope(current: 1.1 * LIFParameters().rheobase)
+    /// Background noise σ (mV) of every soma in the spiking circuit and of `.lifNoisy`; the free membrane
+    /// potential then fluctuates with a standard deviation of σ/√2 ≈ 2.8 mV.
+    public static let lifNoiseSigma = 4.0
+    /// `.lifNoisy` tabulated once (cubic Hermite on a 0.002 nA grid).
+    public static let lifNoisyTable = SiegertTable(NoisyLIF(cell: lifCell, sigma: lifNoiseSigma))
 
     /// relu: max(0, u); tanh; sigmoid: 1/(1 + e^{−u}); linear: u; lif: the closed-form rate (lesson 1).
     @inlinable public func apply<T: BLASScalar>(_ u: T) -> T {
@@ -20,10 +28,11 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .sigmoid: return 1 / (1 + T.exp(-u))
         case .linear: return u
         case .lif: return T(Activation.lifCell.rate(current: Double(u)))
+        case .lifNoisy: return T(Activation.lifNoisyTable.rate(Double(u)))
         }
     }
 
-    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1; lif: capped f'.
+    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1; lif: capped f'; lifNoisy: Siegert dr/dI.
     @inlinable public func slope<T: BLASScalar>(_ u: T) -> T {
         switch self {
         case .relu: return u > 0 ? 1 : 0
@@ -31,6 +40,7 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         case .sigmoid: let s = 1 / (1 + T.exp(-u)); return s * (1 - s)
         case .linear: return 1
         case .lif: return T(min(Activation.lifCell.slope(current: Double(u)), Activation.lifSlopeCap))
+        case .lifNoisy: return T(Activation.lifNoisyTable.slope(Double(u)))
         }
     }
 }
