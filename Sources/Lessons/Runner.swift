@@ -14,6 +14,8 @@ public final class RunContext {
     public var resume = false
     /// Test hook: stop as if interrupted after this many epochs of training.
     public var stopAfterEpochs: Int?
+    /// Training epochs completed by this process (for `stopAfterEpochs`).
+    public var epochsThisProcess = 0
     public private(set) var checks: [Check] = []
     public private(set) var values: [String: String] = [:]
     public private(set) var figures: [Figure] = []
@@ -52,7 +54,7 @@ public struct LessonDescriptor: Sendable {
 }
 
 /// Every lesson, in teaching order.
-public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06]
+public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07]
 
 /// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
 public func findLesson(_ key: String) throws -> LessonDescriptor {

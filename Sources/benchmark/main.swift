@@ -7,7 +7,25 @@ import NeuroModel
 configureAllocator()
 let threads = ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
 setBLASThreads(threads)
-let epochs = CommandLine.arguments.dropFirst().first.flatMap(Int.init) ?? 1
+SpikingCircuit.threads = threads
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+// `benchmark forward DT`: forward-phase samples/s of 784-100-10 (T = 200 ms, 50 ms settling), one number on
+// the last line, for benchmarks/brian2_forward.py. Random images with Fashion-MNIST's mean intensity.
+if arguments.first == "forward" {
+    var settings = SpikingSettings()
+    settings.dt = arguments.dropFirst().first.flatMap(Double.init) ?? 0.5
+    var g = SplitMix64(seed: 1)
+    let circuit = SpikingCircuit(sizes: [784, 100, 10], settings: settings, rng: &g)
+    let x = Matrix(rows: 512, cols: 784) { _, _ in g.uniform(0, 0.57) }
+    _ = circuit.forward(x.rows(Array(0..<32)), stream: 0)
+    let clock = Date()
+    _ = circuit.forward(x, stream: 1)
+    print(String(format: "%.1f forward samples/s (784-100-10, dt = %@ ms, %d threads)",
+                 512 / Date().timeIntervalSince(clock), String(settings.dt), SpikingCircuit.threads))
+    exit(0)
+}
+let epochs = arguments.first.flatMap(Int.init) ?? 1
 
 let train: Dataset
 do {
@@ -47,20 +65,32 @@ func timeRules<T: BLASScalar>(_: T.Type, name: String) {
 timeRules(Double.self, name: "Double precision (dgemm)")
 timeRules(Float.self, name: "Float precision (sgemm)")
 
-// Spiking microcircuit, 784-100-10, T = 200 ms, dt = 0.1 ms.
-var g = SplitMix64(seed: 5)
-let sizes = [784, 100, 10]
-let net = lifNetwork(sizes: sizes, rng: &g)
-let circuit = Microcircuit(network: net, feedbackMagnitudes: Feedback(rule: .frsf, network: net, rng: &g).matrices)
-var settings = SpikingSettings()
-settings.window = 200
-settings.tauSynapse = 50
-settings.gains = [1000, 1000]
-let n = 200
-let start = Date()
-for s in 0..<n {
-    _ = circuit.spikingPass(x: Array(train.x.row(s)), target: Array(repeating: 0.02, count: 10), settings: settings, rng: &g)
-}
-let secs = Date().timeIntervalSince(start)
+// Spiking microcircuit: training samples per second (forward window, error windows, Hebbian update), batch 32,
+// T = 200 ms, for two sizes and both time steps; and the cost per synaptic event.
+setBLASThreads(1)
 print("")
-print(String(format: "spiking microcircuit 784-100-10, T = 200 ms, dt = 0.1 ms: %.1f samples/s (%d samples in %.1f s)", Double(n) / secs, n, secs))
+print("spiking microcircuit (T = 200 ms, 50 ms settling, batch 32, \(SpikingCircuit.threads) threads):")
+print("network            dt (ms)   training samples/s   test samples/s")
+for sizes in [[784, 100, 10], [784, 256, 256, 10]] {
+    for dt in [0.5, 0.1] {
+        var settings = SpikingSettings()
+        settings.dt = dt
+        var g = SplitMix64(seed: 5)
+        var circuit = SpikingCircuit(sizes: sizes, settings: settings, rng: &g)
+        let n = dt == 0.5 ? 1024 : 256
+        var clock = Date()
+        var s = 0
+        while s < n {
+            let idx = Array(s..<(s + 32))
+            circuit.train(x: train.x.rows(idx), labels: idx.map { train.labels[$0] }, learningRate: 2000,
+                          stream: UInt64(s))
+            s += 32
+        }
+        let trainRate = Double(n) / Date().timeIntervalSince(clock)
+        clock = Date()
+        _ = circuit.classify(train.x.rows(Array(0..<n)), stream: 1 << 40)
+        let testRate = Double(n) / Date().timeIntervalSince(clock)
+        let name = sizes.map(String.init).joined(separator: "-")
+        print(String(format: "%-18@ %7.1f %20.0f %16.0f", name, dt, trainRate, testRate))
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import NeuroModel
+
+/// A long run's state after a whole epoch, enough to continue bit for bit: JSON (doubles are written in their
+/// shortest exact form) followed by a line with an FNV-1a 64-bit checksum of the JSON, so a flipped bit, a
+/// truncated file or a checkpoint of another run is refused with one line instead of resumed silently.
+struct EpochCheckpoint<State: Codable>: Codable {
+    var format = EpochCheckpointFormat.name
+    /// Identifies the run (lesson, seed, parameters, data); a resume with another fingerprint is refused.
+    var fingerprint: String
+    var epoch: Int
+    var state: State
+}
+
+enum EpochCheckpointFormat {
+    static let name = "microcircuit-lessons epoch checkpoint 1"
+
+    /// FNV-1a, 64 bits.
+    static func checksum(_ bytes: Data) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+}
+
+extension EpochCheckpoint {
+    /// Writes through a temporary file and a rename: a reader never sees a half-written checkpoint.
+    func save(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json: Data
+        do { json = try encoder.encode(self) } catch {
+            throw LessonError("cannot encode checkpoint \(path): \(error)")
+        }
+        var file = json
+        file.append(contentsOf: Array(String(format: "\nfnv1a64 %016llx\n", EpochCheckpointFormat.checksum(json)).utf8))
+        do { try file.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
+        }
+    }
+
+    /// Reads a checkpoint for this run, or nil when none exists. Throws one line when the file is corrupt,
+    /// belongs to another run, or claims more epochs than the run has.
+    static func load(from path: String, fingerprint: String, epochs: Int) throws -> EpochCheckpoint? {
+        guard let file = FileManager.default.contents(atPath: path) else { return nil }
+        let corrupt = LessonError("checkpoint \(path) is corrupt or truncated; delete it and run without --resume")
+        guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else { throw corrupt }
+        let json = file[file.startIndex..<cut]
+        let tail = String(decoding: file[(cut + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard tail == String(format: "fnv1a64 %016llx", EpochCheckpointFormat.checksum(Data(json))) else { throw corrupt }
+        guard let c = try? JSONDecoder().decode(EpochCheckpoint.self, from: Data(json)),
+              c.format == EpochCheckpointFormat.name else { throw corrupt }
+        guard c.fingerprint == fingerprint else {
+            throw LessonError("\(path) was written by a run with other parameters, seed or data; run the same "
+                + "command as before with --resume, or delete it")
+        }
+        guard (0...epochs).contains(c.epoch) else {
+            throw LessonError("\(path) claims epoch \(c.epoch) of a run with \(epochs) epochs; delete it")
+        }
+        return c
+    }
+}
+
+extension Data {
+    /// The index of the last `byte` strictly before `end`.
+    func lastIndex(of byte: UInt8, before end: Index) -> Index? {
+        var i = end
+        while i > startIndex {
+            i -= 1
+            if self[i] == byte { return i }
+        }
+        return nil
+    }
+}
