@@ -14,7 +14,7 @@ public let lesson05 = LessonDescriptor(
         .real("t_min", 25, in: 5...20_000, "shortest window of the sweep (ms)"),
         .real("t_max", 1600, in: 10...40_000, "longest window of the sweep (ms); windows double from t_min"),
         .real("dt", 0.1, in: 0.01...1, "time step (ms); must divide t_ref = 2 ms"),
-        .real("tau_syn", 50, in: 0.5...200, "synaptic time constant τ_s (ms)"),
+        .real("tau_syn", 20, in: 0.5...200, "synaptic time constant τ_s (ms)"),
         .real("input_rate", 0.1, in: 0.001...1, "input rate for a feature of 1 (spikes/ms)"),
         .real("burst_baseline", 0.1, in: 0.001...1, "baseline burst rate ν₀ of the error channel (spikes/ms)"),
         .real("weight_scale", 1.5, in: 0.01...20, "forward weights ~ U(±a), a = weight_scale / (0.05 √n_in) (nA·ms)"),
@@ -34,70 +34,60 @@ func runLesson05(_ ctx: RunContext) throws {
     var t = p.real("t_min")
     while t <= p.real("t_max") * (1 + 1e-9) { windows.append(t); t *= 2 }
     if !windows.contains(p.real("window")) { windows.append(p.real("window")); windows.sort() }
-    var rng = ctx.rng(1)
-    let network = lifNetwork(sizes: sizes, weightScale: p.real("weight_scale"), bias: p.real("bias"), rng: &rng)
-    var frng = ctx.rng(2)
-    let feedback = Feedback(rule: .frsf, network: network, rng: &frng)
-    let circuit = Microcircuit(network: network, feedbackMagnitudes: feedback.matrices)
-    let data = YinYang.standard().train
-    let idx = Array(0..<batch)
-    let xRates = data.x.rows(idx).map { $0 * p.real("input_rate") }
-    let y = oneHot(idx.map { data.labels[$0] }, classes: 3).map { 0.02 + 0.06 * $0 }  // 20 Hz / 80 Hz targets
-
-    // Prediction: the rate-level circuit (lesson 4) gives exactly the frSF update on r⁰ = x·ν_in with
-    // f = the LIF closed form and f' its capped slope. This is the reference the spikes should approach.
-    let pass = network.forward(xRates)
-    let rateLevel = network.gradients(pass, targets: y, loss: .mse, feedback: feedback)
-    let bp = network.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
-    let reference = rateLevel.dW.map { $0.map { -$0 } }
-    let bpUpdate = bp.dW.map { $0.map { -$0 } }
-    let frsfToBP = zip(reference, bpUpdate).map { angleDegrees($0, $1) }
-    // Error-channel gains: κ^l = ν₀ / (2 max|ε^l|) over the batch at rate level, so bursts stay within ν₀ ± ν₀/2
-    // (ours: a fixed gain per layer, set once, standing in for homeostatic gain control).
     var settings = SpikingSettings()
     settings.dt = dt
     settings.tauSynapse = p.real("tau_syn")
     settings.inputRate = p.real("input_rate")
     settings.burstBaseline = p.real("burst_baseline")
-    settings.calibrateGains(rateLevelDeltas: rateLevel.deltas)
-    let meanRate = pass.rates.dropFirst().flatMap(\.data).reduce(0, +) / Double(pass.rates.dropFirst().map(\.count).reduce(0, +))
-    ctx.record("mean_rate", 1000 * meanRate)
+    settings.window = p.real("window")
+    var rng = ctx.rng(1)
+    let circuit = SpikingCircuit(sizes: sizes, settings: settings, weightScale: p.real("weight_scale"),
+                                 bias: p.real("bias"), rng: &rng)
+    let data = YinYang.standard().train
+    let idx = Array(0..<batch)
+    let x = data.x.rows(idx)
+    let y = Matrix(rows: batch, cols: 3, data: idx.flatMap { settings.target(data.labels[$0], classes: 3) })
 
-    // Simulation: one loop over windows; each runs the whole batch through the spiking circuit.
+    // Prediction: the rate-level circuit (lesson 4) gives exactly the frSF update of the rate twin — the same
+    // weights with r = the Siegert rate of the noisy LIF soma. This is the reference the spikes should approach.
+    let rate = rateAngles(rateTwin(circuit), magnitudes: circuit.feedbackMagnitudes, probe: (x, y),
+                          inputRate: settings.inputRate)
+    let reference = rate.frsf, bpUpdate = rate.bp, frsfToBP = rate.frsfToBP
+    let twinPass = rateTwin(circuit).forward(x.map { $0 * settings.inputRate })
+    let hiddenRates = twinPass.rates.dropFirst()
+    ctx.record("mean_rate", 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenRates.map(\.count).reduce(0, +)))
+
+    // Simulation: one loop over windows; each runs the whole batch through the spiking circuit. The error
+    // channels' gains are homeostatic (each population's own mean |ε| in this batch), never rate-level.
     var angleRows: [[Double]] = []
     var signRows: [[Double]] = []
     var atDefault: (angles: [Double], toBP: [Double]) = ([], [])
-    var raster: [(Double, String, Int)] = []
     var rateError = 0.0
     for T in windows {
-        settings.window = T
-        var srng = ctx.rng(1000 + UInt64(T * 1000))
-        var passes: [SpikingMeasurement] = []
-        for s in 0..<batch {
-            let record = T == p.real("window") && s == 0
-            let m = circuit.spikingPass(x: Array(data.x.row(s)), target: Array(y.row(s)), settings: settings, rng: &srng, recordRaster: record)
-            if record { raster = m.raster }
-            passes.append(m)
-        }
-        let spiking = Microcircuit.spikingHebbian(passes, learningRate: 1, sizes: sizes)
-        let angles = zip(spiking, reference).map { angleDegrees($0, $1) }
-        let signs = zip(spiking, reference).map { signMatchFraction($0.data, $1.data) }
+        var c = circuit
+        c.settings.window = T
+        let u = c.update(x: x, targets: y, learningRate: 1, stream: 1000 + UInt64(T * 1000) << 16)
+        let angles = zip(u.weights, reference).map { angleDegrees($0, $1) }
+        let signs = zip(u.weights, reference).map { signMatchFraction($0.data, $1.data) }
         angleRows.append([T] + angles)
         signRows.append([T] + signs)
         ctx.log("T = \(format(T)) ms: angle to rate-level frSF per layer " + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") +
                 "; sign match " + signs.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "))
         if T == p.real("window") {
-            atDefault = (angles, zip(spiking, bpUpdate).map { angleDegrees($0, $1) })
-            // Output rates: spike count / T against the closed-form rate of the mean basal current.
-            var worst = 0.0
-            for m in passes { for k in 0..<sizes[L] {
-                let predicted = Activation.lif.apply(m.basal[L - 1][k])
-                worst = max(worst, abs(m.rates[L][k] - predicted))
+            atDefault = (angles, zip(u.weights, bpUpdate).map { angleDegrees($0, $1) })
+            // Output rates: spike count / T against the Siegert rate of the cell's mean drive.
+            let f = c.forward(x, stream: 7)
+            for s in 0..<batch { for k in 0..<sizes[L] {
+                rateError = max(rateError, abs(f.rates[L][s, k] - Activation.lifNoisy.apply(f.basal[L - 1][s, k])))
             } }
-            rateError = worst
-            let channels = batch * sizes.dropFirst(2).reduce(0, +)
-            ctx.record("clipped_bursts", "\(passes.map(\.clipped).reduce(0, +)) of \(channels)")
+            ctx.record("clipped_bursts", "\(u.clipped) of \(u.channels)")
         }
+    }
+    var raster: [(Double, String, Int)] = []
+    _ = circuit.forwardRecording(Array(x.row(0)), stream: 3) { spike in
+        guard spike.cell < 4 else { return }
+        raster.append((spike.time, spike.layer == 0 ? "input" : spike.layer == L ? "Pyr out" : "Pyr \(spike.layer)",
+                       spike.cell))
     }
 
     // Checks
@@ -146,7 +136,7 @@ func runLesson05(_ ctx: RunContext) throws {
     }
     ctx.figure(Figure(
         name: "raster", title: "Spikes of a few cells of each type (one sample)",
-        claim: "forward phase (0 to T), then one error-burst phase per layer",
+        claim: "forward phase: input trains and the Pyr cells they drive, counted over the window T",
         blocks: [DataBlock("spikes", columns: ["t (ms)", "row", "population index"], rows: rasterRows)],
         script: """
         set xlabel 'time (ms)'
@@ -155,7 +145,6 @@ func runLesson05(_ ctx: RunContext) throws {
         set yrange [-1:\(populations.count * 5)]
         set key off
         set grid noytics
-        \((1...L).map { "set arrow from \(Double($0) * p.real("window")), graph 0 to \(Double($0) * p.real("window")), graph 1 nohead dt 2 lc rgb '#777777'" }.joined(separator: "\n"))
         plot DATA index 0 using 1:2:(int($3) % 8 + 1) with points pt 5 ps 0.25 lc variable
         """))
 }

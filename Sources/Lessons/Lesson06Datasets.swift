@@ -262,7 +262,7 @@ func runLesson06(_ ctx: RunContext) throws {
         let sNet = lifNetwork(sizes: sSizes, rng: &srng)
         let sFeedback = Feedback(rule: .frsf, network: sNet, rng: &srng)
         var circuit = Microcircuit(network: sNet, feedbackMagnitudes: sFeedback.matrices)
-        var settings = SpikingSettings()
+        var settings = LegacySpikingSettings()
         settings.window = p.real("spiking_window")
         settings.tauSynapse = 50
         func target(_ label: Int) -> [Double] { (0..<train.classes).map { $0 == label ? 0.08 : 0.02 } }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Settings of the spiking microcircuit (units: ms, nA, spikes/ms).
-public struct SpikingSettings: Sendable {
+public struct LegacySpikingSettings: Sendable {
     /// Time step (ms).
     public var dt = 0.1
     /// Counting window T of each phase (ms).
@@ -20,7 +20,7 @@ public struct SpikingSettings: Sendable {
     public init() {}
 }
 
-extension SpikingSettings {
+extension LegacySpikingSettings {
     /// Fixes each layer's error-channel gain from rate-level errors: κ^l = ν₀ / (2 max|δ^l|), so the burst
     /// rates ν₀ + κ ε stay within ν₀ ± ν₀/2 for errors of rate-level size (1 for a layer with no error).
     public mutating func calibrateGains(rateLevelDeltas: [Matrix]) {
@@ -66,7 +66,7 @@ extension Microcircuit {
     /// below along the feedback routes (direct, or through SST); the dendrite decodes
     /// â = Σ_k ±|R_kj| (n_k/T − ν₀) / κ^{l+1} and the cell forms ε = f'(ū) â.
     /// `recordRaster` keeps spike times of up to `rasterCells` cells per population.
-    public func spikingPass(x: [Double], target y: [Double], settings: SpikingSettings, rng: inout SplitMix64,
+    public func spikingPass(x: [Double], target y: [Double], settings: LegacySpikingSettings, rng: inout SplitMix64,
                             recordRaster: Bool = false, rasterCells: Int = 4) -> SpikingMeasurement {
         let dt = settings.dt, steps = Int((settings.window / dt).rounded()), settleSteps = Int((settings.settle / dt).rounded())
         let synDecay = exp(-dt / settings.tauSynapse)
