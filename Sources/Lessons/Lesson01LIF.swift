@@ -33,6 +33,7 @@ func runLesson01(_ ctx: RunContext) throws {
     cell.tau = p.real("tau")
     cell.tRef = p.real("t_ref")
     try requireStepDividesRefractory(dt, cell.tRef)
+    let noisyCurrents = try noisyCellCurrents(p, cell: cell)
     let rheobase = cell.rheobase
     let currents = (0..<p.integer("points")).map { p.real("i_max") * Double($0) / Double(p.integer("points") - 1) }
 
@@ -102,7 +103,7 @@ func runLesson01(_ ctx: RunContext) throws {
     }
     ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error", observed: worstSlope, bound: 1e-6))
 
-    try noisyCell(ctx, cell: cell)
+    noisyCell(ctx, cell: cell, currents: noisyCurrents)
 
     // Figures
     var spikingTrace: [[Double]] = []
@@ -173,17 +174,22 @@ func runLesson01(_ ctx: RunContext) throws {
 /// first reaches θ + 0.5826 s.
 let discreteMonitoringShift = 1.4603545088095868 / (2 * Double.pi).squareRoot()
 
-/// Part 5 of lesson 1: the LIF cell with white-noise input, its Siegert rate and slope, and a simulation.
-func noisyCell(_ ctx: RunContext, cell: LIFParameters) throws {
-    let p = ctx.parameters
-    let dt = p.real("noise_dt"), trials = p.integer("noise_trials")
-    let duration = p.real("noise_duration"), warmup = p.real("noise_warmup")
-    try requireStepDividesRefractory(dt, cell.tRef)
+/// The currents of the noisy f-I curve (nA), after checking the noisy part's parameters (before any work).
+func noisyCellCurrents(_ p: ParameterValues, cell: LIFParameters) throws -> [Double] {
+    try requireStepDividesRefractory(p.real("noise_dt"), cell.tRef)
     let points = p.integer("noise_points"), iMin = p.real("noise_i_min"), iMax = p.real("noise_i_max")
     guard iMax > iMin else {
         throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
     }
-    let currents = (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
+    return (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
+}
+
+/// Part 5 of lesson 1: the LIF cell with white-noise input, its Siegert rate and slope, and a simulation.
+func noisyCell(_ ctx: RunContext, cell: LIFParameters, currents: [Double]) {
+    let p = ctx.parameters
+    let dt = p.real("noise_dt"), trials = p.integer("noise_trials")
+    let duration = p.real("noise_duration"), warmup = p.real("noise_warmup")
+    let points = currents.count
     let model = NoisyLIF(cell: cell, sigma: Activation.lifNoiseSigma)
 
     // Prediction: Siegert rate; discretisation bias from the effective threshold θ + Δθ, Δθ = 0.5826 s(dt).
