@@ -4,7 +4,8 @@ import NeuroModel
 /// Lesson 1 — the leaky integrate-and-fire neuron: rate f(I) and slope f'(I), the factors in every update.
 public let lesson01 = LessonDescriptor(
     number: 1, slug: "lif", title: "The leaky integrate-and-fire neuron",
-    claim: "The simulated f-I curve matches the closed form within the time-step bound r − r/(1 + r·dt)",
+    claim: "The simulated f-I curve matches the closed form within the time-step bound r − r/(1 + r·dt); "
+        + "with white-noise input it matches the Siegert rate within 4 SE + the discrete-step bias",
     parameters: [
         .integer("seed", 1, in: 0...Int.max, "random seed (lesson 1 is deterministic; recorded for uniformity)"),
         .real("dt", 0.1, in: 0.001...1, "time step (ms); must divide t_ref"),
@@ -15,6 +16,13 @@ public let lesson01 = LessonDescriptor(
         .integer("points", 30, in: 3...400, "currents on the f-I curve"),
         .real("i_step", 1.0, in: 0...1.49, "subthreshold step current for the voltage check (nA)"),
         .real("i_trace", 2.5, in: 1.6...50, "suprathreshold current for the voltage trace (nA)"),
+        .real("noise_dt", 0.01, in: 0.001...1, "time step of the noisy simulation (ms); must divide t_ref"),
+        .integer("noise_trials", 32, in: 2...10_000, "independent trials K per current (noisy f-I)"),
+        .real("noise_duration", 5000, in: 100...1_000_000, "counted time per noisy trial (ms)"),
+        .real("noise_warmup", 200, in: 0...100_000, "uncounted time before each noisy trial (ms)"),
+        .real("noise_i_min", 0.8, in: 0...50, "smallest current of the noisy f-I curve (nA)"),
+        .real("noise_i_max", 3, in: 0.1...50, "largest current of the noisy f-I curve (nA)"),
+        .integer("noise_points", 7, in: 2...100, "currents on the noisy f-I curve"),
     ],
     run: runLesson01)
 
@@ -26,6 +34,7 @@ func runLesson01(_ ctx: RunContext) throws {
     cell.tau = p.real("tau")
     cell.tRef = p.real("t_ref")
     try requireStepDividesRefractory(dt, cell.tRef)
+    let noisyCurrents = try noisyCellCurrents(p, cell: cell)
     let rheobase = cell.rheobase
     let currents = (0..<p.integer("points")).map { p.real("i_max") * Double($0) / Double(p.integer("points") - 1) }
 
@@ -95,6 +104,8 @@ func runLesson01(_ ctx: RunContext) throws {
     }
     ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error", observed: worstSlope, bound: 1e-6))
 
+    noisyCell(ctx, cell: cell, currents: noisyCurrents)
+
     // Figures
     var spikingTrace: [[Double]] = []
     var spiking = LIFNeuron(parameters: cell)
@@ -156,5 +167,159 @@ func runLesson01(_ ctx: RunContext) throws {
         set logscale y
         set key top right
         plot DATA index 0 using 1:3 with lines lt 3 title "f'(I), closed form"
+        """))
+}
+
+/// −ζ(1/2)/√(2π) ≈ 0.5826: the Siegmund / Broadie–Glasserman–Kou constant. A Gaussian random walk with step
+/// standard deviation s, watched only at its steps, first exceeds a level θ about as a continuous diffusion
+/// first reaches θ + 0.5826 s.
+let discreteMonitoringShift = 1.4603545088095868 / (2 * Double.pi).squareRoot()
+
+/// The currents of the noisy f-I curve (nA), after checking the noisy part's parameters (before any work).
+func noisyCellCurrents(_ p: ParameterValues, cell: LIFParameters) throws -> [Double] {
+    try requireStepDividesRefractory(p.real("noise_dt"), cell.tRef)
+    let points = p.integer("noise_points"), iMin = p.real("noise_i_min"), iMax = p.real("noise_i_max")
+    guard iMax > iMin else {
+        throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
+    }
+    return (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
+}
+
+/// Part 5 of lesson 1: the LIF cell with white-noise input, its Siegert rate and slope, and a simulation.
+func noisyCell(_ ctx: RunContext, cell: LIFParameters, currents: [Double]) {
+    let p = ctx.parameters
+    let dt = p.real("noise_dt"), trials = p.integer("noise_trials")
+    let duration = p.real("noise_duration"), warmup = p.real("noise_warmup")
+    let points = currents.count
+    let model = NoisyLIF(cell: cell, sigma: Activation.lifNoiseSigma)
+
+    // Prediction: Siegert rate; discretisation bias from the effective threshold θ + Δθ, Δθ = 0.5826 s(dt).
+    let stepStd = model.stepNoise(dt: dt)
+    let shift = discreteMonitoringShift * stepStd
+    var raised = cell
+    raised.theta += shift
+    let shifted = NoisyLIF(cell: raised, sigma: model.sigma)
+    ctx.record("noise_sigma", model.sigma)
+    ctx.record("noise_free_std", model.sigma / 2.0.squareRoot())
+    ctx.record("noise_step_std", stepStd)
+    ctx.record("noise_shift", shift)
+
+    // Simulation: K independent trials per current, each on its own forked stream; rate = count / duration.
+    var simRows: [[Double]] = []
+    var worstZ = 0.0, worstBias = 0.0, worstSE = 0.0, sumZ = 0.0, sumZShifted = 0.0
+    for (k, i) in currents.enumerated() {
+        var rates: [Double] = []
+        for trial in 0..<trials {
+            var rng = ctx.rng(UInt64(k + 1) << 32 + UInt64(trial))
+            let n = simulateNoisyConstantCurrent(model, current: i, duration: duration, dt: dt,
+                                                 warmup: warmup, rng: &rng)
+            rates.append(1000 * Double(n) / duration)
+        }
+        let mean = rates.reduce(0, +) / Double(trials)
+        let variance = rates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(trials - 1)
+        let se = (variance / Double(trials)).squareRoot()
+        let r = 1000 * model.rate(current: i)
+        let bias = abs(1000 * shifted.rate(current: i) - r)
+        simRows.append([i, mean, se, r, 1000 * shifted.rate(current: i)])
+        let safeSE = max(se, .leastNormalMagnitude)
+        worstZ = max(worstZ, abs(mean - r) / safeSE)
+        sumZ += (mean - r) / safeSE
+        sumZShifted += (mean - 1000 * shifted.rate(current: i)) / safeSE
+        worstBias = max(worstBias, bias)
+        worstSE = max(worstSE, se)
+        ctx.check(.close("noisy rate at \(format(i)) nA: simulated mean vs Siegert (±4 SE + dt bias)",
+                         observed: mean, expected: r, tolerance: 4 * se + bias, unit: "Hz"))
+    }
+    ctx.record("noise_worst_z", worstZ)
+    ctx.record("noise_mean_z", sumZ / Double(points))
+    ctx.record("noise_mean_z_shifted", sumZShifted / Double(points))
+    ctx.record("noise_worst_bias", worstBias)
+    ctx.record("noise_worst_se", worstSE)
+    ctx.record("noise_currents", String(points))
+
+    // Slope vs central difference: FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ = (dr/dI)″ is estimated by a second
+    // difference of the exact slope with H = 0.01 nA. Allowed: twice that truncation term plus 1e-11
+    // spikes/ms/nA for the quadrature's ~1e-13 relative error amplified by 1/h.
+    let h = 1e-3, bigH = 1e-2
+    var worstExcess = 0.0, worstSlopeError = 0.0
+    for i in stride(from: 0.5, through: 4.0, by: 0.25) {
+        let fd = (model.rate(current: i + h) - model.rate(current: i - h)) / (2 * h)
+        let third = (model.slope(current: i + bigH) - 2 * model.slope(current: i)
+            + model.slope(current: i - bigH)) / (bigH * bigH)
+        let allowed = 2 * h * h / 6 * abs(third) + 1e-11
+        let error = abs(model.slope(current: i) - fd)
+        worstExcess = max(worstExcess, error / allowed)
+        worstSlopeError = max(worstSlopeError, error)
+    }
+    ctx.record("noise_slope_fd_error", worstSlopeError)
+    ctx.check(.atMost("Siegert slope vs central difference (h = 1e-3 nA), worst error / truncation bound",
+                      observed: worstExcess, bound: 1))
+
+    // Below rheobase the noise-free slope is 0; the Siegert slope is not.
+    let subthreshold = stride(from: 0.5, to: cell.rheobase, by: 0.1).map { $0 }
+    let minSlope = subthreshold.map { 1000 * model.slope(current: $0) }.min() ?? 0
+    ctx.record("noise_min_sub_slope", minSlope)
+    ctx.record("noise_slope_at_1_2", 1000 * model.slope(current: 1.2))
+    ctx.record("noise_rate_at_1_2", 1000 * model.rate(current: 1.2))
+    ctx.check(.atLeast("Siegert slope below rheobase (0.5–1.4 nA), minimum; noise-free slope there is 0",
+                       observed: minSlope, bound: 1e-3, unit: "Hz/nA"))
+
+    // Small-noise limit. For u < 0 the Siegert integrand is erfcx(|u|), and for x > 0
+    // (1 − 1/(2x²)) / (√π x) ≤ erfcx(x) ≤ 1 / (√π x). Integrating between the limits gives
+    // ISI₀ − D ≤ ISI_σ ≤ ISI₀ with D = (τ σ² / 4) (1/(μ − θ)² − 1/(μ − V_reset)²), so above rheobase
+    // r₀ ≤ r_σ ≤ 1/(ISI₀ − D) exactly; 1e-12 relative slack covers the quadrature.
+    let tiny = NoisyLIF(cell: cell, sigma: 0.05)
+    var outside = 0, tested = 0, worstFraction = 0.0
+    for i in stride(from: 1.6, through: 5.0, by: 0.2) {
+        let mu = cell.vRest + cell.resistance * i
+        let d = cell.tau * tiny.sigma * tiny.sigma / 4
+            * (1 / ((mu - cell.theta) * (mu - cell.theta)) - 1 / ((mu - cell.vReset) * (mu - cell.vReset)))
+        let r0 = cell.rate(current: i), rs = tiny.rate(current: i)
+        let upper = 1 / (1 / r0 - d)
+        tested += 1
+        if !(rs >= r0 * (1 - 1e-12) && rs <= upper * (1 + 1e-12)) { outside += 1 }
+        worstFraction = max(worstFraction, (rs - r0) / (upper - r0))
+    }
+    ctx.record("noise_small_fraction", worstFraction)
+    ctx.check(.none("σ = 0.05 mV: Siegert rate outside [r₀, 1/(ISI₀ − D)] above rheobase", violations: outside,
+                    of: tested))
+
+    // Figures: noisy f-I curve and the two slopes.
+    let dense = (0...300).map { 5 * Double($0) / 300 }
+    let lines = dense.map { i -> [Double] in
+        [i, 1000 * model.rate(current: i), 1000 * cell.rate(current: i),
+         1000 * model.slope(current: i), 1000 * cell.slope(current: i)]
+    }
+    let columns = ["I (nA)", "rate Siegert (Hz)", "rate noise-free (Hz)", "slope Siegert (Hz/nA)",
+                   "slope noise-free (Hz/nA)"]
+    let rheobase = cell.rheobase
+    ctx.figure(Figure(
+        name: "fi-noise", title: "f-I curve of the noisy LIF cell (σ = \(format(model.sigma)) mV)",
+        claim: "simulated mean rates within 4 SE + dt bias of the Siegert rate at every current",
+        blocks: [DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines),
+                 DataBlock("simulated, \(trials) trials of \(format(duration)) ms, dt = \(format(dt)) ms",
+                           columns: ["I (nA)", "mean rate (Hz)", "SE (Hz)", "Siegert (Hz)",
+                                     "Siegert at θ + Δθ (Hz)"], rows: simRows)],
+        script: """
+        set xlabel 'input current I (nA)'
+        set ylabel 'firing rate (Hz)'
+        set key top left
+        set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
+        plot DATA index 0 using 1:2 with lines lt 1 lw 2 title 'Siegert, σ = \(format(model.sigma)) mV', \\
+             DATA index 0 using 1:3 with lines lt 2 dt 2 title 'noise-free closed form', \\
+             DATA index 1 using 1:2:3 with yerrorbars lt 3 pt 7 title 'simulated mean ± SE'
+        """))
+    ctx.figure(Figure(
+        name: "slope-noise", title: "Slope f'(I): noise-free closed form against the Siegert slope",
+        claim: "the Siegert slope is smooth, bounded and positive below rheobase, where the noise-free slope is 0",
+        blocks: [DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines)],
+        script: """
+        set xlabel 'input current I (nA)'
+        set ylabel "slope f'(I) (Hz/nA)"
+        set yrange [0:100]
+        set key top right
+        set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
+        plot DATA index 0 using 1:4 with lines lt 1 lw 2 title "Siegert slope, σ = \(format(model.sigma)) mV", \\
+             DATA index 0 using 1:5 with lines lt 2 dt 2 title "noise-free f'(I)"
         """))
 }

@@ -66,6 +66,15 @@ public struct LIFNeuron: Sendable {
 
     /// Advance one step of length dt with drive current i; returns true when the cell spikes.
     public mutating func step(current i: Double, dt: Double, decay: Double) -> Bool {
+        step(current: i, dt: dt, decay: decay, noise: 0)
+    }
+
+    /// One exact step of the noisy cell τ dV/dt = −(V − V_rest) + R I + σ √τ ξ(t):
+    /// V ← μ + (V − μ) e^{−dt/τ} + n, μ = V_rest + R I (mV), where `noise` n (mV) is the already-drawn
+    /// increment, n = `NoisyLIF.stepNoise(dt:)` · ξ with ξ ~ N(0, 1), so the step is exact in distribution.
+    /// Same conventions as the noise-free step: a spike when the end-point V ≥ θ, then V_reset held for t_ref
+    /// (no noise is added while refractory). With `noise` = 0 this is the noise-free step bit for bit.
+    public mutating func step(current i: Double, dt: Double, decay: Double, noise: Double) -> Bool {
         let p = parameters
         if refractoryLeft > 0.5 * dt {
             refractoryLeft -= dt
@@ -73,7 +82,7 @@ public struct LIFNeuron: Sendable {
             return false
         }
         let vInf = p.vRest + p.resistance * i
-        v = vInf + (v - vInf) * decay
+        v = vInf + (v - vInf) * decay + noise
         if v >= p.theta {
             v = p.vReset
             refractoryLeft = p.tRef
@@ -98,6 +107,33 @@ public func simulateConstantCurrent(_ p: LIFParameters, current: Double, duratio
         spikes.append(Double(n) * dt)
     }
     return spikes
+}
+
+/// Spike count of a noisy LIF cell (`NoisyLIF`: τ dV/dt = −(V − V_rest) + R I + σ √τ ξ) under constant current
+/// `current` (nA): starts at V_rest, runs `warmup` ms uncounted (so the count starts near the stationary state),
+/// then counts spikes over `duration` ms with the exact noisy step of length `dt` (ms), drawing every ξ from
+/// `rng` with `tableNormal`. The rate estimate is count / duration (spikes/ms). Draws one deviate per
+/// non-refractory step.
+public func simulateNoisyConstantCurrent(_ model: NoisyLIF, current: Double, duration: Double, dt: Double,
+                                         warmup: Double = 0, rng: inout SplitMix64) -> Int {
+    var cell = LIFNeuron(parameters: model.cell)
+    let decay = Foundation.exp(-dt / model.cell.tau)
+    let s = model.stepNoise(dt: dt)
+    let warmSteps = Int((warmup / dt).rounded()), countSteps = Int((duration / dt).rounded())
+    var generator = rng
+    defer { rng = generator }
+    return NormalTable.values.withUnsafeBufferPointer { table in
+        for _ in 0..<warmSteps {
+            let n = cell.refractoryLeft > 0.5 * dt ? 0 : s * generator.tableNormal(table)
+            _ = cell.step(current: current, dt: dt, decay: decay, noise: n)
+        }
+        var count = 0
+        for _ in 0..<countSteps {
+            let n = cell.refractoryLeft > 0.5 * dt ? 0 : s * generator.tableNormal(table)
+            if cell.step(current: current, dt: dt, decay: decay, noise: n) { count += 1 }
+        }
+        return count
+    }
 }
 
 /// Rate measured as 1 / (mean interspike interval) from spike times; 0 with fewer than two spikes.

@@ -17,7 +17,7 @@ import Foundation
 ///
 /// ```swift
 /// let cell = NoisyLIF(sigma: 4)
-/// cell.rate(current: 1.2)   // ≈ 0.006 spikes/ms below the 1.5 nA rheobase
+/// cell.rate(current: 1.2)   // ≈ 0.0103 spikes/ms below the 1.5 nA rheobase
 /// cell.slope(current: 1.2)  // > 0
 /// ```
 public struct NoisyLIF: Sendable, Equatable {

@@ -21,8 +21,12 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
 }
 
 @Suite struct LessonRunTests {
+    /// Lesson 1's noisy part at a coarser step and fewer, shorter trials (its dt-bias term grows accordingly).
+    static let smallNoise: [(String, String)] = [("noise_dt", "0.1"), ("noise_trials", "16"),
+                                                  ("noise_duration", "1000"), ("noise_points", "4")]
+
     @Test func lesson1PassesAtSmallSize() throws {
-        _ = try runSmall("1", [("duration", "500"), ("points", "8")])
+        _ = try runSmall("1", [("duration", "500"), ("points", "8")] + Self.smallNoise)
     }
 
     @Test func lesson2PassesAtSmallSize() throws {
@@ -42,7 +46,7 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
     }
 
     @Test func runWritesExecutedNotebookResultsAndFigures() throws {
-        let outcome = try runSmall("1", [("duration", "300"), ("points", "5")])
+        let outcome = try runSmall("1", [("duration", "300"), ("points", "5")] + Self.smallNoise)
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
         #expect(files.contains("01-lif.executed.md"))
         #expect(files.contains("results.json"))
@@ -75,6 +79,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         }
         #expect(throws: LessonError.self) { _ = try runSmall("1", [("dt", "-1")]) }
         #expect(throws: LessonError.self) { _ = try runSmall("1", [("dt", "0.3")]) }  // does not divide t_ref
+        #expect(throws: LessonError.self) { _ = try runSmall("1", [("noise_dt", "0.3")]) }
+        #expect(throws: LessonError.self) { _ = try runSmall("1", [("noise_i_min", "3"), ("noise_i_max", "2")]) }
     }
 
     @Test func unwritableOutputFolderIsAClearError() {
