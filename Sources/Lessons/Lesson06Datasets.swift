@@ -34,13 +34,16 @@ struct Lesson6Data {
     let claimsAccuracy: Bool
 }
 
-/// The name of IDX data found in a folder the user gave with `dataset = auto`: taken from the folder's
-/// path (torchvision's `FashionMNIST/raw`, `MNIST/raw`), else a neutral name with the folder.
-func idxDatasetName(_ directory: String) -> String {
-    let path = directory.lowercased()
-    if path.contains("fashion") { return "fashion-mnist" }
-    if path.contains("mnist") { return "mnist" }
-    return "IDX data in \(directory)"
+/// Recognises the official MNIST and Fashion-MNIST files by the first ten training and test labels
+/// (a fingerprint of their published order); nil for any other IDX data, such as a subset or a reshuffle.
+func knownIDXDataset(trainLabels: [Int], testLabels: [Int]) -> String? {
+    let fingerprints = [
+        ("mnist", [5, 0, 4, 1, 9, 2, 1, 3, 1, 4], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]),
+        ("fashion-mnist", [9, 0, 0, 3, 0, 2, 7, 2, 5, 5], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]),
+    ]
+    return fingerprints.first { _, train, test in
+        trainLabels.prefix(10).elementsEqual(train) && testLabels.prefix(10).elementsEqual(test)
+    }?.0
 }
 
 /// Loads the requested dataset. `auto` reads the IDX files of a `data_dir` the user names (an error when it
@@ -52,9 +55,16 @@ func loadLesson6Data(_ p: ParameterValues, log: (String) -> Void) throws -> Less
             throw LessonError("\(what): \(e.description)" + (hint.isEmpty ? "" : ". \(hint)"))
         }
     }
-    func idx(_ folder: String, _ name: String, hint: String = "") throws -> Lesson6Data {
-        let d = try wrap(name, hint: hint) { try loadIDXDirectory(folder, name: name) }
-        return Lesson6Data(train: d.train, test: d.test, name: name, claimsAccuracy: true)
+    /// IDX files from a folder. `name` nil: named by their content (auto with a data_dir); otherwise a
+    /// message when the content says the files are the other dataset.
+    func idx(_ folder: String, _ name: String?, hint: String = "") throws -> Lesson6Data {
+        let d = try wrap(name ?? "IDX data", hint: hint) { try loadIDXDirectory(folder, name: name ?? "idx") }
+        let known = knownIDXDataset(trainLabels: d.train.labels, testLabels: d.test.labels)
+        if let name, let known, known != name {
+            log("note: the files in \(folder) look like \(known) (by their first labels), not \(name)")
+        }
+        let used = name ?? known ?? "IDX data in \(folder)"
+        return Lesson6Data(train: d.train, test: d.test, name: used, claimsAccuracy: true)
     }
     func yinYang() -> Lesson6Data {
         let y = YinYang.standard()
@@ -62,7 +72,7 @@ func loadLesson6Data(_ p: ParameterValues, log: (String) -> Void) throws -> Less
     }
     switch p.string("dataset") {
     case "auto":
-        if let dir { return try idx(dir, idxDatasetName(dir)) }
+        if let dir { return try idx(dir, nil) }
         // A package folder with any files in it is read, so that a damaged install is reported, not skipped.
         let installed = try? FileManager.default.contentsOfDirectory(atPath: fashionMNISTSystemDirectory)
         if let installed, !installed.isEmpty {

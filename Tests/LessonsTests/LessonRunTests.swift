@@ -158,6 +158,15 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         #expect(error.description.contains("t10k-labels-idx1-ubyte"))
     }
 
+    @Test func officialIDXFilesAreRecognisedByTheirFirstLabels() {
+        let fashion = (train: [9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 1], test: [9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4])
+        let mnist = (train: [5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3], test: [7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0])
+        #expect(knownIDXDataset(trainLabels: fashion.train, testLabels: fashion.test) == "fashion-mnist")
+        #expect(knownIDXDataset(trainLabels: mnist.train, testLabels: mnist.test) == "mnist")
+        #expect(knownIDXDataset(trainLabels: mnist.train, testLabels: fashion.test) == nil)
+        #expect(knownIDXDataset(trainLabels: [0, 1, 2, 9], testLabels: [3, 4]) == nil)
+    }
+
     @Test func checksNameTheDatasetUsed() throws {
         let outcome = try runSmall("6", small + [("circuit_steps", "5"), ("epochs", "1")])
         for c in outcome.checks { #expect(c.name.contains("yin-yang"), "\(c.name)") }
