@@ -50,7 +50,7 @@ public func loadIDX(images imagesPath: String, labels labelsPath: String, classe
     guard nLabels == n else { throw DataError("\(imagesPath) has \(n) images but \(labelsPath) has \(nLabels) labels") }
     let labels = lab[8...].map(Int.init)
     if let bad = labels.firstIndex(where: { $0 >= classes }) {
-        throw DataError("\(labelsPath): label \(labels[bad]) at index \(bad - 8) is outside 0...\(classes - 1)")
+        throw DataError("\(labelsPath): label \(labels[bad]) at index \(bad) is outside 0...\(classes - 1)")
     }
     let d = rows * cols
     var x = Matrix(rows: n, cols: d)
@@ -62,18 +62,75 @@ public func loadIDX(images imagesPath: String, labels labelsPath: String, classe
     return Dataset(name: name, x: x, labels: labels, classes: classes)
 }
 
-/// Finds `base` or `base.gz` in a directory.
-func locate(_ directory: String, _ base: String) -> String {
-    let plain = (directory as NSString).appendingPathComponent(base)
-    if FileManager.default.fileExists(atPath: plain) { return plain }
-    return plain + ".gz"
+/// The four files of an IDX dataset (MNIST, Fashion-MNIST), found by `locateIDXFiles`.
+public struct IDXFiles: Equatable, Sendable {
+    public let trainImages: String
+    public let trainLabels: String
+    public let testImages: String
+    public let testLabels: String
 }
 
-/// MNIST or Fashion-MNIST in IDX format (train-images-idx3-ubyte[.gz] etc.) from a directory.
+/// The four files in their canonical names (as on yann.lecun.com and in torchvision's `raw/`).
+public let idxCanonicalNames = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+
+/// Every name under which one file is commonly distributed: `train-images-idx3-ubyte` and
+/// `train-images.idx3-ubyte` (dot before idx, as in some Kaggle copies), each plain or gzip-compressed.
+public func idxNameVariants(_ canonical: String) -> [String] {
+    var dotted = canonical
+    if let r = canonical.range(of: "-idx", options: .backwards) { dotted.replaceSubrange(r, with: ".idx") }
+    let stems = dotted == canonical ? [canonical] : [canonical, dotted]
+    return stems.flatMap { [$0, $0 + ".gz"] }
+}
+
+/// The folders searched for the files: the folder itself, then its `raw/` subfolder (torchvision's `MNIST/raw/`).
+func idxSearchFolders(_ directory: String) -> [String] {
+    [directory, (directory as NSString).appendingPathComponent("raw")]
+}
+
+/// Finds the four IDX files in `directory` or `directory/raw` under any of the names of `idxNameVariants`.
+/// Throws a one-line DataError naming the folder and the names looked for when a file is absent.
+public func locateIDXFiles(_ directory: String) throws -> IDXFiles {
+    let fm = FileManager.default
+    var isFolder: ObjCBool = false
+    guard fm.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+        throw DataError("data folder \(directory) does not exist; give the folder that holds "
+                        + idxCanonicalNames.joined(separator: ", ") + " (or their .gz)")
+    }
+    var found: [String] = []
+    var missing: [String] = []
+    for canonical in idxCanonicalNames {
+        let candidates = idxSearchFolders(directory).flatMap { folder in
+            idxNameVariants(canonical).map { (folder as NSString).appendingPathComponent($0) }
+        }
+        if let path = candidates.first(where: { fm.fileExists(atPath: $0) }) {
+            found.append(path)
+        } else {
+            missing.append(canonical)
+        }
+    }
+    guard missing.isEmpty, found.count == 4 else {
+        throw DataError("no \(missing.joined(separator: ", ")) in \(directory) or its raw/ subfolder "
+                        + "(looked for each with '-idx' or '.idx', plain or .gz); "
+                        + "put the MNIST or Fashion-MNIST IDX files there or give the folder that holds them")
+    }
+    return IDXFiles(trainImages: found[0], trainLabels: found[1], testImages: found[2], testLabels: found[3])
+}
+
+/// Whether `directory` (or its `raw/`) holds all four IDX files under any of the common names.
+public func holdsIDXDataset(_ directory: String) -> Bool {
+    (try? locateIDXFiles(directory)) != nil
+}
+
+/// MNIST or Fashion-MNIST in IDX format from a directory, under any of the names of `idxNameVariants`,
+/// in the directory itself or its `raw/` subfolder.
 public func loadIDXDirectory(_ directory: String, name: String) throws -> (train: Dataset, test: Dataset) {
-    let train = try loadIDX(images: locate(directory, "train-images-idx3-ubyte"), labels: locate(directory, "train-labels-idx1-ubyte"), name: name + " train")
-    let test = try loadIDX(images: locate(directory, "t10k-images-idx3-ubyte"), labels: locate(directory, "t10k-labels-idx1-ubyte"), name: name + " test")
-    guard train.x.cols == test.x.cols else { throw DataError("\(directory): train images have \(train.x.cols) pixels, test images \(test.x.cols)") }
+    let files = try locateIDXFiles(directory)
+    let train = try loadIDX(images: files.trainImages, labels: files.trainLabels, name: name + " train")
+    let test = try loadIDX(images: files.testImages, labels: files.testLabels, name: name + " test")
+    guard train.x.cols == test.x.cols else {
+        throw DataError("\(directory): train images have \(train.x.cols) pixels, test images \(test.x.cols)")
+    }
     return (train, test)
 }
 

@@ -114,22 +114,21 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
 
 @Suite struct DatasetLessonRunTests {
     let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"), ("learning_rate", "0.1"),
-                                     ("rules", "bp,usf,frsf"), ("circuit_steps", "20"), ("spiking_train", "64"),
-                                     ("spiking_test", "40"), ("spiking_hidden", "20")]
+                                     ("rules", "bp,usf,frsf"), ("circuit_steps", "20")]
 
     @Test func lesson6PassesOnYinYangAtSmallSize() throws {
         _ = try runSmall("6", small)
     }
 
     @Test func lesson6TrainsInSinglePrecision() throws {
-        _ = try runSmall("6", small.filter { !$0.0.hasPrefix("spiking") } + [("precision", "float"), ("spiking_train", "0")])
+        _ = try runSmall("6", small + [("precision", "float")])
     }
 
     @Test func interruptedRunResumesToTheSameResult() throws {
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
         options.render = false
-        let overrides = small.filter { !$0.0.hasPrefix("spiking") && $0.0 != "circuit_steps" } + [("spiking_train", "0"), ("circuit_steps", "0")]
+        let overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
         options.overrides = overrides
         options.outDirectory = temporaryFolder("full")
         let full = try runLesson(try findLesson("6"), options: options)
@@ -152,6 +151,33 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
     @Test func missingDatasetFolderIsAClearError() {
         #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir", "/nonexistent")]) }
         #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist")]) }
+    }
+
+    /// `auto` with a data_dir the user names does not fall back to Yin-Yang when the folder holds no dataset.
+    @Test func namedEmptyDataFolderIsAnErrorNotAFallback() throws {
+        let empty = temporaryFolder("empty-data")
+        let error = try #require(throws: LessonError.self) {
+            _ = try runSmall("6", small + [("dataset", "auto"), ("data_dir", empty)])
+        }
+        #expect(error.description.contains(empty) && !error.description.contains("\n"), "\(error)")
+        #expect(error.description.contains("train-images-idx3-ubyte"))
+        #expect(error.description.contains("t10k-labels-idx1-ubyte"))
+    }
+
+    @Test func officialIDXFilesAreRecognisedByTheirFirstLabels() {
+        let fashion = (train: [9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 1], test: [9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4])
+        let mnist = (train: [5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3], test: [7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0])
+        #expect(knownIDXDataset(trainLabels: fashion.train, testLabels: fashion.test) == "fashion-mnist")
+        #expect(knownIDXDataset(trainLabels: mnist.train, testLabels: mnist.test) == "mnist")
+        #expect(knownIDXDataset(trainLabels: mnist.train, testLabels: fashion.test) == nil)
+        #expect(knownIDXDataset(trainLabels: [0, 1, 2, 9], testLabels: [3, 4]) == nil)
+    }
+
+    @Test func checksNameTheDatasetUsed() throws {
+        let outcome = try runSmall("6", small + [("circuit_steps", "5"), ("epochs", "1")])
+        for c in outcome.checks { #expect(c.name.contains("yin-yang"), "\(c.name)") }
+        let results = try String(contentsOfFile: outcome.folder + "/results.json", encoding: .utf8)
+        for word in ["Fashion-MNIST", "fashion-mnist", "spiking"] { #expect(!results.contains(word), "\(word)") }
     }
 }
 @Suite struct DivergenceTests {

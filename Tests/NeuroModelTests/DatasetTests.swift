@@ -67,6 +67,63 @@ func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) 
         #expect(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
     }
 
+    /// Every common distribution of the four files: '-idx' or '.idx' before the type, plain or gzip,
+    /// in the folder itself or in torchvision's `raw/` subfolder.
+    @Test func readsEveryCommonFileNaming() throws {
+        for dotted in [false, true] {
+            for compress in [false, true] {
+                for sub in ["", "raw/"] {
+                    let d = DataFolder()
+                    if !sub.isEmpty {
+                        try FileManager.default.createDirectory(atPath: d.path + "/raw",
+                                                                withIntermediateDirectories: true)
+                    }
+                    let files = [("train-images", "idx3", idxImages(4)),
+                                 ("train-labels", "idx1", idxLabels([0, 1, 2, 9])),
+                                 ("t10k-images", "idx3", idxImages(2)),
+                                 ("t10k-labels", "idx1", idxLabels([3, 4]))]
+                    for (stem, idx, bytes) in files {
+                        let name = sub + stem + (dotted ? "." : "-") + idx + "-ubyte"
+                        d.write(name, bytes)
+                        if compress { d.gzip(name) }
+                    }
+                    let (train, test) = try loadIDXDirectory(d.path, name: "t")
+                    let variant = "dotted \(dotted), gzip \(compress), folder '\(sub)'"
+                    #expect(train.count == 4 && test.count == 2, "\(variant)")
+                    #expect(train.labels == [0, 1, 2, 9] && test.labels == [3, 4], "\(variant)")
+                    #expect(train.x[1, 0] == 6.0 / 255, "\(variant)")
+                    #expect(holdsIDXDataset(d.path), "\(variant)")
+                }
+            }
+        }
+    }
+
+    @Test func missingFilesNameTheFolderAndTheNamesLookedFor() throws {
+        let empty = DataFolder()
+        let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(empty.path, name: "t") }
+        let message = error.description
+        #expect(message.contains(empty.path) && !message.contains("\n"))
+        for name in idxCanonicalNames { #expect(message.contains(name), "\(message)") }
+        #expect(message.contains(".gz") && message.contains(".idx") && message.contains("raw/"))
+        #expect(!holdsIDXDataset(empty.path))
+
+        // Only the missing file is named when the others are there.
+        let partial = mnistFolder()
+        try FileManager.default.removeItem(atPath: partial.path + "/t10k-labels-idx1-ubyte.gz")
+        let one = try #require(throws: DataError.self) { _ = try loadIDXDirectory(partial.path, name: "t") }
+        #expect(one.description.contains("t10k-labels-idx1-ubyte") && !one.description.contains("train-images"))
+
+        let absent = try #require(throws: DataError.self) { _ = try loadIDXDirectory("/nonexistent/mnist", name: "t") }
+        #expect(absent.description.contains("/nonexistent/mnist"))
+        #expect(absent.description.contains("train-images-idx3-ubyte"))
+    }
+
+    @Test func labelOutOfRangeNamesItsIndex() throws {
+        let d = mnistFolder(labels: idxLabels([0, 1, 2, 10]))
+        let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        #expect(error.description.contains("label 10 at index 3"))
+    }
+
     @Test func readsAndValidatesCIFAR10Binary() throws {
         let d = DataFolder()
         func records(_ labels: [UInt8]) -> [UInt8] { labels.flatMap { [$0] + (0..<3072).map { UInt8($0 % 251) } } }
