@@ -126,7 +126,9 @@ func runLesson07(_ ctx: RunContext) throws {
 }
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {
-    var (train, test, name) = try loadLesson6Data(ctx.parameters, log: ctx.log)
+    let loaded = try loadLesson6Data(ctx.parameters, log: ctx.log)
+    var train = loaded.train, test = loaded.test
+    let name = loaded.name
     let trainLimit = ctx.parameters.integer("train_limit"), testLimit = ctx.parameters.integer("test_limit")
     if trainLimit > 0 && trainLimit < train.count { train = train.prefix(trainLimit) }
     if testLimit > 0 && testLimit < test.count { test = test.prefix(testLimit) }
@@ -381,39 +383,65 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
 // MARK: Figures
 
 func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
-    for run in runs {
-        let L = run.depth + 1
-        let columns = ["epoch", "test accuracy (%)"]
-        ctx.figure(Figure(
-            name: "accuracy-depth\(run.depth)", title: "Test accuracy per epoch, \(run.depth) hidden layer(s), \(d.name)",
-            claim: "spiking within 3 points of BP, rate twin within 1.5",
-            blocks: run.arms.map { DataBlock($0.name, columns: columns, rows: $0.history.map { Array($0.prefix(2)) }) },
-            script: """
-            set xlabel 'epoch'
-            set ylabel 'test accuracy (%)'
-            set key bottom right
-            set xrange [-0.2:\(p.epochs) + 0.2]
-            names = "\(run.arms.map { "'\($0.name)'" }.joined(separator: " "))"
-            plot for [i=0:\(run.arms.count - 1)] DATA index i using 1:2 with linespoints lt (i+1) title word(names, i+1)
-            """))
-        let spiking = run.arms.filter { $0.name.hasPrefix("spiking") }
-        ctx.figure(Figure(
-            name: "angles-depth\(run.depth)", title: "Angle of the spiking update to BP and to rate frSF (probe batch)",
-            claim: "every hidden layer's angle to BP stays below 90°",
-            blocks: spiking.map { arm in
-                DataBlock(arm.name, columns: ["epoch"] + (1...L).map { "layer \($0) angle to BP (°)" }
-                          + (1...L).map { "layer \($0) angle to rate frSF (°)" },
-                          rows: arm.history.map { [$0[0]] + Array($0[2..<(2 + 2 * L)]) })
-            },
-            script: """
-            set xlabel 'epoch'
-            set ylabel 'angle (degrees)'
-            set yrange [0:100]
-            set key outside right top
-            set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-            names = "\(spiking.map { "'\($0.name)'" }.joined(separator: " "))"
-            plot for [i=0:\(spiking.count - 1)] for [l=1:\(L)] DATA index i using 1:(column(1+l)) \\
-                 with linespoints lt (i+1) dt l title sprintf('%s, layer %d to BP', word(names, i+1), l)
-            """))
+    // One panel per depth; block order is depth-major, arms in a fixed order, so each rule keeps its line type.
+    let armCount = runs.first?.arms.count ?? 0
+    let names = runs.first?.arms.map { "'\($0.name)'" }.joined(separator: " ") ?? ""
+    let accuracyPanels = runs.enumerated().map { i, run in
+        """
+        set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+        plot for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) using 1:2 with linespoints lt (a+1) \\
+             title word(names, a+1)
+        """
     }
+    ctx.figure(Figure(
+        name: "accuracy", title: "Test accuracy per epoch on \(d.name)",
+        claim: "spiking within 3 points of BP, rate twin within 1.5",
+        blocks: runs.flatMap { run in
+            run.arms.map { DataBlock("\(run.depth) hidden, \($0.name)", columns: ["epoch", "test accuracy (%)"],
+                                     rows: $0.history.map { Array($0.prefix(2)) }) }
+        },
+        script: """
+        set xlabel 'epoch'
+        set ylabel 'test accuracy (%)'
+        set key bottom right
+        set xrange [-0.2:\(p.epochs) + 0.2]
+        set xtics 1
+        names = "\(names)"
+        set multiplot layout 1,\(max(runs.count, 1))
+        \(accuracyPanels.joined(separator: "\n"))
+        unset multiplot
+        """))
+    let modes = p.routes.count
+    let anglePanels = runs.enumerated().map { i, run in
+        """
+        set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+        plot for [a=0:\(modes - 1)] for [l=1:\(run.depth)] DATA index (\(i * modes) + a) using 1:(column(1+l)) \\
+             with linespoints lt (a+1) dt l title sprintf('%s, hidden layer %d', word(names, a+1), l)
+        """
+    }
+    ctx.figure(Figure(
+        name: "angles", title: "Angle of the spiking update to BP per hidden layer (probe batch)",
+        claim: "every hidden layer's angle to BP stays below 90°",
+        blocks: runs.flatMap { run in
+            let L = run.depth + 1
+            return run.arms.prefix(modes).map { arm in
+                DataBlock("\(run.depth) hidden, \(arm.name)",
+                          columns: ["epoch"] + (1...L).map { "layer \($0) angle to BP (°)" }
+                              + (1...L).map { "layer \($0) angle to rate frSF (°)" },
+                          rows: arm.history.map { [$0[0]] + Array($0[2..<(2 + 2 * L)]) })
+            }
+        },
+        script: """
+        set xlabel 'epoch'
+        set ylabel 'angle to BP (degrees)'
+        set yrange [0:100]
+        set xrange [-0.2:\(p.epochs) + 0.2]
+        set xtics 1
+        set key bottom right
+        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+        names = "\(names)"
+        set multiplot layout 1,\(max(runs.count, 1))
+        \(anglePanels.joined(separator: "\n"))
+        unset multiplot
+        """))
 }

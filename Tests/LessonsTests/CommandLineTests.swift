@@ -36,7 +36,7 @@ import Testing
         options.outDirectory = temporaryFolder("render")
         options.overrides = [("duration", "300"), ("points", "5")]
         options.gnuplot = gnuplot
-        return try runLesson(try findLesson("1"), options: options)
+        return try runLessonSerially(try findLesson("1"), options: options)
     }
 
     @Test func missingGnuplotStillWritesScriptsAndSaysHowToRender() throws {
@@ -64,8 +64,8 @@ import Testing
         var options = RunOptions()
         options.lessonsDirectory = dir
         options.outDirectory = temporaryFolder("out")
-        #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("1"), options: options) }
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
         options.lessonsDirectory = temporaryFolder("empty")
-        #expect(throws: LessonError.self) { _ = try runLesson(try findLesson("1"), options: options) }
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
     }
 }
