@@ -47,7 +47,8 @@ extension EpochCheckpoint {
         guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else { throw corrupt }
         let json = file[file.startIndex..<cut]
         let tail = String(decoding: file[(cut + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard tail == String(format: "fnv1a64 %016llx", EpochCheckpointFormat.checksum(Data(json))) else { throw corrupt }
+        let expected = String(format: "fnv1a64 %016llx", EpochCheckpointFormat.checksum(Data(json)))
+        guard tail == expected else { throw corrupt }
         guard let c = try? JSONDecoder().decode(EpochCheckpoint.self, from: Data(json)),
               c.format == EpochCheckpointFormat.name else { throw corrupt }
         guard c.fingerprint == fingerprint else {

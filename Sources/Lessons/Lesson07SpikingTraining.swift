@@ -153,8 +153,9 @@ func trainDepth(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx:
     var run = DepthRun(depth: depth, arms: p.routes.map { Arm(name: "spiking \($0.rawValue)", circuit: start.state) }
                        + [Arm(name: "rate frSF", network: flatLayers(rateTwin(start))),
                           Arm(name: "BP", network: flatLayers(rateTwin(start)))])
-    if ctx.resume, let saved = try EpochCheckpoint<DepthRun>.load(from: path, fingerprint: d.fingerprint + "; depth \(depth)",
-                                                                  epochs: p.epochs) {
+    let fingerprint = d.fingerprint + "; depth \(depth)"
+    if ctx.resume,
+       let saved = try EpochCheckpoint<DepthRun>.load(from: path, fingerprint: fingerprint, epochs: p.epochs) {
         run = saved.state
         ctx.log("depth \(depth): resumed from the checkpoint of epoch \(run.epoch)")
     }
@@ -171,7 +172,7 @@ func trainDepth(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx:
         ctx.epochsThisProcess += 1
         run.seconds.append(Date().timeIntervalSince(clock))
         try models.record(into: &run, epoch: run.epoch, d, ctx)
-        try EpochCheckpoint(fingerprint: d.fingerprint + "; depth \(depth)", epoch: run.epoch, state: run).save(to: path)
+        try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
         logEpoch(run, p, ctx)
     }
     return run
@@ -200,7 +201,9 @@ struct Lesson07Models {
             return try SpikingCircuit(restoring: s, sizes: sizes, settings: settings)
         }
         func network(_ arm: Arm) throws -> Network {
-            guard let w = arm.network, w.count == sizes.count - 1 else { throw LessonError("checkpoint lacks \(arm.name)") }
+            guard let w = arm.network, w.count == sizes.count - 1 else {
+                throw LessonError("checkpoint lacks \(arm.name); delete it")
+            }
             var net = rateTwin(start)
             for l in net.layers.indices {
                 let n = net.layers[l].w.count
@@ -213,8 +216,8 @@ struct Lesson07Models {
             return net
         }
         let k = p.routes.count
-        twin = Learner(network: try network(run.arms[k]), feedback: Feedback(rule: .frsf, matrices: start.feedbackMagnitudes),
-                       rng: SplitMix64(seed: 0))
+        twin = Learner(network: try network(run.arms[k]),
+                       feedback: Feedback(rule: .frsf, matrices: start.feedbackMagnitudes), rng: SplitMix64(seed: 0))
         bp = Learner(network: try network(run.arms[k + 1]), feedback: Feedback(rule: .bp, matrices: []),
                      rng: SplitMix64(seed: 0))
     }
@@ -298,7 +301,8 @@ func lesson07DtCheck(_ run: DepthRun, _ p: Lesson07Parameters, _ d: Lesson07Data
     let sizes = p.sizes(run.depth, data: d.train)
     guard let coarseCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: p.settings),
           let fineCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: fine) else { return }
-    let coarse = coarseCircuit.classify(x, stream: 1 << 42).labels, sharp = fineCircuit.classify(x, stream: 1 << 43).labels
+    let coarse = coarseCircuit.classify(x, stream: 1 << 42).labels
+    let sharp = fineCircuit.classify(x, stream: 1 << 43).labels
     let disagree = Double(zip(coarse, sharp).filter { $0 != $1 }.count) / Double(n)
     // Paired difference of two accuracies on the same samples: Var ≤ P(disagree)/n; 4 standard errors.
     let se = (disagree / Double(n)).squareRoot()
@@ -341,9 +345,10 @@ func lesson07Checks(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Da
             if let s = arm.circuit, let c = try? SpikingCircuit(restoring: s, sizes: p.sizes(run.depth, data: d.train),
                                                                  settings: p.settings) {
                 let synapses = synapseCount(p.sizes(run.depth, data: d.train))
-                ctx.check(.none("\(tag), \(mode.rawValue): synapses against their route (Dale)", violations: c.daleViolations,
-                                of: synapses))
-                ctx.check(.none("\(tag), \(mode.rawValue): pairs with sign(B) ≠ sign(Wᵀ)", violations: c.signMismatches,
+                ctx.check(.none("\(tag), \(mode.rawValue): synapses against their route (Dale)",
+                                violations: c.daleViolations, of: synapses))
+                ctx.check(.none("\(tag), \(mode.rawValue): pairs with sign(B) ≠ sign(Wᵀ)",
+                                violations: c.signMismatches,
                                 of: synapseCount(p.sizes(run.depth, data: d.train), fromLayer: 2)))
             }
         }
@@ -357,16 +362,18 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
         let L = run.depth + 1
         for arm in run.arms {
             guard let last = arm.history.last else { continue }
-            let angles = arm.name.hasPrefix("spiking")
-                ? (0..<(L - 1)).map { String(format: "%.1f° / %.1f°", last[2 + $0], last[2 + L + $0]) }.joined(separator: ", ")
-                : arm.name == "BP" ? "—" : (0..<(L - 1)).map { String(format: "%.1f°", last[2 + $0]) }.joined(separator: ", ")
+            let spikingAngles = (0..<(L - 1)).map { String(format: "%.1f° / %.1f°", last[2 + $0], last[2 + L + $0]) }
+            let rateAngles = (0..<(L - 1)).map { String(format: "%.1f°", last[2 + $0]) }
+            let angles = arm.name.hasPrefix("spiking") ? spikingAngles.joined(separator: ", ")
+                : arm.name == "BP" ? "—" : rateAngles.joined(separator: ", ")
             rows.append("| \(run.depth) | \(arm.name) | \(String(format: "%.2f", last[1])) % | \(angles) |")
         }
     }
     ctx.record("accuracy_table", rows.joined(separator: "\n"))
     ctx.recordTiming("timing", runs.map { run in
         let total = run.seconds.reduce(0, +)
-        return String(format: "%d hidden: %.0f s per epoch for all arms", run.depth, total / Double(max(run.seconds.count, 1)))
+        return String(format: "%d hidden: %.0f s per epoch for all arms", run.depth,
+                      total / Double(max(run.seconds.count, 1)))
     }.joined(separator: "; "))
     if p.routes.count == 2 {
         let cost = runs.compactMap { run -> String? in

@@ -9,7 +9,8 @@ import Foundation
 ///
 ///     1/r = t_ref + τ √π ∫_{(V_reset−μ)/σ}^{(θ−μ)/σ} e^{u²} (1 + erf u) du,
 ///
-/// and its slope dr/dI = R r² τ √π (g(y_θ) − g(y_reset)) / σ with g(u) = e^{u²}(1 + erf u), y = (V − μ)/σ.
+/// and its slope dr/dI = R r² τ √π (g(y_θ) − g(y_reset)) / σ with g(u) = e^{u²}(1 + erf u),
+/// y = (V − μ)/σ.
 /// Unlike the noise-free closed form (`LIFParameters.rate`), r and dr/dI are smooth and positive below
 /// rheobase: a silent cell still has a slope, so it can still learn.
 ///

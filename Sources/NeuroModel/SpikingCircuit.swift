@@ -115,7 +115,8 @@ public struct SpikingCircuit: Sendable {
     public let feedbackMagnitudes: [Matrix]
     /// Route sign s of every forward pair (+1 direct, −1 via PV), shaped like W.
     public private(set) var routeSigns: [[Int8]]
-    /// Homeostatic running mean of |ε| per emitting layer (index l − 1 for layer l ≥ 2); NaN before the first batch.
+    /// Homeostatic running mean of |ε| per emitting layer (index l − 1 for layer l ≥ 2); NaN before the first
+    /// batch.
     public private(set) var gainState: [Double]
     /// Forward weights that crossed zero (moving routes) or were clipped at zero (fixed routes), counted.
     public private(set) var crossings = 0
@@ -281,7 +282,9 @@ extension SpikingCircuit {
         for n in ws.stepStart.indices { ws.stepStart[n] = 0 }
         for s in ws.eventStep { ws.stepStart[Int(s) + 1] += 1 }
         for n in 0..<steps { ws.stepStart[n + 1] += ws.stepStart[n] }
-        if ws.sorted.count < ws.eventStep.count { ws.sorted.append(contentsOf: repeatElement(0, count: ws.eventStep.count - ws.sorted.count)) }
+        if ws.sorted.count < ws.eventStep.count {
+            ws.sorted.append(contentsOf: repeatElement(0, count: ws.eventStep.count - ws.sorted.count))
+        }
         for n in ws.stepStart.indices { ws.fill[n] = ws.stepStart[n] }
         for e in ws.eventStep.indices {
             let n = Int(ws.eventStep[e])
@@ -322,14 +325,18 @@ extension SpikingCircuit {
                             for e in first..<last { addColumn(base + Int(events[e]) * nl, to: c, count: nl) }
                         } else {
                             let below = ws.spiked + ws.offset[l - 1]
-                            for e in 0..<ws.spikedCount[l - 1] { addColumn(base + Int(below[e]) * nl, to: c, count: nl) }
+                            for e in 0..<ws.spikedCount[l - 1] {
+                                addColumn(base + Int(below[e]) * nl, to: c, count: nl)
+                            }
                         }
                     }
                     stepSomas(l, ws: ws, counting: counting, memDecay: memDecay, noise: noise,
                               refractorySteps: refractorySteps, table: table, rng: &rng)
                     if let raster, counting {
                         let here = ws.spiked + ws.offset[l]
-                        for e in 0..<ws.spikedCount[l] { raster(RasterSpike(time: time, layer: l + 1, cell: Int(here[e]))) }
+                        for e in 0..<ws.spikedCount[l] {
+                            raster(RasterSpike(time: time, layer: l + 1, cell: Int(here[e])))
+                        }
                     }
                 }
             }
@@ -337,7 +344,8 @@ extension SpikingCircuit {
         }
     }
 
-    /// The somas of layer l take one exact step: V ← μ + (V − μ)e^{−dt/τ} + σ_step ξ, μ = V_rest + R(b + I_syn).
+    /// The somas of layer l take one exact step: V ← μ + (V − μ)e^{−dt/τ} + σ_step ξ,
+    /// μ = V_rest + R(b + I_syn).
     @inline(__always)
     func stepSomas(_ l: Int, ws: SpikingWorkspace, counting: Bool, memDecay: Double, noise: Double,
                    refractorySteps: Int32, table: UnsafeBufferPointer<Double>, rng: inout SplitMix64) {
@@ -570,7 +578,8 @@ extension SpikingCircuit {
     @discardableResult
     public mutating func train(x: Matrix, labels: [Int], learningRate eta: Double, stream: UInt64) -> SpikingUpdate {
         let classes = sizes[depth]
-        let y = Matrix(rows: labels.count, cols: classes, data: labels.flatMap { settings.target($0, classes: classes) })
+        let y = Matrix(rows: labels.count, cols: classes,
+                       data: labels.flatMap { settings.target($0, classes: classes) })
         let u = update(x: x, targets: y, learningRate: eta, stream: stream)
         apply(u)
         return u
@@ -598,7 +607,8 @@ public struct SpikingCircuitState: Codable, Equatable, Sendable {
 
 extension SpikingCircuit {
     public var state: SpikingCircuitState {
-        SpikingCircuitState(weights: weights.map(\.data), biases: biases, feedbackMagnitudes: feedbackMagnitudes.map(\.data),
+        SpikingCircuitState(weights: weights.map(\.data), biases: biases,
+                            feedbackMagnitudes: feedbackMagnitudes.map(\.data),
                             routeSigns: routeSigns, gainState: gainState.map { $0.isNaN ? nil : $0 },
                             crossings: crossings, seed: seed)
     }
