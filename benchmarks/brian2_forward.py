@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Forward phase of the spiking microcircuit's 784-100-10 network in Brian2, beside this project's engine.
 
-Optional; needs Brian2 from PyPI (pip install brian2 numpy) and a C compiler for Brian2's Cython target.
+Optional; needs Brian2 from PyPI and a C compiler for its Cython target: pip install brian2 "numpy<2.4"
+(Brian2 2.9.0 does not import with numpy 2.4, which removed ndarray.ptp).
 Simulates the same network and window as `swift run -c release benchmark` measures: LIF somas (tau 20 ms,
 V_rest -65 mV, V_reset -70 mV, theta -50 mV, R 10 MOhm, t_ref 2 ms) with background noise sigma = 4 mV,
 exponential synaptic currents (tau_s 20 ms; a spike through weight w adds w/tau_s), tonic drive 2 nA, weights
@@ -68,9 +69,9 @@ def brian2_rate(dt_ms, copies, samples, seed=1):
     start = time.perf_counter()
     while done < samples:
         batch = images[done:done + copies]
-        rates = np.zeros(n_in * copies)
-        rates[: batch.size] = (batch * 100).ravel()
-        inputs.rates = rates * b2.Hz
+        input_hz = np.zeros(n_in * copies)
+        input_hz[: batch.size] = (batch * 100).ravel()
+        inputs.rates = input_hz * b2.Hz
         for g in (hidden, output):
             g.v = -65 * b2.mV
             g.i_syn = 0 * b2.amp
@@ -88,7 +89,7 @@ def main():
     try:
         import brian2  # noqa: F401
     except ImportError:
-        sys.exit("brian2_forward.py: Brian2 is not installed; install it with: pip install brian2 numpy")
+        sys.exit('brian2_forward.py: Brian2 is not installed; install it with: pip install brian2 "numpy<2.4"')
     ours_cmd = ["swift", "run", "-c", "release", "benchmark", "forward", str(args.dt)]
     print(f"Brian2 (cython), 784-100-10, dt = {args.dt} ms, {args.copies} copies ...", flush=True)
     b = brian2_rate(args.dt, args.copies, args.samples)
