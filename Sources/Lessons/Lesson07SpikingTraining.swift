@@ -362,14 +362,30 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
         let L = run.depth + 1
         for arm in run.arms {
             guard let last = arm.history.last else { continue }
-            let spikingAngles = (0..<(L - 1)).map { String(format: "%.1f° / %.1f°", last[2 + $0], last[2 + L + $0]) }
-            let rateAngles = (0..<(L - 1)).map { String(format: "%.1f°", last[2 + $0]) }
-            let angles = arm.name.hasPrefix("spiking") ? spikingAngles.joined(separator: ", ")
-                : arm.name == "BP" ? "—" : rateAngles.joined(separator: ", ")
+            // Spiking rows hold angles to BP and to rate frSF per layer; the twin's row its frSF-to-BP angles.
+            let angles: String
+            if arm.name.hasPrefix("spiking") {
+                angles = (0..<(L - 1)).map { String(format: "%.1f° / %.1f°", last[2 + $0], last[2 + L + $0]) }
+                    .joined(separator: ", ")
+            } else if arm.name == "BP" {
+                angles = "—"
+            } else {
+                angles = (0..<(L - 1)).map { String(format: "%.1f°", last[2 + $0]) }.joined(separator: ", ")
+            }
             rows.append("| \(run.depth) | \(arm.name) | \(String(format: "%.2f", last[1])) % | \(angles) |")
         }
     }
     ctx.record("accuracy_table", rows.joined(separator: "\n"))
+    // history rows of the spiking arms end with [tied fraction, clipped burst fraction].
+    let readout = runs.flatMap { run in
+        run.arms.filter { $0.name.hasPrefix("spiking") }.compactMap { arm -> String? in
+            guard let last = arm.history.last, last.count >= 2 else { return nil }
+            return String(format: "%d hidden, %@: %.1f %% tied, %.2f %% clipped", run.depth,
+                          String(arm.name.dropFirst("spiking ".count)), 100 * last[last.count - 2],
+                          100 * last[last.count - 1])
+        }
+    }
+    ctx.record("readout", readout.joined(separator: "; "))
     ctx.recordTiming("timing", runs.map { run in
         let total = run.seconds.reduce(0, +)
         return String(format: "%d hidden: %.0f s per epoch for all arms", run.depth,
