@@ -394,7 +394,7 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
     if p.routes.count == 2 {
         let cost = runs.compactMap { run -> String? in
             guard let a = run.arms[0].history.last?[1], let b = run.arms[1].history.last?[1] else { return nil }
-            return String(format: "%d hidden: %+.2f points", run.depth, b - a)
+            return String(format: "%d hidden: fixed minus moving %+.2f points", run.depth, b - a)
         }
         ctx.record("fixed_cost", cost.joined(separator: "; "))
     } else {
