@@ -53,7 +53,7 @@ public enum Loss: String, CaseIterable, Sendable, Codable {
     case crossEntropy = "softmax-ce"
 }
 
-/// The weight-update rules of ../shared/THEORY.md.
+/// The weight-update rules of docs/MODEL.md, section 1.
 public enum Rule: String, CaseIterable, Sendable, Codable {
     case bp, fa, dfa, usf, frsf, brsf
 
