@@ -65,7 +65,8 @@ func runLesson01(_ ctx: RunContext) throws {
         worst = max(worst, abs(neuron.v - exact))
         if n % max(1, Int((0.5 / dt).rounded())) == 0 { traceRows.append([t, neuron.v, exact]) }
     }
-    ctx.check(.atMost("subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: worst, bound: 1e-9, unit: "mV"))
+    ctx.check(.atMost("subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: worst, bound: 1e-9,
+                      unit: "mV"))
 
     // (2) f-I: with threshold detection at step ends and exact integration, every simulated ISI lies in
     // [ISI, ISI + dt), so the simulated rate lies in (r/(1 + r·dt), r]; a 1e-9 relative slack covers rounding.
@@ -102,7 +103,8 @@ func runLesson01(_ ctx: RunContext) throws {
         let fd = (cell.rate(current: i + h) - cell.rate(current: i - h)) / (2 * h)
         worstSlope = max(worstSlope, abs(cell.slope(current: i) - fd) / abs(fd))
     }
-    ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error", observed: worstSlope, bound: 1e-6))
+    ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error", observed: worstSlope,
+                      bound: 1e-6))
 
     noisyCell(ctx, cell: cell, currents: noisyCurrents)
 
@@ -125,8 +127,10 @@ func runLesson01(_ ctx: RunContext) throws {
     ctx.figure(Figure(
         name: "voltage", title: "Membrane potential under a current step",
         claim: "subthreshold response equals V_rest + RI(1 - exp(-t/tau)); suprathreshold cell fires regularly",
-        blocks: [DataBlock("subthreshold, I = \(format(iStep)) nA", columns: ["t (ms)", "V simulated (mV)", "V closed form (mV)"], rows: traceRows),
-                 DataBlock("suprathreshold, I = \(format(iTrace)) nA", columns: ["t (ms)", "V (mV)"], rows: spikingTrace)],
+        blocks: [DataBlock("subthreshold, I = \(format(iStep)) nA",
+                           columns: ["t (ms)", "V simulated (mV)", "V closed form (mV)"], rows: traceRows),
+                 DataBlock("suprathreshold, I = \(format(iTrace)) nA", columns: ["t (ms)", "V (mV)"],
+                           rows: spikingTrace)],
         script: """
         set xlabel 'time (ms)'
         set ylabel 'membrane potential (mV)'
@@ -144,7 +148,8 @@ func runLesson01(_ ctx: RunContext) throws {
     ctx.figure(Figure(
         name: "fi-curve", title: "f-I curve: simulation against the closed form",
         claim: "simulated rate within (r/(1+r dt), r] of the closed form at every current",
-        blocks: [DataBlock("simulated (dt = \(format(dt)) ms)", columns: ["I (nA)", "rate simulated (Hz)", "rate closed form (Hz)"], rows: fiRows),
+        blocks: [DataBlock("simulated (dt = \(format(dt)) ms)",
+                           columns: ["I (nA)", "rate simulated (Hz)", "rate closed form (Hz)"], rows: fiRows),
                  DataBlock("closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
                            rows: dense.map { [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)] })],
         script: """
@@ -160,7 +165,8 @@ func runLesson01(_ ctx: RunContext) throws {
         name: "slope", title: "Slope f'(I) of the f-I curve",
         claim: "f' is the factor multiplying every error signal; it is unbounded at rheobase",
         blocks: [DataBlock("closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
-                           rows: dense.filter { $0 > 1.02 * rheobase }.map { [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)] })],
+                           rows: dense.filter { $0 > 1.02 * rheobase }
+                               .map { [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)] })],
         script: """
         set xlabel 'input current I (nA)'
         set ylabel "slope f'(I) (Hz/nA)"

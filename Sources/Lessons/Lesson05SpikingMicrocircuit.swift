@@ -4,7 +4,9 @@ import NeuroModel
 /// Lesson 5 — the microcircuit with spiking somas: Hebbian updates from spike counts approach frSF.
 public let lesson05 = LessonDescriptor(
     number: 5, slug: "spiking-microcircuit", title: "The spiking microcircuit",
-    claim: "With LIF somas, spike counts and burst-coded errors, the Hebbian update's angle to the rate-level frSF update shrinks as the window T grows, and at the default T it is below 90° − ∠(frSF, BP), so the update still descends",
+    claim: "With LIF somas, spike counts and burst-coded errors, the Hebbian update's angle to the rate-level frSF "
+        + "update shrinks as the window T grows, and at the default T it is below 90° − ∠(frSF, BP), so the update "
+        + "still descends",
     parameters: [
         .integer("seed", 5, in: 0...Int.max, "random seed"),
         .integer("hidden", 20, in: 1...256, "Pyr cells per hidden layer"),
@@ -55,7 +57,8 @@ func runLesson05(_ ctx: RunContext) throws {
     let reference = rate.frsf, bpUpdate = rate.bp, frsfToBP = rate.frsfToBP
     let twinPass = rateTwin(circuit).forward(x.map { $0 * settings.inputRate })
     let hiddenRates = twinPass.rates.dropFirst()
-    ctx.record("mean_rate", 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenRates.map(\.count).reduce(0, +)))
+    let hiddenCells = hiddenRates.map(\.count).reduce(0, +)
+    ctx.record("mean_rate", 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenCells))
 
     // Simulation: one loop over windows; each runs the whole batch through the spiking circuit. The error
     // channels' gains are homeostatic (each population's own mean |ε| in this batch), never rate-level.
@@ -71,7 +74,8 @@ func runLesson05(_ ctx: RunContext) throws {
         let signs = zip(u.weights, reference).map { signMatchFraction($0.data, $1.data) }
         angleRows.append([T] + angles)
         signRows.append([T] + signs)
-        ctx.log("T = \(format(T)) ms: angle to rate-level frSF per layer " + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") +
+        ctx.log("T = \(format(T)) ms: angle to rate-level frSF per layer "
+                + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") +
                 "; sign match " + signs.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "))
         if T == p.real("window") {
             atDefault = (angles, zip(u.weights, bpUpdate).map { angleDegrees($0, $1) })
@@ -95,20 +99,28 @@ func runLesson05(_ ctx: RunContext) throws {
                     of: synapseCount(sizes)))
     for l in 0..<L {
         let first = angleRows.first?[l + 1] ?? .nan, last = angleRows.last?[l + 1] ?? .nan
-        ctx.check(.atMost("layer \(l + 1): angle at T = \(format(windows.last ?? 0)) ms minus angle at T = \(format(windows.first ?? 0)) ms", observed: last - first, bound: 0, unit: "°"))
+        let span = "T = \(format(windows.last ?? 0)) ms minus angle at T = \(format(windows.first ?? 0)) ms"
+        ctx.check(.atMost("layer \(l + 1): angle at \(span)", observed: last - first, bound: 0, unit: "°"))
     }
     for l in 0..<L {
         // Descent is kept when ∠(spike, BP) < 90°; by the triangle inequality on angles this is guaranteed when
         // ∠(spike, frSF) < 90° − ∠(frSF, BP), the bound stated here (not tuned: it comes from the rate level).
-        ctx.check(.atMost("layer \(l + 1): angle to rate-level frSF at T = \(format(p.real("window"))) ms (bound 90° − ∠(frSF, BP))",
+        let window = format(p.real("window"))
+        ctx.check(.atMost("layer \(l + 1): angle to rate-level frSF at T = \(window) ms (bound 90° − ∠(frSF, BP))",
                           observed: atDefault.angles[l], bound: 90 - frsfToBP[l], unit: "°"))
-        ctx.check(.atMost("layer \(l + 1): angle to BP at T = \(format(p.real("window"))) ms", observed: atDefault.toBP[l], bound: 90, unit: "°"))
+        ctx.check(.atMost("layer \(l + 1): angle to BP at T = \(format(p.real("window"))) ms",
+                          observed: atDefault.toBP[l], bound: 90, unit: "°"))
     }
-    ctx.record("frsf_to_bp", frsfToBP.enumerated().map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }.joined(separator: ", "))
+    ctx.record("frsf_to_bp",
+        frsfToBP.enumerated().map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }
+            .joined(separator: ", "))
     ctx.record("table", zip(angleRows, signRows).map { a, s in
-        "| \(format(a[0])) | " + (1...L).map { String(format: "%.1f° / %.0f %%", a[$0], 100 * s[$0]) }.joined(separator: " | ") + " |"
+        "| \(format(a[0])) | "
+            + (1...L).map { String(format: "%.1f° / %.0f %%", a[$0], 100 * s[$0]) }.joined(separator: " | ") + " |"
     }.joined(separator: "\n"))
-    ctx.record("table_header", "| T (ms) | " + (1...L).map { $0 == L ? "output layer" : "layer \($0)" }.joined(separator: " | ") + " |\n|---|" + String(repeating: "---|", count: L))
+    ctx.record("table_header",
+        "| T (ms) | " + (1...L).map { $0 == L ? "output layer" : "layer \($0)" }.joined(separator: " | ")
+            + " |\n|---|" + String(repeating: "---|", count: L))
     ctx.record("rate_error", 1000 * rateError)
     ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
 
@@ -118,7 +130,8 @@ func runLesson05(_ ctx: RunContext) throws {
         name: "angle-vs-window", title: "Angle between the spiking Hebbian update and the rate-level frSF update",
         claim: "the angle shrinks as the counting window T grows",
         blocks: [DataBlock("angles", columns: ["T (ms)"] + (1...L).map { "layer \($0) angle (°)" }, rows: angleRows),
-                 DataBlock("sign match", columns: ["T (ms)"] + (1...L).map { "layer \($0) sign-match fraction" }, rows: signRows)],
+                 DataBlock("sign match", columns: ["T (ms)"] + (1...L).map { "layer \($0) sign-match fraction" },
+                           rows: signRows)],
         script: """
         set xlabel 'counting window T (ms)'
         set ylabel 'angle to rate-level frSF update (degrees)'
@@ -127,9 +140,12 @@ func runLesson05(_ ctx: RunContext) throws {
         set key top right
         titles = "\(layerTitles.joined(separator: " "))"
         plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)) with linespoints lt i title word(titles, i)
-        """.replacingOccurrences(of: "word(titles, i)", with: "(i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))")))
+        """.replacingOccurrences(of: "word(titles, i)",
+                                 with: "(i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))")))
     var rasterRows: [[Double]] = []
     let populations = Array(Set(raster.map(\.1))).sorted()
+    let populationTics = populations.enumerated()
+        .map { "'\($0.element)' \(Double($0.offset) * 5 + 1.5)" }.joined(separator: ", ")
     for (t, pop, k) in raster {
         guard let row = populations.firstIndex(of: pop) else { continue }
         rasterRows.append([t, Double(row) * 5 + Double(k), Double(row)])
@@ -141,7 +157,7 @@ func runLesson05(_ ctx: RunContext) throws {
         script: """
         set xlabel 'time (ms)'
         set ylabel ''
-        set ytics (\(populations.enumerated().map { "'\($0.element)' \(Double($0.offset) * 5 + 1.5)" }.joined(separator: ", "))) nomirror
+        set ytics (\(populationTics)) nomirror
         set yrange [-1:\(populations.count * 5)]
         set key off
         set grid noytics

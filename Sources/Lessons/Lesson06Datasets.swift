@@ -10,7 +10,8 @@ public let lesson06 = LessonDescriptor(
         .integer("seed", 6, in: 0...Int.max, "random seed"),
         .choice("dataset", "auto", of: ["auto", "fashion-mnist", "mnist", "cifar10", "yin-yang"],
                 "dataset; auto = the IDX files in data_dir if given, else Fashion-MNIST if installed, else Yin-Yang"),
-        .text("data_dir", "none", "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
+        .text("data_dir", "none",
+              "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
         .integer("hidden", 256, in: 1...4096, "units per hidden layer"),
         .integer("hidden_layers", 2, in: 1...6, "hidden layers"),
         .list("rules", "bp,fa,usf,frsf", of: Rule.allCases.map(\.rawValue), "rules to train"),
@@ -114,17 +115,20 @@ func runLesson06(_ ctx: RunContext) throws {
     if p.integer("train_limit") > 0 { train = train.prefix(p.integer("train_limit")) }
     if p.integer("test_limit") > 0 { test = test.prefix(p.integer("test_limit")) }
     let rules = p.list("rules").compactMap(Rule.init(rawValue:))
-    let sizes = [train.x.cols] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [train.classes]
+    let sizes = [train.x.cols] + Array(repeating: p.integer("hidden"),
+                                       count: p.integer("hidden_layers")) + [train.classes]
     let config = SGDConfig(learningRate: p.real("learning_rate"), batchSize: p.integer("batch"), loss: .crossEntropy)
     let epochs = p.integer("epochs")
     var irng = ctx.rng(1)
     let initial = Network(sizes: sizes, hidden: .relu, output: .linear, rng: &irng)
     let probeIdx = Array(0..<min(1000, train.count))
     let probe = (x: train.x.rows(probeIdx), y: oneHot(probeIdx.map { train.labels[$0] }, classes: train.classes))
-    let fingerprint = "lesson 6; seed \(ctx.seed); " + p.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "; data \(dataName) \(train.count)/\(test.count)"
+    let fingerprint = "lesson 6; seed \(ctx.seed); " + p.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        + "; data \(dataName) \(train.count)/\(test.count)"
     ctx.record("dataset", "\(dataName) (\(train.count) training, \(test.count) test samples)")
     ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
-    ctx.log("dataset \(dataName): \(train.count) train, \(test.count) test; network \(sizes.map(String.init).joined(separator: "-")); BLAS \(blasKernel), \(blasThreads) threads")
+    ctx.log("dataset \(dataName): \(train.count) train, \(test.count) test; network "
+            + "\(sizes.map(String.init).joined(separator: "-")); BLAS \(blasKernel), \(blasThreads) threads")
 
     // Simulation 1: every rule from the same weights and feedback draw, with a checkpoint after each epoch.
     var histories: [(Rule, [[Double]])] = []
@@ -137,7 +141,8 @@ func runLesson06(_ ctx: RunContext) throws {
         let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-\(rule.rawValue).ckpt")
         let start = NetworkOf<T>(converting: initial)
         var frng = ctx.rng(10)
-        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng), rng: ctx.rng(20))
+        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
+                                   rng: ctx.rng(20))
         let probeX = DenseMatrix<T>(converting: probe.x), probeY = DenseMatrix<T>(converting: probe.y)
         var history: [[Double]] = []
         var startEpoch = 1
@@ -145,11 +150,14 @@ func runLesson06(_ ctx: RunContext) throws {
             do {
                 let c = try TrainingCheckpoint(decoding: data, path: path)
                 guard c.fingerprint == fingerprint, c.rule == rule.rawValue else {
-                    interruption = LessonError("\(path) was written by a run with other parameters or seed; run the same command as before with --resume, or delete it")
+                    interruption = LessonError("\(path) was written by a run with other parameters or seed; run the "
+                        + "same command as before with --resume, or delete it")
                     return false
                 }
-                learner = LearnerOf<T>(network: NetworkOf<T>(converting: Network(layers: c.layers, hidden: .relu, output: .linear)),
-                                       feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map { DenseMatrix<T>(converting: $0) }),
+                let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
+                learner = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
+                                       feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
+                                           DenseMatrix<T>(converting: $0) }),
                                        rng: SplitMix64(state: c.rngState))
                 learner.steps = c.steps
                 history = c.history
@@ -161,7 +169,8 @@ func runLesson06(_ ctx: RunContext) throws {
             }
         }
         if history.isEmpty {
-            history.append([0, .nan, 100 * learner.network.accuracy(test.x, labels: test.labels)] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy))
+            let accuracy = 100 * learner.network.accuracy(test.x, labels: test.labels)
+            history.append([0, .nan, accuracy] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy))
         }
         defer {
             histories.append((rule, history))
@@ -174,7 +183,8 @@ func runLesson06(_ ctx: RunContext) throws {
         guard startEpoch <= epochs else { return true }
         for epoch in startEpoch...epochs {
             if isInterruptRequested || ctx.stopAfterEpochs.map({ epochsThisProcess >= $0 }) == true {
-                interruption = LessonError("interrupted during \(rule.rawValue) before epoch \(epoch); checkpoints up to epoch \(epoch - 1) are in \(ctx.folder): run the same command with --resume to continue")
+                interruption = LessonError("interrupted during \(rule.rawValue) before epoch \(epoch); checkpoints up "
+                    + "to epoch \(epoch - 1) are in \(ctx.folder): run the same command with --resume to continue")
                 return false
             }
             let clock = Date()
@@ -194,9 +204,11 @@ func runLesson06(_ ctx: RunContext) throws {
             let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
             history.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
             epochSeconds[rule, default: []].append(seconds)
-            ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s", rule.rawValue, epoch, epochs, learner.steps, lossSum / Double(max(batches, 1)), 100 * accuracy, seconds))
+            ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s", rule.rawValue,
+                           epoch, epochs, learner.steps, lossSum / Double(max(batches, 1)), 100 * accuracy, seconds))
             let checkpoint = TrainingCheckpoint(
-                fingerprint: fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps, rngState: learner.rng.state,
+                fingerprint: fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps,
+                rngState: learner.rng.state,
                 layers: learner.network.layers.map { Layer(w: Matrix(converting: $0.w), b: $0.b.map { Double($0) }) },
                 feedback: learner.feedback.matrices.map { Matrix(converting: $0) }, history: history)
             do { try checkpoint.encoded().write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
@@ -232,13 +244,17 @@ func runLesson06(_ ctx: RunContext) throws {
                                observed: final(rule) ?? .nan, bound: bp - 1.5, unit: "%"))
         }
     }
-    ctx.record("final_accuracy", histories.map { rule, h in "\(rule.rawValue) \(String(format: "%.2f", h.last.map { $0[2] } ?? .nan)) %" }.joined(separator: ", "))
+    ctx.record("final_accuracy", histories.map { rule, h in
+        "\(rule.rawValue) \(String(format: "%.2f", h.last.map { $0[2] } ?? .nan)) %"
+    }.joined(separator: ", "))
     ctx.recordTiming("accuracy_table", histories.map { rule, h in
         let last = h.last ?? []
-        let hidden = last.count > 3 ? last[3..<(last.count - 1)].map { String(format: "%.1f°", $0) }.joined(separator: ", ") : "—"
+        let hiddenAngles = last.count > 3 ? last[3..<(last.count - 1)].map { String(format: "%.1f°", $0) } : []
+        let hidden = hiddenAngles.isEmpty ? "—" : hiddenAngles.joined(separator: ", ")
         let secs = epochSeconds[rule] ?? []
         let timing = secs.isEmpty ? "—" : String(format: "%.2f s", secs.reduce(0, +) / Double(secs.count))
-        return "| \(rule.rawValue) | \(String(format: "%.2f", last.count > 2 ? last[2] : .nan)) % | \(hidden) | \(timing) |"
+        let accuracy = String(format: "%.2f", last.count > 2 ? last[2] : .nan)
+        return "| \(rule.rawValue) | \(accuracy) % | \(hidden) | \(timing) |"
     }.joined(separator: "\n"))
 
     // Figures (written even after an interruption or a divergence)
@@ -252,7 +268,8 @@ func runLesson06(_ ctx: RunContext) throws {
     ctx.figure(Figure(
         name: "accuracy", title: "Test accuracy per epoch on \(dataName)",
         claim: data.claimsAccuracy ? accuracyClaim : "test accuracy per rule on \(dataName) (measured, not claimed)",
-        blocks: [DataBlock("test accuracy", columns: ["epoch"] + histories.map { "\($0.0.rawValue) accuracy (%)" }, rows: accRows)],
+        blocks: [DataBlock("test accuracy", columns: ["epoch"] + histories.map { "\($0.0.rawValue) accuracy (%)" },
+                           rows: accRows)],
         script: """
         set xlabel 'epoch'
         set ylabel 'test accuracy (%)'
@@ -260,13 +277,15 @@ func runLesson06(_ ctx: RunContext) throws {
         set xrange [0.5:\(epochs) + 0.5]
         names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
         # Epoch 0 (chance level) is in the data but left off the plot so the differences between rules show.
-        plot for [i=2:\(histories.count + 1)] DATA index 0 every ::1 using 1:i with linespoints lt (i-1) title word(names, i-1)
+        plot for [i=2:\(histories.count + 1)] DATA index 0 every ::1 using 1:i \
+        with linespoints lt (i-1) title word(names, i-1)
         """))
     ctx.figure(Figure(
         name: "angles", title: "Angle to the BP gradient per layer over training (\(dataName))",
         claim: "hidden-layer updates stay within 90 degrees of BP",
         blocks: histories.map { rule, h in
-            DataBlock(rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"] + (1...L).map { "layer \($0) angle (°)" }, rows: h)
+            DataBlock(rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"]
+                          + (1...L).map { "layer \($0) angle (°)" }, rows: h)
         },
         script: """
         set xlabel 'epoch'
@@ -274,7 +293,8 @@ func runLesson06(_ ctx: RunContext) throws {
         set yrange [0:100]
         set key outside right top
         names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
-        plot for [i=0:\(histories.count - 1)] for [l=1:\(L - 1)] DATA index i using 1:(column(3+l)) with linespoints lt (i+1) dt l title sprintf('%s, layer %d', word(names, i+1), l)
+        plot for [i=0:\(histories.count - 1)] for [l=1:\(L - 1)] DATA index i using 1:(column(3+l)) \
+        with linespoints lt (i+1) dt l title sprintf('%s, layer %d', word(names, i+1), l)
         """))
     if let interruption { throw interruption }
 
@@ -291,11 +311,14 @@ func runLesson06(_ ctx: RunContext) throws {
         for step in 1...p.integer("circuit_steps") {
             let idx = (0..<config.batchSize).map { _ in Int(order.next() % UInt64(train.count)) }
             let x = train.x.rows(idx), y = oneHot(idx.map { train.labels[$0] }, classes: train.classes)
-            crossings += circuit.hebbianStep(inputs: (0..<x.rows).map { Array(x.row($0)) }, targets: (0..<y.rows).map { Array(y.row($0)) },
+            crossings += circuit.hebbianStep(inputs: (0..<x.rows).map { Array(x.row($0)) },
+                                             targets: (0..<y.rows).map { Array(y.row($0)) },
                                              learningRate: config.learningRate).crossings
             try learner.step(x: x, y: y, config: config, epoch: 1)
             let w = circuit.weights
-            for l in 0..<L { worst = max(worst, maxRelativeError(w[l].data, learner.network.layers[l].w.data) / Double(step)) }
+            for l in 0..<L {
+                worst = max(worst, maxRelativeError(w[l].data, learner.network.layers[l].w.data) / Double(step))
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         ctx.check(.atMost("microcircuit vs frSF on \(dataName), \(p.integer("circuit_steps")) steps: "
@@ -303,9 +326,11 @@ func runLesson06(_ ctx: RunContext) throws {
         ctx.check(.none("microcircuit after training on \(dataName): pairs with sign(B) ≠ sign(Wᵀ)",
                         violations: circuit.feedbackSignMismatches,
                         of: synapseCount(sizes, fromLayer: 2)))
-        ctx.recordTiming("circuit_rate", String(format: "%.0f", Double(p.integer("circuit_steps") * config.batchSize) / seconds))
+        ctx.recordTiming("circuit_rate", String(format: "%.0f",
+                                                Double(p.integer("circuit_steps") * config.batchSize) / seconds))
         ctx.record("circuit_crossings", String(crossings))
-        ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e", p.integer("circuit_steps"), seconds, crossings, worst))
+        ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e",
+                       p.integer("circuit_steps"), seconds, crossings, worst))
     } else {
         ctx.recordTiming("circuit_rate", "not run")
         ctx.record("circuit_crossings", "not run")

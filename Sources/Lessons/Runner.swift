@@ -118,7 +118,8 @@ public func swiftCompilerVersion() -> String {
 }
 
 /// Runs one lesson end to end: parameters, computation, checks, output files, optional rendering.
-public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
+public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
+                      log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
     let notebookPath = (options.lessonsDirectory as NSString).appendingPathComponent(lesson.notebookFile)
     let notebook = try Notebook.load(notebookPath)
     var overrides = options.overrides
@@ -141,17 +142,21 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
 
     // A run that checked nothing has shown nothing: say so as a failing check rather than pass vacuously.
     if runError == nil && context.checks.isEmpty {
-        context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)", observed: 0, bound: 1))
+        context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)", observed: 0,
+                               bound: 1))
     }
     // A lesson that stopped before computing anything (bad data, bad parameter) leaves no output behind.
     if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
     // Write what was computed, even when the lesson stopped early (e.g. interruption), then report.
     let label = "\(lesson.number) \(lesson.slug)"
     for f in context.figures {
-        try writeAtomically(f.dataText(lesson: label, seed: seed), to: (folder as NSString).appendingPathComponent(f.dataFile))
-        try writeAtomically(f.scriptText(lesson: label, seed: seed), to: (folder as NSString).appendingPathComponent(f.scriptFile))
+        try writeAtomically(f.dataText(lesson: label, seed: seed),
+                            to: (folder as NSString).appendingPathComponent(f.dataFile))
+        try writeAtomically(f.scriptText(lesson: label, seed: seed),
+                            to: (folder as NSString).appendingPathComponent(f.scriptFile))
     }
-    try writeAtomically(sharedGnuplotStyle + "\n", to: (options.outDirectory as NSString).appendingPathComponent("style.gp"))
+    try writeAtomically(sharedGnuplotStyle + "\n",
+                        to: (options.outDirectory as NSString).appendingPathComponent("style.gp"))
     try writeAtomically(renderScript(), to: (options.outDirectory as NSString).appendingPathComponent("render.sh"))
 
     var rendered: [String] = []
@@ -166,12 +171,14 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
         lesson: lesson.number, id: lesson.id, title: lesson.title, claim: lesson.claim, seed: seed,
         parameters: params.values, values: context.values, checks: context.checks,
         passed: context.checks.filter(\.passed).count, failed: context.checks.filter { !$0.passed }.count,
-        figures: context.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile, data: $0.dataFile) },
+        figures: context.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile,
+                                             data: $0.dataFile) },
         versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel],
         status: runError.map { "stopped: \($0)" } ?? "complete")
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
+                                                                  nan: "NaN")
     try writeAtomically(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n",
                         to: (folder as NSString).appendingPathComponent("results.json"))
 
@@ -182,11 +189,13 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions, log: @esc
         "Reproduce with `swift run -c release lesson \(lesson.number) --seed \(seed)" +
         overrides.filter { $0.0 != "seed" }.map { " --set \($0.0)=\($0.1)" }.joined() + "`. " +
         "Results: [results.json](results.json). **\(summaryLine(context.checks))**"
-    let executed = try notebook.executed(parameters: params, overridden: overridden, values: context.values.merging(context.timings) { a, _ in a },
+    let executed = try notebook.executed(parameters: params, overridden: overridden,
+                                         values: context.values.merging(context.timings) { a, _ in a },
                                          checks: context.checks, figures: context.figures,
                                          renderedFormats: rendered, header: header)
     try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
-    return RunOutcome(lesson: lesson, checks: context.checks, folder: folder, renderedFormats: rendered, renderNote: note)
+    return RunOutcome(lesson: lesson, checks: context.checks, folder: folder, renderedFormats: rendered,
+                      renderNote: note)
 }
 
 func prepareDirectory(_ path: String) throws {
@@ -205,7 +214,8 @@ public func writeAtomically(_ text: String, to path: String) throws {
     do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
-        throw LessonError("cannot write \(path); check that the output folder is writable or choose another with --out DIR")
+        throw LessonError("cannot write \(path); check that the output folder is writable or choose another with "
+            + "--out DIR")
     }
 }
 
@@ -227,8 +237,12 @@ let terminals: [(String, String)] = [
 ]
 
 func renderScript() -> String {
-    var lines = ["#!/bin/sh", "# Renders every figure under this folder to PNG, SVG and PDF. Needs gnuplot (apt-get install gnuplot-nox).",
-                 "set -e", "cd \"$(dirname \"$0\")\"", "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: apt-get install gnuplot-nox' >&2; exit 1; }",
+    var lines = ["#!/bin/sh",
+                 "# Renders every figure under this folder to PNG, SVG and PDF. Needs gnuplot "
+                     + "(apt-get install gnuplot-nox).",
+                 "set -e", "cd \"$(dirname \"$0\")\"",
+                 "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
+                     + "apt-get install gnuplot-nox' >&2; exit 1; }",
                  "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"]
     for (ext, term) in terminals {
         lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(term)\" -e \"set output '$n.\(ext)'\" \"$n.gp\")")
@@ -240,7 +254,9 @@ func renderScript() -> String {
 /// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed).
 func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> ([String], String) {
     guard let gnuplot else {
-        return ([], "gnuplot not found: figures written as scripts and data only; install gnuplot-nox and run sh \((folder as NSString).deletingLastPathComponent)/render.sh")
+        return ([],
+            "gnuplot not found: figures written as scripts and data only; install gnuplot-nox and run sh "
+                + "\((folder as NSString).deletingLastPathComponent)/render.sh")
     }
     var failures: [String] = []
     for f in figures {
@@ -264,7 +280,8 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
                     try FileManager.default.moveItem(atPath: tmpPath, toPath: finalPath)
                 } else {
                     try? FileManager.default.removeItem(atPath: tmpPath)
-                    let first = String(decoding: msg, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? "error"
+                    let text = String(decoding: msg, as: UTF8.self)
+                    let first = text.split(separator: "\n").last.map(String.init) ?? "error"
                     failures.append("\(f.name).\(ext): \(first)")
                 }
             } catch {

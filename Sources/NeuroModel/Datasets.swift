@@ -17,7 +17,9 @@ public func readPossiblyGzipped(_ path: String) throws -> [UInt8] {
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while true {
         let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-        if n < 0 { throw DataError("\(path) is corrupt (gzip stream error); delete it and reinstall or download it again") }
+        if n < 0 {
+            throw DataError("\(path) is corrupt (gzip stream error); delete it and reinstall or download it again")
+        }
         if n == 0 { break }
         out.append(contentsOf: chunk[0..<Int(n)])
     }
@@ -30,7 +32,8 @@ func bigEndian32(_ b: [UInt8], _ at: Int) -> Int {
 
 /// IDX image + label files (MNIST, Fashion-MNIST): magic 0x00000803 with dims (n, rows, cols) for images,
 /// 0x00000801 with dim (n) for labels; unsigned bytes. Pixels are scaled to [0, 1].
-public func loadIDX(images imagesPath: String, labels labelsPath: String, classes: Int = 10, name: String) throws -> Dataset {
+public func loadIDX(images imagesPath: String, labels labelsPath: String, classes: Int = 10,
+                    name: String) throws -> Dataset {
     let img = try readPossiblyGzipped(imagesPath)
     let lab = try readPossiblyGzipped(labelsPath)
     guard img.count >= 16, bigEndian32(img, 0) == 0x0803 else {
@@ -42,10 +45,12 @@ public func loadIDX(images imagesPath: String, labels labelsPath: String, classe
     let n = bigEndian32(img, 4), rows = bigEndian32(img, 8), cols = bigEndian32(img, 12)
     let nLabels = bigEndian32(lab, 4)
     guard n > 0, rows > 0, cols > 0, img.count == 16 + n * rows * cols else {
-        throw DataError("\(imagesPath) is truncated or padded: header says \(n)×\(rows)×\(cols), file holds \(img.count - 16) pixel bytes")
+        throw DataError("\(imagesPath) is truncated or padded: header says \(n)×\(rows)×\(cols), "
+            + "file holds \(img.count - 16) pixel bytes")
     }
     guard lab.count == 8 + nLabels else {
-        throw DataError("\(labelsPath) is truncated or padded: header says \(nLabels) labels, file holds \(lab.count - 8)")
+        throw DataError("\(labelsPath) is truncated or padded: header says \(nLabels) labels, "
+            + "file holds \(lab.count - 8)")
     }
     guard nLabels == n else { throw DataError("\(imagesPath) has \(n) images but \(labelsPath) has \(nLabels) labels") }
     let labels = lab[8...].map(Int.init)
@@ -146,7 +151,8 @@ public func loadCIFAR10(_ directory: String) throws -> (train: Dataset, test: Da
             let path = (directory as NSString).appendingPathComponent(f)
             let b = try readPossiblyGzipped(path)
             guard !b.isEmpty, b.count % 3073 == 0 else {
-                throw DataError("\(path) is truncated: \(b.count) bytes is not a whole number of 3073-byte CIFAR-10 records")
+                throw DataError("\(path) is truncated: \(b.count) bytes is not a whole number of 3073-byte "
+                    + "CIFAR-10 records")
             }
             bytes += b
         }
@@ -156,11 +162,14 @@ public func loadCIFAR10(_ directory: String) throws -> (train: Dataset, test: Da
         labels.reserveCapacity(n)
         for s in 0..<n {
             let label = Int(bytes[s * 3073])
-            guard label < 10 else { throw DataError("\(name): label \(label) in record \(s) is outside 0...9; the file is corrupt") }
+            guard label < 10 else {
+                throw DataError("\(name): label \(label) in record \(s) is outside 0...9; the file is corrupt")
+            }
             labels.append(label)
             for i in 0..<3072 { x.data[s * 3072 + i] = Double(bytes[s * 3073 + 1 + i]) / 255 }
         }
         return Dataset(name: name, x: x, labels: labels, classes: 10)
     }
-    return (try load((1...5).map { "data_batch_\($0).bin" }, "cifar-10 train"), try load(["test_batch.bin"], "cifar-10 test"))
+    let train = try load((1...5).map { "data_batch_\($0).bin" }, "cifar-10 train")
+    return (train, try load(["test_batch.bin"], "cifar-10 test"))
 }

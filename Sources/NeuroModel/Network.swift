@@ -83,7 +83,9 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
 
     @inlinable public init(layers: [LayerOf<T>], hidden: Activation, output: Activation) {
         for l in 1..<max(layers.count, 1) {
-            precondition(layers[l].w.cols == layers[l - 1].w.rows, "Network: layer \(l + 1) takes \(layers[l].w.cols) inputs but layer \(l) has \(layers[l - 1].w.rows) units")
+            precondition(layers[l].w.cols == layers[l - 1].w.rows,
+                "Network: layer \(l + 1) takes \(layers[l].w.cols) inputs but layer \(l) has "
+                    + "\(layers[l - 1].w.rows) units")
         }
         self.layers = layers
         self.hidden = hidden
@@ -92,12 +94,13 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
 
     /// Xavier-uniform weights W ~ U(−a, a), a = √(6 / (n_in + n_out)); zero biases.
     @inlinable public init(sizes: [Int], hidden: Activation, output: Activation, rng: inout SplitMix64) {
-        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "Network: sizes \(sizes) need ≥ 2 positive entries")
+        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 },
+                     "Network: sizes \(sizes) need ≥ 2 positive entries")
         var layers: [LayerOf<T>] = []
         for l in 1..<sizes.count {
             let a = (6.0 / Double(sizes[l] + sizes[l - 1])).squareRoot()
-            layers.append(LayerOf<T>(w: DenseMatrix<T>(rows: sizes[l], cols: sizes[l - 1]) { _, _ in T(rng.uniform(-a, a)) },
-                                     b: Array(repeating: 0, count: sizes[l])))
+            let w = DenseMatrix<T>(rows: sizes[l], cols: sizes[l - 1]) { _, _ in T(rng.uniform(-a, a)) }
+            layers.append(LayerOf<T>(w: w, b: Array(repeating: 0, count: sizes[l])))
         }
         self.init(layers: layers, hidden: hidden, output: output)
     }
@@ -170,9 +173,11 @@ extension NetworkOf {
     }
 
     /// δ^L = ∂E_s/∂u^L per sample: mse (r − y) ⊙ f'_out(u); cross-entropy softmax(u) − y.
-    @inlinable public func outputDelta(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, _ loss: Loss) -> DenseMatrix<T> {
+    @inlinable public func outputDelta(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>,
+                                       _ loss: Loss) -> DenseMatrix<T> {
         let u = pass.potentials[pass.potentials.count - 1]
-        precondition(y.rows == u.rows && y.cols == u.cols, "targets are \(y.rows)x\(y.cols), output is \(u.rows)x\(u.cols)")
+        precondition(y.rows == u.rows && y.cols == u.cols,
+                     "targets are \(y.rows)x\(y.cols), output is \(u.rows)x\(u.cols)")
         var d = DenseMatrix<T>(rows: u.rows, cols: u.cols)
         switch loss {
         case .mse:
@@ -207,7 +212,8 @@ extension NetworkOf {
 }
 
 /// One-hot targets (rows = samples).
-@inlinable public func oneHot<T: BLASScalar>(_ labels: [Int], classes: Int, as _: T.Type = Double.self) -> DenseMatrix<T> {
+@inlinable public func oneHot<T: BLASScalar>(_ labels: [Int], classes: Int,
+                                             as _: T.Type = Double.self) -> DenseMatrix<T> {
     var m = DenseMatrix<T>(rows: labels.count, cols: classes)
     for (s, c) in labels.enumerated() {
         precondition(c >= 0 && c < classes, "oneHot: label \(c) outside 0..<\(classes)")

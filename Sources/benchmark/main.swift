@@ -5,7 +5,8 @@ import NeuroModel
 // samples per second of the spiking microcircuit. Run: swift run -c release benchmark [epochs]
 
 configureAllocator()
-let threads = ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
+let threads = ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init)
+    ?? ProcessInfo.processInfo.activeProcessorCount
 setBLASThreads(threads)
 SpikingCircuit.threads = threads
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -49,11 +50,13 @@ func timeRules<T: BLASScalar>(_: T.Type, name: String) {
     let start = NetworkOf<T>(converting: initial)
     for rule in [Rule.bp, .fa, .dfa, .usf, .frsf, .brsf] {
         var frng = SplitMix64(seed: 3)
-        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng), rng: SplitMix64(seed: 4))
+        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
+                                   rng: SplitMix64(seed: 4))
         var times: [Double] = []
         for e in 1...epochs {
             let clock = Date()
-            do { try learner.epoch(train, config: SGDConfig(learningRate: 0.05, batchSize: 32, loss: .crossEntropy), epoch: e) } catch {
+            let config = SGDConfig(learningRate: 0.05, batchSize: 32, loss: .crossEntropy)
+            do { try learner.epoch(train, config: config, epoch: e) } catch {
                 print("\(rule.rawValue): \(error)"); break
             }
             times.append(Date().timeIntervalSince(clock))

@@ -4,7 +4,8 @@ import Testing
 
 @Suite struct CommandLineTests {
     @Test func parsesRunsAndOptions() throws {
-        let c = try parseArguments(["04", "--seed", "7", "--set", "steps=10", "--out", "/tmp/x", "--no-render", "--resume"])
+        let c = try parseArguments(["04", "--seed", "7", "--set", "steps=10", "--out", "/tmp/x", "--no-render",
+                                    "--resume"])
         #expect(c.command == "run" && c.target == "04")
         #expect(c.options.seed == 7 && c.options.outDirectory == "/tmp/x" && !c.options.render && c.options.resume)
         #expect(c.options.overrides.first?.0 == "steps")
@@ -14,8 +15,9 @@ import Testing
     }
 
     @Test func badInputsAreOneLineUsageErrors() {
-        let bad: [[String]] = [["99"], ["nonsense"], ["1", "--bogus"], ["1", "--seed"], ["1", "--seed", "-3"], ["1", "--seed", "abc"],
-                               ["1", "--set", "novalue"], ["1", "2"], ["all", "--set", "epochs=1"], ["updates"], ["list", "extra"], ["params"]]
+        let bad: [[String]] = [["99"], ["nonsense"], ["1", "--bogus"], ["1", "--seed"], ["1", "--seed", "-3"],
+                               ["1", "--seed", "abc"], ["1", "--set", "novalue"], ["1", "2"],
+                               ["all", "--set", "epochs=1"], ["updates"], ["list", "extra"], ["params"]]
         for args in bad {
             do {
                 _ = try parseArguments(args)
@@ -60,7 +62,8 @@ import Testing
 
     @Test func brokenNotebookBlockIsAClearError() throws {
         let dir = temporaryFolder("notebooks")
-        try "# L1\n```parameters\nseed = 1\ndt = fast\n```\n".write(toFile: dir + "/01-lif.md", atomically: true, encoding: .utf8)
+        try "# L1\n```parameters\nseed = 1\ndt = fast\n```\n"
+            .write(toFile: dir + "/01-lif.md", atomically: true, encoding: .utf8)
         var options = RunOptions()
         options.lessonsDirectory = dir
         options.outDirectory = temporaryFolder("out")

@@ -11,7 +11,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
     options.overrides = overrides
     let outcome = try runLessonSerially(try findLesson(key), options: options)
     for c in outcome.checks where !c.passed {
-        Issue.record("lesson \(key): check failed: \(c.name): observed \(c.observedText), expected \(c.expectedText) \(c.toleranceText)")
+        Issue.record("lesson \(key): check failed: \(c.name): observed \(c.observedText), "
+            + "expected \(c.expectedText) \(c.toleranceText)")
     }
     #expect(!outcome.checks.isEmpty)
     if options.gnuplot != nil {
@@ -64,7 +65,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         let d = try runSmall("4", [("hidden", "8"), ("steps", "30")])
         for file in ["results.json", "angles.dat", "circuit-vs-matrix.dat", "04-microcircuit.executed.md"] {
             let x = FileManager.default.contents(atPath: c.folder + "/" + file)
-            #expect(x != nil && x == FileManager.default.contents(atPath: d.folder + "/" + file), "\(file) differs between identical runs")
+            #expect(x != nil && x == FileManager.default.contents(atPath: d.folder + "/" + file),
+                    "\(file) differs between identical runs")
         }
         for file in ["results.json", "hebbian-window.dat", "dale-drive.dat", "02-synapses.executed.md"] {
             let x = FileManager.default.contents(atPath: a.folder + "/" + file)
@@ -74,7 +76,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
     }
 
     @Test func unknownLessonAndBadParameterAreUsageErrors() {
-        #expect(throws: LessonError.usage("unknown lesson '99'; run 'lesson list' to see lessons 1–\(allLessons.count)")) {
+        let unknown = LessonError.usage("unknown lesson '99'; run 'lesson list' to see lessons 1–\(allLessons.count)")
+        #expect(throws: unknown) {
             _ = try findLesson("99")
         }
         #expect(throws: LessonError.self) { _ = try runSmall("1", [("dt", "-1")]) }
@@ -113,8 +116,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
 }
 
 @Suite struct DatasetLessonRunTests {
-    let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"), ("learning_rate", "0.1"),
-                                     ("rules", "bp,usf,frsf"), ("circuit_steps", "20")]
+    let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"),
+                                     ("learning_rate", "0.1"), ("rules", "bp,usf,frsf"), ("circuit_steps", "20")]
 
     @Test func lesson6PassesOnYinYangAtSmallSize() throws {
         _ = try runSmall("6", small)
@@ -137,19 +140,22 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         options.stopAfterEpochs = 4
         #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
         let partial = try FileManager.default.contentsOfDirectory(atPath: options.outDirectory + "/06-datasets")
-        #expect(partial.contains("checkpoint-bp.ckpt") && partial.contains("results.json") && partial.contains("accuracy.dat"))
+        #expect(partial.contains("checkpoint-bp.ckpt") && partial.contains("results.json")
+                && partial.contains("accuracy.dat"))
         #expect(!partial.contains { $0.hasSuffix(".tmp") })
         options.stopAfterEpochs = nil
         options.resume = true
         let resumed = try runLessonSerially(try findLesson("6"), options: options)
         for file in ["results.json", "accuracy.dat", "angles.dat"] {
             let a = FileManager.default.contents(atPath: full.folder + "/" + file)
-            #expect(a != nil && a == FileManager.default.contents(atPath: resumed.folder + "/" + file), "\(file) differs after resume")
+            #expect(a != nil && a == FileManager.default.contents(atPath: resumed.folder + "/" + file),
+                    "\(file) differs after resume")
         }
     }
 
     @Test func missingDatasetFolderIsAClearError() {
-        #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir", "/nonexistent")]) }
+        #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir",
+                                                                                                  "/nonexistent")]) }
         #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist")]) }
     }
 
@@ -188,7 +194,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         options.lessonsDirectory = packageRoot + "/lessons"
         options.outDirectory = temporaryFolder("diverge")
         options.render = false
-        options.overrides = [("activation", "linear"), ("learning_rate", "10"), ("epochs", "4"), ("rules", "bp"), ("random_nets", "10")]
+        options.overrides = [("activation", "linear"), ("learning_rate", "10"), ("epochs", "4"), ("rules", "bp"),
+                             ("random_nets", "10")]
         var messages: [String] = []
         let outcome = try runLessonSerially(try findLesson("3"), options: options, log: { messages.append($0) })
         #expect(messages.contains { $0.contains("rule bp") && $0.contains("step") })

@@ -3,7 +3,8 @@ import Testing
 @testable import Lessons
 
 /// The package root, found from this file's location, so tests run from any working directory.
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
 
 func temporaryFolder(_ name: String) -> String {
     let dir = NSTemporaryDirectory() + "lesson-tests-\(name)-\(UUID().uuidString)"
@@ -35,7 +36,8 @@ func temporaryFolder(_ name: String) -> String {
 
     @Test func parsesBlockAndAppliesOverridesInOrder() throws {
         let nb = try Notebook(path: "x.md", text: "# T\n```parameters\nseed = 3  # c\ndt = 0.2\n```\n{{dt}} {{checks}}")
-        let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [("dt", "0.5")])
+        let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [("dt",
+                                                                                                                "0.5")])
         #expect(v.integer("seed") == 3)
         #expect(v.real("dt") == 0.5)
         #expect(v.list("rules") == ["bp", "fa"])
@@ -57,7 +59,8 @@ func temporaryFolder(_ name: String) -> String {
             _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md", overrides: [("nope", "1")])
         }
         #expect(throws: LessonError.self) {
-            _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md", overrides: [("rules", "bp,dfa")])
+            _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md", overrides: [("rules",
+                                                                                                      "bp,dfa")])
         }
     }
 
@@ -65,12 +68,14 @@ func temporaryFolder(_ name: String) -> String {
         let nb = try Notebook(path: "x.md", text: "```parameters\nseed = 3\n```\nvalue {{answer}}\n{{checks}}")
         let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
         let out = try nb.executed(parameters: v, overridden: [], values: ["answer": "42"],
-                                  checks: [.atMost("c", observed: 0, bound: 1)], figures: [], renderedFormats: [], header: "H")
+                                  checks: [.atMost("c", observed: 0,
+                                                   bound: 1)], figures: [], renderedFormats: [], header: "H")
         #expect(out.contains("value 42"))
         #expect(out.contains("1 passed, 0 failed"))
         #expect(!out.contains("{{"))
         #expect(throws: LessonError.self) {
-            _ = try nb.executed(parameters: v, overridden: [], values: [:], checks: [], figures: [], renderedFormats: [], header: "H")
+            _ = try nb.executed(parameters: v, overridden: [], values: [:], checks: [], figures: [],
+                                renderedFormats: [], header: "H")
         }
     }
 }

@@ -9,7 +9,8 @@ struct DataFolder {
         path = NSTemporaryDirectory() + "lesson-data-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
-    func write(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path + "/" + name, contents: Data(bytes)) }
+    func write(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path + "/" + name,
+                                                                                  contents: Data(bytes)) }
     func gzip(_ name: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/gzip")
@@ -20,11 +21,15 @@ struct DataFolder {
 }
 
 func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
-func idxImages(_ n: Int, rows: Int = 2, cols: Int = 3) -> [UInt8] { be32(0x803) + be32(n) + be32(rows) + be32(cols) + (0..<(n * rows * cols)).map { UInt8($0 % 256) } }
+func idxImages(_ n: Int, rows: Int = 2,
+    cols: Int = 3) -> [UInt8] {
+    be32(0x803) + be32(n) + be32(rows) + be32(cols) + (0..<(n * rows * cols)).map { UInt8($0 % 256) }
+}
 func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) + labels }
 
 @Suite struct DatasetLoaderTests {
-    func mnistFolder(images: [UInt8] = idxImages(4), labels: [UInt8] = idxLabels([0, 1, 2, 9]), compress: Bool = true) -> DataFolder {
+    func mnistFolder(images: [UInt8] = idxImages(4), labels: [UInt8] = idxLabels([0, 1, 2, 9]),
+                     compress: Bool = true) -> DataFolder {
         let d = DataFolder()
         for (name, bytes) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
                               ("t10k-images-idx3-ubyte", idxImages(2)), ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))] {
@@ -141,11 +146,14 @@ func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) 
     @Test func checkpointRoundTripsAndRejectsDamage() throws {
         var g = SplitMix64(seed: 9)
         let net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
-        let c = TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: 3, steps: 99, rngState: g.state, layers: net.layers,
-                                   feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)], history: [[0, .nan, 1], [1, 0.5, 2]])
+        let c = TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: 3, steps: 99, rngState: g.state,
+                                   layers: net.layers,
+                                   feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)], history: [[0, .nan, 1], [1,
+                                       0.5, 2]])
         let data = c.encoded()
         let back = try TrainingCheckpoint(decoding: data, path: "x")
-        #expect(back.layers == c.layers && back.rngState == c.rngState && back.epoch == 3 && back.history[1] == [1, 0.5, 2])
+        #expect(back.layers == c.layers && back.rngState == c.rngState && back.epoch == 3 && back.history[1] == [1,
+            0.5, 2])
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x") }
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x") }
     }
