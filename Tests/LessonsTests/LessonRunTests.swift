@@ -11,8 +11,8 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
     options.overrides = overrides
     let outcome = try runLessonSerially(try findLesson(key), options: options)
     for c in outcome.checks where !c.passed {
-        Issue.record("lesson \(key): check failed: \(c.name): observed \(c.observedText), "
-            + "expected \(c.expectedText) \(c.toleranceText)")
+        let expected = "\(c.expectedText) \(c.toleranceText)"
+        Issue.record("lesson \(key): check failed: \(c.name): observed \(c.observedText), expected \(expected)")
     }
     #expect(!outcome.checks.isEmpty)
     if options.gnuplot != nil {
