@@ -143,7 +143,8 @@ func runLesson05(_ ctx: RunContext) throws {
         """.replacingOccurrences(of: "word(titles, i)",
                                  with: "(i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))")))
     var rasterRows: [[Double]] = []
-    let populations = Array(Set(raster.map(\.1))).sorted()
+    // Rows by layer, input at the bottom: input, Pyr 1, …, Pyr out.
+    let populations = ["input"] + (1..<L).map { "Pyr \($0)" } + ["Pyr out"]
     let populationTics = populations.enumerated()
         .map { "'\($0.element)' \(Double($0.offset) * 5 + 1.5)" }.joined(separator: ", ")
     for (t, pop, k) in raster {

@@ -112,13 +112,20 @@ func runLesson07(_ ctx: RunContext) throws {
     var runs: [DepthRun] = []
     var stop: LessonError?
     setBLASThreads(1)  // parallelism is over samples; small products stay single-threaded and reproducible
+    var predictions: [String] = []
     withGracefulInterrupt {
         for depth in p.depths where stop == nil {
-            do { runs.append(try trainDepth(depth, p, data, ctx)) } catch let e as LessonError { stop = e } catch {
+            let start = startCircuit(depth, p, data, ctx)
+            // Hidden layers only: the output layer's frSF update is BP's.
+            let frsfToBP = lesson07Prediction(start, probe: data.probe).dropLast()
+            predictions.append("\(depth) hidden: " + frsfToBP.enumerated()
+                .map { "layer \($0.offset + 1) \(String(format: "%.1f°", $0.element))" }.joined(separator: ", "))
+            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { stop = e } catch {
                 stop = LessonError("\(error)")
             }
         }
     }
+    ctx.record("prediction", predictions.joined(separator: "; "))
     if stop == nil, let first = runs.first { lesson07DtCheck(first, p, data, ctx) }
     lesson07Checks(runs, p, data, ctx, complete: stop == nil)
     lesson07Figures(runs, p, data, ctx)
@@ -143,12 +150,17 @@ func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07
     return Lesson07Data(train: train, test: test, name: name, probe: (train.x.rows(idx), y), fingerprint: fingerprint)
 }
 
+/// The shared start of every model of one depth: weights, biases and |R| drawn from the run's seed.
+func startCircuit(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) -> SpikingCircuit {
+    var rng = ctx.rng(70 + UInt64(depth))
+    return SpikingCircuit(sizes: p.sizes(depth, data: d.train), settings: p.settings, rng: &rng)
+}
+
 /// Trains every arm of one depth (spiking circuits in each route mode, the rate twin, BP) on the same batches
 /// from the same start, one epoch at a time, with a checkpoint after each epoch.
-func trainDepth(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) throws -> DepthRun {
-    let sizes = p.sizes(depth, data: d.train)
-    var rng = ctx.rng(70 + UInt64(depth))
-    let start = SpikingCircuit(sizes: sizes, settings: p.settings, rng: &rng)
+func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) throws
+    -> DepthRun {
+    let sizes = start.sizes, depth = start.depth - 1
     let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-depth\(depth).json")
     var run = DepthRun(depth: depth, arms: p.routes.map { Arm(name: "spiking \($0.rawValue)", circuit: start.state) }
                        + [Arm(name: "rate frSF", network: flatLayers(rateTwin(start))),
@@ -191,9 +203,11 @@ struct Lesson07Models {
     var circuits: [SpikingCircuit]
     var twin: Learner, bp: Learner
     let sizes: [Int]
+    let inputRate: Double
 
     init(_ run: DepthRun, start: SpikingCircuit, sizes: [Int], _ p: Lesson07Parameters) throws {
         self.sizes = sizes
+        inputRate = p.settings.inputRate
         var settings = p.settings
         circuits = try p.routes.enumerated().map { i, mode in
             settings.routes = mode
@@ -273,11 +287,13 @@ struct Lesson07Models {
         }
         let k = circuits.count
         for (i, learner) in [twin, bp].enumerated() {
-            let out = learner.network.forward(d.test.x.map { $0 * (circuits.first?.settings.inputRate ?? 0.1) }).output
+            let out = learner.network.forward(d.test.x.map { $0 * inputRate }).output
             let predicted = (0..<out.rows).map { s in (0..<out.cols).max { out[s, $0] < out[s, $1] } ?? 0 }
-            let angles = rateAngles(learner.network, magnitudes: twin.feedback.matrices, probe: d.probe,
-                                    inputRate: circuits.first?.settings.inputRate ?? 0.1)
-            let own = i == 0 ? angles.frsfToBP : Array(repeating: 0, count: L)
+            // The twin's angle to BP on the probe batch; BP's own is 0 by definition.
+            let own = i == 0
+                ? rateAngles(learner.network, magnitudes: twin.feedback.matrices, probe: d.probe, inputRate: inputRate)
+                    .frsfToBP
+                : Array(repeating: 0, count: L)
             run.arms[k + i].history.append([Double(epoch), accuracyPercent(predicted, d.test.labels)] + own)
             run.arms[k + i].network = flatLayers(learner.network)
         }
@@ -412,8 +428,8 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
     let accuracyPanels = runs.enumerated().map { i, run in
         """
         set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) using 1:2 with linespoints lt (a+1) \\
-             title word(names, a+1)
+        plot for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) every ::1 using 1:2 \\
+             with linespoints lt (a+1) title word(names, a+1)
         """
     }
     ctx.figure(Figure(
@@ -427,7 +443,8 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         set xlabel 'epoch'
         set ylabel 'test accuracy (%)'
         set key bottom right
-        set xrange [-0.2:\(p.epochs) + 0.2]
+        # Epoch 0 (chance level) is in the data but left off the plot, so the differences between models show.
+        set xrange [0.8:\(p.epochs) + 0.2]
         set xtics 1
         names = "\(names)"
         set multiplot layout 1,\(max(runs.count, 1))
@@ -439,7 +456,7 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         """
         set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
         plot for [a=0:\(modes - 1)] for [l=1:\(run.depth)] DATA index (\(i * modes) + a) using 1:(column(1+l)) \\
-             with linespoints lt (a+1) dt l title sprintf('%s, hidden layer %d', word(names, a+1), l)
+             with linespoints lt (a+1) dt l title sprintf('%s routes, hidden %d', word(modes, a+1), l)
         """
     }
     ctx.figure(Figure(
@@ -460,9 +477,10 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         set yrange [0:100]
         set xrange [-0.2:\(p.epochs) + 0.2]
         set xtics 1
-        set key bottom right
+        # Angles stay above 20° here, so the key sits in the empty band at the bottom.
+        set key bottom right font ',13' spacing 0.9
         set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        names = "\(names)"
+        modes = "\(p.routes.map(\.rawValue).joined(separator: " "))"
         set multiplot layout 1,\(max(runs.count, 1))
         \(anglePanels.joined(separator: "\n"))
         unset multiplot
