@@ -7,6 +7,8 @@ public struct ParsedCommand {
     public var options: RunOptions
     public var quiet: Bool
     public var spec: String?
+    /// Folders for `aggregate`.
+    public var folders: [String] = []
 }
 
 /// Parses `lesson`'s arguments; throws a one-line usage error for anything it does not understand.
@@ -34,6 +36,14 @@ public func parseArguments(_ args: [String]) throws -> ParsedCommand {
             let parts = v.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw LessonError.usage("--set '\(v)' must look like name=value") }
             options.overrides.append((parts[0], parts[1]))
+        case "--seeds":
+            options.seeds = try parseSeedList(try value(a))
+        case "--threads":
+            let v = try value(a)
+            guard let t = Int(v), (1...256).contains(t) else {
+                throw LessonError.usage("--threads '\(v)' is not an integer in 1...256")
+            }
+            options.threads = t
         case "--out": options.outDirectory = try value(a)
         case "--lessons": options.lessonsDirectory = try value(a)
         case "--spec": spec = try value(a)
@@ -46,15 +56,29 @@ public func parseArguments(_ args: [String]) throws -> ParsedCommand {
         }
         i += 1
     }
+    if options.seed != nil && options.seeds != nil {
+        throw LessonError.usage("give either --seed S (the first of the lesson's seeds) or --seeds LIST, not both")
+    }
     guard let first = positional.first else { return ParsedCommand(command: "help", target: nil, options: options, quiet: quiet, spec: nil) }
     switch first {
     case "list", "all", "updates":
         guard positional.count == 1 else { throw LessonError.usage("'\(first)' takes no further arguments; got '\(positional[1])'") }
         if first == "updates" && spec == nil { throw LessonError.usage("updates needs --spec FILE.json; see README, 'Exchange format'") }
+        if first == "all" && options.seeds != nil {
+            throw LessonError.usage("--seeds is for one lesson; 'lesson all' uses each lesson's own seeds "
+                + "(give --seed S to shift them)")
+        }
         if first == "all" && !options.overrides.isEmpty {
             throw LessonError.usage("--set names one lesson's parameters; run that lesson on its own (e.g. lesson 3 --set \(options.overrides[0].0)=…)")
         }
         return ParsedCommand(command: first, target: nil, options: options, quiet: quiet, spec: spec)
+    case "aggregate":
+        guard positional.count >= 2 else {
+            throw LessonError.usage("usage: lesson aggregate DIR... [--out DIR]; DIR are the --out folders of runs")
+        }
+        var parsed = ParsedCommand(command: "aggregate", target: nil, options: options, quiet: quiet, spec: nil)
+        parsed.folders = Array(positional.dropFirst())
+        return parsed
     case "params":
         guard positional.count == 2 else { throw LessonError.usage("usage: lesson params N") }
         return ParsedCommand(command: "params", target: positional[1], options: options, quiet: quiet, spec: nil)

@@ -1,64 +1,168 @@
 import Foundation
 
-/// A numerical claim with its tolerance. `passed` is computed from the numbers, never set by hand.
+/// A numerical claim with its bounds. `passed` is computed from the numbers, never set by hand.
+///
+/// Every check has explicit bounds: `lower` ≤ observed ≤ `upper`, either end absent when the claim is one-sided.
+/// A `close` check also keeps the value it is close to (`expected`) and its allowed |difference| (`tolerance`).
+///
+/// A check's **scope** says what the claim is about:
+/// - `perSeed`: the theory guarantees it for every seed (an exact identity, a closed form, a count of
+///   violations that must be zero, a bound derived for one realisation). Over several seeds it passes only
+///   when every seed passes; the table shows the worst seed.
+/// - `overSeeds`: a statistical claim about the distribution over seeds (an accuracy, an angle reached by
+///   training). Over n ≥ 2 seeds the runner compares the one-sided 95 % confidence bound of the mean,
+///   mean ∓ t(0.95, n−1)·SE with SE = sd/√n, against the bound; with one seed it can only compare the value.
 public struct Check: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
         /// |observed − expected| ≤ tolerance
         case close
-        /// observed ≤ bound
+        /// observed ≤ upper
         case atMost
-        /// observed ≥ bound
+        /// observed ≥ lower
         case atLeast
         /// lower ≤ observed ≤ upper
         case within
     }
 
-    public let name: String
+    public enum Scope: String, Codable, Sendable {
+        case perSeed = "per-seed"
+        case overSeeds = "over-seeds"
+    }
+
+    /// Stable identifier: the same for every seed and parameter value (no run-specific numbers).
+    public var id: String
+    public var name: String
     public let kind: Kind
-    public let observed: Double
-    public let expected: Double
-    /// For `close`: the allowed |difference|; for `within`: the upper end; otherwise unused (0).
-    public let tolerance: Double
-    public let unit: String
-    public let passed: Bool
+    public var scope: Scope
+    /// The value compared with the bounds: one seed's measurement, or over seeds the mean (`overSeeds`) or the
+    /// worst seed's value (`perSeed`).
+    public var observed: Double
+    public var lower: Double?
+    public var upper: Double?
+    /// For `close` only: the value and allowed |difference| that give `lower` and `upper`.
+    public var expected: Double?
+    public var tolerance: Double?
+    public var unit: String
+    public var passed: Bool
+    /// Filled when the check summarises several seeds.
+    public var seeds: SeedSummary?
 
-    public static func close(_ name: String, observed: Double, expected: Double, tolerance: Double, unit: String = "") -> Check {
-        Check(name: name, kind: .close, observed: observed, expected: expected, tolerance: tolerance, unit: unit,
-              passed: observed.isFinite && abs(observed - expected) <= tolerance)
+    /// What a check over several seeds adds: every seed's value, and for `overSeeds` the spread and the
+    /// confidence bound that was compared.
+    public struct SeedSummary: Codable, Equatable, Sendable {
+        public var seeds: [UInt64]
+        public var values: [Double]
+        public var passedPerSeed: [Bool]
+        /// Sample standard deviation of the values (n − 1 in the denominator); nil for one seed.
+        public var sd: Double?
+        /// Standard error of the mean, sd/√n; nil for one seed.
+        public var standardError: Double?
+        /// Student t quantile t(0.95, n − 1) used for the one-sided bound.
+        public var tQuantile: Double?
+        /// The bound compared: mean − t·SE against `lower`, mean + t·SE against `upper`.
+        public var confidenceLower: Double?
+        public var confidenceUpper: Double?
+        /// `perSeed`: the seed whose value is shown (the first failing one, else the one closest to a bound).
+        public var worstSeed: UInt64?
     }
 
-    public static func atMost(_ name: String, observed: Double, bound: Double, unit: String = "") -> Check {
-        Check(name: name, kind: .atMost, observed: observed, expected: bound, tolerance: 0, unit: unit,
-              passed: observed.isFinite && observed <= bound)
+    init(id: String?, name: String, kind: Kind, observed: Double, lower: Double?, upper: Double?,
+         expected: Double? = nil, tolerance: Double? = nil, unit: String) {
+        self.id = id ?? checkID(name)
+        self.name = name
+        self.kind = kind
+        self.scope = .perSeed
+        self.observed = observed
+        self.lower = lower
+        self.upper = upper
+        self.expected = expected
+        self.tolerance = tolerance
+        self.unit = unit
+        self.passed = Check.inBounds(observed, lower: lower, upper: upper)
+        self.seeds = nil
     }
 
-    public static func atLeast(_ name: String, observed: Double, bound: Double, unit: String = "") -> Check {
-        Check(name: name, kind: .atLeast, observed: observed, expected: bound, tolerance: 0, unit: unit,
-              passed: observed.isFinite && observed >= bound)
+    static func inBounds(_ x: Double, lower: Double?, upper: Double?) -> Bool {
+        x.isFinite && (lower.map { x >= $0 } ?? true) && (upper.map { x <= $0 } ?? true)
     }
 
-    public static func within(_ name: String, observed: Double, lower: Double, upper: Double, unit: String = "") -> Check {
-        Check(name: name, kind: .within, observed: observed, expected: lower, tolerance: upper, unit: unit,
-              passed: observed.isFinite && observed >= lower && observed <= upper)
+    public static func close(_ name: String, id: String? = nil, observed: Double, expected: Double,
+                             tolerance: Double, unit: String = "") -> Check {
+        var c = Check(id: id, name: name, kind: .close, observed: observed, lower: expected - tolerance,
+                      upper: expected + tolerance, expected: expected, tolerance: tolerance, unit: unit)
+        // Decided on the difference itself, so that rounding in expected ± tolerance cannot flip the verdict.
+        c.passed = observed.isFinite && abs(observed - expected) <= tolerance
+        return c
+    }
+
+    public static func atMost(_ name: String, id: String? = nil, observed: Double, bound: Double,
+                              unit: String = "") -> Check {
+        Check(id: id, name: name, kind: .atMost, observed: observed, lower: nil, upper: bound, unit: unit)
+    }
+
+    public static func atLeast(_ name: String, id: String? = nil, observed: Double, bound: Double,
+                               unit: String = "") -> Check {
+        Check(id: id, name: name, kind: .atLeast, observed: observed, lower: bound, upper: nil, unit: unit)
+    }
+
+    public static func within(_ name: String, id: String? = nil, observed: Double, lower: Double, upper: Double,
+                              unit: String = "") -> Check {
+        Check(id: id, name: name, kind: .within, observed: observed, lower: lower, upper: upper, unit: unit)
     }
 
     /// A count of violations that must be zero (e.g. synapses breaking Dale's principle).
-    public static func none(_ name: String, violations: Int, of total: Int) -> Check {
-        Check(name: "\(name) (\(total) tested)", kind: .atMost, observed: Double(violations), expected: 0, tolerance: 0,
-              unit: "", passed: violations == 0)
+    public static func none(_ name: String, id: String? = nil, violations: Int, of total: Int) -> Check {
+        Check(id: id ?? checkID(name), name: "\(name) (\(total) tested)", kind: .atMost,
+              observed: Double(violations), lower: nil, upper: 0, unit: "")
+    }
+
+    /// The same claim stated over the distribution of seeds (see `Scope.overSeeds`).
+    public var overSeeds: Check {
+        var c = self
+        c.scope = .overSeeds
+        return c
     }
 
     public var expectedText: String {
+        let prefix = scope == .overSeeds && seeds != nil ? "mean " : ""
         switch kind {
-        case .close: return format(expected)
-        case .atMost: return "≤ " + format(expected)
-        case .atLeast: return "≥ " + format(expected)
-        case .within: return "[\(format(expected)), \(format(tolerance))]"
+        case .close: return prefix + format(expected ?? .nan)
+        case .atMost: return prefix + "≤ " + format(upper ?? .nan)
+        case .atLeast: return prefix + "≥ " + format(lower ?? .nan)
+        case .within: return prefix + "in [\(format(lower ?? .nan)), \(format(upper ?? .nan))]"
         }
     }
 
-    public var toleranceText: String { kind == .close ? "± " + format(tolerance) : "—" }
-    public var observedText: String { format(observed) }
+    public var toleranceText: String { kind == .close ? "± " + format(tolerance ?? .nan) : "—" }
+
+    public var observedText: String {
+        guard let s = seeds, s.values.count > 1 else { return format(observed) }
+        switch scope {
+        case .overSeeds:
+            let bound = [s.confidenceLower, s.confidenceUpper].compactMap { $0 }.map(format)
+            return "\(format(observed)) ± \(format(s.standardError ?? .nan)) SE, n = \(s.values.count)"
+                + (bound.isEmpty ? "" : "; 95 % bound " + bound.joined(separator: ", "))
+        case .perSeed:
+            return "\(format(observed)) (worst of \(s.values.count) seeds: seed \(s.worstSeed.map(String.init) ?? "?"))"
+        }
+    }
+}
+
+/// A stable check identifier from its name: ASCII letters only, words joined by '-'. Numbers are dropped so
+/// that the id does not change with parameter values or measurements.
+func checkID(_ name: String) -> String {
+    var words: [String] = []
+    var current = ""
+    for ch in name.lowercased() {
+        if ch.isASCII && ch.isLetter {
+            current.append(ch)
+        } else if !current.isEmpty {
+            words.append(current)
+            current = ""
+        }
+    }
+    if !current.isEmpty { words.append(current) }
+    return words.joined(separator: "-")
 }
 
 /// Compact number formatting for tables: 6 significant digits, scientific when small or large.
@@ -76,7 +180,8 @@ public func format(_ x: Double) -> String {
 public func checkTable(_ checks: [Check]) -> String {
     let header = ["check", "expected", "observed", "tolerance", "result"]
     let rows = checks.map { c in
-        [c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText, c.passed ? "pass" : "FAIL"]
+        [c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText,
+         c.passed ? "pass" : "FAIL"]
     }
     var widths = header.map { $0.count }
     for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -100,7 +205,10 @@ public func markdownCheckTable(_ checks: [Check]) -> String {
     var out = ["| check | expected | observed | tolerance | result |", "|---|---|---|---|---|"]
     for c in checks {
         let name = c.name + (c.unit.isEmpty ? "" : " (\(c.unit))")
-        out.append("| \(name) | \(c.expectedText) | \(c.observedText) | \(c.toleranceText) | \(c.passed ? "pass" : "**FAIL**") |")
+        let scope = c.seeds.map { $0.values.count > 1 } == true
+            ? (c.scope == .overSeeds ? " *(over seeds)*" : " *(every seed)*") : ""
+        out.append("| \(name)\(scope) | \(c.expectedText) | \(c.observedText) | \(c.toleranceText) | "
+            + "\(c.passed ? "pass" : "**FAIL**") |")
     }
     out.append("")
     out.append("**\(summaryLine(checks))**")

@@ -45,6 +45,13 @@ public struct ParameterSpec: Sendable {
         ParameterSpec(name: name, kind: .text, defaultValue: value, help: help)
     }
 
+    /// The unit, when the help text ends with one in parentheses, e.g. "time step (ms)".
+    public var unit: String {
+        guard help.hasSuffix(")"), let open = help.lastIndex(of: "(") else { return "" }
+        let inside = help[help.index(after: open)..<help.index(before: help.endIndex)]
+        return inside.count <= 30 ? String(inside) : ""
+    }
+
     public var admissible: String {
         switch kind {
         case .real(let r): return "a number in [\(format(r.lowerBound)), \(format(r.upperBound))]"
@@ -107,7 +114,18 @@ public struct ParameterValues: Sendable, Equatable {
     public func list(_ name: String) -> [String] { text(name).split(separator: ",").map(String.init) }
 
     public var ordered: [(String, String)] { specs.map { ($0, values[$0] ?? "") } }
+
+    /// The same values with one replaced (a declared parameter).
+    func with(_ name: String, _ value: String) -> ParameterValues {
+        precondition(values[name] != nil, "parameter '\(name)' is not declared")
+        var copy = self
+        copy.values[name] = value
+        return copy
+    }
 }
+
+/// The parameters that choose seeds: kept out of a seed's record, since a run over several seeds shares the rest.
+let seedKeys: Set<String> = ["seed", "seeds"]
 
 /// Resolves a run's parameters: code defaults, then the notebook's parameter block, then command-line overrides.
 public func resolveParameters(specs: [ParameterSpec], notebook: [String: String], notebookName: String,

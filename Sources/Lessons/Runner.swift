@@ -3,21 +3,25 @@ import NeuroModel
 
 public let projectVersion = "0.1.0"
 
-/// What a lesson gets while it runs: its parameters and seed, and the places to put its results.
+/// What a lesson gets while it runs one seed: its parameters and seed, and the places to put its results.
 public final class RunContext {
     public let parameters: ParameterValues
     public let seed: UInt64
     public let log: (String) -> Void
-    /// Folder this run writes to (for checkpoints).
+    /// Folder for this seed's checkpoints (lessons 6 and 7).
     public var folder = ""
-    /// Continue from checkpoints in `folder` (lesson 6).
+    /// Continue from checkpoints in `folder` (lessons 6 and 7).
     public var resume = false
+    /// Threads the lesson may use (BLAS and the spiking engine); results do not depend on it.
+    public var threads = 1
     /// Test hook: stop as if interrupted after this many epochs of training.
     public var stopAfterEpochs: Int?
     /// Training epochs completed by this process (for `stopAfterEpochs`).
     public var epochsThisProcess = 0
     public private(set) var checks: [Check] = []
     public private(set) var values: [String: String] = [:]
+    /// Named numeric results: over several seeds the notebook shows their mean ± SE.
+    public private(set) var numbers: [String: Double] = [:]
     public private(set) var figures: [Figure] = []
 
     public init(parameters: ParameterValues, seed: UInt64, log: @escaping (String) -> Void = { _ in }) {
@@ -26,28 +30,48 @@ public final class RunContext {
         self.log = log
     }
 
-    /// Values that depend on the clock (timings): shown in the executed notebook, kept out of results.json so
-    /// that results.json stays byte-identical between runs with the same seed.
+    /// Values that depend on the clock (timings): written to run-info.json, kept out of results.json and the
+    /// notebook so that both stay byte-identical between runs with the same seeds.
     public private(set) var timings: [String: String] = [:]
 
     public func check(_ c: Check) { checks.append(c) }
     public func record(_ name: String, _ value: String) { values[name] = value }
     public func recordTiming(_ name: String, _ value: String) { timings[name] = value }
-    public func record(_ name: String, _ value: Double) { values[name] = format(value) }
+    public func record(_ name: String, _ value: Double) {
+        values[name] = format(value)
+        numbers[name] = value
+    }
     public func figure(_ f: Figure) { figures.append(f) }
 
     /// A fresh generator for one named part of the lesson, derived from the run's seed.
     public func rng(_ stream: UInt64) -> SplitMix64 { SplitMix64(seed: seed).fork(stream) }
 }
 
-/// A lesson: identity, claim, parameters, and the code that computes and checks.
+/// A lesson: identity, claim, parameters, and the code that computes and checks one seed.
 public struct LessonDescriptor: Sendable {
     public let number: Int
     public let slug: String
     public let title: String
     public let claim: String
+    /// The lesson's own parameters followed by `seeds`, the number of seeds a run uses by default.
     public let parameters: [ParameterSpec]
     public let run: @Sendable (RunContext) throws -> Void
+    /// Values for the notebook made from every seed's numbers (e.g. a table of means ± sd over seeds); they
+    /// replace the first seed's values of the same names.
+    let summary: (@Sendable (SeedNumbers) -> [String: String])?
+
+    init(number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec], seeds: Int = 1,
+         run: @escaping @Sendable (RunContext) throws -> Void,
+         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil) {
+        self.summary = summary
+        self.number = number
+        self.slug = slug
+        self.title = title
+        self.claim = claim
+        self.parameters = parameters + [.integer("seeds", seeds, in: 1...1000,
+                                                 "number of seeds a run uses: seed, seed + 1, …")]
+        self.run = run
+    }
 
     public var id: String { String(format: "%02d-%@", number, slug) }
     public var notebookFile: String { id + ".md" }
@@ -65,17 +89,32 @@ public func findLesson(_ key: String) throws -> LessonDescriptor {
 
 /// Options of one run.
 public struct RunOptions: Sendable {
+    /// The first seed (`--seed`); the lesson's `seeds` parameter says how many follow it.
     public var seed: UInt64?
+    /// An explicit seed list (`--seeds 1-5`), overriding `seed` and the `seeds` parameter.
+    public var seeds: [UInt64]?
     public var outDirectory = "plots"
     public var lessonsDirectory = "lessons"
     public var overrides: [(String, String)] = []
     public var render = true
     public var resume = false
+    /// Threads for BLAS and the spiking engine (`--threads`, else OPENBLAS_NUM_THREADS, else every core).
+    public var threads = defaultThreadCount()
     /// Test hook: behave as if Ctrl-C arrived after this many training epochs.
     public var stopAfterEpochs: Int?
     /// The gnuplot to render with; nil when none is installed (found on PATH by default).
     public var gnuplot: String? = findGnuplot()
+    /// The command line, for run-info.json.
+    public var commandLine: [String] = []
     public init() {}
+}
+
+/// OPENBLAS_NUM_THREADS when set to a positive integer, else the number of active cores.
+public func defaultThreadCount() -> Int {
+    if let t = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init), t > 0 {
+        return min(t, 256)
+    }
+    return ProcessInfo.processInfo.activeProcessorCount
 }
 
 /// The outcome of a run: everything written and the checks.
@@ -83,28 +122,10 @@ public struct RunOutcome {
     public let lesson: LessonDescriptor
     public let checks: [Check]
     public let folder: String
+    public let seeds: [UInt64]
     public let renderedFormats: [String]
     public let renderNote: String
     public var failed: Int { checks.filter { !$0.passed }.count }
-}
-
-/// results.json contents. Deterministic: no clock readings, sorted keys.
-struct ResultsFile: Codable {
-    struct Figure: Codable { let name: String; let title: String; let script: String; let data: String }
-    let lesson: Int
-    let id: String
-    let title: String
-    let claim: String
-    let seed: UInt64
-    let parameters: [String: String]
-    let values: [String: String]
-    let checks: [Check]
-    let passed: Int
-    let failed: Int
-    let figures: [Figure]
-    let versions: [String: String]
-    /// "complete", or why the run stopped early.
-    let status: String
 }
 
 public func swiftCompilerVersion() -> String {
@@ -117,85 +138,91 @@ public func swiftCompilerVersion() -> String {
     #endif
 }
 
-/// Runs one lesson end to end: parameters, computation, checks, output files, optional rendering.
+/// The seeds of a run: `--seeds`, else `seeds` consecutive seeds from the `seed` parameter.
+func runSeeds(_ params: ParameterValues, options: RunOptions) -> [UInt64] {
+    if let s = options.seeds { return s }
+    let base = UInt64(params.integer("seed"))
+    let count = UInt64(params.integer("seeds"))
+    return (0..<count).map { base &+ $0 }
+}
+
+/// Runs one lesson end to end over its seeds: parameters, computation per seed (each seed's record is kept in
+/// `seeds/seed-S.json`), checks over the seeds, output files, optional rendering.
 public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                       log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
-    let notebookPath = (options.lessonsDirectory as NSString).appendingPathComponent(lesson.notebookFile)
-    let notebook = try Notebook.load(notebookPath)
+    let notebook = try Notebook.load((options.lessonsDirectory as NSString).appendingPathComponent(lesson.notebookFile))
     var overrides = options.overrides
     if let s = options.seed { overrides.append(("seed", String(s))) }
     let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
                                        notebookName: lesson.notebookFile, overrides: overrides)
-    let seed = UInt64(params.integer("seed"))
-
+    let seeds = runSeeds(params, options: options)
     let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
     try prepareDirectory(folder)
-
     configureAllocator()
-    setBLASThreads(1)  // lessons that train large networks raise this themselves
-    let context = RunContext(parameters: params, seed: seed, log: log)
-    context.folder = folder
+    SpikingCircuit.threads = options.threads
+    var records: [SeedRecord] = []
+    var info = RunInfo(options: options, seeds: seeds)
+    var runError: Error?
+    let seedFolder = (folder as NSString).appendingPathComponent("seeds")
+    if !options.resume { try? FileManager.default.removeItem(atPath: seedFolder) }
+    for (k, seed) in seeds.enumerated() {
+        if seeds.count > 1 { log("seed \(seed) (\(k + 1) of \(seeds.count))") }
+        // On --resume, a seed that finished with the same parameters is taken from its record.
+        let kept = (seedFolder as NSString).appendingPathComponent("seed-\(seed).json")
+        if options.resume, FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept),
+           r.status == "complete", r.lesson == lesson.id,
+           r.parameters == params.values.filter({ !seedKeys.contains($0.key) }) {
+            log("seed \(seed): complete in an earlier run; taken from \(kept)")
+            records.append(r)
+            continue
+        }
+        let start = Date()
+        let (record, error) = try runSeed(lesson, params: params, seed: seed, folder: folder, options: options,
+                                          log: log)
+        info.add(seed: seed, seconds: Date().timeIntervalSince(start), timings: record.timings)
+        records.append(record.record)
+        try writeSeedRecord(record.record, folder: folder)
+        if let error { runError = error; break }
+    }
+    let conclusion = try conclude(records, seeds: seeds, summary: lesson.summary)
+    let outcome = try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
+                                   options: options, info: info)
+    if let e = runError { throw e }
+    return outcome
+}
+
+/// Runs one seed. Returns its record, and the error that stopped it if it computed something first; an error
+/// before anything was computed (bad data, bad parameter) is thrown and leaves no output behind.
+func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, folder: String,
+             options: RunOptions, log: @escaping (String) -> Void) throws -> (record: (record: SeedRecord,
+             timings: [String: String]), error: Error?) {
+    setBLASThreads(1)  // lessons that train large networks raise this themselves, up to ctx.threads
+    let context = RunContext(parameters: params.with("seed", String(seed)), seed: seed, log: log)
+    context.folder = (folder as NSString).appendingPathComponent("checkpoints/seed-\(seed)")
     context.resume = options.resume
+    context.threads = options.threads
     context.stopAfterEpochs = options.stopAfterEpochs
+    try prepareDirectory(context.folder)
+    defer {
+        // Lessons without checkpoints leave no empty folders behind.
+        for dir in [context.folder, (context.folder as NSString).deletingLastPathComponent] {
+            if (try? FileManager.default.contentsOfDirectory(atPath: dir))?.isEmpty == true {
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+        }
+    }
     var runError: Error?
     do { try lesson.run(context) } catch { runError = error }
-
+    if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
     // A run that checked nothing has shown nothing: say so as a failing check rather than pass vacuously.
     if runError == nil && context.checks.isEmpty {
-        context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)", observed: 0,
-                               bound: 1))
+        context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)",
+                               observed: 0, bound: 1))
     }
-    // A lesson that stopped before computing anything (bad data, bad parameter) leaves no output behind.
-    if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
-    // Write what was computed, even when the lesson stopped early (e.g. interruption), then report.
-    let label = "\(lesson.number) \(lesson.slug)"
-    for f in context.figures {
-        try writeAtomically(f.dataText(lesson: label, seed: seed),
-                            to: (folder as NSString).appendingPathComponent(f.dataFile))
-        try writeAtomically(f.scriptText(lesson: label, seed: seed),
-                            to: (folder as NSString).appendingPathComponent(f.scriptFile))
-    }
-    try writeAtomically(sharedGnuplotStyle + "\n",
-                        to: (options.outDirectory as NSString).appendingPathComponent("style.gp"))
-    try writeAtomically(renderScript(), to: (options.outDirectory as NSString).appendingPathComponent("render.sh"))
-
-    var rendered: [String] = []
-    var note = ""
-    if options.render && !context.figures.isEmpty {
-        (rendered, note) = renderFigures(context.figures, in: folder, gnuplot: options.gnuplot)
-    } else if !options.render {
-        note = "figures not rendered (--no-render); render later with: sh \(options.outDirectory)/render.sh"
-    }
-
-    let results = ResultsFile(
-        lesson: lesson.number, id: lesson.id, title: lesson.title, claim: lesson.claim, seed: seed,
-        parameters: params.values, values: context.values, checks: context.checks,
-        passed: context.checks.filter(\.passed).count, failed: context.checks.filter { !$0.passed }.count,
-        figures: context.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile,
-                                             data: $0.dataFile) },
-        versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel],
-        status: runError.map { "stopped: \($0)" } ?? "complete")
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                                  nan: "NaN")
-    try writeAtomically(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n",
-                        to: (folder as NSString).appendingPathComponent("results.json"))
-
-    if let e = runError { throw e }
-
-    let overridden = Set(overrides.map(\.0))
-    let header = "> Executed copy of `lessons/\(lesson.notebookFile)` — seed \(seed), project \(projectVersion). " +
-        "Reproduce with `swift run -c release lesson \(lesson.number) --seed \(seed)" +
-        overrides.filter { $0.0 != "seed" }.map { " --set \($0.0)=\($0.1)" }.joined() + "`. " +
-        "Results: [results.json](results.json). **\(summaryLine(context.checks))**"
-    let executed = try notebook.executed(parameters: params, overridden: overridden,
-                                         values: context.values.merging(context.timings) { a, _ in a },
-                                         checks: context.checks, figures: context.figures,
-                                         renderedFormats: rendered, header: header)
-    try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
-    return RunOutcome(lesson: lesson, checks: context.checks, folder: folder, renderedFormats: rendered,
-                      renderNote: note)
+    let record = SeedRecord(lesson: lesson.id, seed: seed, parameters: params.values.filter { !seedKeys.contains($0.key) },
+                            checks: context.checks, values: context.values, numbers: context.numbers,
+                            figures: context.figures, status: runError.map { "stopped: \($0)" } ?? "complete")
+    return ((record, context.timings), runError)
 }
 
 func prepareDirectory(_ path: String) throws {

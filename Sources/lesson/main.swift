@@ -6,6 +6,7 @@ import Lessons
 let usage = """
 usage: lesson <N | name | all | list> [options]
        lesson updates --spec FILE.json
+       lesson aggregate DIR... [--out DIR]
 
 Runs a lesson notebook from lessons/, checks its claims, and writes an executed copy,
 results.json and gnuplot figures under the output folder (default: plots/NN-name/).
@@ -16,9 +17,15 @@ commands:
   list               list lessons with their claims
   params N           list lesson N's parameters, defaults and admissible values
   updates --spec F   print each layer's update for a network given in JSON (see README)
+  aggregate DIR...   merge runs made separately (e.g. one seed per job) into the files one run over all
+                     their seeds writes, under --out; DIR are the runs' --out folders
 
 options:
-  --seed S           random seed (an integer ≥ 0); the default comes from the notebook
+  --seed S           first seed (an integer ≥ 0); the lesson runs its `seeds` consecutive seeds from S
+                     (defaults from the notebook)
+  --seeds LIST       run exactly these seeds, e.g. 1-5, 1,3,7 or 1-3,8 (claims are checked over them)
+  --threads N        threads for BLAS and the spiking engine (default: OPENBLAS_NUM_THREADS, else all
+                     cores); results do not depend on it
   --set name=value   override a parameter (repeatable); see 'lesson params N'
   --out DIR          output folder (default: plots)
   --lessons DIR      folder holding the notebooks (default: lessons)
@@ -51,7 +58,9 @@ func runOne(_ lesson: LessonDescriptor, _ options: RunOptions, quiet: Bool) thro
 
 do {
     let parsed = try parseArguments(Array(CommandLine.arguments.dropFirst()))
-    let (target, options, quiet) = (parsed.target, parsed.options, parsed.quiet)
+    let (target, quiet) = (parsed.target, parsed.quiet)
+    var options = parsed.options
+    options.commandLine = CommandLine.arguments
     #if DEBUG
     if parsed.command == "run" || parsed.command == "all" {
         FileHandle.standardError.write(Data("lesson: note: this is a debug build; the numeric lessons run several times faster with 'swift run -c release lesson …'\n".utf8))
@@ -69,6 +78,18 @@ do {
         for p in l.parameters { print("  \(p.name) = \(p.defaultValue)\n      \(p.help); \(p.admissible)") }
     case "updates":
         print(try updatesJSON(specPath: parsed.spec ?? ""))
+    case "aggregate":
+        var failed = 0
+        for outcome in try aggregateRuns(parsed.folders, options: options) {
+            if !quiet {
+                print("Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
+                    + outcome.seeds.map(String.init).joined(separator: ", "))
+            }
+            print(checkTable(outcome.checks))
+            if !quiet { print("\nwrote \(outcome.folder)\n") }
+            failed += outcome.failed
+        }
+        exit(failed == 0 ? 0 : 1)
     case "all":
         var failed = 0
         for l in allLessons {

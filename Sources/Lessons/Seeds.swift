@@ -1,0 +1,114 @@
+import Foundation
+
+/// Parses a seed list: `5`, `1-5`, `1,3,7`, `1-3,8`. Seeds are returned sorted, without repeats.
+public func parseSeedList(_ text: String) throws -> [UInt64] {
+    let bad = LessonError.usage("--seeds '\(text)' is not a seed list; write e.g. 1-5, 1,3,7 or 1-3,8 "
+        + "(integers ≥ 0, at most 1000 seeds)")
+    var seeds = Set<UInt64>()
+    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+        let ends = part.split(separator: "-", omittingEmptySubsequences: false)
+        guard (1...2).contains(ends.count), let a = UInt64(ends[0]), a <= UInt64(Int.max) else { throw bad }
+        let b = ends.count == 2 ? UInt64(ends[1]) : a
+        guard let b, b >= a, b - a < 1000, b <= UInt64(Int.max) else { throw bad }
+        for s in a...b { seeds.insert(s) }
+        guard seeds.count <= 1000 else { throw bad }
+    }
+    guard !seeds.isEmpty else { throw bad }
+    return seeds.sorted()
+}
+
+/// Mean, sample standard deviation and standard error of the finite values.
+struct Spread {
+    let n: Int
+    let mean: Double
+    /// nil for fewer than two values.
+    let sd: Double?
+    var standardError: Double? { sd.map { $0 / Double(n).squareRoot() } }
+
+    init(_ values: [Double]) {
+        let v = values.filter(\.isFinite)
+        n = v.count
+        mean = v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count)
+        if v.count > 1 {
+            let m = mean
+            sd = (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count - 1)).squareRoot()
+        } else {
+            sd = nil
+        }
+    }
+}
+
+/// One-sided 95 % quantile of Student's t with `df` degrees of freedom (table to 30, then the normal 1.645
+/// corrected by the first Cornish–Fisher term, good to 1e-3 beyond 30).
+func studentT95(_ df: Int) -> Double {
+    let table: [Double] = [6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
+                           1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725,
+                           1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697]
+    precondition(df >= 1, "t quantile needs at least one degree of freedom")
+    if df <= table.count { return table[df - 1] }
+    let z = 1.6448536269514722
+    return z + (z * z * z + z) / (4 * Double(df))
+}
+
+/// Combines one check measured on several seeds into the check the run reports.
+func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
+    precondition(!perSeed.isEmpty, "combine needs at least one seed")
+    var c = perSeed[0].check
+    let values = perSeed.map(\.check.observed)
+    var summary = Check.SeedSummary(seeds: perSeed.map(\.seed), values: values,
+                                    passedPerSeed: perSeed.map(\.check.passed))
+    switch c.scope {
+    case .perSeed:
+        // Show the first failing seed, else the seed with the least room to its bounds (relative to the bound).
+        func slack(_ k: Check) -> Double {
+            let scale = max(abs(k.lower ?? 0), abs(k.upper ?? 0), abs(k.expected ?? 0), 1e-300)
+            let lo = k.lower.map { k.observed - $0 } ?? .infinity
+            let hi = k.upper.map { $0 - k.observed } ?? .infinity
+            return min(lo, hi) / scale
+        }
+        let worst = perSeed.first { !$0.check.passed }
+            ?? perSeed.min { slack($0.check) < slack($1.check) } ?? perSeed[0]
+        c = worst.check
+        c.passed = perSeed.allSatisfy(\.check.passed)
+        summary.worstSeed = worst.seed
+    case .overSeeds:
+        let s = Spread(values)
+        c.observed = s.mean
+        summary.sd = s.sd
+        summary.standardError = s.standardError
+        let allFinite = values.allSatisfy(\.isFinite)
+        if let se = s.standardError, s.n > 1 {
+            let t = studentT95(s.n - 1)
+            summary.tQuantile = t
+            if c.lower != nil { summary.confidenceLower = s.mean - t * se }
+            if c.upper != nil { summary.confidenceUpper = s.mean + t * se }
+            c.passed = allFinite && Check.inBounds(summary.confidenceLower ?? s.mean, lower: c.lower, upper: nil)
+                && Check.inBounds(summary.confidenceUpper ?? s.mean, lower: nil, upper: c.upper)
+        } else {
+            c.passed = allFinite && Check.inBounds(s.mean, lower: c.lower, upper: c.upper)
+        }
+    }
+    c.seeds = summary
+    return c
+}
+
+/// Combines every seed's checks, keeping the first seed's order; a check some seeds lack fails.
+func combineChecks(_ records: [SeedRecord]) -> [Check] {
+    var order: [String] = []
+    var byID: [String: [(seed: UInt64, check: Check)]] = [:]
+    for r in records {
+        for c in r.uniqueChecks {
+            if byID[c.id] == nil { order.append(c.id) }
+            byID[c.id, default: []].append((r.seed, c))
+        }
+    }
+    return order.map { id in
+        let group = byID[id] ?? []
+        var c = combine(group)
+        if group.count < records.count {
+            c.passed = false
+            c.name += " (measured on \(group.count) of \(records.count) seeds)"
+        }
+        return c
+    }
+}
