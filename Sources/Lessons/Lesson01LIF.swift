@@ -24,6 +24,7 @@ public let lesson01 = LessonDescriptor(
         .real("noise_i_max", 3, in: 0.1...50, "largest current of the noisy f-I curve (nA)"),
         .integer("noise_points", 7, in: 2...100, "currents on the noisy f-I curve"),
     ],
+    seeds: 3,
     run: runLesson01)
 
 func runLesson01(_ ctx: RunContext) throws {

@@ -17,6 +17,7 @@ public let lesson02 = LessonDescriptor(
         .real("poisson_rate", 20, in: 1...200, "rate of the Poisson presynaptic source (Hz)"),
         .real("eta", 1, in: 1e-9...1e3, "learning rate η"),
     ],
+    seeds: 3,
     run: runLesson02)
 
 func runLesson02(_ ctx: RunContext) throws {

@@ -14,6 +14,7 @@ public let lesson04 = LessonDescriptor(
         .integer("steps", 300, in: 1...100_000, "training steps run side by side"),
         .real("learning_rate", 0.5, in: 1e-6...100, "η"),
     ],
+    seeds: 3,
     run: runLesson04)
 
 func runLesson04(_ ctx: RunContext) throws {

@@ -22,6 +22,7 @@ public let lesson05 = LessonDescriptor(
         .real("weight_scale", 1.5, in: 0.01...20, "forward weights ~ U(±a), a = weight_scale / (0.05 √n_in) (nA·ms)"),
         .real("bias", 2.0, in: 0...10, "tonic drive of every Pyr cell (nA); rheobase is 1.5 nA"),
     ],
+    seeds: 5,
     run: runLesson05)
 
 func runLesson05(_ ctx: RunContext) throws {
@@ -100,7 +101,10 @@ func runLesson05(_ ctx: RunContext) throws {
     for l in 0..<L {
         let first = angleRows.first?[l + 1] ?? .nan, last = angleRows.last?[l + 1] ?? .nan
         let span = "T = \(format(windows.last ?? 0)) ms minus angle at T = \(format(windows.first ?? 0)) ms"
-        ctx.check(.atMost("layer \(l + 1): angle at \(span)", observed: last - first, bound: 0, unit: "°"))
+        // The angle at one window on one batch is noisy and need not fall monotonically with T; the claim is on
+        // the paired difference between the longest and the shortest window, over seeds.
+        ctx.check(.atMost("layer \(l + 1): angle at \(span)", id: "layer-\(l + 1)-angle-falls-with-window",
+                          observed: last - first, bound: 0, unit: "°").overSeeds)
     }
     for l in 0..<L {
         // Descent is kept when ∠(spike, BP) < 90°; by the triangle inequality on angles this is guaranteed when
@@ -125,7 +129,6 @@ func runLesson05(_ ctx: RunContext) throws {
     ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
 
     // Figures
-    let layerTitles = (1...L).map { $0 == L ? "'output layer'" : "'hidden layer \($0)'" }
     ctx.figure(Figure(
         name: "angle-vs-window", title: "Angle between the spiking Hebbian update and the rate-level frSF update",
         claim: "the angle shrinks as the counting window T grows",
@@ -136,12 +139,13 @@ func runLesson05(_ ctx: RunContext) throws {
         set xlabel 'counting window T (ms)'
         set ylabel 'angle to rate-level frSF update (degrees)'
         set logscale x 2
-        set yrange [0:90]
+        set yrange [0:*]
         set key top right
-        titles = "\(layerTitles.joined(separator: " "))"
-        plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)) with linespoints lt i title word(titles, i)
-        """.replacingOccurrences(of: "word(titles, i)",
-                                 with: "(i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))")))
+        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+        # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L))
+        plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(column(i+1+\(L))) with yerrorlines lt i \
+        title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
+        """))
     var rasterRows: [[Double]] = []
     // Rows by layer, input at the bottom: input, Pyr 1, …, Pyr out.
     let populations = ["input"] + (1..<L).map { "Pyr \($0)" } + ["Pyr out"]
@@ -152,7 +156,7 @@ func runLesson05(_ ctx: RunContext) throws {
         rasterRows.append([t, Double(row) * 5 + Double(k), Double(row)])
     }
     ctx.figure(Figure(
-        name: "raster", title: "Spikes of a few cells of each type (one sample)",
+        name: "raster", title: "Spikes of a few cells of each type (one sample, first seed)",
         claim: "forward phase: input trains and the Pyr cells they drive, counted over the window T",
         blocks: [DataBlock("spikes", columns: ["t (ms)", "row", "population index"], rows: rasterRows)],
         script: """
@@ -163,5 +167,5 @@ func runLesson05(_ ctx: RunContext) throws {
         set key off
         set grid noytics
         plot DATA index 0 using 1:2:(int($3) % 8 + 1) with points pt 5 ps 0.25 lc variable
-        """))
+        """, summarize: false))
 }
