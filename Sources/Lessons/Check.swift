@@ -22,7 +22,8 @@ public struct Check: Codable, Equatable, Sendable {
     public let unit: String
     public let passed: Bool
 
-    public static func close(_ name: String, observed: Double, expected: Double, tolerance: Double, unit: String = "") -> Check {
+    public static func close(_ name: String, observed: Double, expected: Double, tolerance: Double,
+                             unit: String = "") -> Check {
         Check(name: name, kind: .close, observed: observed, expected: expected, tolerance: tolerance, unit: unit,
               passed: observed.isFinite && abs(observed - expected) <= tolerance)
     }
@@ -37,7 +38,8 @@ public struct Check: Codable, Equatable, Sendable {
               passed: observed.isFinite && observed >= bound)
     }
 
-    public static func within(_ name: String, observed: Double, lower: Double, upper: Double, unit: String = "") -> Check {
+    public static func within(_ name: String, observed: Double, lower: Double, upper: Double,
+                              unit: String = "") -> Check {
         Check(name: name, kind: .within, observed: observed, expected: lower, tolerance: upper, unit: unit,
               passed: observed.isFinite && observed >= lower && observed <= upper)
     }
@@ -76,7 +78,8 @@ public func format(_ x: Double) -> String {
 public func checkTable(_ checks: [Check]) -> String {
     let header = ["check", "expected", "observed", "tolerance", "result"]
     let rows = checks.map { c in
-        [c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText, c.passed ? "pass" : "FAIL"]
+        [c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText,
+         c.passed ? "pass" : "FAIL"]
     }
     var widths = header.map { $0.count }
     for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -97,12 +100,33 @@ public func summaryLine(_ checks: [Check]) -> String {
 
 /// The same table in Markdown, for the executed notebook.
 public func markdownCheckTable(_ checks: [Check]) -> String {
-    var out = ["| check | expected | observed | tolerance | result |", "|---|---|---|---|---|"]
+    var out = [markdownTableRow(["check", "expected", "observed", "tolerance", "result"]), "|---|---|---|---|---|"]
     for c in checks {
         let name = c.name + (c.unit.isEmpty ? "" : " (\(c.unit))")
-        out.append("| \(name) | \(c.expectedText) | \(c.observedText) | \(c.toleranceText) | \(c.passed ? "pass" : "**FAIL**") |")
+        out.append(markdownTableRow([name, c.expectedText, c.observedText, c.toleranceText,
+                                     c.passed ? "pass" : "**FAIL**"]))
     }
     out.append("")
     out.append("**\(summaryLine(checks))**")
     return out.joined(separator: "\n")
+}
+
+/// One row of a GitHub-flavoured Markdown table. A `|` inside a cell would end the cell (even inside `code` or
+/// `$math$`), so it is written `\|`; a line break would end the row, so it becomes a space. Lessons that record
+/// tables of their own build their rows with this function.
+public func markdownTableRow(_ cells: [String]) -> String {
+    "| " + cells.map(markdownTableCell).joined(separator: " | ") + " |"
+}
+
+/// The text of one Markdown table cell, escaped (see `markdownTableRow`).
+public func markdownTableCell(_ text: String) -> String {
+    var out = ""
+    for ch in text {
+        switch ch {
+        case "|": out += "\\|"
+        case "\n", "\r", "\r\n": out += " "
+        default: out.append(ch)
+        }
+    }
+    return out
 }

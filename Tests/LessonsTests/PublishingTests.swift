@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import Lessons
+
+/// The `|` characters that end a cell in a GitHub Markdown table row: those not escaped with a backslash.
+func cellSeparators(_ row: String) -> Int {
+    var count = 0
+    var escaped = false
+    for ch in row {
+        if ch == "|" && !escaped { count += 1 }
+        escaped = ch == "\\" && !escaped
+    }
+    return count
+}
+
+@Suite struct MarkdownTableTests {
+    @Test func pipesInCellsAreEscaped() {
+        #expect(markdownTableCell("max |ΔW|") == "max \\|ΔW\\|")
+        #expect(markdownTableCell("two\nlines") == "two lines")
+        #expect(markdownTableRow(["a|b", "c"]) == "| a\\|b | c |")
+    }
+
+    @Test func checkTableRowsKeepTheirFiveColumns() {
+        let checks: [Check] = [
+            .close("routes realise W exactly, max |ΔW|", observed: 0, expected: 0, tolerance: 0),
+            .atMost("LIF pair: max |Δw − η r r|", observed: 1, bound: 2, unit: "1/ms²"),
+            .within("plain name", observed: 1, lower: 0, upper: 2),
+        ]
+        let rows = markdownCheckTable(checks).split(separator: "\n").filter { $0.hasPrefix("|") }
+        #expect(rows.count == checks.count + 2)
+        for row in rows { #expect(cellSeparators(String(row)) == 6, "\(row)") }
+        #expect(rows.contains { $0.contains("max \\|ΔW\\|") })
+    }
+
+    @Test func lesson2CheckTableRendersAsATable() throws {
+        let outcome = try runSmall("2", [("window", "2000"), ("trials", "8")])
+        let text = try String(contentsOfFile: outcome.folder + "/02-synapses.executed.md", encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("| check |") })
+        let rows = lines[start...].prefix { $0.hasPrefix("|") }
+        #expect(rows.count == outcome.checks.count + 2)
+        for row in rows { #expect(cellSeparators(row) == 6, "\(row)") }
+    }
+}
+
+@Suite struct ExecutedParameterBlockTests {
+    let specs: [ParameterSpec] = [.integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
+                                  .integer("n", 5, in: 1...100, "n")]
+    let text = """
+        # Title
+        ```parameters
+        seed = 3
+        dt = 0.1         # time step (ms)
+                         # a continuation comment
+        ```
+        {{checks}}
+        """
+
+    func block(_ overrides: [(String, String)]) throws -> [String] {
+        let nb = try Notebook(path: "x.md", text: text)
+        let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md",
+                                      overrides: overrides)
+        let out = try nb.executed(parameters: v, overridden: Set(overrides.map(\.0)), values: [:], checks: [],
+                                  figures: [], renderedFormats: [], header: "H")
+        let lines = out.components(separatedBy: "\n")
+        let open = try #require(lines.firstIndex(of: "```parameters"))
+        let close = try #require(lines[(open + 1)...].firstIndex(of: "```"))
+        return Array(lines[(open + 1)..<close])
+    }
+
+    @Test func commentsUnitsAndLayoutAreKept() throws {
+        #expect(try block([]) == ["seed = 3", "dt = 0.1         # time step (ms)",
+                                  "                 # a continuation comment", "n = 5"])
+    }
+
+    @Test func overriddenValuesSaySoAndKeepTheComment() throws {
+        let lines = try block([("dt", "0.25"), ("n", "7")])
+        #expect(lines.contains("dt = 0.25  # overridden (notebook: 0.1); time step (ms)"))
+        #expect(lines.contains("n = 7  # overridden"))
+        #expect(lines.contains("                 # a continuation comment"))
+    }
+
+    @Test func everyNotebookKeepsItsCommentsWhenExecuted() throws {
+        for l in allLessons {
+            let nb = try Notebook.load(packageRoot + "/lessons/" + l.notebookFile)
+            let v = try resolveParameters(specs: l.parameters, notebook: nb.parameters,
+                                          notebookName: l.notebookFile, overrides: [])
+            let original = nb.text.components(separatedBy: "\n")[nb.blockLines]
+            #expect(Array(original.dropFirst().dropLast()) == nb.executedBlock(v, overridden: []).dropFirst()
+                        .dropLast(), "\(l.notebookFile)")
+        }
+    }
+}
