@@ -45,7 +45,7 @@ public struct Notebook: Sendable {
 
     public static func load(_ path: String) throws -> Notebook {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LessonError("cannot read notebook \(path); run from the package root or pass --lessons DIR")
+            throw LessonError("cannot read notebook \(path); check that the file exists and is readable")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw LessonError("notebook \(path) is not UTF-8 text")

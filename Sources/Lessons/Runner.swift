@@ -67,7 +67,8 @@ public func findLesson(_ key: String) throws -> LessonDescriptor {
 public struct RunOptions: Sendable {
     public var seed: UInt64?
     public var outDirectory = "plots"
-    public var lessonsDirectory = "lessons"
+    /// `--lessons DIR`; nil: the package root's lessons/ when run there, else the bundled notebooks.
+    public var lessonsDirectory: String?
     public var overrides: [(String, String)] = []
     public var render = true
     public var resume = false
@@ -120,8 +121,7 @@ public func swiftCompilerVersion() -> String {
 /// Runs one lesson end to end: parameters, computation, checks, output files, optional rendering.
 public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                       log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
-    let notebookPath = (options.lessonsDirectory as NSString).appendingPathComponent(lesson.notebookFile)
-    let notebook = try Notebook.load(notebookPath)
+    let notebook = try Notebook.load(locateNotebook(lesson, lessonsDirectory: options.lessonsDirectory).path)
     var overrides = options.overrides
     if let s = options.seed { overrides.append(("seed", String(s))) }
     let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
