@@ -148,16 +148,8 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     // A lesson that stopped before computing anything (bad data, bad parameter) leaves no output behind.
     if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
     // Write what was computed, even when the lesson stopped early (e.g. interruption), then report.
-    let label = "\(lesson.number) \(lesson.slug)"
-    for f in context.figures {
-        try writeAtomically(f.dataText(lesson: label, seed: seed),
-                            to: (folder as NSString).appendingPathComponent(f.dataFile))
-        try writeAtomically(f.scriptText(lesson: label, seed: seed),
-                            to: (folder as NSString).appendingPathComponent(f.scriptFile))
-    }
-    try writeAtomically(sharedGnuplotStyle + "\n",
-                        to: (options.outDirectory as NSString).appendingPathComponent("style.gp"))
-    try writeAtomically(renderScript(), to: (options.outDirectory as NSString).appendingPathComponent("render.sh"))
+    let keptEdits = try writeFigureFiles(context.figures, folder: folder, outDirectory: options.outDirectory,
+                                         lesson: "\(lesson.number) \(lesson.slug)", seed: seed)
 
     var rendered: [String] = []
     var note = ""
@@ -166,6 +158,7 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     } else if !options.render {
         note = "figures not rendered (--no-render); render later with: sh \(options.outDirectory)/render.sh"
     }
+    if !keptEdits.isEmpty { note = note.isEmpty ? keptEdits : keptEdits + "; " + note }
 
     let results = ResultsFile(
         lesson: lesson.number, id: lesson.id, title: lesson.title, claim: lesson.claim, seed: seed,
@@ -229,23 +222,17 @@ public func findGnuplot() -> String? {
     return nil
 }
 
-/// Terminal settings per format: publication sizes, one font.
-let terminals: [(String, String)] = [
-    ("png", "pngcairo size 1200,800 enhanced font 'DejaVu Sans,16'"),
-    ("svg", "svg size 900,600 enhanced font 'DejaVu Sans,14' background rgb 'white'"),
-    ("pdf", "pdfcairo size 6in,4in enhanced font 'DejaVu Sans,11'"),
-]
-
 func renderScript() -> String {
     var lines = ["#!/bin/sh",
-                 "# Renders every figure under this folder to PNG, SVG and PDF. Needs gnuplot "
-                     + "(apt-get install gnuplot-nox).",
+                 "# Renders every figure under this folder to PNG, SVG and PDF (7 in wide, and 3.5 in as "
+                     + "NAME-1col.pdf). Needs gnuplot (apt-get install gnuplot-nox).",
                  "set -e", "cd \"$(dirname \"$0\")\"",
                  "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
                      + "apt-get install gnuplot-nox' >&2; exit 1; }",
                  "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"]
-    for (ext, term) in terminals {
-        lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(term)\" -e \"set output '$n.\(ext)'\" \"$n.gp\")")
+    for r in figureRenderings {
+        lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"set output '$n\(r.fileSuffix)'\" "
+            + "\"$n.gp\")")
     }
     lines += ["  echo \"rendered $d/$n\"", "done"]
     return lines.joined(separator: "\n") + "\n"
@@ -260,12 +247,12 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
     }
     var failures: [String] = []
     for f in figures {
-        for (ext, term) in terminals {
-            let tmp = ".\(f.name).\(ext).tmp"
+        for r in figureRenderings {
+            let tmp = ".\(f.name)\(r.fileSuffix).tmp"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: gnuplot)
             p.currentDirectoryURL = URL(fileURLWithPath: folder)
-            p.arguments = ["-e", "set terminal \(term)", "-e", "set output '\(tmp)'", f.scriptFile]
+            p.arguments = ["-e", "set terminal \(r.terminal)", "-e", "set output '\(tmp)'", f.scriptFile]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
@@ -274,7 +261,7 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
                 let msg = err.fileHandleForReading.readDataToEndOfFile()
                 p.waitUntilExit()
                 let tmpPath = (folder as NSString).appendingPathComponent(tmp)
-                let finalPath = (folder as NSString).appendingPathComponent("\(f.name).\(ext)")
+                let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
                 if p.terminationStatus == 0 {
                     _ = try? FileManager.default.removeItem(atPath: finalPath)
                     try FileManager.default.moveItem(atPath: tmpPath, toPath: finalPath)
@@ -282,13 +269,13 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
                     try? FileManager.default.removeItem(atPath: tmpPath)
                     let text = String(decoding: msg, as: UTF8.self)
                     let first = text.split(separator: "\n").last.map(String.init) ?? "error"
-                    failures.append("\(f.name).\(ext): \(first)")
+                    failures.append("\(f.name)\(r.fileSuffix): \(first)")
                 }
             } catch {
-                failures.append("\(f.name).\(ext): \(error)")
+                failures.append("\(f.name)\(r.fileSuffix): \(error)")
             }
         }
     }
-    if failures.isEmpty { return (terminals.map(\.0), "") }
+    if failures.isEmpty { return (figureFormats, "") }
     return ([], "gnuplot failed on " + failures.joined(separator: "; "))
 }
