@@ -123,16 +123,38 @@ func runLesson02(_ ctx: RunContext) throws {
     ctx.record("teacher_r", 1000 * cell.rate(current: u))
 
     // Figures
+    // Each post cell's drive split by route: direct excitatory synapses (up) and PV relays (down), summed
+    // synapse by synapse; their sum is the circuit's drive, drawn against (W r)_k.
+    let routeRows = projection.routes.enumerated().map { k, row -> [Double] in
+        var excitation = 0.0, inhibition = 0.0
+        for (j, route) in row.enumerated() {
+            switch route {
+            case .direct(let s): excitation += s * rates[j]
+            case .viaInterneuron(let s): inhibition += s * relayRates[j]
+            case .none: break
+            }
+        }
+        return [Double(k + 1), excitation, -inhibition, circuitDrive[k], matrixDrive[k]]
+    }
     ctx.figure(Figure(
         name: "dale-drive", title: "Drive through sign-pure routes against W·r",
-        claim: "circuit drive equals W r to rounding",
-        blocks: [DataBlock("targets", columns: ["W r (a.u.)", "circuit drive (a.u.)"], rows: zip(matrixDrive, circuitDrive).map { [$0, $1] })],
+        claim: "circuit drive (direct excitation minus PV-relayed inhibition) equals W r to rounding",
+        blocks: [DataBlock("post cells", columns: ["post cell k", "direct excitatory routes (a.u.)",
+                                                   "inhibitory routes via PV relays (a.u.)",
+                                                   "circuit drive (a.u.)", "(W r)_k (a.u.)"], rows: routeRows)],
         script: """
-        set xlabel 'matrix product W r (a.u.)'
-        set ylabel 'drive summed over routes (a.u.)'
-        set size square
-        f(x) = x
-        plot f(x) with lines lt 7 dt 2 lw 1.5 title 'identity', DATA index 0 using 1:2 with points lt 1 pt 7 ps 1.5 title 'post cells'
+        set xlabel 'postsynaptic Pyr cell k'
+        set ylabel 'drive onto Pyr_k (a.u.)'
+        set xrange [0.4:\(nPost) + 0.6]
+        set xtics 1
+        set boxwidth 0.6
+        set style fill solid 0.45 border -1
+        set key outside top center horizontal maxrows 2 samplen 1.5
+        set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#777777'
+        plot DATA index 0 using 1:2 with boxes lt 1 title 'direct (excit.)', \\
+             DATA index 0 using 1:3 with boxes lt 2 title 'via PV_j (inhib.)', \\
+             DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2 title '(W r)_k', \\
+             DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9 title 'sum of routes'
         """))
     var convergence: [[Double]] = []
     var rngT = ctx.rng(2)
