@@ -19,8 +19,11 @@ let package = Package(
         .systemLibrary(name: "CSystem"),
         // Model: neurons, synapses, networks, learning rules, microcircuit, datasets.
         .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib", "CSystem"]),
-        // Lessons: every lesson plus the check / notebook / figure machinery.
-        .target(name: "Lessons", dependencies: ["NeuroModel"]),
+        // Lessons: every lesson plus the check / notebook / figure machinery. The notebooks in lessons/ are
+        // bundled as its resources by the BundleNotebooks plugin (SwiftPM takes resources only from inside a
+        // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
+        .target(name: "Lessons", dependencies: ["NeuroModel"], plugins: ["BundleNotebooks"]),
+        .plugin(name: "BundleNotebooks", capability: .buildTool()),
         // Thin command-line front end.
         .executableTarget(name: "lesson", dependencies: ["Lessons"]),
         .executableTarget(name: "benchmark", dependencies: ["NeuroModel", "Lessons"], path: "Sources/benchmark"),

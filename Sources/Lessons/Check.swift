@@ -202,15 +202,35 @@ public func summaryLine(_ checks: [Check]) -> String {
 
 /// The same table in Markdown, for the executed notebook.
 public func markdownCheckTable(_ checks: [Check]) -> String {
-    var out = ["| check | expected | observed | tolerance | result |", "|---|---|---|---|---|"]
+    var out = [markdownTableRow(["check", "expected", "observed", "tolerance", "result"]), "|---|---|---|---|---|"]
     for c in checks {
         let name = c.name + (c.unit.isEmpty ? "" : " (\(c.unit))")
         let scope = c.seeds.map { $0.values.count > 1 } == true
             ? (c.scope == .overSeeds ? " *(over seeds)*" : " *(every seed)*") : ""
-        out.append("| \(name)\(scope) | \(c.expectedText) | \(c.observedText) | \(c.toleranceText) | "
-            + "\(c.passed ? "pass" : "**FAIL**") |")
+        out.append(markdownTableRow([name + scope, c.expectedText, c.observedText, c.toleranceText,
+                                     c.passed ? "pass" : "**FAIL**"]))
     }
     out.append("")
     out.append("**\(summaryLine(checks))**")
     return out.joined(separator: "\n")
+}
+
+/// One row of a GitHub-flavoured Markdown table. A `|` inside a cell would end the cell (even inside `code` or
+/// `$math$`), so it is written `\|`; a line break would end the row, so it becomes a space. Lessons that record
+/// tables of their own build their rows with this function.
+public func markdownTableRow(_ cells: [String]) -> String {
+    "| " + cells.map(markdownTableCell).joined(separator: " | ") + " |"
+}
+
+/// The text of one Markdown table cell, escaped (see `markdownTableRow`).
+public func markdownTableCell(_ text: String) -> String {
+    var out = ""
+    for ch in text {
+        switch ch {
+        case "|": out += "\\|"
+        case "\n", "\r", "\r\n": out += " "
+        default: out.append(ch)
+        }
+    }
+    return out
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuroModel
 
 /// One block of a figure's data file: named columns (with units) and rows.
 public struct DataBlock: Codable, Equatable, Sendable {
@@ -71,7 +72,8 @@ public struct Figure: Codable, Equatable, Sendable {
         # lesson: \(lesson); seeds: \(seedListText(seeds))
         # claim: \(claim)
         # Render (from this folder):
-        #   gnuplot -e "set terminal pngcairo size 1200,800; set output '\(name).png'" \(scriptFile)
+        #   gnuplot -e "set terminal pngcairo size 1200,800 font ',16'; set output '\(name).png'" \(scriptFile)
+        # (sh ../render.sh renders every figure to PNG, SVG and PDF at two- and one-column width)
         load '../style.gp'
         DATA = '\(dataFile)'
         \(script)
@@ -87,9 +89,13 @@ public struct Figure: Codable, Equatable, Sendable {
     }
 
     func markdown(renderedFormats: [String]) -> String {
-        var links = renderedFormats.filter { $0 != "png" }.map { "[\($0.uppercased())](\(name).\($0))" }
+        var links: [String] = []
+        for r in figureRenderings where r.format != "png" && renderedFormats.contains(r.format) {
+            links.append("[\(r.label)](\(name)\(r.fileSuffix))")
+        }
         links += ["[script](\(scriptFile))", "[data](\(dataFile))"]
-        let image = renderedFormats.contains("png") ? "![\(title)](\(name).png)\n\n" : "*(\(title): not rendered — gnuplot was not found; see render.sh)*\n\n"
+        let image = renderedFormats.contains("png") ? "![\(title)](\(name).png)\n\n"
+            : "*(\(title): not rendered — gnuplot was not found; see render.sh)*\n\n"
         return image + "*Figure — \(title).* " + links.joined(separator: " · ")
     }
 }
@@ -168,4 +174,161 @@ set key top left noopaque box lc rgb '#bbbbbb' samplen 2.5 spacing 1.2
 set style fill transparent solid 0.25 noborder
 set datafile missing 'NaN'
 set encoding utf8
-"""
+""" + "\n" + ruleLinetypes()
+
+// MARK: - One style per learning rule
+
+/// How every figure draws a learning rule: one colour (Okabe & Ito), dash pattern and point shape, the same
+/// in every lesson. style.gp defines them as gnuplot line types 11–16 (so editing style.gp restyles a rule in
+/// every figure at once) and a function `rule_lt('frsf')` for scripts that loop over rule names.
+public struct RuleStyle: Sendable, Equatable {
+    public let color: String
+    /// gnuplot dash type: 1 solid, 2 dashed, 4 dash-dot, 5 dash-dot-dot.
+    public let dash: Int
+    /// gnuplot point type (filled shapes 5–15).
+    public let point: Int
+    /// The line type style.gp defines for the rule.
+    public let linetype: Int
+}
+
+/// The style of `rule`. Rate-level rules of one family share a hue family: BP black, the random-feedback rules
+/// warm (FA orange, DFA vermillion dashed), the sign-concordant ones cool (uSF sky blue dash-dot, frSF blue,
+/// brSF green dash-dot-dot), so FA and DFA, or frSF and brSF, never look alike.
+public func ruleStyleDefinition(_ rule: Rule) -> RuleStyle {
+    switch rule {
+    case .bp: return RuleStyle(color: "#000000", dash: 1, point: 7, linetype: 11)
+    case .fa: return RuleStyle(color: "#E69F00", dash: 1, point: 5, linetype: 12)
+    case .dfa: return RuleStyle(color: "#D55E00", dash: 2, point: 9, linetype: 13)
+    case .usf: return RuleStyle(color: "#56B4E9", dash: 4, point: 11, linetype: 14)
+    case .frsf: return RuleStyle(color: "#0072B2", dash: 1, point: 13, linetype: 15)
+    case .brsf: return RuleStyle(color: "#009E73", dash: 5, point: 15, linetype: 16)
+    }
+}
+
+/// The plot option that draws `rule` in its style, e.g. `… with lines \(ruleStyle(.frsf)) title 'frsf'`.
+/// It names style.gp's line type, so colour, dashes and points follow that file.
+public func ruleStyle(_ rule: Rule) -> String { "lt \(ruleStyleDefinition(rule).linetype)" }
+
+/// style.gp's part for the rules: one `set linetype` per rule and `rule_lt(name)`.
+func ruleLinetypes() -> String {
+    var lines = ["# One style per learning rule, the same in every figure: plot … lt rule_lt('frsf').",
+                 "# (Line types 11-16; edit them here to restyle a rule everywhere.)"]
+    for rule in Rule.allCases {
+        let s = ruleStyleDefinition(rule)
+        lines.append("set linetype \(s.linetype) lc rgb '\(s.color)' lw 2.5 dt \(s.dash) pt \(s.point) ps 1.0"
+            + "   # \(rule.rawValue)")
+    }
+    let chain = Rule.allCases.map { "name eq '\($0.rawValue)' ? \(ruleStyleDefinition($0).linetype)" }
+    lines.append("rule_lt(name) = " + chain.joined(separator: " : ") + " : 7")
+    return lines.joined(separator: "\n")
+}
+
+// MARK: - Rendered sizes
+
+/// One rendered file of a figure: `name + fileSuffix`, drawn by gnuplot's `terminal`.
+struct FigureRendering: Sendable {
+    let format: String
+    let fileSuffix: String
+    let terminal: String
+    /// Link text in the executed notebook.
+    let label: String
+}
+
+/// PNG and SVG for screens; PDF at a journal's two-column width (7 in) and one-column width (3.5 in), with
+/// fonts and lines scaled so the text is 9 pt and 8 pt when printed at that size.
+let figureRenderings: [FigureRendering] = [
+    FigureRendering(format: "png", fileSuffix: ".png",
+                    terminal: "pngcairo size 1200,800 enhanced font 'DejaVu Sans,16'", label: "PNG"),
+    FigureRendering(format: "svg", fileSuffix: ".svg",
+                    terminal: "svg size 900,600 enhanced font 'DejaVu Sans,14' background rgb 'white'",
+                    label: "SVG"),
+    FigureRendering(format: "pdf", fileSuffix: ".pdf",
+                    terminal: "pdfcairo size 7in,4.3in enhanced font 'DejaVu Sans,9' linewidth 0.8",
+                    label: "PDF (7 in, two columns)"),
+    FigureRendering(format: "pdf", fileSuffix: "-1col.pdf",
+                    terminal: "pdfcairo size 3.5in,2.6in enhanced font 'DejaVu Sans,8' linewidth 0.5",
+                    label: "PDF (3.5 in, one column)"),
+]
+
+/// The formats rendered, each once: png, svg, pdf.
+let figureFormats = figureRenderings.map(\.format).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+
+// MARK: - Files the user may edit
+
+/// The last line of every script the runner writes: a checksum of the lines above it, so that a re-run can tell
+/// a file it wrote from one a user edited.
+let checksumPrefix = "# lesson-runner checksum: fnv1a64 "
+
+/// 64-bit FNV-1a of the text's UTF-8 bytes: stable across runs and platforms (Swift's Hasher is not).
+func fnv1a64(_ text: String) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        h ^= UInt64(byte)
+        h = h &* 0x0000_0100_0000_01b3
+    }
+    let hex = String(h, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+}
+
+/// `text` as the runner writes it: a note that editing is safe, then the checksum line.
+func stamped(_ text: String, newName: String) -> String {
+    let body = text + "# Edit freely: a re-run keeps an edited copy and writes its own version as \(newName).\n"
+    return body + checksumPrefix + fnv1a64(body) + "\n"
+}
+
+/// True when `text` is exactly what the runner wrote (its checksum line matches the lines above it).
+func isUnedited(_ text: String) -> Bool {
+    guard text.hasSuffix("\n") else { return false }
+    let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false)
+    guard let last = lines.last, last.hasPrefix(checksumPrefix) else { return false }
+    let body = text.dropLast(last.count + 1)
+    return String(last.dropFirst(checksumPrefix.count)) == fnv1a64(String(body))
+}
+
+/// `name.new.ext` beside `name.ext`.
+func newVersionPath(_ path: String) -> String {
+    let ext = (path as NSString).pathExtension
+    let stem = (path as NSString).deletingPathExtension
+    return ext.isEmpty ? stem + ".new" : stem + ".new." + ext
+}
+
+/// Writes `text` to `path`, unless the file there is one a user edited (it differs from what the runner last
+/// wrote, or carries no checksum and differs from `text`): then the edit is kept and the runner's version goes
+/// beside it as `name.new.ext`. Returns that path when it did so.
+func writeKeepingEdits(_ text: String, to path: String) throws -> String? {
+    let side = newVersionPath(path)
+    let content = stamped(text, newName: (side as NSString).lastPathComponent)
+    if let data = FileManager.default.contents(atPath: path) {
+        let existing = String(decoding: data, as: UTF8.self)
+        if existing != content && !isUnedited(existing) {
+            try writeAtomically(content, to: side)
+            return side
+        }
+    }
+    try writeAtomically(content, to: path)
+    return nil
+}
+
+/// Writes each figure's data file and script, and the output folder's style.gp and render.sh. Scripts,
+/// style.gp and render.sh a user edited are kept (see `writeKeepingEdits`); the returned one-line note names
+/// them, or is empty.
+func writeFigureFiles(_ figures: [Figure], folder: String, outDirectory: String, lesson: String) throws -> String {
+    var files: [(String, String)] = []
+    for f in figures {
+        try writeAtomically(f.dataText(lesson: lesson), to: (folder as NSString).appendingPathComponent(f.dataFile))
+        files.append((f.scriptText(lesson: lesson),
+                      (folder as NSString).appendingPathComponent(f.scriptFile)))
+    }
+    files.append((sharedGnuplotStyle + "\n", (outDirectory as NSString).appendingPathComponent("style.gp")))
+    files.append((renderScript(), (outDirectory as NSString).appendingPathComponent("render.sh")))
+    var kept: [String] = [], sides: [String] = []
+    for (text, path) in files {
+        if let side = try writeKeepingEdits(text, to: path) {
+            kept.append(path)
+            sides.append((side as NSString).lastPathComponent)
+        }
+    }
+    guard !kept.isEmpty else { return "" }
+    let beside = kept.count == 1 ? "this run's version is beside it as " : "this run's versions are beside them as "
+    return "kept your edited " + kept.joined(separator: ", ") + "; " + beside + sides.joined(separator: ", ")
+}

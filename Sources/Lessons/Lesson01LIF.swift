@@ -162,17 +162,28 @@ func runLesson01(_ ctx: RunContext) throws {
         plot DATA index 1 using 1:2 with lines lt 1 title 'closed form f(I)', \\
              DATA index 0 using 1:2 with points lt 2 pt 7 title 'simulated (dt = \(format(dt)) ms)'
         """))
+    // Currents approaching the rheobase geometrically (I_rh (1 + 10^-x), x = 4 … 1.75), then the even grid.
+    let approach = stride(from: 4.0, to: 1.7, by: -0.25).map { rheobase * (1 + pow(10, -$0)) }
+    let nearRheobase = approach + dense.filter { $0 > 1.02 * rheobase }
     ctx.figure(Figure(
         name: "slope", title: "Slope f'(I) of the f-I curve",
         claim: "f' is the factor multiplying every error signal; it is unbounded at rheobase",
         blocks: [DataBlock("closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
-                           rows: dense.filter { $0 > 1.02 * rheobase }
-                               .map { [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)] })],
+                           rows: nearRheobase.map {
+                               [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)]
+                           })],
         script: """
+        rh = \(rheobase)
+        # f'(I) with its vertical asymptote at the rheobase I_rh: f' → ∞ as I → I_rh from above; below I_rh
+        # the cell is silent and f' = 0 (off the log axis).
         set xlabel 'input current I (nA)'
         set ylabel "slope f'(I) (Hz/nA)"
         set logscale y
+        set xrange [rh - 0.5:*]
         set key top right
+        set arrow from rh, graph 0 to rh, graph 1 nohead dt 2 lc rgb '#777777'
+        set label sprintf("I_{rh} = %.2f nA", rh) at rh, graph 0.93 offset 0.6,0 tc rgb '#555555'
+        set label "f' = 0" at rh, graph 0.06 right offset -0.6,0 tc rgb '#555555'
         plot DATA index 0 using 1:3 with lines lt 3 title "f'(I), closed form"
         """))
 }

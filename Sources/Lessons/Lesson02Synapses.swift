@@ -4,7 +4,8 @@ import NeuroModel
 /// Lesson 2 — synapses, Dale's principle and Hebbian plasticity; the delta rule under an apical teacher.
 public let lesson02 = LessonDescriptor(
     number: 2, slug: "synapses", title: "Synapses, Dale's principle and Hebbian plasticity",
-    claim: "Sign-pure routes realise W·r exactly; spike-count Hebbian updates match rate products within counting bounds; an apical teacher turns the Hebbian update into the delta rule",
+    claim: "Sign-pure routes realise W·r exactly; spike-count Hebbian updates match rate products within counting "
+        + "bounds; an apical teacher turns the Hebbian update into the delta rule",
     parameters: [
         .integer("seed", 2, in: 0...Int.max, "random seed"),
         .integer("n_pre", 8, in: 1...1000, "presynaptic Pyr cells in the Dale circuit"),
@@ -39,9 +40,12 @@ func runLesson02(_ ctx: RunContext) throws {
     let matrixDrive = matmul(w, Matrix(rows: nPre, cols: 1, data: rates)).data
     let driveError = maxRelativeError(circuitDrive, matrixDrive)
     // Summation order differs only by grouping excitation and inhibition: error ≤ 2 n ε.
-    ctx.check(.atMost("circuit drive vs W·r, max relative error", observed: driveError, bound: 2 * Double(nPre) * Double.ulpOfOne))
-    ctx.check(.none("synapses with the wrong sign for their cell (Dale)", violations: projection.daleViolations, of: nPre * nPost))
-    ctx.check(.close("routes realise W exactly, max |ΔW|", observed: maxRelativeError(projection.weights.data, w.data), expected: 0, tolerance: 0))
+    ctx.check(.atMost("circuit drive vs W·r, max relative error",
+                      observed: driveError, bound: 2 * Double(nPre) * Double.ulpOfOne))
+    ctx.check(.none("synapses with the wrong sign for their cell (Dale)", violations: projection.daleViolations,
+                    of: nPre * nPost))
+    ctx.check(.close("routes realise W exactly, max |ΔW|",
+                     observed: maxRelativeError(projection.weights.data, w.data), expected: 0, tolerance: 0))
     let inhibitory = projection.routes.joined().filter { $0.synapseSign == .inhibitory }.count
     ctx.record("inhibitory_routes", "\(inhibitory) of \(nPre * nPost)")
 
@@ -73,7 +77,8 @@ func runLesson02(_ ctx: RunContext) throws {
         trialUpdates.append(dw)
         worstExcess = max(worstExcess, abs(dw - predicted))
     }
-    ctx.check(.atMost("LIF pair: max |Δw_spikes − η r_pre r_post| over \(trials) trials", observed: worstExcess, bound: countBound(window), unit: "1/ms²"))
+    ctx.check(.atMost("LIF pair: max |Δw_spikes − η r_pre r_post| over \(trials) trials",
+                      observed: worstExcess, bound: countBound(window), unit: "1/ms²"))
 
     // Poisson source onto the LIF cell: n_pre ~ Poisson(ν T), so the mean of K trials has standard error
     // η √(ν T) n_post / (T² √K); the check allows 4 standard errors plus the post cell's counting bound.
@@ -118,33 +123,59 @@ func runLesson02(_ ctx: RunContext) throws {
         plus[j] += h; minus[j] -= h
         return -eta * (loss(plus) - loss(minus)) / (2 * h)
     }
-    ctx.check(.atMost("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error", observed: maxRelativeError(hebbian, delta), bound: 1e-6))
-    ctx.check(.atLeast("apical teacher: update lowers E (E before − E after a step)", observed: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }), bound: 0))
+    ctx.check(.atMost("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error",
+                      observed: maxRelativeError(hebbian, delta), bound: 1e-6))
+    ctx.check(.atLeast("apical teacher: update lowers E (E before − E after a step)",
+                       observed: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }), bound: 0))
     ctx.record("teacher_u", u)
     ctx.record("teacher_r", 1000 * cell.rate(current: u))
 
     // Figures
+    // Each post cell's drive split by route: direct excitatory synapses (up) and PV relays (down), summed
+    // synapse by synapse; their sum is the circuit's drive, drawn against (W r)_k.
+    let routeRows = projection.routes.enumerated().map { k, row -> [Double] in
+        var excitation = 0.0, inhibition = 0.0
+        for (j, route) in row.enumerated() {
+            switch route {
+            case .direct(let s): excitation += s * rates[j]
+            case .viaInterneuron(let s): inhibition += s * relayRates[j]
+            case .none: break
+            }
+        }
+        return [Double(k + 1), excitation, -inhibition, circuitDrive[k], matrixDrive[k]]
+    }
     ctx.figure(Figure(
         name: "dale-drive", title: "Drive through sign-pure routes against W·r",
-        claim: "circuit drive equals W r to rounding",
-        blocks: [DataBlock("targets", columns: ["W r (a.u.)", "circuit drive (a.u.)"], rows: zip(matrixDrive, circuitDrive).map { [$0, $1] })],
+        claim: "circuit drive (direct excitation minus PV-relayed inhibition) equals W r to rounding",
+        blocks: [DataBlock("post cells", columns: ["post cell k", "direct excitatory routes (a.u.)",
+                                                   "inhibitory routes via PV relays (a.u.)",
+                                                   "circuit drive (a.u.)", "(W r)_k (a.u.)"], rows: routeRows)],
         script: """
-        set xlabel 'matrix product W r (a.u.)'
-        set ylabel 'drive summed over routes (a.u.)'
-        set size square
-        f(x) = x
-        plot f(x) with lines lt 7 dt 2 lw 1.5 title 'identity', DATA index 0 using 1:2 with points lt 1 pt 7 ps 1.5 title 'post cells'
+        set xlabel 'postsynaptic Pyr cell k'
+        set ylabel 'drive onto Pyr_k (a.u.)'
+        set xrange [0.4:\(nPost) + 0.6]
+        set xtics 1
+        set boxwidth 0.6
+        set style fill solid 0.45 border -1
+        set key outside top center horizontal maxrows 2 samplen 1.5
+        set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#777777'
+        plot DATA index 0 using 1:2 with boxes lt 1 title 'direct (excit.)', \\
+             DATA index 0 using 1:3 with boxes lt 2 title 'via PV_j (inhib.)', \\
+             DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2 title '(W r)_k', \\
+             DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9 title 'sum of routes'
         """))
     var convergence: [[Double]] = []
     var rngT = ctx.rng(2)
     for t in [200.0, 500, 1000, 2000, 5000, 10000, 20000] where t <= max(window, 200) * 2 {
         let dw = hebbianFromSpikes(window: t, rng: &rngT)
-        convergence.append([t / 1000, dw * 1e6, predicted * 1e6, (predicted - countBound(t)) * 1e6, (predicted + countBound(t)) * 1e6])
+        convergence.append([t / 1000, dw * 1e6, predicted * 1e6, (predicted - countBound(t)) * 1e6,
+                            (predicted + countBound(t)) * 1e6])
     }
     ctx.figure(Figure(
         name: "hebbian-window", title: "Spike-count Hebbian update against the rate prediction",
         claim: "|eta n_pre n_post / T^2 - eta r_pre r_post| <= counting bound, shrinking as 1/T",
-        blocks: [DataBlock("LIF pair", columns: ["T (s)", "Δw spikes (1e-6/ms²)", "η r_pre r_post (1e-6/ms²)", "lower bound", "upper bound"], rows: convergence)],
+        blocks: [DataBlock("LIF pair", columns: ["T (s)", "Δw spikes (1e-6/ms²)", "η r_pre r_post (1e-6/ms²)",
+                                                 "lower bound", "upper bound"], rows: convergence)],
         script: """
         set xlabel 'counting window T (s)'
         set ylabel 'Hebbian update Δw / η (10^{-6} ms^{-2})'

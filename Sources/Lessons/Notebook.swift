@@ -16,9 +16,11 @@ public struct Notebook: Sendable {
         let lines = text.components(separatedBy: "\n")
         let name = (path as NSString).lastPathComponent
         guard let open = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```parameters" }) else {
-            throw LessonError("\(name): no ```parameters block; add one listing the lesson's parameters (see lessons/README.md)")
+            throw LessonError("\(name): no ```parameters block; add one listing the lesson's parameters "
+                + "(see lessons/README.md)")
         }
-        guard let close = lines[(open + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```" }) else {
+        let closing = lines[(open + 1)...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "```" }
+        guard let close = closing else {
             throw LessonError("\(name): the ```parameters block opened on line \(open + 1) is never closed with ```")
         }
         var params: [String: String] = [:]
@@ -43,7 +45,7 @@ public struct Notebook: Sendable {
 
     public static func load(_ path: String) throws -> Notebook {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw LessonError("cannot read notebook \(path); run from the package root or pass --lessons DIR")
+            throw LessonError("cannot read notebook \(path); check that the file exists and is readable")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw LessonError("notebook \(path) is not UTF-8 text")
@@ -53,12 +55,10 @@ public struct Notebook: Sendable {
 
     /// The executed copy: parameter block showing the values used, placeholders filled.
     public func executed(parameters used: ParameterValues, overridden: Set<String>, values: [String: String],
-                         checks: [Check], figures: [Figure], renderedFormats: [String], header: String) throws -> String {
+                         checks: [Check], figures: [Figure], renderedFormats: [String],
+                         header: String) throws -> String {
         var lines = text.components(separatedBy: "\n")
-        var block = ["```parameters"]
-        for (k, v) in used.ordered { block.append("\(k) = \(v)" + (overridden.contains(k) ? "  # overridden" : "")) }
-        block.append("```")
-        lines.replaceSubrange(blockLines, with: block)
+        lines.replaceSubrange(blockLines, with: executedBlock(used, overridden: overridden))
         var body = header + "\n\n" + lines.joined(separator: "\n")
         let figureByName = Dictionary(uniqueKeysWithValues: figures.map { ($0.name, $0) })
         var missing: [String] = []
@@ -72,7 +72,11 @@ public struct Notebook: Sendable {
                 result += markdownCheckTable(checks)
             } else if key.hasPrefix("figure:") {
                 let figName = String(key.dropFirst("figure:".count))
-                if let f = figureByName[figName] { result += f.markdown(renderedFormats: renderedFormats) } else { missing.append(key) }
+                if let f = figureByName[figName] {
+                    result += f.markdown(renderedFormats: renderedFormats)
+                } else {
+                    missing.append(key)
+                }
             } else if let v = values[key] ?? used.values[key] {
                 result += v
             } else {
@@ -84,8 +88,45 @@ public struct Notebook: Sendable {
         body = result
         if !missing.isEmpty {
             let name = (path as NSString).lastPathComponent
-            throw LessonError("\(name) refers to \(missing.map { "{{\($0)}}" }.joined(separator: ", ")), which the lesson does not produce")
+            let names = missing.map { "{{\($0)}}" }.joined(separator: ", ")
+            throw LessonError("\(name) refers to \(names), which the lesson does not produce")
         }
         return body
+    }
+
+    /// The parameter block as run: the notebook's own lines (comments, units, layout) with the values used;
+    /// an overridden value says so and what the notebook had; parameters the block left out come last.
+    func executedBlock(_ used: ParameterValues, overridden: Set<String>) -> [String] {
+        let lines = text.components(separatedBy: "\n")
+        var block = ["```parameters"]
+        var shown: Set<String> = []
+        for n in (blockLines.lowerBound + 1)..<blockLines.upperBound {
+            let line = lines[n]
+            let hash = line.firstIndex(of: "#")
+            let assignment = hash.map { String(line[..<$0]) } ?? line
+            let parts = assignment.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let value = used.values[parts[0]] else {
+                block.append(line)  // a comment-only or blank line
+                continue
+            }
+            let name = parts[0]
+            shown.insert(name)
+            let comment = hash.map { line[line.index(after: $0)...].trimmingCharacters(in: .whitespaces) } ?? ""
+            let head = "\(name) = \(value)"
+            if overridden.contains(name) {
+                block.append(head + "  # overridden (notebook: \(parts[1]))" + (comment.isEmpty ? "" : "; " + comment))
+            } else if let hash, !comment.isEmpty {
+                let column = line.distance(from: line.startIndex, to: hash)
+                let padding = max(column - head.count, 2)
+                block.append(head + String(repeating: " ", count: padding) + "# " + comment)
+            } else {
+                block.append(head)
+            }
+        }
+        for (k, v) in used.ordered where !shown.contains(k) {
+            block.append("\(k) = \(v)" + (overridden.contains(k) ? "  # overridden" : ""))
+        }
+        block.append("```")
+        return block
     }
 }

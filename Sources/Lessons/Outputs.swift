@@ -233,14 +233,8 @@ func typedParameters(_ values: [String: String], specs: [ParameterSpec]) -> [Str
 /// notebook and run-info.json.
 func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: Conclusion, folder: String,
                   options: RunOptions, info: RunInfo) throws -> RunOutcome {
-    let label = "\(lesson.number) \(lesson.slug)"
-    for f in c.figures {
-        try writeAtomically(f.dataText(lesson: label), to: (folder as NSString).appendingPathComponent(f.dataFile))
-        try writeAtomically(f.scriptText(lesson: label), to: (folder as NSString).appendingPathComponent(f.scriptFile))
-    }
-    let out = options.outDirectory as NSString
-    try writeAtomically(sharedGnuplotStyle + "\n", to: out.appendingPathComponent("style.gp"))
-    try writeAtomically(renderScript(), to: out.appendingPathComponent("render.sh"))
+    let keptEdits = try writeFigureFiles(c.figures, folder: folder, outDirectory: options.outDirectory,
+                                         lesson: "\(lesson.number) \(lesson.slug)")
     var rendered: [String] = []
     var note = ""
     if options.render && !c.figures.isEmpty {
@@ -248,6 +242,7 @@ func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: 
     } else if !options.render {
         note = "figures not rendered (--no-render); render later with: sh \(options.outDirectory)/render.sh"
     }
+    if !keptEdits.isEmpty { note = note.isEmpty ? keptEdits : keptEdits + "; " + note }
     var all = c.parameters
     all["seed"] = String(c.seeds.first ?? 0)
     all["seeds"] = String(c.seeds.count)
@@ -369,8 +364,7 @@ public func aggregateRuns(_ dirs: [String], options: RunOptions) throws -> [RunO
     var outcomes: [RunOutcome] = []
     for lesson in allLessons {
         guard let records = byLesson[lesson.id] else { continue }
-        let notebook = try Notebook.load((options.lessonsDirectory as NSString)
-            .appendingPathComponent(lesson.notebookFile))
+        let notebook = try Notebook.load(locateNotebook(lesson, lessonsDirectory: options.lessonsDirectory).path)
         let conclusion = try conclude(records, summary: lesson.summary)
         let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
         try prepareDirectory(folder)

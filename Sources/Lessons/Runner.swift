@@ -94,7 +94,8 @@ public struct RunOptions: Sendable {
     /// An explicit seed list (`--seeds 1-5`), overriding `seed` and the `seeds` parameter.
     public var seeds: [UInt64]?
     public var outDirectory = "plots"
-    public var lessonsDirectory = "lessons"
+    /// `--lessons DIR`; nil: the package root's lessons/ when run there, else the bundled notebooks.
+    public var lessonsDirectory: String?
     public var overrides: [(String, String)] = []
     public var render = true
     public var resume = false
@@ -150,7 +151,7 @@ func runSeeds(_ params: ParameterValues, options: RunOptions) -> [UInt64] {
 /// `seeds/seed-S.json`), checks over the seeds, output files, optional rendering.
 public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                       log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
-    let notebook = try Notebook.load((options.lessonsDirectory as NSString).appendingPathComponent(lesson.notebookFile))
+    let notebook = try Notebook.load(locateNotebook(lesson, lessonsDirectory: options.lessonsDirectory).path)
     var overrides = options.overrides
     if let s = options.seed { overrides.append(("seed", String(s))) }
     let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
@@ -256,23 +257,17 @@ public func findGnuplot() -> String? {
     return nil
 }
 
-/// Terminal settings per format: publication sizes, one font.
-let terminals: [(String, String)] = [
-    ("png", "pngcairo size 1200,800 enhanced font 'DejaVu Sans,16'"),
-    ("svg", "svg size 900,600 enhanced font 'DejaVu Sans,14' background rgb 'white'"),
-    ("pdf", "pdfcairo size 6in,4in enhanced font 'DejaVu Sans,11'"),
-]
-
 func renderScript() -> String {
     var lines = ["#!/bin/sh",
-                 "# Renders every figure under this folder to PNG, SVG and PDF. Needs gnuplot "
-                     + "(apt-get install gnuplot-nox).",
+                 "# Renders every figure under this folder to PNG, SVG and PDF (7 in wide, and 3.5 in as "
+                     + "NAME-1col.pdf). Needs gnuplot (apt-get install gnuplot-nox).",
                  "set -e", "cd \"$(dirname \"$0\")\"",
                  "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
                      + "apt-get install gnuplot-nox' >&2; exit 1; }",
                  "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"]
-    for (ext, term) in terminals {
-        lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(term)\" -e \"set output '$n.\(ext)'\" \"$n.gp\")")
+    for r in figureRenderings {
+        lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"set output '$n\(r.fileSuffix)'\" "
+            + "\"$n.gp\")")
     }
     lines += ["  echo \"rendered $d/$n\"", "done"]
     return lines.joined(separator: "\n") + "\n"
@@ -287,12 +282,12 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
     }
     var failures: [String] = []
     for f in figures {
-        for (ext, term) in terminals {
-            let tmp = ".\(f.name).\(ext).tmp"
+        for r in figureRenderings {
+            let tmp = ".\(f.name)\(r.fileSuffix).tmp"
             let p = Process()
             p.executableURL = URL(fileURLWithPath: gnuplot)
             p.currentDirectoryURL = URL(fileURLWithPath: folder)
-            p.arguments = ["-e", "set terminal \(term)", "-e", "set output '\(tmp)'", f.scriptFile]
+            p.arguments = ["-e", "set terminal \(r.terminal)", "-e", "set output '\(tmp)'", f.scriptFile]
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
@@ -301,7 +296,7 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
                 let msg = err.fileHandleForReading.readDataToEndOfFile()
                 p.waitUntilExit()
                 let tmpPath = (folder as NSString).appendingPathComponent(tmp)
-                let finalPath = (folder as NSString).appendingPathComponent("\(f.name).\(ext)")
+                let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
                 if p.terminationStatus == 0 {
                     _ = try? FileManager.default.removeItem(atPath: finalPath)
                     try FileManager.default.moveItem(atPath: tmpPath, toPath: finalPath)
@@ -309,13 +304,13 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
                     try? FileManager.default.removeItem(atPath: tmpPath)
                     let text = String(decoding: msg, as: UTF8.self)
                     let first = text.split(separator: "\n").last.map(String.init) ?? "error"
-                    failures.append("\(f.name).\(ext): \(first)")
+                    failures.append("\(f.name)\(r.fileSuffix): \(first)")
                 }
             } catch {
-                failures.append("\(f.name).\(ext): \(error)")
+                failures.append("\(f.name)\(r.fileSuffix): \(error)")
             }
         }
     }
-    if failures.isEmpty { return (terminals.map(\.0), "") }
+    if failures.isEmpty { return (figureFormats, "") }
     return ([], "gnuplot failed on " + failures.joined(separator: "; "))
 }

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Where a run reads its lesson's notebook from. The rule (documented in lessons/README.md):
+/// 1. `--lessons DIR` given: `DIR/NN-name.md`, nothing else.
+/// 2. Run at the package root (a `Package.swift` of this package and `lessons/NN-name.md` in the working
+///    directory): that working copy, so an edited notebook takes effect without a rebuild.
+/// 3. Otherwise the copy bundled with the binary when it was built (a SwiftPM resource of the Lessons target).
+public struct NotebookLocation: Sendable, Equatable, CustomStringConvertible {
+    public enum Origin: Sendable, Equatable {
+        case lessonsOption, workingCopy, bundled
+    }
+
+    public let path: String
+    public let origin: Origin
+
+    public var description: String {
+        switch origin {
+        case .lessonsOption: return "\(path) (from --lessons)"
+        case .workingCopy: return "\(path) (the working copy: run from the package root)"
+        case .bundled: return "the notebook bundled with this binary, \((path as NSString).lastPathComponent)"
+        }
+    }
+}
+
+/// The name of the package in Package.swift, which names the resource bundle SwiftPM builds.
+let packageName = "MicrocircuitLessons"
+
+/// Finds the notebook a run of `lesson` uses (see `NotebookLocation`). Throws a one-line error when the
+/// named folder lacks the notebook or no bundled copy can be found.
+public func locateNotebook(_ lesson: LessonDescriptor, lessonsDirectory: String?,
+                           workingDirectory: String = FileManager.default.currentDirectoryPath)
+    throws -> NotebookLocation {
+    let files = FileManager.default
+    if let dir = lessonsDirectory {
+        let path = (dir as NSString).appendingPathComponent(lesson.notebookFile)
+        guard files.fileExists(atPath: path) else {
+            throw LessonError("no notebook \(lesson.notebookFile) in \(dir) (given with --lessons); copy it there "
+                + "from the repository's lessons/, or leave out --lessons to use the bundled one")
+        }
+        return NotebookLocation(path: path, origin: .lessonsOption)
+    }
+    let lessons = (workingDirectory as NSString).appendingPathComponent("lessons")
+    let copy = (lessons as NSString).appendingPathComponent(lesson.notebookFile)
+    if isPackageRoot(workingDirectory) && files.fileExists(atPath: copy) {
+        return NotebookLocation(path: copy, origin: .workingCopy)
+    }
+    return NotebookLocation(path: try bundledNotebookPath(lesson.notebookFile), origin: .bundled)
+}
+
+/// True when `dir` holds this package's manifest.
+func isPackageRoot(_ dir: String) -> Bool {
+    let manifest = (dir as NSString).appendingPathComponent("Package.swift")
+    guard let data = FileManager.default.contents(atPath: manifest) else { return false }
+    return String(decoding: data, as: UTF8.self).contains("name: \"\(packageName)\"")
+}
+
+/// The path of a notebook in the resource bundle.
+public func bundledNotebookPath(_ file: String) throws -> String {
+    guard let bundle = notebookBundle() else {
+        let beside = Bundle.main.bundleURL.path
+        throw LessonError("no bundled notebooks: copy \(packageName)_Lessons.resources (built beside the lesson "
+            + "binary, e.g. in .build/release) into \(beside), or pass --lessons DIR")
+    }
+    let name = (file as NSString).deletingPathExtension
+    guard let url = bundle.url(forResource: name, withExtension: "md") else {
+        throw LessonError("the bundled notebooks lack \(file); rebuild, or pass --lessons DIR")
+    }
+    return url.path
+}
+
+/// The Lessons target's resource bundle. SwiftPM's `Bundle.module` looks beside the executable, then in the
+/// build folder, and stops the program if both are missing; this checks first, so that a binary copied without
+/// its bundle (after its build folder is gone) gets a one-line error instead.
+func notebookBundle() -> Bundle? {
+    #if os(Linux)
+    let beside = Bundle.main.bundleURL.appendingPathComponent("\(packageName)_Lessons.resources").path
+    // The build folder Bundle.module falls back to lies under the package's .build (or a --scratch-path).
+    let buildFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent(".build").path
+    guard FileManager.default.fileExists(atPath: beside) || FileManager.default.fileExists(atPath: buildFolder)
+    else { return nil }
+    #endif
+    return Bundle.module
+}
+
+/// `lesson params N`: every parameter with the value a run would use — the code's default, then the notebook
+/// actually read (see `locateNotebook`), then `overrides` — with its help and admissible values. The first line
+/// names the notebook.
+public func parameterListing(_ lesson: LessonDescriptor, lessonsDirectory: String?,
+                             overrides: [(String, String)] = []) throws -> String {
+    let location = try locateNotebook(lesson, lessonsDirectory: lessonsDirectory)
+    let notebook = try Notebook.load(location.path)
+    let values = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
+                                       notebookName: lesson.notebookFile, overrides: overrides)
+    let overridden = Set(overrides.map(\.0))
+    var out = ["Lesson \(lesson.number) parameters, from \(location):"]
+    for p in lesson.parameters {
+        let value = values.values[p.name] ?? p.defaultValue
+        var notes: [String] = []
+        if overridden.contains(p.name) { notes.append("--set") }
+        if value != p.defaultValue { notes.append("code default \(p.defaultValue)") }
+        out.append("  \(p.name) = \(value)" + (notes.isEmpty ? "" : "  (" + notes.joined(separator: "; ") + ")"))
+        out.append("      \(p.help); \(p.admissible)")
+    }
+    return out.joined(separator: "\n")
+}
