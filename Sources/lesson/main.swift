@@ -28,7 +28,8 @@ options:
                      cores); results do not depend on it
   --set name=value   override a parameter (repeatable); see 'lesson params N'
   --out DIR          output folder (default: plots)
-  --lessons DIR      folder holding the notebooks (default: lessons)
+  --lessons DIR      folder holding edited notebooks (default: lessons/ when run from the package
+                     root, else the notebooks built into the program)
   --no-render        write figure scripts and data but do not call gnuplot
   --resume           continue an interrupted run from its last checkpoint (lesson 6)
   --quiet            print only the check table and errors
@@ -74,8 +75,7 @@ do {
         for l in allLessons { print(String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0) + l.title + "\n    " + l.claim) }
     case "params":
         let l = try findLesson(target ?? "")
-        print("Lesson \(l.number) parameters (defaults from the code; the notebook lessons/\(l.notebookFile) may set others):")
-        for p in l.parameters { print("  \(p.name) = \(p.defaultValue)\n      \(p.help); \(p.admissible)") }
+        print(try parameterListing(l, lessonsDirectory: options.lessonsDirectory, overrides: options.overrides))
     case "updates":
         print(try updatesJSON(specPath: parsed.spec ?? ""))
     case "aggregate":
