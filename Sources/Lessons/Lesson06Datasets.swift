@@ -146,23 +146,20 @@ func runLesson06(_ ctx: RunContext) throws {
         let probeX = DenseMatrix<T>(converting: probe.x), probeY = DenseMatrix<T>(converting: probe.y)
         var history: [[Double]] = []
         var startEpoch = 1
-        if ctx.resume, let data = FileManager.default.contents(atPath: path) {
+        if ctx.resume {
             do {
-                let c = try TrainingCheckpoint(decoding: data, path: path)
-                guard c.fingerprint == fingerprint, c.rule == rule.rawValue else {
-                    interruption = LessonError("\(path) was written by a run with other parameters or seed; run the "
-                        + "same command as before with --resume, or delete it")
-                    return false
+                if let c = try TrainingCheckpoint.load(from: path, fingerprint: fingerprint, rule: rule.rawValue,
+                                                       epochs: epochs) {
+                    let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
+                    learner = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
+                                           feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
+                                               DenseMatrix<T>(converting: $0) }),
+                                           rng: SplitMix64(state: c.rngState))
+                    learner.steps = c.steps
+                    history = c.history
+                    startEpoch = c.epoch + 1
+                    ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
                 }
-                let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
-                learner = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
-                                       feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
-                                           DenseMatrix<T>(converting: $0) }),
-                                       rng: SplitMix64(state: c.rngState))
-                learner.steps = c.steps
-                history = c.history
-                startEpoch = c.epoch + 1
-                ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
             } catch {
                 interruption = LessonError("\(error)")
                 return false

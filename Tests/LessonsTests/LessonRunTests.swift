@@ -153,6 +153,30 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         }
     }
 
+    /// A checkpoint with one flipped bit is refused with one line saying what to do; it is not resumed, and
+    /// not reported as a divergence.
+    @Test func corruptCheckpointIsRefusedWithOneLine() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder("l6-corrupt")
+        options.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let path = options.outDirectory + "/06-datasets/checkpoint-bp.ckpt"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        options.stopAfterEpochs = nil
+        options.resume = true
+        let error = try #require(throws: LessonError.self) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        #expect(error.description.contains("checkpoint-bp.ckpt is corrupt (checksum mismatch); delete it or run "
+            + "without --resume"), "\(error)")
+        #expect(!error.description.contains("\n") && !error.description.contains("diverged"))
+    }
+
     @Test func missingDatasetFolderIsAClearError() {
         #expect(throws: LessonError.self) { _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir",
                                                                                                   "/nonexistent")]) }

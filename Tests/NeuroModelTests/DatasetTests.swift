@@ -221,4 +221,61 @@ func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) 
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x") }
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x") }
     }
+
+    func smallCheckpoint(epoch: Int = 3, weight: Double? = nil) -> TrainingCheckpoint {
+        var g = SplitMix64(seed: 9)
+        var net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
+        if let weight { net.layers[1].w[1, 2] = weight }
+        return TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: epoch, steps: 99, rngState: g.state,
+                                  layers: net.layers, feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
+                                  history: (0...epoch).map { [Double($0), 0.5, 1] })
+    }
+
+    /// One flipped bit anywhere (a weight, the RNG state, the checksum itself) is refused with one line.
+    @Test func checkpointWithAFlippedBitIsRefused() throws {
+        let data = [UInt8](smallCheckpoint().encoded())
+        for i in stride(from: 8, to: data.count, by: 7) {
+            for bit in [0, 5] {
+                var bad = data
+                bad[i] ^= UInt8(1 << bit)
+                let error = try #require(throws: DataError.self) {
+                    _ = try TrainingCheckpoint(decoding: Data(bad), path: "c.ckpt")
+                }
+                #expect(error.description == "checkpoint c.ckpt is corrupt (checksum mismatch); delete it or run "
+                    + "without --resume", "byte \(i) bit \(bit): \(error)")
+            }
+        }
+        var old = data
+        old.replaceSubrange(0..<8, with: Array("MCKPT001".utf8))
+        let legacy = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data(old), path: "c") }
+        #expect(legacy.description.contains("older version without an integrity check"))
+    }
+
+    /// A NaN weight is a corrupt checkpoint (one is only written after an epoch with finite weights).
+    @Test func checkpointWithNaNWeightIsCorruptNotDivergence() throws {
+        let data = smallCheckpoint(weight: .nan).encoded()
+        let error = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data, path: "c") }
+        #expect(error.description == "checkpoint c is corrupt (a weight is not finite); delete it or run without "
+            + "--resume")
+        #expect(!error.description.contains("diverged"))
+    }
+
+    /// A checkpoint claiming more epochs than the run has, or another run's, is refused.
+    @Test func checkpointClaimingMoreEpochsOrAnotherRunIsRefused() throws {
+        let folder = DataFolder()
+        let path = folder.path + "/c.ckpt"
+        try smallCheckpoint(epoch: 100).encoded().write(to: URL(fileURLWithPath: path))
+        let epochs = try #require(throws: DataError.self) {
+            _ = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 3)
+        }
+        #expect(epochs.description == "\(path) claims epoch 100 of a run with 3 epochs; delete it or run without "
+            + "--resume")
+        let other = try #require(throws: DataError.self) {
+            _ = try TrainingCheckpoint.load(from: path, fingerprint: "g", rule: "frsf", epochs: 300)
+        }
+        #expect(other.description.contains("written by a run with other parameters, seed or data"))
+        let back = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 100)
+        #expect(back == smallCheckpoint(epoch: 100))
+        #expect(try TrainingCheckpoint.load(from: path + "-absent", fingerprint: "f", rule: "frsf", epochs: 3) == nil)
+    }
 }
