@@ -30,7 +30,7 @@ extension EpochCheckpoint {
         }
         var file = json
         file.append(contentsOf: Array(String(format: "\nfnv1a64 %016llx\n", EpochCheckpointFormat.checksum(json)).utf8))
-        do { try file.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        do { try writeFileAtomically(file, to: path) } catch {
             throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
         }
     }

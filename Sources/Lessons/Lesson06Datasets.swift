@@ -208,7 +208,7 @@ func runLesson06(_ ctx: RunContext) throws {
                 rngState: learner.rng.state,
                 layers: learner.network.layers.map { Layer(w: Matrix(converting: $0.w), b: $0.b.map { Double($0) }) },
                 feedback: learner.feedback.matrices.map { Matrix(converting: $0) }, history: history)
-            do { try checkpoint.encoded().write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            do { try writeFileAtomically(checkpoint.encoded(), to: path) } catch {
                 interruption = LessonError("cannot write checkpoint \(path); choose a writable --out folder")
                 return false
             }

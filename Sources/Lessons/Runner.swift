@@ -130,6 +130,7 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
 
     let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
     try prepareDirectory(folder)
+    cleanStaleTemporaries([folder, options.outDirectory], log: log)
 
     configureAllocator()
     setBLASThreads(1)  // lessons that train large networks raise this themselves
@@ -198,6 +199,15 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                       renderNote: note)
 }
 
+/// Removes the temporary files that a killed run left in `folders`, with one line saying so.
+func cleanStaleTemporaries(_ folders: [String], log: (String) -> Void) {
+    let removed = folders.map { removeStaleTemporaries(in: $0) }
+    let count = removed.map(\.count).reduce(0, +), bytes = removed.map(\.bytes).reduce(0, +)
+    if count > 0 {
+        log("removed \(count) temporary file\(count == 1 ? "" : "s") (\(bytes) bytes) left by an interrupted run")
+    }
+}
+
 func prepareDirectory(_ path: String) throws {
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -212,7 +222,7 @@ func prepareDirectory(_ path: String) throws {
 /// Writes through a temporary file and a rename, so a reader never sees a half-written file.
 public func writeAtomically(_ text: String, to path: String) throws {
     do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try writeFileAtomically(Data(text.utf8), to: path)
     } catch {
         throw LessonError("cannot write \(path); check that the output folder is writable or choose another with "
             + "--out DIR")
