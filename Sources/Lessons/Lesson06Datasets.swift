@@ -235,6 +235,13 @@ func runLesson06(_ ctx: RunContext) throws {
         : "On \(dataName) the rules' accuracy and angles to BP are measured (the 1.5-point claim is checked on "
             + "MNIST-type image data only); the rate-level microcircuit's run is frSF's run, step for step")
     if complete, data.claimsAccuracy, let bp = final(.bp) {
+        // A claim relative to BP means something only if BP learned: its accuracy must exceed chance by 4
+        // binomial standard errors over the test set (as in lesson 7); at chance "within 1.5 points" is empty.
+        let chance = 100 / Double(test.classes)
+        let se = 100 * (chance / 100 * (1 - chance / 100) / Double(max(test.count, 1))).squareRoot()
+        ctx.check(.atLeast("bp: final test accuracy on \(dataName) above chance (\(format(chance)) % + 4 SE), "
+                           + "so that the comparison with bp means something",
+                           observed: bp, bound: chance + 4 * se, unit: "%"))
         for rule in rules where rule.isSignConcordant {
             ctx.check(.atLeast("\(rule.rawValue): final test accuracy on \(dataName) within 1.5 points of bp "
                                + "(\(String(format: "%.2f", bp)) %)",

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Lessons
+import NeuroModel
 
 /// Runs a lesson at the given overrides into a fresh folder and expects every check to pass and, when
 /// gnuplot is installed (as CI installs it), every figure script to render.
@@ -99,6 +100,85 @@ func runSmall(_ key: String, _ overrides: [(String, String)]) throws -> RunOutco
         // Smaller net, fewer epochs and a larger step than the notebook; the accuracy target stays 95 %.
         _ = try runSmall("3", [("epochs", "60"), ("hidden", "60"), ("learning_rate", "0.3"), ("random_nets", "40"),
                                ("angle_every", "50"), ("rules", "bp,fa,frsf")])
+    }
+}
+
+/// Runs a lesson without rendering and without requiring its checks to pass; returns the outcome and log.
+func runUnchecked(_ key: String, _ overrides: [(String, String)]) throws -> (RunOutcome, [String]) {
+    var options = RunOptions()
+    options.lessonsDirectory = packageRoot + "/lessons"
+    options.outDirectory = temporaryFolder("unchecked-\(key)")
+    options.overrides = overrides
+    options.render = false
+    var messages: [String] = []
+    let outcome = try runLessonSerially(try findLesson(key), options: options, log: { messages.append($0) })
+    return (outcome, messages)
+}
+
+/// The numeric rows of block `index` of a figure's data file.
+func dataRows(_ path: String, block index: Int = 0) throws -> [[Double]] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let block = text.components(separatedBy: "\n\n\n")[index]
+    return block.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        .map { $0.split(separator: " ").map { Double($0) ?? -1 } }
+}
+
+/// A small learnable IDX dataset in a fresh folder: 10 classes of 28×28 images, class c lighting the 78 pixels
+/// from 78c on over noise.
+func learnableIDXFolder(train: Int = 600, test: Int = 300) throws -> String {
+    let folder = temporaryFolder("idx")
+    func be32(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8(v >> $0 & 0xff) } }
+    var rng = SplitMix64(seed: 5)
+    for (prefix, n) in [("train", train), ("t10k", test)] {
+        let labels = (0..<n).map { UInt8($0 % 10) }
+        let pixels = labels.flatMap { c in
+            (0..<784).map { $0 / 78 == Int(c) ? UInt8(255) : UInt8(rng.next() % 60) }
+        }
+        try Data(be32(0x803) + be32(n) + be32(28) + be32(28) + pixels)
+            .write(to: URL(fileURLWithPath: folder + "/\(prefix)-images-idx3-ubyte"))
+        try Data(be32(0x801) + be32(n) + labels)
+            .write(to: URL(fileURLWithPath: folder + "/\(prefix)-labels-idx1-ubyte"))
+    }
+    return folder
+}
+
+/// Lesson 3 at a learning rate at which BP's loss explodes (linear units).
+let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", "4"), ("activation", "linear"),
+                                            ("hidden", "20"), ("train_size", "600"), ("random_nets", "10")]
+
+@Suite struct DivergenceRuleTests {
+    /// A loss that explodes while still finite is a divergence; a claim relative to BP needs BP to have learned.
+    @Test func lesson6ExplodingLossIsADivergenceAndBPMustLearn() throws {
+        let data = try learnableIDXFolder()
+        let base = [("dataset", "auto"), ("data_dir", data), ("hidden", "64"), ("epochs", "2"),
+                    ("rules", "bp,usf"), ("circuit_steps", "0")]
+        let (good, _) = try runUnchecked("6", base + [("learning_rate", "0.1")])
+        let learned = try #require(good.checks.first { $0.name.hasPrefix("bp: final test accuracy") })
+        #expect(learned.passed && learned.name.contains("above chance (10 % + 4 SE)"), "\(learned)")
+        let se: Double = 100 * (0.09 / 300.0).squareRoot()
+        #expect(abs(learned.expected - (10 + 4 * se)) < 1e-9)
+        #expect(good.failed == 0)
+
+        let (bad, log) = try runUnchecked("6", base + [("learning_rate", "10")])
+        #expect(log.contains { $0.contains("training diverged: rule bp") && $0.contains("above 1e6 ×") },
+                "\(log.joined(separator: "\n"))")
+        let bpLearned = try #require(bad.checks.first { $0.name.hasPrefix("bp: final test accuracy") })
+        #expect(!bpLearned.passed)
+        #expect(bad.checks.contains { $0.name.hasPrefix("bp: epochs") && !$0.passed })
+    }
+
+    @Test func uninformativeLossIsTheStartingLoss() {
+        let y = oneHot([0, 1, 2, 9], classes: 10)
+        #expect(abs(uninformativeLoss(y, .crossEntropy) - log(10.0)) < 1e-15)
+        #expect(uninformativeLoss(y, .mse) == 1)  // ½·1 per one-hot row, floored at 1
+        #expect(divergenceLossFactor == 1e6)
+    }
+
+    /// Lesson 3 gets the same rule: at learning rate 10 with linear units BP's loss explodes and it stops.
+    @Test func lesson3UsesTheSameDivergenceRule() throws {
+        let (outcome, log) = try runUnchecked("3", lesson3Diverging + [("rules", "bp")])
+        #expect(log.contains { $0.contains("training diverged: rule bp") }, "\(log)")
+        #expect(outcome.checks.contains { $0.name.hasPrefix("bp: epochs completed without divergence") && !$0.passed })
     }
 }
 
