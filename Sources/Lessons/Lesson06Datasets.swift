@@ -148,8 +148,9 @@ func runLesson06(_ ctx: RunContext) throws {
         var startEpoch = 1
         if ctx.resume {
             do {
-                if let c = try TrainingCheckpoint.load(from: path, fingerprint: fingerprint, rule: rule.rawValue,
-                                                       epochs: epochs) {
+                let resumePath = ctx.checkpointToResume((path as NSString).lastPathComponent)
+                if let c = try TrainingCheckpoint.load(from: resumePath, fingerprint: fingerprint,
+                                                       rule: rule.rawValue, epochs: epochs) {
                     let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
                     learner = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
                                            feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
@@ -181,7 +182,7 @@ func runLesson06(_ ctx: RunContext) throws {
         for epoch in startEpoch...epochs {
             if isInterruptRequested || ctx.stopAfterEpochs.map({ epochsThisProcess >= $0 }) == true {
                 interruption = LessonError("interrupted during \(rule.rawValue) before epoch \(epoch); checkpoints up "
-                    + "to epoch \(epoch - 1) are in \(ctx.folder): run the same command with --resume to continue")
+                    + "to epoch \(epoch - 1) are in \(ctx.finalFolder): run the same command with --resume to continue")
                 return false
             }
             let clock = Date()

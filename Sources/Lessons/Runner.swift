@@ -8,8 +8,12 @@ public final class RunContext {
     public let parameters: ParameterValues
     public let seed: UInt64
     public let log: (String) -> Void
-    /// Folder this run writes to (for checkpoints).
+    /// Folder this run writes to (for checkpoints): the staging folder, swapped in at the end (see RunFolder).
     public var folder = ""
+    /// Where this run's files are once it has finished (for messages that name the folder).
+    public var finalFolder = ""
+    /// The checkpoint file `name` to resume from (see RunFolder.checkpointToResume).
+    var checkpointToResume: (String) -> String = { $0 }
     /// Continue from checkpoints in `folder` (lesson 6).
     public var resume = false
     /// Test hook: stop as if interrupted after this many epochs of training.
@@ -128,14 +132,20 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                                        notebookName: lesson.notebookFile, overrides: overrides)
     let seed = UInt64(params.integer("seed"))
 
-    let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
-    try prepareDirectory(folder)
-    cleanStaleTemporaries([folder, options.outDirectory], log: log)
+    let runFolder = RunFolder(outDirectory: options.outDirectory, id: lesson.id)
+    try prepareDirectory(options.outDirectory)
+    cleanStaleTemporaries([runFolder.final, runFolder.staging, options.outDirectory], log: log)
+    try runFolder.prepare(resume: options.resume)
+    var committed = false
+    defer { if !committed { runFolder.discard() } }  // a failed run leaves the previous run's folder as it was
+    let folder = runFolder.staging  // every output is written here, then swapped in
 
     configureAllocator()
     setBLASThreads(1)  // lessons that train large networks raise this themselves
     let context = RunContext(parameters: params, seed: seed, log: log)
     context.folder = folder
+    context.finalFolder = runFolder.final
+    context.checkpointToResume = runFolder.checkpointToResume
     context.resume = options.resume
     context.stopAfterEpochs = options.stopAfterEpochs
     var runError: Error?
@@ -183,7 +193,11 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     try writeAtomically(String(decoding: try encoder.encode(results), as: UTF8.self) + "\n",
                         to: (folder as NSString).appendingPathComponent("results.json"))
 
-    if let e = runError { throw e }
+    if let e = runError {
+        try runFolder.commit(resume: options.resume)
+        committed = true
+        throw e
+    }
 
     let overridden = Set(overrides.map(\.0))
     let header = "> Executed copy of `lessons/\(lesson.notebookFile)` — seed \(seed), project \(projectVersion). " +
@@ -195,7 +209,9 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                                          checks: context.checks, figures: context.figures,
                                          renderedFormats: rendered, header: header)
     try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
-    return RunOutcome(lesson: lesson, checks: context.checks, folder: folder, renderedFormats: rendered,
+    try runFolder.commit(resume: options.resume)
+    committed = true
+    return RunOutcome(lesson: lesson, checks: context.checks, folder: runFolder.final, renderedFormats: rendered,
                       renderNote: note)
 }
 

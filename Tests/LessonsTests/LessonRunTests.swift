@@ -315,13 +315,14 @@ let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", 
         let out = temporaryFolder("l6-stale")
         let folder = out + "/06-datasets"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let stale = [".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)", ".dat.nosync1234.AbCdEf",
-                     ".results.json.tmp-\(dead.processIdentifier)"]
+        let stale = ["06-datasets/.checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)",
+                     "06-datasets/.dat.nosync1234.AbCd", ".render.sh.tmp-\(dead.processIdentifier)"]
         let live = ".other-file.dat.tmp-\(ProcessInfo.processInfo.processIdentifier)"
         for name in stale + [live] {
-            FileManager.default.createFile(atPath: folder + "/" + name, contents: Data(count: 1000))
+            FileManager.default.createFile(atPath: out + "/" + name, contents: Data(count: 1000))
         }
-        #expect(isStaleTemporary(stale[0]) && isStaleTemporary(stale[1]) && !isStaleTemporary(live))
+        #expect(isStaleTemporary(".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)") && !isStaleTemporary(live))
+        #expect(isStaleTemporary(".dat.nosync1234.AbCd"))
         #expect(!isStaleTemporary("checkpoint-bp.ckpt") && !isStaleTemporary(".hidden"))
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
@@ -330,9 +331,8 @@ let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", 
         options.outDirectory = out
         var messages: [String] = []
         _ = try runLessonSerially(try findLesson("6"), options: options, log: { messages.append($0) })
-        let files = try FileManager.default.contentsOfDirectory(atPath: folder)
-        for name in stale { #expect(!files.contains(name), "\(name) was left") }
-        #expect(files.contains(live))
+        for name in stale { #expect(!FileManager.default.fileExists(atPath: out + "/" + name), "\(name) was left") }
+        #expect(FileManager.default.fileExists(atPath: out + "/" + live))
         #expect(messages.contains("removed 3 temporary files (3000 bytes) left by an interrupted run"), "\(messages)")
     }
 
@@ -456,5 +456,53 @@ let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", 
         } catch let e as LessonError {
             #expect(e.description.contains("corrupt"))
         }
+    }
+}
+
+@Suite struct RunOutputTests {
+    func options(_ out: String, seed: UInt64, lessons: String = packageRoot + "/lessons") -> RunOptions {
+        var o = RunOptions()
+        o.lessonsDirectory = lessons
+        o.outDirectory = out
+        o.overrides = [("hidden", "8"), ("steps", "30")]
+        o.seed = seed
+        o.render = false
+        return o
+    }
+
+    func contents(_ folder: String) throws -> [String: Data] {
+        var all: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            all[name] = FileManager.default.contents(atPath: folder + "/" + name)
+        }
+        return all
+    }
+
+    /// A run replaces the folder as a whole (no file of an earlier run stays beside its own); a run that fails
+    /// after computing (here: an unknown placeholder) leaves the previous run's folder exactly as it was.
+    @Test func runFolderNeverHoldsAMixOfRuns() throws {
+        let out = temporaryFolder("mix")
+        let lesson = try findLesson("4")
+        let first = try runLessonSerially(lesson, options: options(out, seed: 6))
+        try Data("seed 6".utf8).write(to: URL(fileURLWithPath: first.folder + "/leftover-of-seed-6.dat"))
+        let second = try runLessonSerially(lesson, options: options(out, seed: 7))
+        #expect(second.folder == first.folder)
+        let after = try contents(second.folder)
+        #expect(after["leftover-of-seed-6.dat"] == nil)
+        let results = try #require(after["results.json"].map { String(decoding: $0, as: UTF8.self) })
+        #expect(results.contains("\"seed\" : 7"))
+        #expect(String(decoding: after["04-microcircuit.executed.md"] ?? Data(), as: UTF8.self).contains("seed 7"))
+
+        let broken = temporaryFolder("broken-notebooks")
+        let text = try String(contentsOfFile: packageRoot + "/lessons/04-microcircuit.md", encoding: .utf8)
+        try (text + "\n{{no_such_value}}\n").write(toFile: broken + "/04-microcircuit.md", atomically: true,
+                                                    encoding: .utf8)
+        let error = try #require(throws: LessonError.self) {
+            _ = try runLessonSerially(lesson, options: options(out, seed: 8, lessons: broken))
+        }
+        #expect(error.description.contains("{{no_such_value}}"))
+        #expect(try contents(second.folder) == after, "a failed run changed the previous run's folder")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["04-microcircuit",
+                                                                                       "render.sh", "style.gp"])
     }
 }
