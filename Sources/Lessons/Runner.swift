@@ -287,7 +287,7 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
     var failures: [String] = []
     for f in figures {
         for (ext, term) in terminals {
-            let tmp = ".\(f.name).\(ext).tmp"
+            let tmp = temporaryName(for: "\(f.name).\(ext)")
             let p = Process()
             p.executableURL = URL(fileURLWithPath: gnuplot)
             p.currentDirectoryURL = URL(fileURLWithPath: folder)
@@ -295,26 +295,62 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
+            let tmpPath = (folder as NSString).appendingPathComponent(tmp)
+            let finalPath = (folder as NSString).appendingPathComponent("\(f.name).\(ext)")
             do {
                 try p.run()
                 let msg = err.fileHandleForReading.readDataToEndOfFile()
                 p.waitUntilExit()
-                let tmpPath = (folder as NSString).appendingPathComponent(tmp)
-                let finalPath = (folder as NSString).appendingPathComponent("\(f.name).\(ext)")
                 if p.terminationStatus == 0 {
-                    _ = try? FileManager.default.removeItem(atPath: finalPath)
-                    try FileManager.default.moveItem(atPath: tmpPath, toPath: finalPath)
+                    try installRenderedFigure(tmpPath, as: finalPath, format: ext)
                 } else {
-                    try? FileManager.default.removeItem(atPath: tmpPath)
                     let text = String(decoding: msg, as: UTF8.self)
                     let first = text.split(separator: "\n").last.map(String.init) ?? "error"
                     failures.append("\(f.name).\(ext): \(first)")
                 }
+            } catch let e as LessonError {
+                failures.append("\(f.name).\(ext): \(e.description)")
             } catch {
-                failures.append("\(f.name).\(ext): \(error)")
+                failures.append("\(f.name).\(ext): cannot run \(gnuplot)")
             }
+            unlink(tmpPath)
         }
     }
     if failures.isEmpty { return (terminals.map(\.0), "") }
     return ([], "gnuplot failed on " + failures.joined(separator: "; "))
+}
+
+/// Checks what gnuplot wrote to `tmp` (it exits 0 even when a write failed, e.g. on a full disk) and renames
+/// it to `path`: the file must exist, be non-empty and look complete for its format (PNG: signature and IEND
+/// chunk; PDF: header and %%EOF; SVG: an <svg> element closed at the end). Otherwise throws one line, and
+/// nothing is left under the final name.
+func installRenderedFigure(_ tmp: String, as path: String, format: String) throws {
+    let name = (path as NSString).lastPathComponent
+    guard let data = FileManager.default.contents(atPath: tmp) else {
+        throw LessonError("gnuplot wrote no file (is the disk full or the folder not writable?)")
+    }
+    guard !data.isEmpty else { throw LessonError("gnuplot wrote an empty file (is the disk full?)") }
+    guard figureLooksComplete(data, format: format) else {
+        throw LessonError("gnuplot wrote an incomplete or damaged \(format.uppercased()) file (is the disk full?)")
+    }
+    guard rename(tmp, path) == 0 else {
+        throw LessonError("cannot rename the rendered figure to \(name) (\(String(cString: strerror(errno))))")
+    }
+}
+
+/// Whether `data` starts and ends as a complete file of `format` (png, pdf or svg) does.
+func figureLooksComplete(_ data: Data, format: String) -> Bool {
+    let head = [UInt8](data.prefix(8)), tail = String(decoding: data.suffix(1024), as: UTF8.self)
+    switch format {
+    case "png":
+        return head == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+            && [UInt8](data.suffix(12)).dropFirst(4).prefix(4).elementsEqual(Array("IEND".utf8))
+    case "pdf":
+        return head.starts(with: Array("%PDF-".utf8)) && tail.contains("%%EOF")
+    case "svg":
+        let start = String(decoding: data.prefix(1024), as: UTF8.self)
+        return start.contains("<svg") && tail.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>")
+    default:
+        return true
+    }
 }

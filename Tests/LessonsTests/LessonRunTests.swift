@@ -505,4 +505,49 @@ let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", 
         #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["04-microcircuit",
                                                                                        "render.sh", "style.gp"])
     }
+
+    /// Writes a stand-in for gnuplot that runs `body` with the output file name in $OUT, and renders lesson 1.
+    func renderWith(_ body: String) throws -> RunOutcome {
+        let dir = temporaryFolder("fake-gnuplot")
+        let script = dir + "/gnuplot"
+        try ("#!/bin/sh\nOUT=$(printf '%s' \"$4\" | sed \"s/^set output '\\(.*\\)'$/\\1/\")\n" + body + "\n")
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        var o = RunOptions()
+        o.lessonsDirectory = packageRoot + "/lessons"
+        o.outDirectory = temporaryFolder("fake-render")
+        o.overrides = [("duration", "300"), ("points", "5"), ("noise_dt", "0.1"), ("noise_trials", "4"),
+                       ("noise_duration", "300"), ("noise_points", "3")]
+        o.gnuplot = script
+        return try runLessonSerially(try findLesson("1"), options: o)
+    }
+
+    /// gnuplot exiting 0 without writing its file, with an empty one, or with a cut-off one: one line each, and
+    /// no figure left under its final name (nor a temporary).
+    @Test func renderedFiguresAreCheckedBeforeTheyAreKept() throws {
+        let cases = [("exit 0", "gnuplot wrote no file"), (": > \"$OUT\"", "gnuplot wrote an empty file"),
+                     ("printf '\\211PNG\\r\\n\\032\\n%%PDF- <svg' > \"$OUT\"", "incomplete or damaged")]
+        for (body, message) in cases {
+            let outcome = try renderWith(body)
+            #expect(outcome.renderedFormats.isEmpty)
+            #expect(outcome.renderNote.contains(message) && !outcome.renderNote.contains("\n"),
+                    "\(outcome.renderNote)")
+            #expect(!outcome.renderNote.contains("NSCocoaErrorDomain") && !outcome.renderNote.contains("Error Domain"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+            #expect(!files.contains { $0.hasSuffix(".png") || $0.hasSuffix(".svg") || $0.hasSuffix(".pdf") },
+                    "\(files)")
+            #expect(!files.contains { $0.contains(".tmp") }, "\(files)")
+        }
+    }
+
+    @Test func completeFiguresAreRecognised() {
+        let png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2] + [0, 0, 0, 0] + Array("IEND".utf8)
+            + [0xae, 0x42, 0x60, 0x82])
+        #expect(figureLooksComplete(png, format: "png"))
+        #expect(!figureLooksComplete(png.dropLast(3), format: "png"))
+        #expect(figureLooksComplete(Data("%PDF-1.5\n…\n%%EOF\n".utf8), format: "pdf"))
+        #expect(!figureLooksComplete(Data("%PDF-1.5\n… cut".utf8), format: "pdf"))
+        #expect(figureLooksComplete(Data("<?xml?>\n<svg>\n</svg>\n\n".utf8), format: "svg"))
+        #expect(!figureLooksComplete(Data("<?xml?>\n<svg>\n<g>".utf8), format: "svg"))
+    }
 }
