@@ -15,12 +15,8 @@ struct EpochCheckpoint<State: Codable>: Codable {
 enum EpochCheckpointFormat {
     static let name = "microcircuit-lessons epoch checkpoint 1"
 
-    /// FNV-1a, 64 bits.
-    static func checksum(_ bytes: Data) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
-        return h
-    }
+    /// FNV-1a, 64 bits: the integrity check shared with lesson 6's checkpoints.
+    static func checksum(_ bytes: Data) -> UInt64 { CheckpointIntegrity.checksum(bytes) }
 }
 
 extension EpochCheckpoint {
@@ -34,7 +30,7 @@ extension EpochCheckpoint {
         }
         var file = json
         file.append(contentsOf: Array(String(format: "\nfnv1a64 %016llx\n", EpochCheckpointFormat.checksum(json)).utf8))
-        do { try file.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+        do { try writeFileAtomically(file, to: path) } catch {
             throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
         }
     }
@@ -43,7 +39,7 @@ extension EpochCheckpoint {
     /// belongs to another run, or claims more epochs than the run has.
     static func load(from path: String, fingerprint: String, epochs: Int) throws -> EpochCheckpoint? {
         guard let file = FileManager.default.contents(atPath: path) else { return nil }
-        let corrupt = LessonError("checkpoint \(path) is corrupt or truncated; delete it and run without --resume")
+        let corrupt = LessonError(CheckpointIntegrity.corrupt(path, "truncated or checksum mismatch"))
         guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else { throw corrupt }
         let json = file[file.startIndex..<cut]
         let tail = String(decoding: file[(cut + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -55,8 +51,8 @@ extension EpochCheckpoint {
             throw LessonError("\(path) was written by a run with other parameters, seed or data; run the same "
                 + "command as before with --resume, or delete it")
         }
-        guard (0...epochs).contains(c.epoch) else {
-            throw LessonError("\(path) claims epoch \(c.epoch) of a run with \(epochs) epochs; delete it")
+        if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
+            throw LessonError(problem)
         }
         return c
     }

@@ -181,7 +181,9 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
                           Arm(name: "BP", network: flatLayers(rateTwin(start)))])
     let fingerprint = d.fingerprint + "; depth \(depth)"
     if ctx.resume,
-       let saved = try EpochCheckpoint<DepthRun>.load(from: path, fingerprint: fingerprint, epochs: p.epochs) {
+       let saved = try EpochCheckpoint<DepthRun>.load(
+           from: ctx.checkpointToResume((path as NSString).lastPathComponent), fingerprint: fingerprint,
+           epochs: p.epochs) {
         run = saved.state
         ctx.log("depth \(depth): resumed from the checkpoint of epoch \(run.epoch)")
     }
@@ -190,7 +192,7 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
     while run.epoch < p.epochs {
         if isInterruptRequested || ctx.stopAfterEpochs.map({ ctx.epochsThisProcess >= $0 }) == true {
             throw LessonError("interrupted before epoch \(run.epoch + 1) of depth \(depth); checkpoints are in "
-                + "\(ctx.folder): run the same command with --resume to continue")
+                + "\(ctx.finalFolder): run the same command with --resume to continue")
         }
         let clock = Date()
         try models.trainEpoch(run.epoch + 1, p, d, ctx, depth: depth)

@@ -10,11 +10,18 @@ public struct Notebook: Sendable {
     /// Line range (inclusive, 0-based) of the parameter block including its fences.
     let blockLines: ClosedRange<Int>
 
-    public init(path: String, text: String) throws {
+    /// `text` may have Unix, Windows (CRLF) or old Mac (CR) line endings; it is read, and its executed copy
+    /// written, with Unix ones. Throws one line for a missing or broken parameter block or an unclosed `{{`.
+    public init(path: String, text raw: String) throws {
+        let text = Notebook.normalisingLineEndings(raw)
         self.path = path
         self.text = text
         let lines = text.components(separatedBy: "\n")
         let name = (path as NSString).lastPathComponent
+        if let line = Notebook.unclosedPlaceholderLine(lines) {
+            throw LessonError("\(name) line \(line): '{{' is never closed with '}}'; close the placeholder or "
+                + "remove it")
+        }
         guard let open = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```parameters" }) else {
             throw LessonError("\(name): no ```parameters block; add one listing the lesson's parameters "
                 + "(see lessons/README.md)")
@@ -43,6 +50,36 @@ public struct Notebook: Sendable {
         self.blockLines = open...close
     }
 
+    /// CRLF and lone CR become LF (a Swift `Character` "\r\n" is one grapheme, so splitting on "\n" alone
+    /// would not see Windows line ends).
+    static func normalisingLineEndings(_ text: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        var previousCR = false
+        for u in text.unicodeScalars {
+            if u == "\r" {
+                scalars.append("\n")
+                previousCR = true
+                continue
+            }
+            if !(u == "\n" && previousCR) { scalars.append(u) }
+            previousCR = false
+        }
+        return String(scalars)
+    }
+
+    /// The 1-based line of the first `{{` with no `}}` after it, or nil.
+    static func unclosedPlaceholderLine(_ lines: [String]) -> Int? {
+        let text = lines.joined(separator: "\n")
+        var rest = Substring(text)
+        while let open = rest.range(of: "{{") {
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                return text[..<open.lowerBound].filter { $0 == "\n" }.count + 1
+            }
+            rest = rest[close.upperBound...]
+        }
+        return nil
+    }
+
     public static func load(_ path: String) throws -> Notebook {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LessonError("cannot read notebook \(path); check that the file exists and is readable")
@@ -66,7 +103,10 @@ public struct Notebook: Sendable {
         var rest = Substring(body)
         while let open = rest.range(of: "{{") {
             result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            guard let close = rest[open.upperBound...].range(of: "}}") else {
+                throw LessonError("\((path as NSString).lastPathComponent): '{{' is never closed with '}}'; close "
+                    + "the placeholder or remove it")
+            }
             let key = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces)
             if key == "checks" {
                 result += markdownCheckTable(checks)

@@ -8,8 +8,12 @@ public final class RunContext {
     public let parameters: ParameterValues
     public let seed: UInt64
     public let log: (String) -> Void
-    /// Folder for this seed's checkpoints (lessons 6 and 7).
+    /// Folder for this seed's checkpoints (lessons 6 and 7), inside the run's staging folder (see RunFolder).
     public var folder = ""
+    /// Where this run's files are once it has finished (for messages that name the folder).
+    public var finalFolder = ""
+    /// The checkpoint file `name` to resume from (see RunFolder.checkpointToResume).
+    var checkpointToResume: (String) -> String = { $0 }
     /// Continue from checkpoints in `folder` (lessons 6 and 7).
     public var resume = false
     /// Threads the lesson may use (BLAS and the spiking engine); results do not depend on it.
@@ -122,7 +126,7 @@ public func defaultThreadCount() -> Int {
 public struct RunOutcome {
     public let lesson: LessonDescriptor
     public let checks: [Check]
-    public let folder: String
+    public internal(set) var folder: String
     public let seeds: [UInt64]
     public let renderedFormats: [String]
     public let renderNote: String
@@ -157,49 +161,59 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
                                        notebookName: lesson.notebookFile, overrides: overrides)
     let seeds = runSeeds(params, options: options)
-    let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
-    try prepareDirectory(folder)
+    let runFolder = RunFolder(outDirectory: options.outDirectory, id: lesson.id)
+    try prepareDirectory(options.outDirectory)
+    cleanStaleTemporaries([runFolder.final, runFolder.staging, options.outDirectory], log: log)
+    try runFolder.prepare(resume: options.resume)
+    var committed = false
+    defer { if !committed { runFolder.discard() } }  // a failed run leaves the previous run's folder as it was
+    let folder = runFolder.staging  // every output is written here, then swapped in
     configureAllocator()
     SpikingCircuit.threads = options.threads
     var records: [SeedRecord] = []
     var info = RunInfo(options: options, seeds: seeds)
     var runError: Error?
-    let seedFolder = (folder as NSString).appendingPathComponent("seeds")
-    if !options.resume { try? FileManager.default.removeItem(atPath: seedFolder) }
     for (k, seed) in seeds.enumerated() {
         if seeds.count > 1 { log("seed \(seed) (\(k + 1) of \(seeds.count))") }
         // On --resume, a seed that finished with the same parameters is taken from its record.
-        let kept = (seedFolder as NSString).appendingPathComponent("seed-\(seed).json")
+        let kept = runFolder.checkpointToResume("seeds/seed-\(seed).json")
         if options.resume, FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept),
            r.status == "complete", r.lesson == lesson.id,
            r.parameters == params.values.filter({ !seedKeys.contains($0.key) }) {
-            log("seed \(seed): complete in an earlier run; taken from \(kept)")
+            log("seed \(seed): complete in an earlier run; taken from its record")
             records.append(r)
+            try writeSeedRecord(r, folder: folder)
             continue
         }
         let start = Date()
-        let (record, error) = try runSeed(lesson, params: params, seed: seed, folder: folder, options: options,
-                                          log: log)
+        let (record, error) = try runSeed(lesson, params: params, seed: seed, runFolder: runFolder,
+                                          options: options, log: log)
         info.add(seed: seed, seconds: Date().timeIntervalSince(start), timings: record.timings)
         records.append(record.record)
         try writeSeedRecord(record.record, folder: folder)
         if let error { runError = error; break }
     }
     let conclusion = try conclude(records, seeds: seeds, summary: lesson.summary)
-    let outcome = try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
+    var outcome = try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
                                    options: options, info: info)
+    try runFolder.commit(resume: options.resume)
+    committed = true
+    outcome.folder = runFolder.final
     if let e = runError { throw e }
     return outcome
 }
 
 /// Runs one seed. Returns its record, and the error that stopped it if it computed something first; an error
 /// before anything was computed (bad data, bad parameter) is thrown and leaves no output behind.
-func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, folder: String,
+func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, runFolder: RunFolder,
              options: RunOptions, log: @escaping (String) -> Void) throws -> (record: (record: SeedRecord,
              timings: [String: String]), error: Error?) {
     setBLASThreads(1)  // lessons that train large networks raise this themselves, up to ctx.threads
     let context = RunContext(parameters: params.with("seed", String(seed)), seed: seed, log: log)
-    context.folder = (folder as NSString).appendingPathComponent("checkpoints/seed-\(seed)")
+    let checkpoints = "checkpoints/seed-\(seed)"
+    context.folder = (runFolder.staging as NSString).appendingPathComponent(checkpoints)
+    context.finalFolder = (runFolder.final as NSString).appendingPathComponent(checkpoints)
+    context.checkpointToResume = { runFolder.checkpointToResume(checkpoints + "/" + $0) }
     context.resume = options.resume
     context.threads = options.threads
     context.stopAfterEpochs = options.stopAfterEpochs
@@ -226,6 +240,15 @@ func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, 
     return ((record, context.timings), runError)
 }
 
+/// Removes the temporary files that a killed run left in `folders`, with one line saying so.
+func cleanStaleTemporaries(_ folders: [String], log: (String) -> Void) {
+    let removed = folders.map { removeStaleTemporaries(in: $0) }
+    let count = removed.map(\.count).reduce(0, +), bytes = removed.map(\.bytes).reduce(0, +)
+    if count > 0 {
+        log("removed \(count) temporary file\(count == 1 ? "" : "s") (\(bytes) bytes) left by an interrupted run")
+    }
+}
+
 func prepareDirectory(_ path: String) throws {
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -240,7 +263,7 @@ func prepareDirectory(_ path: String) throws {
 /// Writes through a temporary file and a rename, so a reader never sees a half-written file.
 public func writeAtomically(_ text: String, to path: String) throws {
     do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try writeFileAtomically(Data(text.utf8), to: path)
     } catch {
         throw LessonError("cannot write \(path); check that the output folder is writable or choose another with "
             + "--out DIR")
@@ -283,7 +306,7 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
     var failures: [String] = []
     for f in figures {
         for r in figureRenderings {
-            let tmp = ".\(f.name)\(r.fileSuffix).tmp"
+            let tmp = temporaryName(for: f.name + r.fileSuffix)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: gnuplot)
             p.currentDirectoryURL = URL(fileURLWithPath: folder)
@@ -291,26 +314,62 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
             let err = Pipe()
             p.standardError = err
             p.standardOutput = FileHandle.nullDevice
+            let tmpPath = (folder as NSString).appendingPathComponent(tmp)
+            let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
             do {
                 try p.run()
                 let msg = err.fileHandleForReading.readDataToEndOfFile()
                 p.waitUntilExit()
-                let tmpPath = (folder as NSString).appendingPathComponent(tmp)
-                let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
                 if p.terminationStatus == 0 {
-                    _ = try? FileManager.default.removeItem(atPath: finalPath)
-                    try FileManager.default.moveItem(atPath: tmpPath, toPath: finalPath)
+                    try installRenderedFigure(tmpPath, as: finalPath, format: r.format)
                 } else {
-                    try? FileManager.default.removeItem(atPath: tmpPath)
                     let text = String(decoding: msg, as: UTF8.self)
                     let first = text.split(separator: "\n").last.map(String.init) ?? "error"
                     failures.append("\(f.name)\(r.fileSuffix): \(first)")
                 }
+            } catch let e as LessonError {
+                failures.append("\(f.name)\(r.fileSuffix): \(e.description)")
             } catch {
-                failures.append("\(f.name)\(r.fileSuffix): \(error)")
+                failures.append("\(f.name)\(r.fileSuffix): cannot run \(gnuplot)")
             }
+            unlink(tmpPath)
         }
     }
     if failures.isEmpty { return (figureFormats, "") }
     return ([], "gnuplot failed on " + failures.joined(separator: "; "))
+}
+
+/// Checks what gnuplot wrote to `tmp` (it exits 0 even when a write failed, e.g. on a full disk) and renames
+/// it to `path`: the file must exist, be non-empty and look complete for its format (PNG: signature and IEND
+/// chunk; PDF: header and %%EOF; SVG: an <svg> element closed at the end). Otherwise throws one line, and
+/// nothing is left under the final name.
+func installRenderedFigure(_ tmp: String, as path: String, format: String) throws {
+    let name = (path as NSString).lastPathComponent
+    guard let data = FileManager.default.contents(atPath: tmp) else {
+        throw LessonError("gnuplot wrote no file (is the disk full or the folder not writable?)")
+    }
+    guard !data.isEmpty else { throw LessonError("gnuplot wrote an empty file (is the disk full?)") }
+    guard figureLooksComplete(data, format: format) else {
+        throw LessonError("gnuplot wrote an incomplete or damaged \(format.uppercased()) file (is the disk full?)")
+    }
+    guard rename(tmp, path) == 0 else {
+        throw LessonError("cannot rename the rendered figure to \(name) (\(String(cString: strerror(errno))))")
+    }
+}
+
+/// Whether `data` starts and ends as a complete file of `format` (png, pdf or svg) does.
+func figureLooksComplete(_ data: Data, format: String) -> Bool {
+    let head = [UInt8](data.prefix(8)), tail = String(decoding: data.suffix(1024), as: UTF8.self)
+    switch format {
+    case "png":
+        return head == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+            && [UInt8](data.suffix(12)).dropFirst(4).prefix(4).elementsEqual(Array("IEND".utf8))
+    case "pdf":
+        return head.starts(with: Array("%PDF-".utf8)) && tail.contains("%%EOF")
+    case "svg":
+        let start = String(decoding: data.prefix(1024), as: UTF8.self)
+        return start.contains("<svg") && tail.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>")
+    default:
+        return true
+    }
 }

@@ -1,5 +1,28 @@
 import Foundation
 
+/// The integrity check every checkpoint of this program carries (lesson 6's binary `TrainingCheckpoint`,
+/// lesson 7's JSON epoch checkpoint): an FNV-1a 64-bit checksum of the content, and the same one-line
+/// refusals for a damaged file and for one that claims more epochs than the run has.
+public enum CheckpointIntegrity {
+    /// FNV-1a, 64 bits.
+    public static func checksum<S: Sequence>(_ bytes: S) -> UInt64 where S.Element == UInt8 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        return h
+    }
+
+    /// The message for a checkpoint that fails its integrity check (`why`: what was found).
+    public static func corrupt(_ path: String, _ why: String) -> String {
+        "checkpoint \(path) is corrupt (\(why)); delete it or run without --resume"
+    }
+
+    /// The message for a checkpoint whose epoch is outside 0...`epochs`, or nil when it is inside.
+    public static func epochProblem(_ epoch: Int, of epochs: Int, path: String) -> String? {
+        (0...max(epochs, 0)).contains(epoch) ? nil
+            : "\(path) claims epoch \(epoch) of a run with \(epochs) epochs; delete it or run without --resume"
+    }
+}
+
 /// The state of one rule's training run after a whole epoch: enough to continue bit for bit.
 public struct TrainingCheckpoint: Equatable, Sendable {
     /// Identifies the run (lesson, seed, parameters); a resume with another fingerprint is refused.
@@ -18,9 +41,12 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         self.rngState = rngState; self.layers = layers; self.feedback = feedback; self.history = history
     }
 
-    static let magic = Array("MCKPT001".utf8)
+    static let magic = Array("MCKPT002".utf8)
+    /// The format before the checksum was added: refused, since its content cannot be verified.
+    static let uncheckedMagic = Array("MCKPT001".utf8)
 
-    /// Binary layout: magic, then length-prefixed fields, little-endian 64-bit integers and IEEE doubles.
+    /// Binary layout: magic, then length-prefixed fields, little-endian 64-bit integers and IEEE doubles, then
+    /// the FNV-1a checksum of everything before it (little-endian 64 bits).
     public func encoded() -> Data {
         var out = Data(TrainingCheckpoint.magic)
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
@@ -32,16 +58,28 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         u64(UInt64(layers.count)); for l in layers { matrix(l.w); doubles(l.b) }
         u64(UInt64(feedback.count)); for m in feedback { matrix(m) }
         u64(UInt64(history.count)); for h in history { doubles(h) }
+        u64(CheckpointIntegrity.checksum(out))
         return out
     }
 
-    /// Decodes a checkpoint; throws `DataError` on a truncated or foreign file.
+    /// Decodes a checkpoint; throws a one-line `DataError` on a truncated, damaged (checksum mismatch, a
+    /// non-finite weight: a checkpoint is only written after an epoch that ended with finite weights) or
+    /// foreign file.
     public init(decoding data: Data, path: String) throws {
-        let bytes = [UInt8](data)
+        let all = [UInt8](data)
         var at = 0
-        let corrupt = DataError("checkpoint \(path) is truncated or corrupt; delete it and run without --resume")
-        guard bytes.count >= 8, Array(bytes[0..<8]) == TrainingCheckpoint.magic else {
-            throw DataError("\(path) is not a checkpoint of this program; delete it and run without --resume")
+        let corrupt = DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
+        guard all.count >= 8, Array(all[0..<8]) != TrainingCheckpoint.uncheckedMagic else {
+            throw DataError("\(path) was written by an older version without an integrity check; delete it or run "
+                + "without --resume")
+        }
+        guard all.count >= 16, Array(all[0..<8]) == TrainingCheckpoint.magic else {
+            throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
+        }
+        let bytes = Array(all[0..<(all.count - 8)])
+        let stored = all[(all.count - 8)...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard stored == CheckpointIntegrity.checksum(bytes) else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "checksum mismatch"))
         }
         at = 8
         func u64() throws -> UInt64 {
@@ -79,5 +117,29 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         feedback = try (0..<count(1000)).map { _ in try matrix() }
         history = try (0..<count()).map { _ in try doubles() }
         guard at == bytes.count else { throw corrupt }
+        let weights = layers.flatMap { $0.w.data + $0.b } + feedback.flatMap(\.data)
+        guard weights.allSatisfy(\.isFinite) else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))
+        }
+    }
+
+    /// Reads the checkpoint of `rule` for this run, or nil when none exists. Throws one line when the file is
+    /// damaged, belongs to another run or rule, claims more epochs than the run has, or its history does not
+    /// match its epoch.
+    public static func load(from path: String, fingerprint: String, rule: String, epochs: Int) throws
+        -> TrainingCheckpoint? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let c = try TrainingCheckpoint(decoding: data, path: path)
+        guard c.fingerprint == fingerprint, c.rule == rule else {
+            throw DataError("\(path) was written by a run with other parameters, seed or data; run the same "
+                + "command as before with --resume, or delete it")
+        }
+        if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
+            throw DataError(problem)
+        }
+        guard c.history.count == c.epoch + 1 else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "\(c.history.count) history rows for epoch \(c.epoch)"))
+        }
+        return c
     }
 }

@@ -7,61 +7,133 @@ public struct DataError: Error, CustomStringConvertible, Equatable {
     public init(_ message: String) { description = message }
 }
 
-/// Reads a whole file through zlib, which reads gzip-compressed and plain files alike.
-/// Throws on a missing file or a corrupt gzip stream.
-public func readPossiblyGzipped(_ path: String) throws -> [UInt8] {
-    guard FileManager.default.fileExists(atPath: path) else { throw DataError("missing dataset file \(path)") }
-    guard let file = gzopen(path, "rb") else { throw DataError("cannot open \(path)") }
-    defer { gzclose(file) }
-    var out: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { gzread(file, $0.baseAddress, UInt32($0.count)) }
-        if n < 0 {
-            throw DataError("\(path) is corrupt (gzip stream error); delete it and reinstall or download it again")
+/// A dataset file read through zlib (gzip-compressed and plain files alike), a bounded number of bytes at a
+/// time, so that a file is never read further than its header promises (a gzip bomb or a link to /dev/zero
+/// costs no more memory than a valid file).
+final class DatasetFileReader {
+    let path: String
+    private let file: gzFile
+
+    init(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw DataError("missing dataset file \(path)")
         }
-        if n == 0 { break }
-        out.append(contentsOf: chunk[0..<Int(n)])
+        guard !isFolder.boolValue else { throw DataError("\(path) is a folder, not a dataset file") }
+        guard let file = gzopen(path, "rb") else { throw DataError("cannot open \(path); check its permissions") }
+        self.path = path
+        self.file = file
     }
-    return out
+
+    deinit { gzclose(file) }
+
+    /// Reads up to `count` bytes; fewer only when the file ends first. Memory grows with what is read.
+    func read(upTo count: Int) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: min(1 << 20, max(count, 0)))
+        while out.count < count {
+            let want = min(chunk.count, count - out.count)
+            let n = chunk.withUnsafeMutableBytes { buffer in
+                buffer.baseAddress.map { gzread(file, $0, UInt32(want)) } ?? -1
+            }
+            if n < 0 {
+                throw DataError("\(path) is corrupt (gzip stream error); delete it and reinstall or download it again")
+            }
+            if n == 0 { break }
+            chunk.withUnsafeBufferPointer { out.append(contentsOf: UnsafeBufferPointer(rebasing: $0[0..<Int(n)])) }
+        }
+        return out
+    }
+
+    /// Reads exactly `count` bytes of `what`; throws naming the file when it ends first.
+    func read(exactly count: Int, _ what: String) throws -> [UInt8] {
+        let bytes = try read(upTo: count)
+        guard bytes.count == count else {
+            throw DataError("\(path) is truncated: \(what) needs \(count) bytes, the file holds \(bytes.count); "
+                + "delete it and download it again")
+        }
+        return bytes
+    }
+
+    /// Throws when the file holds anything after what its header promised.
+    func expectEnd(_ promised: String) throws {
+        guard try read(upTo: 1).isEmpty else {
+            throw DataError("\(path) is padded or not what its header says: it holds more than \(promised); "
+                + "delete it and download it again")
+        }
+    }
+}
+
+/// Reads a whole file through zlib, which reads gzip-compressed and plain files alike, refusing one that holds
+/// more than `limit` bytes (uncompressed). Throws on a missing file or a corrupt gzip stream.
+public func readPossiblyGzipped(_ path: String, limit: Int) throws -> [UInt8] {
+    let reader = try DatasetFileReader(path)
+    let bytes = try reader.read(upTo: limit)
+    try reader.expectEnd("\(limit) bytes, the most a file of this kind may hold")
+    return bytes
 }
 
 func bigEndian32(_ b: [UInt8], _ at: Int) -> Int {
     Int(b[at]) << 24 | Int(b[at + 1]) << 16 | Int(b[at + 2]) << 8 | Int(b[at + 3])
 }
 
+/// The most pixel bytes an IDX image file may promise: 2^30 (8 GiB once scaled to Doubles; EMNIST, the
+/// largest common IDX set, has 5.5·10^8).
+public let idxPixelLimit = 1 << 30
+
+/// The pixel count `n`×`rows`×`cols` an IDX header promises, or a one-line error when it overflows, exceeds
+/// `idxPixelLimit`, or would not fit in this machine's memory as Doubles.
+func idxPixelCount(_ n: Int, _ rows: Int, _ cols: Int, path: String) throws -> Int {
+    let (d, o1) = rows.multipliedReportingOverflow(by: cols)
+    let (total, o2) = n.multipliedReportingOverflow(by: d)
+    guard !o1, !o2, total <= idxPixelLimit else {
+        throw DataError("\(path): header promises \(n)×\(rows)×\(cols) pixels, more than the \(idxPixelLimit) "
+            + "this program reads; the file is corrupt or not an image dataset")
+    }
+    let needed = UInt64(total) * UInt64(MemoryLayout<Double>.size)
+    guard needed < ProcessInfo.processInfo.physicalMemory else {
+        throw DataError("\(path): \(n)×\(rows)×\(cols) pixels need \(needed >> 20) MiB as Doubles, more than "
+            + "this machine's \(ProcessInfo.processInfo.physicalMemory >> 20) MiB; use a smaller dataset")
+    }
+    return total
+}
+
 /// IDX image + label files (MNIST, Fashion-MNIST): magic 0x00000803 with dims (n, rows, cols) for images,
-/// 0x00000801 with dim (n) for labels; unsigned bytes. Pixels are scaled to [0, 1].
+/// 0x00000801 with dim (n) for labels; unsigned bytes. Pixels are scaled to [0, 1]. Both headers are checked
+/// before any pixel is read, and neither file is read beyond what its header promises.
 public func loadIDX(images imagesPath: String, labels labelsPath: String, classes: Int = 10,
                     name: String) throws -> Dataset {
-    let img = try readPossiblyGzipped(imagesPath)
-    let lab = try readPossiblyGzipped(labelsPath)
-    guard img.count >= 16, bigEndian32(img, 0) == 0x0803 else {
+    let imageFile = try DatasetFileReader(imagesPath)
+    let labelFile = try DatasetFileReader(labelsPath)
+    let img = try imageFile.read(upTo: 16)
+    guard img.count == 16, bigEndian32(img, 0) == 0x0803 else {
         throw DataError("\(imagesPath) is not an IDX image file (wrong magic number); is it the right file?")
     }
-    guard lab.count >= 8, bigEndian32(lab, 0) == 0x0801 else {
+    let lab = try labelFile.read(upTo: 8)
+    guard lab.count == 8, bigEndian32(lab, 0) == 0x0801 else {
         throw DataError("\(labelsPath) is not an IDX label file (wrong magic number); is it the right file?")
     }
     let n = bigEndian32(img, 4), rows = bigEndian32(img, 8), cols = bigEndian32(img, 12)
     let nLabels = bigEndian32(lab, 4)
-    guard n > 0, rows > 0, cols > 0, img.count == 16 + n * rows * cols else {
-        throw DataError("\(imagesPath) is truncated or padded: header says \(n)×\(rows)×\(cols), "
-            + "file holds \(img.count - 16) pixel bytes")
-    }
-    guard lab.count == 8 + nLabels else {
-        throw DataError("\(labelsPath) is truncated or padded: header says \(nLabels) labels, "
-            + "file holds \(lab.count - 8)")
+    guard n > 0, rows > 0, cols > 0 else {
+        throw DataError("\(imagesPath): header says \(n)×\(rows)×\(cols) pixels; the file is corrupt")
     }
     guard nLabels == n else { throw DataError("\(imagesPath) has \(n) images but \(labelsPath) has \(nLabels) labels") }
-    let labels = lab[8...].map(Int.init)
+    let total = try idxPixelCount(n, rows, cols, path: imagesPath)
+    let labelBytes = try labelFile.read(exactly: n, "\(n) labels")
+    try labelFile.expectEnd("the \(n) labels of its header")
+    let labels = labelBytes.map(Int.init)
     if let bad = labels.firstIndex(where: { $0 >= classes }) {
-        throw DataError("\(labelsPath): label \(labels[bad]) at index \(bad) is outside 0...\(classes - 1)")
+        throw DataError("\(labelsPath): label \(labels[bad]) at index \(bad) (0-based, of \(n) labels) is "
+            + "outside 0...\(classes - 1); the file is corrupt or not a \(classes)-class dataset")
     }
+    let pixels = try imageFile.read(exactly: total, "\(n)×\(rows)×\(cols) pixels")
+    try imageFile.expectEnd("the \(n)×\(rows)×\(cols) pixels of its header")
     let d = rows * cols
     var x = Matrix(rows: n, cols: d)
-    img.withUnsafeBufferPointer { src in
+    pixels.withUnsafeBufferPointer { src in
         x.data.withUnsafeMutableBufferPointer { dst in
-            for i in 0..<(n * d) { dst[i] = Double(src[16 + i]) / 255 }
+            for i in 0..<total { dst[i] = Double(src[i]) / 255 }
         }
     }
     return Dataset(name: name, x: x, labels: labels, classes: classes)
@@ -143,33 +215,43 @@ public func loadIDXDirectory(_ directory: String, name: String) throws -> (train
 public let fashionMNISTSystemDirectory = "/usr/share/datasets/fashion-mnist"
 
 /// CIFAR-10, binary version: records of 1 label byte + 3072 pixel bytes (R, G, B planes of 32×32),
-/// in data_batch_1.bin … data_batch_5.bin and test_batch.bin. Pixels scaled to [0, 1].
-public func loadCIFAR10(_ directory: String) throws -> (train: Dataset, test: Dataset) {
+/// in data_batch_1.bin … data_batch_5.bin and test_batch.bin (10,000 records each). Pixels scaled to [0, 1].
+/// A file is read no further than `recordLimit` records.
+public func loadCIFAR10(_ directory: String, recordLimit: Int = cifarRecordLimit) throws
+    -> (train: Dataset, test: Dataset) {
+    let recordSize = 3073
     func load(_ files: [String], _ name: String) throws -> Dataset {
         var bytes: [UInt8] = []
+        var origins: [(path: String, first: Int)] = []  // the file each record comes from
         for f in files {
             let path = (directory as NSString).appendingPathComponent(f)
-            let b = try readPossiblyGzipped(path)
-            guard !b.isEmpty, b.count % 3073 == 0 else {
+            let b = try readPossiblyGzipped(path, limit: recordLimit * recordSize)
+            guard !b.isEmpty, b.count % recordSize == 0 else {
                 throw DataError("\(path) is truncated: \(b.count) bytes is not a whole number of 3073-byte "
                     + "CIFAR-10 records")
             }
+            origins.append((path, bytes.count / recordSize))
             bytes += b
         }
-        let n = bytes.count / 3073
+        let n = bytes.count / recordSize
         var x = Matrix(rows: n, cols: 3072)
         var labels: [Int] = []
         labels.reserveCapacity(n)
         for s in 0..<n {
-            let label = Int(bytes[s * 3073])
+            let label = Int(bytes[s * recordSize])
             guard label < 10 else {
-                throw DataError("\(name): label \(label) in record \(s) is outside 0...9; the file is corrupt")
+                let origin = origins.last { $0.first <= s } ?? (path: directory, first: 0)
+                throw DataError("\(origin.path): label \(label) in record \(s - origin.first) (0-based, byte offset "
+                    + "\((s - origin.first) * recordSize)) is outside 0...9; the file is corrupt, download it again")
             }
             labels.append(label)
-            for i in 0..<3072 { x.data[s * 3072 + i] = Double(bytes[s * 3073 + 1 + i]) / 255 }
+            for i in 0..<3072 { x.data[s * 3072 + i] = Double(bytes[s * recordSize + 1 + i]) / 255 }
         }
         return Dataset(name: name, x: x, labels: labels, classes: 10)
     }
     let train = try load((1...5).map { "data_batch_\($0).bin" }, "cifar-10 train")
     return (train, try load(["test_batch.bin"], "cifar-10 test"))
 }
+
+/// The most records one CIFAR-10 file may hold: the whole training set (the official files hold 10,000 each).
+public let cifarRecordLimit = 50_000

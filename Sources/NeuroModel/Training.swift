@@ -1,6 +1,7 @@
 import Foundation
 
-/// Training stopped because the loss or the weights stopped being finite.
+/// Training stopped because the loss or the weights stopped being finite, or the loss exploded (see
+/// `divergenceLossFactor`).
 public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
     public let rule: String
     public let epoch: Int
@@ -9,6 +10,24 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
     public var description: String { "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate" }
     public init(rule: String, epoch: Int, step: Int, what: String) {
         self.rule = rule; self.epoch = epoch; self.step = step; self.what = what
+    }
+}
+
+/// Training has diverged once a batch loss exceeds this many times the loss of an uninformative prediction
+/// (see `uninformativeLoss`), even while it is still finite: a loss that grows a millionfold past where an
+/// untrained network starts has left the regime in which any rule learns (at learning rate 10 lesson 6's
+/// losses reach 1e14 before they overflow, while the network sits at chance).
+public let divergenceLossFactor = 1e6
+
+/// The loss of a prediction that carries no information about the targets: ln C for softmax cross-entropy
+/// over C classes (the uniform prediction, where a freshly initialised network starts), ½ mean ‖y‖² for the
+/// squared error (the zero output). At least 1, so that the divergence bound is never below 1e6.
+@inlinable public func uninformativeLoss<T: BLASScalar>(_ y: DenseMatrix<T>, _ loss: Loss) -> Double {
+    switch loss {
+    case .crossEntropy: return max(1, Foundation.log(Double(y.cols)))
+    case .mse:
+        let squares = y.data.reduce(0.0) { $0 + Double($1) * Double($1) }
+        return max(1, 0.5 * squares / Double(max(y.rows, 1)))
     }
 }
 
@@ -48,7 +67,14 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
         let pass = network.forward(x)
         let loss = network.loss(pass, targets: y, config.loss)
         steps += 1
-        guard loss.isFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "loss = \(loss)") }
+        guard loss.isFinite else {
+            throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "loss = \(loss)")
+        }
+        let bound = divergenceLossFactor * uninformativeLoss(y, config.loss)
+        guard loss <= bound else {
+            throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: String(
+                format: "loss = %.3g, above 1e6 × the loss of an uninformative prediction (%.3g)", loss, bound))
+        }
         network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback), learningRate: T(config.learningRate))
         return loss
     }

@@ -38,22 +38,53 @@ options:
 Exit status: 0 when every check passed, 1 when a check failed or a run could not finish, 2 on a usage error.
 """
 
-func fail(_ e: LessonError) -> Never {
-    FileHandle.standardError.write(Data("lesson: error: \(e.description)\n".utf8))
-    exit(e.status)
+/// Writes to standard error; a failure there cannot be reported anywhere, and must not trap.
+func printError(_ text: String) {
+    try? FileHandle.standardError.write(contentsOf: Data(text.utf8))
 }
 
-func runOne(_ lesson: LessonDescriptor, _ options: RunOptions, quiet: Bool) throws -> Int {
-    let log: (String) -> Void = quiet ? { _ in } : { FileHandle.standardError.write(Data(("  " + $0 + "\n").utf8)) }
-    if !quiet { print("Lesson \(lesson.number) — \(lesson.title)\nClaim: \(lesson.claim)\n") }
+/// Why standard output failed, once it has (then nothing more is written to it).
+var outputLost: String?
+
+/// Prints a line to standard output, unbuffered, so that a failed write (a full disk, /dev/full, a closed file)
+/// is seen rather than lost silently at exit.
+@MainActor func say(_ text: String = "") {
+    guard outputLost == nil else { return }
+    do { try FileHandle.standardOutput.write(contentsOf: Data((text + "\n").utf8)) } catch {
+        let ns = error as NSError
+        let posix = ns.domain == NSPOSIXErrorDomain ? ns : ns.userInfo[NSUnderlyingErrorKey] as? NSError
+        outputLost = posix.map { String(cString: strerror(Int32($0.code))) } ?? "write failed"
+    }
+}
+
+/// Exits with `status`; when standard output failed, exits 1 with one line on standard error instead, since the
+/// output was lost.
+@MainActor func finish(_ status: Int32) -> Never {
+    if let outputLost {
+        printError("lesson: error: cannot write to standard output (\(outputLost)); the output was lost\n")
+        exit(1)
+    }
+    exit(status)
+}
+
+@MainActor func fail(_ e: LessonError) -> Never {
+    printError("lesson: error: \(e.description)\n")
+    finish(e.status)
+}
+
+@MainActor func runOne(_ lesson: LessonDescriptor, _ options: RunOptions, quiet: Bool) throws -> Int {
+    let log: (String) -> Void = quiet ? { _ in } : { printError("  " + $0 + "\n") }
+    if !quiet { say("Lesson \(lesson.number) — \(lesson.title)\nClaim: \(lesson.claim)\n") }
     let start = Date()
     let outcome = try runLesson(lesson, options: options, log: log)
-    print(checkTable(outcome.checks))
+    say(checkTable(outcome.checks))
     if !quiet {
         let secs = String(format: "%.1f", Date().timeIntervalSince(start))
-        print("\nwrote \(outcome.folder)/\(lesson.id).executed.md, results.json and \(outcome.renderedFormats.isEmpty ? "figure scripts" : "figures (\(outcome.renderedFormats.joined(separator: ", ")))") in \(secs) s")
+        let figures = outcome.renderedFormats.isEmpty ? "figure scripts"
+            : "figures (\(outcome.renderedFormats.joined(separator: ", ")))"
+        say("\nwrote \(outcome.folder)/\(lesson.id).executed.md, results.json and \(figures) in \(secs) s")
     }
-    if !outcome.renderNote.isEmpty { FileHandle.standardError.write(Data("lesson: note: \(outcome.renderNote)\n".utf8)) }
+    if !outcome.renderNote.isEmpty { printError("lesson: note: \(outcome.renderNote)\n") }
     return outcome.failed
 }
 
@@ -64,46 +95,51 @@ do {
     options.commandLine = CommandLine.arguments
     #if DEBUG
     if parsed.command == "run" || parsed.command == "all" {
-        FileHandle.standardError.write(Data("lesson: note: this is a debug build; the numeric lessons run several times faster with 'swift run -c release lesson …'\n".utf8))
+        printError("lesson: note: this is a debug build; the numeric lessons run several times faster with "
+                   + "'swift run -c release lesson …'\n")
     }
     #endif
     switch parsed.command {
     case "help":
-        print(usage)
+        say(usage)
     case "list":
         let width = (allLessons.map(\.slug.count).max() ?? 16) + 2
-        for l in allLessons { print(String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0) + l.title + "\n    " + l.claim) }
+        for l in allLessons {
+            say(String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0)
+                + l.title + "\n    " + l.claim)
+        }
     case "params":
         let l = try findLesson(target ?? "")
-        print(try parameterListing(l, lessonsDirectory: options.lessonsDirectory, overrides: options.overrides))
+        say(try parameterListing(l, lessonsDirectory: options.lessonsDirectory, overrides: options.overrides))
     case "updates":
-        print(try updatesJSON(specPath: parsed.spec ?? ""))
+        say(try updatesJSON(specPath: parsed.spec ?? ""))
     case "aggregate":
         var failed = 0
         for outcome in try aggregateRuns(parsed.folders, options: options) {
             if !quiet {
-                print("Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
+                say("Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
                     + outcome.seeds.map(String.init).joined(separator: ", "))
             }
-            print(checkTable(outcome.checks))
-            if !quiet { print("\nwrote \(outcome.folder)\n") }
+            say(checkTable(outcome.checks))
+            if !quiet { say("\nwrote \(outcome.folder)\n") }
             failed += outcome.failed
         }
-        exit(failed == 0 ? 0 : 1)
+        finish(failed == 0 ? 0 : 1)
     case "all":
         var failed = 0
         for l in allLessons {
             failed += try runOne(l, options, quiet: quiet)
-            print("")
+            say("")
         }
-        print("all lessons: \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
-        exit(failed == 0 ? 0 : 1)
+        say("all lessons: \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
+        finish(failed == 0 ? 0 : 1)
     default:
         let failed = try runOne(try findLesson(target ?? ""), options, quiet: quiet)
-        exit(failed == 0 ? 0 : 1)
+        finish(failed == 0 ? 0 : 1)
     }
 } catch let e as LessonError {
     fail(e)
 } catch {
     fail(LessonError("\(error)"))
 }
+finish(0)

@@ -57,7 +57,7 @@ import Testing
         #expect(outcome.renderedFormats == ["png", "svg", "pdf"], "\(outcome.renderNote)")
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
         for ext in ["png", "svg", "pdf"] { #expect(files.contains("fi-curve.\(ext)")) }
-        #expect(!files.contains { $0.hasSuffix(".tmp") })
+        #expect(!files.contains { $0.contains(".tmp") })
     }
 
     @Test func brokenNotebookBlockIsAClearError() throws {
@@ -70,5 +70,44 @@ import Testing
         #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
         options.lessonsDirectory = temporaryFolder("empty")
         #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
+    }
+
+    /// The `lesson` executable built beside this test bundle.
+    var lessonExecutable: String? {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        return [beside.appendingPathComponent("lesson").path, packageRoot + "/.build/debug/lesson"]
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs `lesson` with standard output to `output`; returns its exit status and standard error.
+    func runExecutable(_ args: [String], output: String) throws -> (Int32, String) {
+        let executable = try #require(lessonExecutable, "build the lesson executable first")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = args
+        guard let sink = FileHandle(forWritingAtPath: output) else {
+            Issue.record("cannot open \(output)")
+            return (-1, "")
+        }
+        p.standardOutput = sink
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
+    }
+
+    /// Output lost to a failed standard output is an error (exit 1, one line), not a silent success.
+    @Test func failedStandardOutputIsAnError() throws {
+        for args in [["list"], ["help"], ["params", "6"]] {
+            let (status, stderr) = try runExecutable(args, output: "/dev/full")
+            #expect(status == 1, "\(args): exit \(status)")
+            let lines = stderr.split(separator: "\n").filter { !$0.hasPrefix("lesson: note: this is a debug build") }
+            #expect(lines == ["lesson: error: cannot write to standard output (No space left on device); the output "
+                + "was lost"], "\(args): \(stderr)")
+        }
+        let (status, stderr) = try runExecutable(["list"], output: "/dev/null")
+        #expect(status == 0 && stderr.isEmpty, "\(stderr)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Lessons
+import NeuroModel
 
 /// Runs a lesson at the given overrides into a fresh folder and expects every check to pass and, when
 /// gnuplot is installed (as CI installs it), every figure script to render.
@@ -56,7 +57,7 @@ func runSmall(_ key: String, _ overrides: [(String, String)], fullSizeOnly: Set<
         #expect(files.contains("01-lif.executed.md"))
         #expect(files.contains("results.json"))
         #expect(files.contains("fi-curve.gp") && files.contains("fi-curve.dat"))
-        #expect(!files.contains { $0.hasSuffix(".tmp") })
+        #expect(!files.contains { $0.contains(".tmp") })
         let executed = try String(contentsOfFile: outcome.folder + "/01-lif.executed.md", encoding: .utf8)
         #expect(!executed.contains("{{"))
         #expect(executed.contains("duration = 300  # overridden"))
@@ -108,6 +109,133 @@ func runSmall(_ key: String, _ overrides: [(String, String)], fullSizeOnly: Set<
     }
 }
 
+/// Runs a lesson without rendering and without requiring its checks to pass; returns the outcome and log.
+func runUnchecked(_ key: String, _ overrides: [(String, String)]) throws -> (RunOutcome, [String]) {
+    var options = RunOptions()
+    options.lessonsDirectory = packageRoot + "/lessons"
+    options.outDirectory = temporaryFolder("unchecked-\(key)")
+    options.overrides = overrides
+    options.render = false
+    var messages: [String] = []
+    let outcome = try runLessonSerially(try findLesson(key), options: options, log: { messages.append($0) })
+    return (outcome, messages)
+}
+
+/// The numeric rows of block `index` of a figure's data file.
+func dataRows(_ path: String, block index: Int = 0) throws -> [[Double]] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let block = text.components(separatedBy: "\n\n\n")[index]
+    return block.split(separator: "\n").filter { !$0.hasPrefix("#") }
+        .map { $0.split(separator: " ").map { Double($0) ?? -1 } }
+}
+
+/// A small learnable IDX dataset in a fresh folder: 10 classes of 28×28 images, class c lighting the 78 pixels
+/// from 78c on over noise.
+func learnableIDXFolder(train: Int = 600, test: Int = 300) throws -> String {
+    let folder = temporaryFolder("idx")
+    func be32(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8(v >> $0 & 0xff) } }
+    var rng = SplitMix64(seed: 5)
+    for (prefix, n) in [("train", train), ("t10k", test)] {
+        let labels = (0..<n).map { UInt8($0 % 10) }
+        let pixels = labels.flatMap { c in
+            (0..<784).map { $0 / 78 == Int(c) ? UInt8(255) : UInt8(rng.next() % 60) }
+        }
+        try Data(be32(0x803) + be32(n) + be32(28) + be32(28) + pixels)
+            .write(to: URL(fileURLWithPath: folder + "/\(prefix)-images-idx3-ubyte"))
+        try Data(be32(0x801) + be32(n) + labels)
+            .write(to: URL(fileURLWithPath: folder + "/\(prefix)-labels-idx1-ubyte"))
+    }
+    return folder
+}
+
+/// Lesson 3 at a learning rate at which BP's loss explodes (linear units).
+let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", "4"), ("activation", "linear"),
+                                            ("hidden", "20"), ("train_size", "600"), ("random_nets", "10")]
+
+@Suite struct DivergenceRuleTests {
+    /// A loss that explodes while still finite is a divergence; a claim relative to BP needs BP to have learned.
+    @Test func lesson6ExplodingLossIsADivergenceAndBPMustLearn() throws {
+        let data = try learnableIDXFolder()
+        let base = [("dataset", "auto"), ("data_dir", data), ("hidden", "64"), ("epochs", "2"),
+                    ("rules", "bp,usf"), ("circuit_steps", "0")]
+        let (good, _) = try runUnchecked("6", base + [("learning_rate", "0.1")])
+        let learned = try #require(good.checks.first { $0.id == "bp-learned" })
+        #expect(learned.passed && learned.name.contains("above chance (10 % + 4 SE)"), "\(learned)")
+        let se: Double = 100 * (0.09 / 300.0).squareRoot()
+        #expect(abs((learned.lower ?? 0) - (10 + 4 * se)) < 1e-9)
+        #expect(good.failed == 0)
+
+        let (bad, log) = try runUnchecked("6", base + [("learning_rate", "10")])
+        #expect(log.contains { $0.contains("training diverged: rule bp") && $0.contains("above 1e6 ×") },
+                "\(log.joined(separator: "\n"))")
+        let bpLearned = try #require(bad.checks.first { $0.id == "bp-learned" })
+        #expect(!bpLearned.passed)
+        #expect(bad.checks.contains { $0.name.hasPrefix("bp: epochs") && !$0.passed })
+    }
+
+    @Test func uninformativeLossIsTheStartingLoss() {
+        let y = oneHot([0, 1, 2, 9], classes: 10)
+        #expect(abs(uninformativeLoss(y, .crossEntropy) - log(10.0)) < 1e-15)
+        #expect(uninformativeLoss(y, .mse) == 1)  // ½·1 per one-hot row, floored at 1
+        #expect(divergenceLossFactor == 1e6)
+    }
+
+    /// Lesson 3 gets the same rule: at learning rate 10 with linear units BP's loss explodes and it stops.
+    @Test func lesson3UsesTheSameDivergenceRule() throws {
+        let (outcome, log) = try runUnchecked("3", lesson3Diverging + [("rules", "bp")])
+        #expect(log.contains { $0.contains("training diverged: rule bp") }, "\(log)")
+        #expect(outcome.checks.contains { $0.name.hasPrefix("bp: epochs completed without divergence") && !$0.passed })
+    }
+}
+
+@Suite struct Lesson03ReliabilityTests {
+
+    /// After a rule diverges, every accuracy column still holds its own rule's numbers (each equal to that rule
+    /// trained alone), with NaN for the epochs it did not reach.
+    @Test func accuracyColumnsBelongToTheirRulesAfterADivergence() throws {
+        let rules = ["bp", "fa", "usf"]
+        let (all, log) = try runUnchecked("3", lesson3Diverging + [("rules", rules.joined(separator: ","))])
+        #expect(log.contains { $0.contains("training diverged: rule bp") }, "\(log)")
+        let table = try dataRows(all.folder + "/accuracy.dat")
+        #expect(table.count == 5 && table.allSatisfy { $0.count == rules.count + 1 })
+        #expect(table.last.map { $0[1].isNaN } == true, "bp's column must end in NaN after its divergence")
+        for (i, rule) in rules.enumerated() {
+            let (alone, _) = try runUnchecked("3", lesson3Diverging + [("rules", rule)])
+            let own = try dataRows(alone.folder + "/accuracy.dat").map { $0[1] }
+            let column = table.map { $0[i + 1] }
+            #expect(column.count == own.count)
+            for (a, b) in zip(column, own) { #expect(a == b || (a.isNaN && b.isNaN), "\(rule): \(column) vs \(own)") }
+        }
+    }
+
+    @Test func accuracyTableKeepsColumnsInRuleOrder() {
+        let rows = accuracyTable([[50, 60], [40, 45, 70, 80], []], epochs: 3)
+        #expect(rows.count == 4)
+        #expect(rows[1][0] == 1 && rows[1][1] == 60 && rows[1][2] == 45 && rows[1][3].isNaN)
+        #expect(rows[3][1].isNaN && rows[3][2] == 80)
+    }
+
+    /// With nothing measured in the checked window the angle check fails and says so (NaN, not −inf).
+    @Test func unmeasuredAngleIsReportedAsNotMeasured() throws {
+        let (outcome, _) = try runUnchecked("3", [("epochs", "1"), ("rules", "bp,fa,usf"), ("hidden", "20"),
+                                                  ("train_size", "300"), ("random_nets", "10")])
+        let fa = try #require(outcome.checks.first { $0.name.hasPrefix("fa: hidden-layer angle") })
+        #expect(!fa.passed && fa.observed.isNaN)
+        #expect(fa.name.contains("no angle measured after epoch 1; raise epochs or lower angle_every"), "\(fa.name)")
+        let usf = try #require(outcome.checks.first { $0.name.hasPrefix("usf: hidden-layer angle") })
+        #expect(usf.observed.isFinite && !usf.name.contains("no angle measured"))
+    }
+
+    @Test func batchLargerThanTheDataIsAUsageError() throws {
+        let error = try #require(throws: LessonError.self) {
+            _ = try runUnchecked("3", [("batch", "400"), ("train_size", "300")])
+        }
+        #expect(error.status == 2)
+        #expect(error.description == "batch (400) is larger than the training set (train_size 300); choose batch ≤ "
+            + "train_size")
+    }
+}
+
 @Suite struct MicrocircuitLessonRunTests {
     @Test func lesson4PassesAtSmallSize() throws {
         _ = try runSmall("4", [("hidden", "12"), ("steps", "60")])
@@ -150,7 +278,7 @@ func runSmall(_ key: String, _ overrides: [(String, String)], fullSizeOnly: Set<
             atPath: options.outDirectory + "/06-datasets/checkpoints/seed-6")
         #expect(checkpoints.contains("checkpoint-bp.ckpt") && partial.contains("results.json")
                 && partial.contains("accuracy.dat"))
-        #expect(!partial.contains { $0.hasSuffix(".tmp") })
+        #expect(!partial.contains { $0.contains(".tmp") })
         options.stopAfterEpochs = nil
         options.resume = true
         let resumed = try runLessonSerially(try findLesson("6"), options: options)
@@ -159,6 +287,61 @@ func runSmall(_ key: String, _ overrides: [(String, String)], fullSizeOnly: Set<
             #expect(a != nil && a == FileManager.default.contents(atPath: resumed.folder + "/" + file),
                     "\(file) differs after resume")
         }
+    }
+
+    /// A checkpoint with one flipped bit is refused with one line saying what to do; it is not resumed, and
+    /// not reported as a divergence.
+    @Test func corruptCheckpointIsRefusedWithOneLine() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder("l6-corrupt")
+        options.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let path = options.outDirectory + "/06-datasets/checkpoint-bp.ckpt"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        options.stopAfterEpochs = nil
+        options.resume = true
+        let error = try #require(throws: LessonError.self) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        #expect(error.description.contains("checkpoint-bp.ckpt is corrupt (checksum mismatch); delete it or run "
+            + "without --resume"), "\(error)")
+        #expect(!error.description.contains("\n") && !error.description.contains("diverged"))
+    }
+
+    /// Temporary files left by a run killed during a write (its own and Foundation's) are removed by the next
+    /// run; one of a process still running is kept.
+    @Test func staleTemporaryFilesAreRemovedAtTheNextRun() throws {
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        let out = temporaryFolder("l6-stale")
+        let folder = out + "/06-datasets"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stale = ["06-datasets/.checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)",
+                     "06-datasets/.dat.nosync1234.AbCd", ".render.sh.tmp-\(dead.processIdentifier)"]
+        let live = ".other-file.dat.tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        for name in stale + [live] {
+            FileManager.default.createFile(atPath: out + "/" + name, contents: Data(count: 1000))
+        }
+        #expect(isStaleTemporary(".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)") && !isStaleTemporary(live))
+        #expect(isStaleTemporary(".dat.nosync1234.AbCd"))
+        #expect(!isStaleTemporary("checkpoint-bp.ckpt") && !isStaleTemporary(".hidden"))
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "epochs" } + [("epochs", "1")]
+        options.outDirectory = out
+        var messages: [String] = []
+        _ = try runLessonSerially(try findLesson("6"), options: options, log: { messages.append($0) })
+        for name in stale { #expect(!FileManager.default.fileExists(atPath: out + "/" + name), "\(name) was left") }
+        #expect(FileManager.default.fileExists(atPath: out + "/" + live))
+        #expect(messages.contains("removed 3 temporary files (3000 bytes) left by an interrupted run"), "\(messages)")
     }
 
     @Test func missingDatasetFolderIsAClearError() {
@@ -282,5 +465,98 @@ func runSmall(_ key: String, _ overrides: [(String, String)], fullSizeOnly: Set<
         } catch let e as LessonError {
             #expect(e.description.contains("corrupt"))
         }
+    }
+}
+
+@Suite struct RunOutputTests {
+    func options(_ out: String, seed: UInt64, lessons: String = packageRoot + "/lessons") -> RunOptions {
+        var o = RunOptions()
+        o.lessonsDirectory = lessons
+        o.outDirectory = out
+        o.overrides = [("hidden", "8"), ("steps", "30")]
+        o.seed = seed
+        o.render = false
+        return o
+    }
+
+    func contents(_ folder: String) throws -> [String: Data] {
+        var all: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            all[name] = FileManager.default.contents(atPath: folder + "/" + name)
+        }
+        return all
+    }
+
+    /// A run replaces the folder as a whole (no file of an earlier run stays beside its own); a run that fails
+    /// after computing (here: an unknown placeholder) leaves the previous run's folder exactly as it was.
+    @Test func runFolderNeverHoldsAMixOfRuns() throws {
+        let out = temporaryFolder("mix")
+        let lesson = try findLesson("4")
+        let first = try runLessonSerially(lesson, options: options(out, seed: 6))
+        try Data("seed 6".utf8).write(to: URL(fileURLWithPath: first.folder + "/leftover-of-seed-6.dat"))
+        let second = try runLessonSerially(lesson, options: options(out, seed: 7))
+        #expect(second.folder == first.folder)
+        let after = try contents(second.folder)
+        #expect(after["leftover-of-seed-6.dat"] == nil)
+        let results = try #require(after["results.json"].map { String(decoding: $0, as: UTF8.self) })
+        #expect(results.contains("\"seed\" : 7"))
+        #expect(String(decoding: after["04-microcircuit.executed.md"] ?? Data(), as: UTF8.self).contains("seed 7"))
+
+        let broken = temporaryFolder("broken-notebooks")
+        let text = try String(contentsOfFile: packageRoot + "/lessons/04-microcircuit.md", encoding: .utf8)
+        try (text + "\n{{no_such_value}}\n").write(toFile: broken + "/04-microcircuit.md", atomically: true,
+                                                    encoding: .utf8)
+        let error = try #require(throws: LessonError.self) {
+            _ = try runLessonSerially(lesson, options: options(out, seed: 8, lessons: broken))
+        }
+        #expect(error.description.contains("{{no_such_value}}"))
+        #expect(try contents(second.folder) == after, "a failed run changed the previous run's folder")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["04-microcircuit",
+                                                                                       "render.sh", "style.gp"])
+    }
+
+    /// Writes a stand-in for gnuplot that runs `body` with the output file name in $OUT, and renders lesson 1.
+    func renderWith(_ body: String) throws -> RunOutcome {
+        let dir = temporaryFolder("fake-gnuplot")
+        let script = dir + "/gnuplot"
+        try ("#!/bin/sh\nOUT=$(printf '%s' \"$4\" | sed \"s/^set output '\\(.*\\)'$/\\1/\")\n" + body + "\n")
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        var o = RunOptions()
+        o.lessonsDirectory = packageRoot + "/lessons"
+        o.outDirectory = temporaryFolder("fake-render")
+        o.overrides = [("duration", "300"), ("points", "5"), ("noise_dt", "0.1"), ("noise_trials", "4"),
+                       ("noise_duration", "300"), ("noise_points", "3")]
+        o.gnuplot = script
+        return try runLessonSerially(try findLesson("1"), options: o)
+    }
+
+    /// gnuplot exiting 0 without writing its file, with an empty one, or with a cut-off one: one line each, and
+    /// no figure left under its final name (nor a temporary).
+    @Test func renderedFiguresAreCheckedBeforeTheyAreKept() throws {
+        let cases = [("exit 0", "gnuplot wrote no file"), (": > \"$OUT\"", "gnuplot wrote an empty file"),
+                     ("printf '\\211PNG\\r\\n\\032\\n%%PDF- <svg' > \"$OUT\"", "incomplete or damaged")]
+        for (body, message) in cases {
+            let outcome = try renderWith(body)
+            #expect(outcome.renderedFormats.isEmpty)
+            #expect(outcome.renderNote.contains(message) && !outcome.renderNote.contains("\n"),
+                    "\(outcome.renderNote)")
+            #expect(!outcome.renderNote.contains("NSCocoaErrorDomain") && !outcome.renderNote.contains("Error Domain"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+            #expect(!files.contains { $0.hasSuffix(".png") || $0.hasSuffix(".svg") || $0.hasSuffix(".pdf") },
+                    "\(files)")
+            #expect(!files.contains { $0.contains(".tmp") }, "\(files)")
+        }
+    }
+
+    @Test func completeFiguresAreRecognised() {
+        let png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2] + [0, 0, 0, 0] + Array("IEND".utf8)
+            + [0xae, 0x42, 0x60, 0x82])
+        #expect(figureLooksComplete(png, format: "png"))
+        #expect(!figureLooksComplete(png.dropLast(3), format: "png"))
+        #expect(figureLooksComplete(Data("%PDF-1.5\n…\n%%EOF\n".utf8), format: "pdf"))
+        #expect(!figureLooksComplete(Data("%PDF-1.5\n… cut".utf8), format: "pdf"))
+        #expect(figureLooksComplete(Data("<?xml?>\n<svg>\n</svg>\n\n".utf8), format: "svg"))
+        #expect(!figureLooksComplete(Data("<?xml?>\n<svg>\n<g>".utf8), format: "svg"))
     }
 }

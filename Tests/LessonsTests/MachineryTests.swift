@@ -80,6 +80,33 @@ func temporaryFolder(_ name: String) -> String {
     }
 }
 
+extension NotebookTests {
+    /// Windows (CRLF) and old Mac (CR) line endings parse like Unix ones; the executed copy has Unix ones.
+    @Test func windowsLineEndingsParse() throws {
+        let unix = "# T\n```parameters\nseed = 3  # c\ndt = 0.2\n```\nvalue {{answer}}\n{{checks}}\n"
+        for ending in ["\r\n", "\r"] {
+            let nb = try Notebook(path: "x.md", text: unix.replacingOccurrences(of: "\n", with: ending))
+            #expect(nb.parameters == ["seed": "3", "dt": "0.2"], "\(ending.debugDescription)")
+            let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
+            let out = try nb.executed(parameters: v, overridden: [], values: ["answer": "42"], checks: [],
+                                      figures: [], renderedFormats: [], header: "H")
+            #expect(out.contains("\nvalue 42\n") && !out.contains("\r") && out.contains("seed = 3\n"))
+        }
+    }
+
+    /// An unclosed `{{` is a one-line error naming its line, before anything runs, not duplicated text.
+    @Test func unclosedPlaceholderIsAnError() throws {
+        let text = "# T\n```parameters\nseed = 3\n```\nfine {{checks}}\nbroken {{answer\nmore text\n"
+        let error = try #require(throws: LessonError.self) { _ = try Notebook(path: "dir/x.md", text: text) }
+        #expect(error.description == "x.md line 6: '{{' is never closed with '}}'; close the placeholder or remove it")
+        #expect(error.status == 1)
+        let crlf = try #require(throws: LessonError.self) {
+            _ = try Notebook(path: "x.md", text: text.replacingOccurrences(of: "\n", with: "\r\n"))
+        }
+        #expect(crlf.description.hasPrefix("x.md line 6: '{{' is never closed"))
+    }
+}
+
 @Suite struct FigureWriterTests {
     @Test func dataFileHasHeaderAndBlocks() {
         let f = Figure(name: "demo", title: "Demo", claim: "a claim",
@@ -115,5 +142,10 @@ func runLessonSerially(_ lesson: LessonDescriptor, options: RunOptions, log: @es
     throws -> RunOutcome {
     lessonRunLock.lock()
     defer { lessonRunLock.unlock() }
+    // One seed unless the test chooses (lessons default to several; tests that need them say so).
+    var options = options
+    if options.seeds == nil && !options.overrides.contains(where: { $0.0 == "seeds" }) {
+        options.overrides.append(("seeds", "1"))
+    }
     return try runLesson(lesson, options: options, log: log)
 }

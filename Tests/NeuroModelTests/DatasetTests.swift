@@ -129,6 +129,70 @@ func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) 
         #expect(error.description.contains("label 10 at index 3"))
     }
 
+    /// Header sizes whose product overflows Int, or exceeds the pixel limit, are one clear error, not a trap.
+    @Test func overflowingOrHugeIDXHeaderIsOneLineError() throws {
+        let huge = 0x7fff_ffff
+        for (n, rows, cols) in [(huge, huge, huge), (1 << 20, 1 << 20, 1 << 20), (100_000, 10_000, 10_000)] {
+            let d = mnistFolder(images: be32(0x803) + be32(n) + be32(rows) + be32(cols),
+                                labels: be32(0x801) + be32(n), compress: false)
+            let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+            #expect(error.description.contains("train-images-idx3-ubyte"), "\(error)")
+            #expect(error.description.contains("header promises \(n)×\(rows)×\(cols) pixels"), "\(error)")
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    /// A file holding more than its header promises (a gzip bomb) is refused after reading what was promised;
+    /// a link to /dev/zero is refused by its header; a short file names what it lacks.
+    @Test func readsNoMoreThanTheHeaderPromises() throws {
+        let bomb = mnistFolder(images: idxImages(4) + [UInt8](repeating: 0, count: 64 << 20))
+        let padded = try #require(throws: DataError.self) { _ = try loadIDXDirectory(bomb.path, name: "t") }
+        #expect(padded.description.contains("train-images-idx3-ubyte.gz is padded"), "\(padded)")
+        #expect(padded.description.contains("more than the 4×2×3 pixels of its header"), "\(padded)")
+
+        let extraLabel = mnistFolder(labels: idxLabels([0, 1, 2, 9]) + [3])
+        let labels = try #require(throws: DataError.self) { _ = try loadIDXDirectory(extraLabel.path, name: "t") }
+        #expect(labels.description.contains("more than the 4 labels of its header"), "\(labels)")
+
+        let zero = mnistFolder(compress: false)
+        try FileManager.default.removeItem(atPath: zero.path + "/train-images-idx3-ubyte")
+        try FileManager.default.createSymbolicLink(atPath: zero.path + "/train-images-idx3-ubyte",
+                                                   withDestinationPath: "/dev/zero")
+        let magic = try #require(throws: DataError.self) { _ = try loadIDXDirectory(zero.path, name: "t") }
+        #expect(magic.description.contains("is not an IDX image file"), "\(magic)")
+
+        let short = mnistFolder(images: Array(idxImages(4).dropLast(5)))
+        let truncated = try #require(throws: DataError.self) { _ = try loadIDXDirectory(short.path, name: "t") }
+        #expect(truncated.description.contains("is truncated: 4×2×3 pixels needs 24 bytes, the file holds 19"),
+                "\(truncated)")
+    }
+
+    /// A CIFAR-10 file linked to /dev/zero is read no further than the record limit.
+    @Test func cifarFileIsReadNoFurtherThanItsLimit() throws {
+        let d = DataFolder()
+        try FileManager.default.createSymbolicLink(atPath: d.path + "/data_batch_1.bin",
+                                                   withDestinationPath: "/dev/zero")
+        let error = try #require(throws: DataError.self) { _ = try loadCIFAR10(d.path, recordLimit: 100) }
+        #expect(error.description.contains("data_batch_1.bin is padded or not what its header says"), "\(error)")
+        #expect(error.description.contains("more than 307300 bytes"), "\(error)")
+        #expect(cifarRecordLimit == 50_000)
+    }
+
+    /// Label errors give the 0-based index within the file (IDX) or the file and record (CIFAR-10).
+    @Test func labelErrorsNameFileAndRecord() throws {
+        let d = mnistFolder(labels: idxLabels([0, 42, 2, 9]))
+        let idx = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        #expect(idx.description.contains("train-labels-idx1-ubyte.gz: label 42 at index 1 (0-based, of 4 labels)"),
+                "\(idx)")
+        let c = DataFolder()
+        func records(_ labels: [UInt8]) -> [UInt8] { labels.flatMap { [$0] + [UInt8](repeating: 1, count: 3072) } }
+        for b in 1...5 { c.write("data_batch_\(b).bin", records(b == 3 ? [1, 2, 12] : [1, 2])) }
+        c.write("test_batch.bin", records([7]))
+        let cifar = try #require(throws: DataError.self) { _ = try loadCIFAR10(c.path) }
+        #expect(cifar.description.contains("data_batch_3.bin: label 12 in record 2 (0-based, byte offset 6146)"),
+                "\(cifar)")
+    }
+
     @Test func readsAndValidatesCIFAR10Binary() throws {
         let d = DataFolder()
         func records(_ labels: [UInt8]) -> [UInt8] { labels.flatMap { [$0] + (0..<3072).map { UInt8($0 % 251) } } }
@@ -156,5 +220,62 @@ func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) 
             0.5, 2])
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x") }
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x") }
+    }
+
+    func smallCheckpoint(epoch: Int = 3, weight: Double? = nil) -> TrainingCheckpoint {
+        var g = SplitMix64(seed: 9)
+        var net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
+        if let weight { net.layers[1].w[1, 2] = weight }
+        return TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: epoch, steps: 99, rngState: g.state,
+                                  layers: net.layers, feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
+                                  history: (0...epoch).map { [Double($0), 0.5, 1] })
+    }
+
+    /// One flipped bit anywhere (a weight, the RNG state, the checksum itself) is refused with one line.
+    @Test func checkpointWithAFlippedBitIsRefused() throws {
+        let data = [UInt8](smallCheckpoint().encoded())
+        for i in stride(from: 8, to: data.count, by: 7) {
+            for bit in [0, 5] {
+                var bad = data
+                bad[i] ^= UInt8(1 << bit)
+                let error = try #require(throws: DataError.self) {
+                    _ = try TrainingCheckpoint(decoding: Data(bad), path: "c.ckpt")
+                }
+                #expect(error.description == "checkpoint c.ckpt is corrupt (checksum mismatch); delete it or run "
+                    + "without --resume", "byte \(i) bit \(bit): \(error)")
+            }
+        }
+        var old = data
+        old.replaceSubrange(0..<8, with: Array("MCKPT001".utf8))
+        let legacy = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data(old), path: "c") }
+        #expect(legacy.description.contains("older version without an integrity check"))
+    }
+
+    /// A NaN weight is a corrupt checkpoint (one is only written after an epoch with finite weights).
+    @Test func checkpointWithNaNWeightIsCorruptNotDivergence() throws {
+        let data = smallCheckpoint(weight: .nan).encoded()
+        let error = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data, path: "c") }
+        #expect(error.description == "checkpoint c is corrupt (a weight is not finite); delete it or run without "
+            + "--resume")
+        #expect(!error.description.contains("diverged"))
+    }
+
+    /// A checkpoint claiming more epochs than the run has, or another run's, is refused.
+    @Test func checkpointClaimingMoreEpochsOrAnotherRunIsRefused() throws {
+        let folder = DataFolder()
+        let path = folder.path + "/c.ckpt"
+        try smallCheckpoint(epoch: 100).encoded().write(to: URL(fileURLWithPath: path))
+        let epochs = try #require(throws: DataError.self) {
+            _ = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 3)
+        }
+        #expect(epochs.description == "\(path) claims epoch 100 of a run with 3 epochs; delete it or run without "
+            + "--resume")
+        let other = try #require(throws: DataError.self) {
+            _ = try TrainingCheckpoint.load(from: path, fingerprint: "g", rule: "frsf", epochs: 300)
+        }
+        #expect(other.description.contains("written by a run with other parameters, seed or data"))
+        let back = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 100)
+        #expect(back == smallCheckpoint(epoch: 100))
+        #expect(try TrainingCheckpoint.load(from: path + "-absent", fingerprint: "f", rule: "frsf", epochs: 3) == nil)
     }
 }

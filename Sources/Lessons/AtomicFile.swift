@@ -1,0 +1,59 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The prefix and suffix of this program's temporary files: `.<final name>.tmp-<process id>`, in the folder of
+/// the final file, so that one left behind by a killed run (SIGKILL during a write) is recognised by the next.
+let temporaryMarker = ".tmp-"
+
+/// The temporary name this process uses for `name` in its folder.
+func temporaryName(for name: String) -> String {
+    ".\(name)\(temporaryMarker)\(getpid())"
+}
+
+/// Writes `data` to `path` through a temporary file in the same folder and a rename, so that a reader never
+/// sees a half-written file under the final name. Throws on any failure (full disk included) and then leaves
+/// neither the temporary nor a partial final file.
+func writeFileAtomically(_ data: Data, to path: String) throws {
+    let folder = (path as NSString).deletingLastPathComponent
+    let tmp = (folder as NSString).appendingPathComponent(temporaryName(for: (path as NSString).lastPathComponent))
+    do {
+        try data.write(to: URL(fileURLWithPath: tmp))
+        guard rename(tmp, path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    } catch {
+        unlink(tmp)
+        throw error
+    }
+}
+
+/// Whether a temporary file named `name` was left behind by a process that is no longer running: this program's
+/// `.<name>.tmp-<pid>` of a dead process, or Foundation's `.dat.nosync…` of an atomic write (used by earlier
+/// versions for checkpoints, tens of MB each).
+func isStaleTemporary(_ name: String) -> Bool {
+    guard name.hasPrefix(".") else { return false }
+    if name.hasPrefix(".dat.nosync") { return true }
+    guard let marker = name.range(of: temporaryMarker, options: .backwards),
+          let pid = Int32(name[marker.upperBound...]), pid > 0 else { return false }
+    if pid == getpid() { return false }
+    return kill(pid, 0) != 0 && errno == ESRCH
+}
+
+/// Removes the temporary files that killed runs left in `folder`; returns how many and their total bytes.
+@discardableResult
+func removeStaleTemporaries(in folder: String) -> (count: Int, bytes: Int) {
+    let fm = FileManager.default
+    guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return (0, 0) }
+    var count = 0, bytes = 0
+    for name in names where isStaleTemporary(name) {
+        let path = (folder as NSString).appendingPathComponent(name)
+        let size = ((try? fm.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+        if (try? fm.removeItem(atPath: path)) != nil {
+            count += 1
+            bytes += size
+        }
+    }
+    return (count, bytes)
+}
