@@ -90,7 +90,7 @@ extension NotebookTests {
             let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
             let out = try nb.executed(parameters: v, overridden: [], values: ["answer": "42"], checks: [],
                                       figures: [], renderedFormats: [], header: "H")
-            #expect(out.contains("\nvalue 42\n") && !out.contains("\r") && out.contains("seed = 3\n"))
+            #expect(out.contains("\nvalue 42\n") && !out.contains("\r") && out.contains("seed = 3  # c\n"))
         }
     }
 
