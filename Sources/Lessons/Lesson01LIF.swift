@@ -25,7 +25,7 @@ public let lesson01 = LessonDescriptor(
         .integer("noise_points", 7, in: 2...100, "currents on the noisy f-I curve"),
     ],
     seeds: 3,
-    run: runLesson01)
+    run: runLesson01, estimate: lesson01Estimate)
 
 func runLesson01(_ ctx: RunContext) throws {
     // Parameters

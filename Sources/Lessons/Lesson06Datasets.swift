@@ -26,7 +26,7 @@ public let lesson06 = LessonDescriptor(
         .integer("circuit_steps", 100, in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF"),
     ],
     seeds: 3,
-    run: runLesson06, summary: lesson06Summary)
+    run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate)
 
 /// The accuracy table over seeds: mean ± sd of each rule's accuracy and final hidden-layer angles.
 @Sendable func lesson06Summary(_ n: SeedNumbers) -> [String: String] {

@@ -27,7 +27,7 @@ public let lesson07 = LessonDescriptor(
         .integer("test_limit", 0, in: 0...10_000_000, "use only the first N test samples (0 = all)"),
     ],
     seeds: 4,
-    run: runLesson07, summary: lesson07Summary)
+    run: runLesson07, summary: lesson07Summary, estimate: lesson07Estimate)
 
 /// Test accuracy of every trained model, mean ± sd over seeds.
 @Sendable func lesson07Summary(_ n: SeedNumbers) -> [String: String] {

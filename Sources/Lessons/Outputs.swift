@@ -338,6 +338,9 @@ struct RunInfo: Encodable {
 /// (holding `NN-name/seeds/`) or one lesson's folder (holding `seeds/`).
 public func aggregateRuns(_ dirs: [String], options: RunOptions) throws -> [RunOutcome] {
     guard !dirs.isEmpty else { throw LessonError.usage("aggregate needs at least one folder; see lesson --help") }
+    guard !options.outDirectory.isEmpty else {
+        throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
+    }
     var byLesson: [String: [SeedRecord]] = [:]
     let fm = FileManager.default
     for dir in dirs {

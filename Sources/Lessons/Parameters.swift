@@ -68,7 +68,10 @@ public struct ParameterSpec: Sendable {
         let bad = LessonError.usage("\(source): \(name) = '\(text)' is not valid; expected \(admissible)")
         switch kind {
         case .real(let r):
-            guard let x = Double(t), x.isFinite, r.contains(x) else { throw bad }
+            // Decimal notation only: Double() also reads hex floats (0x1p-3), "nan" and "inf", which a notebook
+            // or a command line should not carry.
+            guard t.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
+                  let x = Double(t), x.isFinite, r.contains(x) else { throw bad }
             return format(x)
         case .integer(let r):
             guard let x = Int(t), r.contains(x) else { throw bad }

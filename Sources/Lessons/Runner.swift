@@ -63,11 +63,15 @@ public struct LessonDescriptor: Sendable {
     /// Values for the notebook made from every seed's numbers (e.g. a table of means ± sd over seeds); they
     /// replace the first seed's values of the same names.
     let summary: (@Sendable (SeedNumbers) -> [String: String])?
+    /// The cost of one seed, from the parameters alone (see `vetWork`); nil for lessons that are always quick.
+    let estimate: (@Sendable (ParameterValues) -> WorkEstimate)?
 
     init(number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec], seeds: Int = 1,
          run: @escaping @Sendable (RunContext) throws -> Void,
-         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil) {
+         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
+         estimate: (@Sendable (ParameterValues) -> WorkEstimate)? = nil) {
         self.summary = summary
+        self.estimate = estimate
         self.number = number
         self.slug = slug
         self.title = title
@@ -160,7 +164,11 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     if let s = options.seed { overrides.append(("seed", String(s))) }
     let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
                                        notebookName: lesson.notebookFile, overrides: overrides)
+    guard !options.outDirectory.isEmpty else {
+        throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
+    }
     let seeds = runSeeds(params, options: options)
+    try vetWork(lesson.estimate?(params), seeds: seeds.count, lesson: lesson, log: log)
     let runFolder = RunFolder(outDirectory: options.outDirectory, id: lesson.id)
     try prepareDirectory(options.outDirectory)
     cleanStaleTemporaries([runFolder.final, runFolder.staging, options.outDirectory], log: log)
@@ -174,7 +182,12 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     var info = RunInfo(options: options, seeds: seeds)
     var runError: Error?
     for (k, seed) in seeds.enumerated() {
-        if seeds.count > 1 { log("seed \(seed) (\(k + 1) of \(seeds.count))") }
+        if seeds.count > 1 {
+            let done = info.seeds.map(\.seconds)
+            let perSeed = done.reduce(0, +) / Double(max(done.count, 1))
+            let left = done.isEmpty ? "" : "; about " + durationText(perSeed * Double(seeds.count - k)) + " left"
+            log("seed \(seed) (\(k + 1) of \(seeds.count)\(left))")
+        }
         // On --resume, a seed that finished with the same parameters is taken from its record.
         let kept = runFolder.checkpointToResume("seeds/seed-\(seed).json")
         if options.resume, FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept),

@@ -1,0 +1,111 @@
+import Foundation
+
+/// What a lesson's run will cost, estimated from its parameters before anything runs: the runner refuses runs
+/// whose memory cannot fit or whose time is beyond reason, and says up front how long a long run will take.
+struct WorkEstimate {
+    /// Elementary operations (time steps, synapse-samples) per seed.
+    var operations: Double
+    /// Operations per second on one core of the reference machine (release build), measured.
+    var operationsPerSecond: Double
+    /// Peak memory in bytes.
+    var bytes: Double
+    /// The parameters to lower when the run is too big (for the message).
+    var hint: String
+
+    func seconds(seeds: Int) -> Double {
+        var s = operations / operationsPerSecond * Double(seeds)
+        #if DEBUG
+        s *= 10  // a debug build runs the numeric loops about ten times slower
+        #endif
+        return s
+    }
+}
+
+/// Readable duration: "40 s", "12 min", "3.5 h", "2.0 days".
+func durationText(_ seconds: Double) -> String {
+    if seconds < 90 { return String(format: "%.0f s", seconds) }
+    if seconds < 5400 { return String(format: "%.0f min", seconds / 60) }
+    if seconds < 172_800 { return String(format: "%.1f h", seconds / 3600) }
+    return String(format: "%.1f days", seconds / 86_400)
+}
+
+/// Runs longer than this are refused: at that size the parameters are almost certainly a slip, and a run that
+/// cannot finish within a working week has nothing to show before then.
+let longestRun: Double = 5 * 86_400
+
+/// Checks a run's estimate before it starts: one line and a refusal when it cannot fit in memory or would take
+/// longer than `longestRun`; a note with the expected time when it is long.
+func vetWork(_ estimate: WorkEstimate?, seeds: Int, lesson: LessonDescriptor, log: (String) -> Void) throws {
+    guard let e = estimate else { return }
+    let memory = Double(ProcessInfo.processInfo.physicalMemory)
+    if e.bytes > 0.8 * memory {
+        throw LessonError(String(format: "lesson %d would need about %.1f GiB of memory, more than this machine's "
+            + "%.1f GiB allows; %@", lesson.number, e.bytes / 1_073_741_824, memory / 1_073_741_824, e.hint))
+    }
+    let seconds = e.seconds(seeds: seeds)
+    if seconds > longestRun {
+        throw LessonError("lesson \(lesson.number) would take about \(durationText(seconds)) with these parameters "
+            + "(\(seeds) seed\(seeds == 1 ? "" : "s")); \(e.hint)")
+    }
+    if seconds > 60 {
+        log("estimated time: about \(durationText(seconds)) for \(seeds) seed\(seeds == 1 ? "" : "s") "
+            + "(rough, from the reference machine)")
+    }
+}
+
+// MARK: Estimates of the lessons with parameters that can make a run very large
+
+/// Input width, classes and training samples of a dataset choice before it is loaded.
+private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, train: Int, test: Int) {
+    let limit = p.integer("train_limit"), testLimit = p.integer("test_limit")
+    let (inputs, classes, train, test): (Int, Int, Int, Int)
+    switch p.string("dataset") {
+    case "cifar10": (inputs, classes, train, test) = (3072, 10, 50_000, 10_000)
+    case "yin-yang": (inputs, classes, train, test) = (4, 3, 5000, 1000)
+    default: (inputs, classes, train, test) = (784, 10, 60_000, 10_000)
+    }
+    return (inputs, classes, limit > 0 ? min(limit, train) : train, testLimit > 0 ? min(testLimit, test) : test)
+}
+
+/// Lesson 1: time steps of the noise-free f-I curve and of the noisy trials; the exact integrator runs about
+/// 10⁸ steps per second.
+@Sendable func lesson01Estimate(_ p: ParameterValues) -> WorkEstimate {
+    let clean = Double(p.integer("points")) * p.real("duration") / p.real("dt")
+    let noisy = Double(p.integer("noise_points") * p.integer("noise_trials"))
+        * (p.real("noise_duration") + p.real("noise_warmup")) / p.real("noise_dt")
+    return WorkEstimate(operations: clean + noisy, operationsPerSecond: 1e8, bytes: 0,
+                        hint: "lower duration, noise_duration, noise_trials or points, or raise dt or noise_dt")
+}
+
+/// Lesson 6: synapse-samples of training (forward, backward, update) per rule and epoch; one BLAS thread runs
+/// about 2·10¹⁰ of these per second. Memory: the dataset, a few copies of every network, the cell-by-cell
+/// circuit (about 100 bytes per synapse).
+@Sendable func lesson06Estimate(_ p: ParameterValues) -> WorkEstimate {
+    let d = datasetShape(p)
+    let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [d.classes]
+    let synapses = Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +))
+    let rules = Double(p.list("rules").count)
+    let ops = 3 * synapses * Double(d.train + d.test) * Double(p.integer("epochs")) * rules
+        + synapses * 100 * Double(p.integer("circuit_steps") * p.integer("batch"))
+    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * (6 + rules)
+        + (p.integer("circuit_steps") > 0 ? 100 * synapses : 0)
+    return WorkEstimate(operations: ops, operationsPerSecond: 2e10, bytes: bytes,
+                        hint: "lower hidden, hidden_layers, epochs or the rules, or set train_limit")
+}
+
+/// Lesson 7: synapse-samples of the spiking circuits (training and testing every epoch); the engine runs about
+/// 1.8·10⁸ per second at dt = 0.5 ms and T = 200 ms on two cores, slower at smaller dt and longer windows.
+@Sendable func lesson07Estimate(_ p: ParameterValues) -> WorkEstimate {
+    let d = datasetShape(p)
+    let depths = p.list("depths").compactMap(Int.init)
+    let synapses = Double(depths.map { depth -> Int in
+        let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: depth) + [d.classes]
+        return zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +)
+    }.reduce(0, +))
+    let routes = Double(p.list("routes").count)
+    let ops = synapses * routes * Double(p.integer("epochs")) * Double(d.train + d.test / 2)
+    let rate = 1.8e8 * min(1, pow(p.real("dt") / 0.5, 0.35)) * 200 / p.real("window")
+    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * 12
+    return WorkEstimate(operations: ops, operationsPerSecond: rate, bytes: bytes,
+                        hint: "lower hidden, depths, routes or epochs, raise dt, shorten window, or set train_limit")
+}
