@@ -1,5 +1,6 @@
 #include "CInterrupt.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 static volatile sig_atomic_t requested = 0;
 static struct sigaction previous;
 static int installed = 0;
+static int was_blocked = 0;
 
 static const char first_message[] =
     "\nlesson: interrupt: stopping at the end of the current epoch or seed, keeping its checkpoint "
@@ -35,11 +37,24 @@ void lesson_interrupt_install(void) {
     action.sa_flags = SA_RESTART;
     requested = 0;
     if (sigaction(SIGINT, &action, &previous) == 0) installed = 1;
+    // A process started from a thread that blocks SIGINT (e.g. by Foundation's Process on a Swift concurrency
+    // or Dispatch thread) inherits the mask: unblock it on this thread while the run lasts.
+    sigset_t sigint, old;
+    sigemptyset(&sigint);
+    sigaddset(&sigint, SIGINT);
+    was_blocked = pthread_sigmask(SIG_UNBLOCK, &sigint, &old) == 0 && sigismember(&old, SIGINT) == 1;
 }
 
 void lesson_interrupt_restore(void) {
+    if (was_blocked) {
+        sigset_t sigint;
+        sigemptyset(&sigint);
+        sigaddset(&sigint, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &sigint, NULL);
+    }
     if (installed) sigaction(SIGINT, &previous, NULL);
     installed = 0;
+    was_blocked = 0;
 }
 
 int lesson_interrupt_requested(void) { return requested != 0; }
