@@ -17,12 +17,14 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // glibc's malloc tuning (mallopt), so per-batch matrices are not mmapped afresh each time.
         .systemLibrary(name: "CSystem"),
+        // Ctrl-C handling: a SIGINT handler in C, so that it uses only async-signal-safe calls.
+        .target(name: "CInterrupt"),
         // Model: neurons, synapses, networks, learning rules, microcircuit, datasets.
         .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib", "CSystem"]),
         // Lessons: every lesson plus the check / notebook / figure machinery. The notebooks in lessons/ are
         // bundled as its resources by the BundleNotebooks plugin (SwiftPM takes resources only from inside a
         // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
-        .target(name: "Lessons", dependencies: ["NeuroModel"], plugins: ["BundleNotebooks"]),
+        .target(name: "Lessons", dependencies: ["NeuroModel", "CInterrupt"], plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
         // Thin command-line front end.
         .executableTarget(name: "lesson", dependencies: ["Lessons"]),

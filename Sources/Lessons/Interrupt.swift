@@ -1,18 +1,27 @@
+import CInterrupt
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// Set by SIGINT while a long run has asked to be interrupted gracefully; read at epoch boundaries.
-nonisolated(unsafe) var interruptRequested: sig_atomic_t = 0
+/// How many `withGracefulInterrupt` calls are running (nested calls leave the outer handler and flag alone).
+nonisolated(unsafe) private var gracefulInterruptDepth = 0
 
-/// Runs `body` with SIGINT caught: the first Ctrl-C sets a flag that training loops check between epochs
-/// (so the last complete checkpoint is kept and no file is left half-written); default handling is restored after.
+/// Runs `body` with SIGINT caught: the first Ctrl-C sets a flag that the runner checks between seeds and the
+/// training loops between epochs and after training (so the last complete checkpoint is kept, no file is left
+/// half-written, and the run ends "stopped" with a non-zero exit); a second Ctrl-C exits with status 130 at
+/// once, with one line on standard error (see Sources/CInterrupt). The previous handling is restored after.
+/// The outermost call clears the flag; nested calls share it, so an interrupt seen inside a lesson is seen by
+/// the runner too.
 func withGracefulInterrupt<T>(_ body: () throws -> T) rethrows -> T {
-    interruptRequested = 0
-    let previous = signal(SIGINT) { _ in interruptRequested = 1 }
-    defer { signal(SIGINT, previous) }
+    if gracefulInterruptDepth == 0 { lesson_interrupt_install() }
+    gracefulInterruptDepth += 1
+    defer {
+        gracefulInterruptDepth -= 1
+        if gracefulInterruptDepth == 0 { lesson_interrupt_restore() }
+    }
     return try body()
 }
 
-var isInterruptRequested: Bool { interruptRequested != 0 }
+/// Whether Ctrl-C was pressed (once) since the outermost `withGracefulInterrupt` began.
+var isInterruptRequested: Bool { lesson_interrupt_requested() != 0 }
+
+/// Behaves as if Ctrl-C had been pressed once (test hooks `interruptAfterEpochs`, `interruptDuringSeed`).
+func requestInterrupt() { lesson_interrupt_request() }

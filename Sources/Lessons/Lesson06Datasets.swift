@@ -148,7 +148,6 @@ func runLesson06(_ ctx: RunContext) throws {
     // Simulation 1: every rule from the same weights and feedback draw, with a checkpoint after each epoch.
     var histories: [(Rule, [[Double]])] = []
     var interruption: LessonError?
-    var epochsThisProcess = 0
     var epochSeconds: [Rule: [Double]] = [:]
     /// Trains one rule in precision T from the shared start, with a checkpoint (stored in Double, which holds
     /// every Float exactly) after each epoch. Returns false when the whole run must stop.
@@ -195,7 +194,7 @@ func runLesson06(_ ctx: RunContext) throws {
         }
         guard startEpoch <= epochs else { return true }
         for epoch in startEpoch...epochs {
-            if isInterruptRequested || ctx.stopAfterEpochs.map({ epochsThisProcess >= $0 }) == true {
+            if ctx.mustStopBeforeEpoch {
                 interruption = LessonError("interrupted during \(rule.rawValue) before epoch \(epoch); checkpoints up "
                     + "to epoch \(epoch - 1) are in \(ctx.finalFolder): run the same command with --resume to continue")
                 return false
@@ -211,7 +210,7 @@ func runLesson06(_ ctx: RunContext) throws {
                 interruption = LessonError("\(error)")
                 return false
             }
-            epochsThisProcess += 1
+            ctx.epochCompleted()
             let seconds = Date().timeIntervalSince(clock)
             let accuracy = learner.network.accuracy(test.x, labels: test.labels)
             let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
@@ -236,6 +235,11 @@ func runLesson06(_ ctx: RunContext) throws {
             let carryOn = p.string("precision") == "float" ? trainRule(rule, Float.self) : trainRule(rule, Double.self)
             if !carryOn { break }
         }
+    }
+    if interruption == nil, isInterruptRequested {
+        // Ctrl-C during the last epoch: training is complete and checkpointed, but the run stops here.
+        interruption = LessonError("interrupted at the end of training; checkpoints of every epoch are "
+            + "in \(ctx.finalFolder): run the same command with --resume to finish")
     }
 
     // Checks on the rules

@@ -139,6 +139,11 @@ func runLesson07(_ ctx: RunContext) throws {
             }
         }
     }
+    if stop == nil, isInterruptRequested {
+        // Ctrl-C during the last epoch: training is complete and checkpointed, but the run stops here.
+        stop = LessonError("interrupted at the end of training; checkpoints of every epoch are in "
+            + "\(ctx.finalFolder): run the same command with --resume to finish")
+    }
     ctx.record("prediction", predictions.joined(separator: "; "))
     if stop == nil, let first = runs.first { lesson07DtCheck(first, p, data, ctx) }
     lesson07Checks(runs, p, data, ctx, complete: stop == nil)
@@ -190,14 +195,14 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
     var models = try Lesson07Models(run, start: start, sizes: sizes, p)
     if run.epoch == 0 { try models.record(into: &run, epoch: 0, d, ctx) }
     while run.epoch < p.epochs {
-        if isInterruptRequested || ctx.stopAfterEpochs.map({ ctx.epochsThisProcess >= $0 }) == true {
+        if ctx.mustStopBeforeEpoch {
             throw LessonError("interrupted before epoch \(run.epoch + 1) of depth \(depth); checkpoints are in "
                 + "\(ctx.finalFolder): run the same command with --resume to continue")
         }
         let clock = Date()
         try models.trainEpoch(run.epoch + 1, p, d, ctx, depth: depth)
         run.epoch += 1
-        ctx.epochsThisProcess += 1
+        ctx.epochCompleted()
         run.seconds.append(Date().timeIntervalSince(clock))
         try models.record(into: &run, epoch: run.epoch, d, ctx)
         try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)

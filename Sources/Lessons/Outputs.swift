@@ -116,8 +116,10 @@ struct Conclusion {
 }
 
 /// Combines seed records (any order) into the run's conclusion. The records must share lesson and parameters.
+/// `status`, when given, is the run's status unless a seed stopped (e.g. Ctrl-C after every seed finished).
 func conclude(_ unsorted: [SeedRecord], seeds: [UInt64]? = nil,
-              summary: (@Sendable (SeedNumbers) -> [String: String])? = nil) throws -> Conclusion {
+              summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
+              status runStatus: String? = nil) throws -> Conclusion {
     let records = unsorted.sorted { $0.seed < $1.seed }
     guard let first = records.first else { throw LessonError("no seed records to combine") }
     for r in records where r.lesson != first.lesson || r.parameters != first.parameters {
@@ -150,7 +152,7 @@ func conclude(_ unsorted: [SeedRecord], seeds: [UInt64]? = nil,
     let stopped = records.first { $0.status != "complete" }
     let missing = (seeds ?? recordSeeds).filter { !recordSeeds.contains($0) }
     let status = stopped.map { "seed \($0.seed) \($0.status)" }
-        ?? (missing.isEmpty ? "complete" : "stopped before seed \(missing[0])")
+        ?? (missing.isEmpty ? runStatus ?? "complete" : "stopped before seed \(missing[0])")
     return Conclusion(lesson: first.lesson, seeds: recordSeeds, parameters: first.parameters,
                       checks: combineChecks(records), values: values, numbers: numbers,
                       figures: combineFigures(records), status: status)

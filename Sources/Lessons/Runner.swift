@@ -20,7 +20,9 @@ public final class RunContext {
     public var threads = 1
     /// Test hook: stop as if interrupted after this many epochs of training.
     public var stopAfterEpochs: Int?
-    /// Training epochs completed by this process (for `stopAfterEpochs`).
+    /// Test hook: behave as if Ctrl-C arrived during the epoch that brings `epochsThisProcess` to this value.
+    public var interruptAfterEpochs: Int?
+    /// Training epochs of this seed completed by this process (for `stopAfterEpochs`, `interruptAfterEpochs`).
     public var epochsThisProcess = 0
     public private(set) var checks: [Check] = []
     public private(set) var values: [String: String] = [:]
@@ -46,6 +48,17 @@ public final class RunContext {
         numbers[name] = value
     }
     public func figure(_ f: Figure) { figures.append(f) }
+
+    /// Counts a completed training epoch (for the test hooks).
+    func epochCompleted() {
+        epochsThisProcess += 1
+        if interruptAfterEpochs == epochsThisProcess { requestInterrupt() }
+    }
+
+    /// Whether training must stop before its next epoch: Ctrl-C was pressed, or the test hook `stopAfterEpochs`.
+    var mustStopBeforeEpoch: Bool {
+        isInterruptRequested || stopAfterEpochs.map { epochsThisProcess >= $0 } == true
+    }
 
     /// A fresh generator for one named part of the lesson, derived from the run's seed.
     public func rng(_ stream: UInt64) -> SplitMix64 { SplitMix64(seed: seed).fork(stream) }
@@ -111,6 +124,11 @@ public struct RunOptions: Sendable {
     public var threads = defaultThreadCount()
     /// Test hook: behave as if Ctrl-C arrived after this many training epochs.
     public var stopAfterEpochs: Int?
+    /// Test hook: set the Ctrl-C flag, as a first Ctrl-C does, once this many epochs of a seed are done (e.g.
+    /// the last: an interrupt during the last epoch).
+    public var interruptAfterEpochs: Int?
+    /// Test hook: set the Ctrl-C flag, as a first Ctrl-C does, when this seed starts.
+    public var interruptDuringSeed: UInt64?
     /// The gnuplot to render with; nil when none is installed (found on PATH by default).
     public var gnuplot: String? = findGnuplot()
     /// The command line, for run-info.json.
@@ -157,8 +175,17 @@ func runSeeds(_ params: ParameterValues, options: RunOptions) -> [UInt64] {
 
 /// Runs one lesson end to end over its seeds: parameters, computation per seed (each seed's record is kept in
 /// `seeds/seed-S.json`), checks over the seeds, output files, optional rendering.
+///
+/// Ctrl-C is caught for the whole run (see `withGracefulInterrupt`): lessons that train stop at the next epoch
+/// boundary or once training ends, and the runner after the seed running when it came. The run then writes what
+/// it has, marked stopped, and throws; `--resume` continues it. A second Ctrl-C exits at once.
 public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
                       log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
+    try withGracefulInterrupt { try runLessonCaught(lesson, options: options, log: log) }
+}
+
+private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
+                             log: @escaping (String) -> Void) throws -> RunOutcome {
     let notebook = try Notebook.load(locateNotebook(lesson, lessonsDirectory: options.lessonsDirectory).path)
     var overrides = options.overrides
     if let s = options.seed { overrides.append(("seed", String(s))) }
@@ -181,7 +208,13 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
     var records: [SeedRecord] = []
     var info = RunInfo(options: options, seeds: seeds)
     var runError: Error?
+    var interruptedStatus: String?
     for (k, seed) in seeds.enumerated() {
+        if k > 0, isInterruptRequested {  // a Ctrl-C before the first seed is the first seed's to see
+            runError = LessonError("interrupted before seed \(seed) (\(k + 1) of \(seeds.count)); the records of the "
+                + "seeds before it are in \(runFolder.final)/seeds: run the same command with --resume to continue")
+            break
+        }
         if seeds.count > 1 {
             let done = info.seeds.map(\.seconds)
             let perSeed = done.reduce(0, +) / Double(max(done.count, 1))
@@ -198,6 +231,7 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
             try writeSeedRecord(r, folder: folder)
             continue
         }
+        if options.interruptDuringSeed == seed { requestInterrupt() }
         let start = Date()
         let (record, error) = try runSeed(lesson, params: params, seed: seed, runFolder: runFolder,
                                           options: options, log: log)
@@ -206,7 +240,13 @@ public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
         try writeSeedRecord(record.record, folder: folder)
         if let error { runError = error; break }
     }
-    let conclusion = try conclude(records, seeds: seeds, summary: lesson.summary)
+    if runError == nil, isInterruptRequested, let last = seeds.last {
+        // Ctrl-C during the last seed of a lesson that finished it anyway: the run stops all the same.
+        interruptedStatus = "stopped: interrupted during seed \(last), which finished"
+        runError = LessonError("interrupted during seed \(last), the last, which finished; its record is in "
+            + "\(runFolder.final)/seeds: run the same command with --resume to complete the run")
+    }
+    let conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
     var outcome = try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
                                    options: options, info: info)
     try runFolder.commit(resume: options.resume)
@@ -230,6 +270,7 @@ func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, 
     context.resume = options.resume
     context.threads = options.threads
     context.stopAfterEpochs = options.stopAfterEpochs
+    context.interruptAfterEpochs = options.interruptAfterEpochs
     try prepareDirectory(context.folder)
     defer {
         // Lessons without checkpoints leave no empty folders behind.

@@ -35,7 +35,8 @@ options:
   --quiet            print only the check table and errors
   -h, --help         this text
 
-Exit status: 0 when every check passed, 1 when a check failed or a run could not finish, 2 on a usage error.
+Exit status: 0 when every check passed, 1 when a check failed or a run could not finish (or was stopped
+by Ctrl-C: --resume continues it), 2 on a usage error, 130 after a second Ctrl-C (stopped at once).
 """
 
 /// Writes to standard error; a failure there cannot be reported anywhere, and must not trap.
