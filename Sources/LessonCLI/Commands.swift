@@ -252,6 +252,9 @@ struct AggregateCommand: LessonSubcommand {
             completion: .directory)
     var lessons: String?
 
+    @Flag(name: .customLong("no-render"), help: "Write figure scripts and data but do not call gnuplot.")
+    var noRender = false
+
     @Flag(help: "Print only the check tables and errors.")
     var quiet = false
 
@@ -259,6 +262,7 @@ struct AggregateCommand: LessonSubcommand {
         var options = RunOptions()
         options.outDirectory = out
         options.lessonsDirectory = lessons
+        options.render = !noRender
         options.commandLine = CommandLine.arguments
         var failed = 0
         for outcome in try aggregateRuns(folders, options: options) {

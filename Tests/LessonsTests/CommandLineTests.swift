@@ -26,8 +26,8 @@ import Testing
         _ = try parsed(["list"], as: ListCommand.self)
         #expect(try parsed(["params", "6", "--set", "epochs=2"], as: ParamsCommand.self).lesson == "6")
         #expect(try parsed(["updates", "--spec=net.json"], as: UpdatesCommand.self).spec == "net.json")
-        let aggregate = try parsed(["aggregate", "a", "b", "--out", "c"], as: AggregateCommand.self)
-        #expect(aggregate.folders == ["a", "b"] && aggregate.out == "c")
+        let aggregate = try parsed(["aggregate", "a", "b", "--out", "c", "--no-render"], as: AggregateCommand.self)
+        #expect(aggregate.folders == ["a", "b"] && aggregate.out == "c" && aggregate.noRender)
     }
 
     @Test func badInputsAreOneLineUsageErrors() {
