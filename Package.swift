@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
     ],
     targets: [
         // System libraries: OpenBLAS (dense algebra) and zlib (gzip-compressed IDX files).
@@ -26,14 +27,17 @@ let package = Package(
         // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
         .target(name: "Lessons", dependencies: ["NeuroModel", "CInterrupt"], plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
-        // Thin command-line front end.
-        .executableTarget(name: "lesson", dependencies: ["Lessons"]),
+        // The command line (swift-argument-parser), and the thin executable that calls it.
+        .target(name: "LessonCLI", dependencies: [
+            "Lessons", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "lesson", dependencies: ["LessonCLI"]),
         .executableTarget(name: "benchmark", dependencies: ["NeuroModel", "Lessons"], path: "Sources/benchmark"),
         .testTarget(name: "NeuroModelTests", dependencies: [
             "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "LessonsTests", dependencies: [
-            "Lessons", "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
+            "Lessons", "LessonCLI", "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
     ]
 )

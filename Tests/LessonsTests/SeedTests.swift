@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import LessonCLI
 @testable import Lessons
 
 @Suite struct SeedListTests {
@@ -22,11 +23,12 @@ import Testing
 
     @Test func seedAndSeedsTogetherIsAUsageError() {
         do {
-            _ = try parseArguments(["3", "--seed", "1", "--seeds", "1-3"])
+            _ = try parseCommand(["3", "--seed", "1", "--seeds", "1-3"])
             Issue.record("expected a usage error")
-        } catch let e as LessonError {
-            #expect(e.status == 2 && e.description.contains("not both"))
-        } catch { Issue.record("unexpected \(error)") }
+        } catch {
+            let r = report(for: error)
+            #expect(r.status == 2 && r.error?.contains("not both") == true, "\(r)")
+        }
     }
 }
 

@@ -1,0 +1,280 @@
+import ArgumentParser
+import Foundation
+import Lessons
+
+// `lesson`'s subcommands, parsed by swift-argument-parser. `lesson N` is `lesson run N` (run is the default
+// subcommand). Parsing and validation never run a lesson: `parseCommand` returns a checked command and
+// `execute` runs it, returning the exit status (see Entry.swift).
+
+/// The root command: only its help, `--version` and the completion scripts; the work is in the subcommands.
+struct LessonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lesson",
+        abstract: "Runs the lesson notebooks, checks their claims and writes their outputs.",
+        usage: """
+            lesson <N | name | all> [<options>]    (short for: lesson run …)
+            lesson <subcommand> [<options>]
+            """,
+        discussion: """
+            A lesson run reads the lesson's notebook (lessons/NN-name.md, or the copy built into the program), \
+            checks its claims, and writes an executed copy, results.json and gnuplot figures under the output \
+            folder (default: plots/NN-name/).
+
+            Exit status: 0 when every check passed, 1 when a check failed or a run could not finish (or was \
+            stopped by Ctrl-C: --resume continues it), 2 on a usage error, 130 after a second Ctrl-C (stopped \
+            at once).
+            """,
+        version: projectVersion,
+        subcommands: [RunCommand.self, ListCommand.self, ParamsCommand.self, UpdatesCommand.self,
+                      AggregateCommand.self],
+        defaultSubcommand: RunCommand.self)
+}
+
+/// A subcommand of `lesson`.
+protocol LessonSubcommand: ParsableCommand {
+    /// Does the work and returns the exit status; throws LessonError when it cannot.
+    @MainActor func execute() throws -> Int32
+}
+
+extension ParsableArguments {
+    /// Runs `checks`, turning the LessonError they throw into ArgumentParser's usage error (exit status 2).
+    func usageChecks(_ checks: () throws -> Void) throws {
+        do { try checks() } catch let e as LessonError { throw ValidationError(e.description) }
+    }
+}
+
+/// The lessons the shell completes: numbers, slugs and `all`.
+let lessonCompletions = allLessons.flatMap { [String($0.number), $0.slug] } + ["all"]
+
+/// `--lessons DIR` and `--set name=value`: which notebook, and which of its values to change.
+struct NotebookOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Folder holding edited notebooks (default: lessons/ when run from the package "
+                               + "root, else the notebooks built into the program).", valueName: "DIR"),
+            completion: .directory)
+    var lessons: String?
+
+    @Option(name: .customLong("set"),
+            help: ArgumentHelp("Override a parameter (repeatable); see 'lesson params N'.", valueName: "name=value"))
+    var overrides: [String] = []
+
+    func apply(to options: inout RunOptions) throws {
+        options.lessonsDirectory = lessons
+        options.overrides = try overrides.map(parseOverride)
+    }
+}
+
+/// `lesson run N` (or `lesson N`): run one lesson, or every lesson with `all`.
+struct RunCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run one lesson (e.g. 1, 04, lif) or all of them, and check their claims.",
+        discussion: "'lesson N' is short for 'lesson run N'.")
+
+    @Argument(help: ArgumentHelp("The lesson: its number (1, 04), its name (lif), or 'all' for every lesson in "
+                                 + "order.", valueName: "lesson"),
+              completion: .list(lessonCompletions))
+    var lesson: String
+
+    @Option(help: ArgumentHelp("First seed (an integer ≥ 0); the lesson runs its `seeds` consecutive seeds from S "
+                               + "(defaults from the notebook).", valueName: "S"))
+    var seed: String?
+
+    @Option(help: ArgumentHelp("Run exactly these seeds, e.g. 1-5, 1,3,7 or 1-3,8 (claims are checked over them).",
+                               valueName: "LIST"))
+    var seeds: String?
+
+    @Option(help: ArgumentHelp("Threads for BLAS and the spiking engine (default: OPENBLAS_NUM_THREADS, else all "
+                               + "cores); results do not depend on it.", valueName: "N"))
+    var threads: String?
+
+    @OptionGroup var notebook: NotebookOptions
+
+    @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"), completion: .directory)
+    var out = "plots"
+
+    @Flag(name: .customLong("no-render"), help: "Write figure scripts and data but do not call gnuplot.")
+    var noRender = false
+
+    @Flag(help: "Continue an interrupted run from its last checkpoint (lesson 6).")
+    var resume = false
+
+    @Flag(help: "Print only the check table and errors.")
+    var quiet = false
+
+    /// The run's options; throws the usage errors of `validate`.
+    func runOptions() throws -> RunOptions {
+        var options = RunOptions()
+        options.seed = try seed.map(parseSeed)
+        options.seeds = try seeds.map(parseSeedList)
+        if let threads { options.threads = try parseThreads(threads) }
+        try notebook.apply(to: &options)
+        options.outDirectory = out
+        options.render = !noRender
+        options.resume = resume
+        if options.seed != nil && options.seeds != nil {
+            throw LessonError.usage("give either --seed S (the first of the lesson's seeds) or --seeds LIST, not both")
+        }
+        if lesson == "all" && options.seeds != nil {
+            throw LessonError.usage("--seeds is for one lesson; 'lesson all' uses each lesson's own seeds "
+                + "(give --seed S to shift them)")
+        }
+        if lesson == "all", let (name, _) = options.overrides.first {
+            throw LessonError.usage("--set names one lesson's parameters; run that lesson on its own "
+                + "(e.g. lesson 3 --set \(name)=…)")
+        }
+        return options
+    }
+
+    func validate() throws {
+        try usageChecks {
+            if lesson != "all" { _ = try findLesson(lesson) }
+            _ = try runOptions()
+        }
+    }
+
+    @MainActor func execute() throws -> Int32 {
+        var options = try runOptions()
+        options.commandLine = CommandLine.arguments
+        #if DEBUG
+        printError("lesson: note: this is a debug build; the numeric lessons run several times faster with "
+                   + "'swift run -c release lesson …'\n")
+        #endif
+        if lesson != "all" { return try runOne(try findLesson(lesson), options) == 0 ? 0 : 1 }
+        var failed = 0
+        for l in allLessons {
+            failed += try runOne(l, options)
+            say("")
+        }
+        say("all lessons: \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
+        return failed == 0 ? 0 : 1
+    }
+
+    /// Runs one lesson: its title and claim, then (on standard error) its progress, then its check table.
+    @MainActor func runOne(_ lesson: LessonDescriptor, _ options: RunOptions) throws -> Int {
+        let log: (String) -> Void = quiet ? { _ in } : { printError("  " + $0 + "\n") }
+        // `say` writes unbuffered, so the title is out before the first progress line even when both streams go
+        // to one file.
+        if !quiet { say("Lesson \(lesson.number) — \(lesson.title)\nClaim: \(lesson.claim)\n") }
+        let start = Date()
+        let outcome = try runLesson(lesson, options: options, log: log)
+        say(checkTable(outcome.checks))
+        if !quiet {
+            let secs = String(format: "%.1f", Date().timeIntervalSince(start))
+            let figures = outcome.renderedFormats.isEmpty ? "figure scripts"
+                : "figures (\(outcome.renderedFormats.joined(separator: ", ")))"
+            say("\nwrote \(outcome.folder)/\(lesson.id).executed.md, results.json and \(figures) in \(secs) s")
+        }
+        if !outcome.renderNote.isEmpty { printError("lesson: note: \(outcome.renderNote)\n") }
+        return outcome.failed
+    }
+}
+
+/// `lesson list`.
+struct ListCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(commandName: "list",
+                                                    abstract: "List the lessons with their claims.")
+
+    @MainActor func execute() throws -> Int32 {
+        let width = (allLessons.map(\.slug.count).max() ?? 16) + 2
+        for l in allLessons {
+            say(String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0)
+                + l.title + "\n    " + l.claim)
+        }
+        return 0
+    }
+}
+
+/// `lesson params N`.
+struct ParamsCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "params",
+        abstract: "List a lesson's parameters, their values in the notebook used, and admissible values.")
+
+    @Argument(help: ArgumentHelp("The lesson: its number or name.", valueName: "lesson"),
+              completion: .list(lessonCompletions.filter { $0 != "all" }))
+    var lesson: String
+
+    @OptionGroup var notebook: NotebookOptions
+
+    func validate() throws {
+        try usageChecks {
+            _ = try findLesson(lesson)
+            var options = RunOptions()
+            try notebook.apply(to: &options)
+        }
+    }
+
+    @MainActor func execute() throws -> Int32 {
+        var options = RunOptions()
+        try notebook.apply(to: &options)
+        say(try parameterListing(try findLesson(lesson), lessonsDirectory: options.lessonsDirectory,
+                                 overrides: options.overrides))
+        return 0
+    }
+}
+
+/// `lesson updates --spec FILE.json`.
+struct UpdatesCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "updates",
+        abstract: "Print each layer's update for a network given in JSON (see README, 'Exchange format').")
+
+    @Option(help: ArgumentHelp("The network and its inputs, as JSON.", valueName: "FILE.json"),
+            completion: .file(extensions: ["json"]))
+    var spec: String?
+
+    func validate() throws {
+        guard spec != nil else {
+            throw ValidationError("updates needs --spec FILE.json; see README, 'Exchange format'")
+        }
+    }
+
+    @MainActor func execute() throws -> Int32 {
+        say(try updatesJSON(specPath: spec ?? ""))
+        return 0
+    }
+}
+
+/// `lesson aggregate DIR... --out DIR`.
+struct AggregateCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aggregate",
+        abstract: "Merge runs made separately (e.g. one seed per job) into the files one run over all their seeds "
+            + "writes, under --out.")
+
+    @Argument(help: ArgumentHelp("The --out folders of the runs.", valueName: "DIR"), completion: .directory)
+    var folders: [String]
+
+    @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"), completion: .directory)
+    var out = "plots"
+
+    @Option(help: ArgumentHelp("Folder holding edited notebooks (default: lessons/ when run from the package root, "
+                               + "else the notebooks built into the program).", valueName: "DIR"),
+            completion: .directory)
+    var lessons: String?
+
+    @Flag(name: .customLong("no-render"), help: "Write figure scripts and data but do not call gnuplot.")
+    var noRender = false
+
+    @Flag(help: "Print only the check tables and errors.")
+    var quiet = false
+
+    @MainActor func execute() throws -> Int32 {
+        var options = RunOptions()
+        options.outDirectory = out
+        options.lessonsDirectory = lessons
+        options.render = !noRender
+        options.commandLine = CommandLine.arguments
+        var failed = 0
+        for outcome in try aggregateRuns(folders, options: options) {
+            if !quiet {
+                say("Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
+                    + outcome.seeds.map(String.init).joined(separator: ", "))
+            }
+            say(checkTable(outcome.checks))
+            if !quiet { say("\nwrote \(outcome.folder)\n") }
+            failed += outcome.failed
+        }
+        return failed == 0 ? 0 : 1
+    }
+}
