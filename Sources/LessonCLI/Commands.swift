@@ -95,7 +95,7 @@ struct RunCommand: LessonSubcommand {
     @Flag(name: .customLong("no-render"), help: "Write figure scripts and data but do not call gnuplot.")
     var noRender = false
 
-    @Flag(help: "Continue an interrupted run from its last checkpoint (lesson 6).")
+    @Flag(help: "Continue an interrupted run (finished seeds from their records, lessons 6 and 7 from checkpoints).")
     var resume = false
 
     @Flag(help: "Print only the check table and errors.")
