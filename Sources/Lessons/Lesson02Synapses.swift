@@ -19,7 +19,7 @@ public let lesson02 = LessonDescriptor(
         .real("eta", 1, in: 1e-9...1e3, "learning rate η"),
     ],
     seeds: 3,
-    run: runLesson02)
+    run: runLesson02, estimate: lesson02Estimate)
 
 func runLesson02(_ ctx: RunContext) throws {
     // Parameters

@@ -22,7 +22,7 @@ public let lesson03 = LessonDescriptor(
         .integer("random_nets", 300, in: 10...100_000, "random networks for the descent-property check"),
     ],
     seeds: 5,
-    run: runLesson03, summary: lesson03Summary)
+    run: runLesson03, summary: lesson03Summary, estimate: lesson03Estimate)
 
 /// The accuracy table over seeds: mean ± sd of each rule's numbers.
 @Sendable func lesson03Summary(_ n: SeedNumbers) -> [String: String] {

@@ -16,7 +16,7 @@ public let lesson04 = LessonDescriptor(
         .real("learning_rate", 0.5, in: 1e-6...100, "η"),
     ],
     seeds: 3,
-    run: runLesson04)
+    run: runLesson04, estimate: lesson04Estimate)
 
 func runLesson04(_ ctx: RunContext) throws {
     // Parameters

@@ -23,7 +23,7 @@ public let lesson05 = LessonDescriptor(
         .real("bias", 2.0, in: 0...10, "tonic drive of every Pyr cell (nA); rheobase is 1.5 nA"),
     ],
     seeds: 5,
-    run: runLesson05)
+    run: runLesson05, estimate: lesson05Estimate)
 
 func runLesson05(_ ctx: RunContext) throws {
     // Parameters

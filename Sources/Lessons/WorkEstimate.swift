@@ -109,3 +109,43 @@ private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, t
     return WorkEstimate(operations: ops, operationsPerSecond: rate, bytes: bytes,
                         hint: "lower hidden, depths, routes or epochs, raise dt, shorten window, or set train_limit")
 }
+
+/// Forward synapses of a fully connected network.
+private func synapses(_ sizes: [Int]) -> Double {
+    Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +))
+}
+
+/// Lesson 2: time steps of the LIF pair and Poisson runs (three per trial); about 10⁸ per second.
+@Sendable func lesson02Estimate(_ p: ParameterValues) -> WorkEstimate {
+    WorkEstimate(operations: 3 * Double(p.integer("trials")) * p.real("window") / p.real("dt"),
+                 operationsPerSecond: 1e8, bytes: 0, hint: "lower window or trials, or raise dt")
+}
+
+/// Lesson 3: synapse-samples of training (forward, backward, update) for every rule; the small networks run
+/// about 10⁹ per second.
+@Sendable func lesson03Estimate(_ p: ParameterValues) -> WorkEstimate {
+    let n = synapses([4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3])
+    let ops = 3 * n * Double(p.integer("train_size") + 2000) * Double(p.integer("epochs") * p.list("rules").count)
+    return WorkEstimate(operations: ops, operationsPerSecond: 1e9, bytes: 8 * n * 12,
+                        hint: "lower hidden, hidden_layers, epochs or the rules")
+}
+
+/// Lesson 4: synapse-samples of the cell-by-cell circuit and the matrix rule side by side; about 5·10⁶ per
+/// second (the circuit visits every cell and synapse).
+@Sendable func lesson04Estimate(_ p: ParameterValues) -> WorkEstimate {
+    let n = synapses([4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3])
+    return WorkEstimate(operations: n * Double(p.integer("steps") * p.integer("batch")), operationsPerSecond: 5e6,
+                        bytes: 200 * n, hint: "lower hidden, hidden_layers, steps or batch")
+}
+
+/// Lesson 5: sample-steps of every window of the sweep (settling, forward and one error phase per layer),
+/// weighted by the circuit's size; about 4·10⁶ per second.
+@Sendable func lesson05Estimate(_ p: ParameterValues) -> WorkEstimate {
+    let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
+    var windows = p.real("window")
+    var t = p.real("t_min")
+    while t <= p.real("t_max") * (1 + 1e-9) { windows += t; t *= 2 }
+    let steps = Double(p.integer("batch")) * Double(sizes.count) * (windows + 50 * 8) / p.real("dt")
+    return WorkEstimate(operations: steps * (1 + synapses(sizes) / 100), operationsPerSecond: 4e6, bytes: 0,
+                        hint: "lower t_max, window, batch or hidden, or raise dt")
+}

@@ -239,6 +239,12 @@ func runProcess(_ tool: String, _ args: [String], in dir: String) throws -> Int3
         for (key, overrides, words) in [
             ("1", [("noise_duration", "1000000"), ("noise_dt", "0.001"), ("noise_trials", "10000")],
              "would take about"),
+            ("2", [("window", "1000000"), ("dt", "0.001"), ("trials", "10000"), ("seeds", "3")], "would take about"),
+            ("3", [("hidden", "4096"), ("hidden_layers", "8"), ("epochs", "10000")], "would take about"),
+            ("4", [("hidden", "512"), ("hidden_layers", "6"), ("steps", "100000"), ("batch", "1000")],
+             "would take about"),
+            ("5", [("t_max", "40000"), ("window", "20000"), ("dt", "0.01"), ("hidden", "256"), ("hidden_layers", "4"),
+                   ("batch", "512")], "would take about"),
             ("6", [("hidden", "4096"), ("hidden_layers", "6"), ("epochs", "1000")], "would take about"),
             ("7", [("hidden", "1024"), ("depths", "1,2,3"), ("epochs", "1000"), ("dt", "0.01")], "would take about"),
         ] {
