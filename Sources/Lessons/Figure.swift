@@ -295,12 +295,16 @@ func newVersionPath(_ path: String) -> String {
 /// Writes `text` to `path`, unless the file there is one a user edited (it differs from what the runner last
 /// wrote, or carries no checksum and differs from `text`): then the edit is kept and the runner's version goes
 /// beside it as `name.new.ext`. Returns that path when it did so.
+/// FNV-1a checksums of files that version 0.1.0 wrote without a checksum line (its `style.gp` and `render.sh`):
+/// such a file is the old runner's, not a user's edit, and is replaced on upgrade.
+let writtenByEarlierVersions: Set<String> = ["7bd5507543d61e3f", "a523fd0c2f297518"]
+
 func writeKeepingEdits(_ text: String, to path: String) throws -> String? {
     let side = newVersionPath(path)
     let content = stamped(text, newName: (side as NSString).lastPathComponent)
     if let data = FileManager.default.contents(atPath: path) {
         let existing = String(decoding: data, as: UTF8.self)
-        if existing != content && !isUnedited(existing) {
+        if existing != content && !isUnedited(existing) && !writtenByEarlierVersions.contains(fnv1a64(existing)) {
             try writeAtomically(content, to: side)
             return side
         }
