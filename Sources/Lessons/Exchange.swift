@@ -32,42 +32,65 @@ func matrix(_ rows: [[Double]], _ what: String) throws -> Matrix {
 /// Computes every layer's update ΔW = −η dE/dW (batch mean; η = learning_rate, default 1) under the spec's method.
 public func updatesJSON(specPath: String) throws -> String {
     guard let data = FileManager.default.contents(atPath: specPath) else {
-        throw LessonError("cannot read spec \(specPath); give a JSON file as described in the README, 'Exchange format'")
+        throw LessonError(
+            "cannot read spec \(specPath); give a JSON file as described in the README, 'Exchange format'")
     }
     let spec: UpdateSpec
     do { spec = try JSONDecoder().decode(UpdateSpec.self, from: data) } catch {
         throw LessonError("spec \(specPath) is not valid: \(decodingMessage(error))")
     }
-    guard let rule = Rule(rawValue: spec.method) else { throw LessonError("spec: method '\(spec.method)' is not one of \(Rule.allCases.map(\.rawValue).joined(separator: ", "))") }
-    guard let hidden = Activation(rawValue: spec.activation) else { throw LessonError("spec: activation '\(spec.activation)' is not one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))") }
-    guard let output = Activation(rawValue: spec.output_activation ?? "linear") else { throw LessonError("spec: output_activation '\(spec.output_activation ?? "")' is not one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))") }
-    guard let loss = Loss(rawValue: spec.loss) else { throw LessonError("spec: loss '\(spec.loss)' is not one of mse, softmax-ce") }
+    guard let rule = Rule(rawValue: spec.method) else {
+        throw LessonError(
+            "spec: method '\(spec.method)' is not one of \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard let hidden = Activation(rawValue: spec.activation) else {
+        throw LessonError("spec: activation '\(spec.activation)' is not one of "
+            + Activation.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    guard let output = Activation(rawValue: spec.output_activation ?? "linear") else {
+        throw LessonError("spec: output_activation '\(spec.output_activation ?? "")' is not one of "
+            + Activation.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    guard let loss = Loss(rawValue: spec.loss) else {
+        throw LessonError("spec: loss '\(spec.loss)' is not one of mse, softmax-ce")
+    }
     guard !spec.layers.isEmpty else { throw LessonError("spec: layers is empty") }
     var layers: [Layer] = []
     for (l, ls) in spec.layers.enumerated() {
         let w = try matrix(ls.W, "layers[\(l)].W")
-        guard ls.b.count == w.rows else { throw LessonError("spec: layers[\(l)].b has \(ls.b.count) entries for \(w.rows) units") }
-        if l > 0, w.cols != layers[l - 1].w.rows { throw LessonError("spec: layers[\(l)].W takes \(w.cols) inputs but layer \(l - 1) has \(layers[l - 1].w.rows) units") }
+        guard ls.b.count == w.rows else {
+            throw LessonError("spec: layers[\(l)].b has \(ls.b.count) entries for \(w.rows) units")
+        }
+        if l > 0, w.cols != layers[l - 1].w.rows {
+            throw LessonError(
+                "spec: layers[\(l)].W takes \(w.cols) inputs but layer \(l - 1) has \(layers[l - 1].w.rows) units")
+        }
         layers.append(Layer(w: w, b: ls.b))
     }
     let net = Network(layers: layers, hidden: hidden, output: output)
     let x = try matrix(spec.x, "x"), y = try matrix(spec.y, "y")
-    guard x.cols == net.sizes[0] else { throw LessonError("spec: x has \(x.cols) features, the network takes \(net.sizes[0])") }
-    guard y.rows == x.rows, y.cols == net.sizes.last else { throw LessonError("spec: y must be \(x.rows)x\(net.sizes.last ?? 0)") }
+    guard x.cols == net.sizes[0] else {
+        throw LessonError("spec: x has \(x.cols) features, the network takes \(net.sizes[0])")
+    }
+    guard y.rows == x.rows, y.cols == net.sizes.last else {
+        throw LessonError("spec: y must be \(x.rows)x\(net.sizes.last ?? 0)")
+    }
     let feedback: Feedback
     switch rule {
     case .bp:
         feedback = Feedback(rule: .bp, matrices: [])
     default:
         guard let fb = spec.feedback, fb.count == net.depth - 1 else {
-            throw LessonError("spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer (\(net.depth - 1))")
+            throw LessonError(
+                "spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer (\(net.depth - 1))")
         }
         var ms: [Matrix] = []
         for (l, rows) in fb.enumerated() {
             let m = try matrix(rows, "feedback[\(l)]")
             let expectRows = rule == .dfa ? net.sizes[net.depth] : net.layers[l + 1].w.rows
             guard m.rows == expectRows, m.cols == net.layers[l + 1].w.cols else {
-                throw LessonError("spec: feedback[\(l)] must be \(expectRows)x\(net.layers[l + 1].w.cols) for \(rule.rawValue)")
+                throw LessonError(
+                    "spec: feedback[\(l)] must be \(expectRows)x\(net.layers[l + 1].w.cols) for \(rule.rawValue)")
             }
             if rule.isSignConcordant, m.data.contains(where: { $0 < 0 }) {
                 throw LessonError("spec: feedback[\(l)] holds magnitudes for \(rule.rawValue) and must be ≥ 0")
@@ -83,7 +106,8 @@ public func updatesJSON(specPath: String) throws -> String {
     })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
     return String(decoding: try encoder.encode(out), as: UTF8.self)
 }
 

@@ -61,14 +61,20 @@ func runLesson03(_ ctx: RunContext) throws {
     let probeIdx = Array(0..<min(64, data.train.count))
     let probeX = data.train.x.rows(probeIdx), probeY = oneHot(probeIdx.map { data.train.labels[$0] }, classes: 3)
     let probePass = probeNet.forward(probeX)
-    let bpProbe = probeNet.gradients(probePass, targets: probeY, loss: .crossEntropy, feedback: Feedback(rule: .bp, matrices: []))
+    let bpProbe = probeNet.gradients(
+        probePass, targets: probeY, loss: .crossEntropy, feedback: Feedback(rule: .bp, matrices: []))
     var worstOutput = 0.0
     for rule in Rule.allCases where rule != .bp {
         var frng = ctx.rng(100 + UInt64(Rule.allCases.firstIndex(of: rule) ?? 0))
-        let g = probeNet.gradients(probePass, targets: probeY, loss: .crossEntropy, feedback: Feedback(rule: rule, network: probeNet, rng: &frng))
-        worstOutput = max(worstOutput, maxRelativeError(g.dW[probeNet.depth - 1].data, bpProbe.dW[probeNet.depth - 1].data))
+        let g = probeNet.gradients(
+            probePass, targets: probeY, loss: .crossEntropy,
+            feedback: Feedback(rule: rule, network: probeNet, rng: &frng))
+        worstOutput = max(
+            worstOutput, maxRelativeError(g.dW[probeNet.depth - 1].data, bpProbe.dW[probeNet.depth - 1].data))
     }
-    ctx.check(.close("output-layer update: every rule vs BP, max relative difference", observed: worstOutput, expected: 0, tolerance: 0))
+    ctx.check(.close(
+        "output-layer update: every rule vs BP, max relative difference",
+        observed: worstOutput, expected: 0, tolerance: 0))
 
     // (b) Descent property over random single-output nets and batches, with the closed form of the inner product.
     var violations = 0, worstFormula = 0.0
@@ -107,24 +113,33 @@ func runLesson03(_ ctx: RunContext) throws {
         let pass3 = many.forward(x)
         let bp3 = many.gradients(pass3, targets: y3, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
         var frng = nrng.fork(UInt64(trial) + 1_000_000)
-        let g3 = many.gradients(pass3, targets: y3, loss: .mse, feedback: Feedback(rule: .frsf, network: many, rng: &frng))
+        let g3 = many.gradients(
+            pass3, targets: y3, loss: .mse, feedback: Feedback(rule: .frsf, network: many, rng: &frng))
         multiAngles.append(angleDegrees(g3.dW[0], bp3.dW[0]))
     }
-    ctx.check(.none("single output: sign-concordant hidden updates with ⟨ΔW_sc, ΔW_bp⟩ < 0", violations: violations, of: 3 * p.integer("random_nets")))
-    ctx.check(.atMost("single output: inner product vs its closed form, max relative error", observed: worstFormula, bound: 1e-10))
+    ctx.check(.none(
+        "single output: sign-concordant hidden updates with ⟨ΔW_sc, ΔW_bp⟩ < 0",
+        violations: violations, of: 3 * p.integer("random_nets")))
+    ctx.check(.atMost(
+        "single output: inner product vs its closed form, max relative error", observed: worstFormula, bound: 1e-10))
     let validMulti = multiAngles.filter { !$0.isNaN }
     ctx.record("multi_output_mean_angle", validMulti.reduce(0, +) / Double(max(validMulti.count, 1)))
-    ctx.record("multi_output_over_90", String(format: "%.1f %%", 100 * Double(validMulti.filter { $0 > 90 }.count) / Double(max(validMulti.count, 1))))
+    ctx.record("multi_output_over_90", String(
+        format: "%.1f %%", 100 * Double(validMulti.filter { $0 > 90 }.count) / Double(max(validMulti.count, 1))))
 
     // (c) B–W angles for a fresh 256×256 Xavier W; tolerance 4σ from the sampling bound of feedbackAngle.
     var arng = ctx.rng(3)
     let big = Network(sizes: [256, 256, 256], hidden: activation, output: .linear, rng: &arng)
-    let expectedAngle: [Rule: Double] = [.usf: 30, .frsf: acos(0.75) * 180 / .pi, .brsf: acos(0.75) * 180 / .pi, .fa: 90]
+    let expectedAngle: [Rule: Double] = [
+        .usf: 30, .frsf: acos(0.75) * 180 / .pi, .brsf: acos(0.75) * 180 / .pi, .fa: 90,
+    ]
     var angleRows: [String] = []
     for rule in [Rule.usf, .frsf, .brsf, .fa] {
         let fb = Feedback(rule: rule, network: big, rng: &arng)
         let (deg, sigma) = feedbackAngle(fb.effective(0, network: big), big.layers[1].w)
-        ctx.check(.close("angle(B, Wᵀ) for \(rule.rawValue), fresh 256×256 Xavier W", observed: deg, expected: expectedAngle[rule] ?? 0, tolerance: 4 * sigma, unit: "°"))
+        ctx.check(.close(
+            "angle(B, Wᵀ) for \(rule.rawValue), fresh 256×256 Xavier W",
+            observed: deg, expected: expectedAngle[rule] ?? 0, tolerance: 4 * sigma, unit: "°"))
         angleRows.append("\(rule.rawValue) \(format(deg))°")
     }
     ctx.record("bw_angles", angleRows.joined(separator: ", "))
@@ -156,7 +171,9 @@ func runLesson03(_ ctx: RunContext) throws {
         let start = Date()
         do {
             for epoch in 1...p.integer("epochs") {
-                try learner.epoch(data.train, config: config, epoch: epoch, angleEvery: p.integer("angle_every"), probe: probe) { step, loss, angles in
+                try learner.epoch(
+                    data.train, config: config, epoch: epoch, angleEvery: p.integer("angle_every"), probe: probe
+                ) { step, loss, angles in
                     guard !angles.isEmpty else { return }
                     rows.append([Double(step - 1), loss] + angles)
                     lastRatio = angles[sizes.count - 1]  // first hidden layer's norm ratio
@@ -180,7 +197,9 @@ func runLesson03(_ ctx: RunContext) throws {
             ctx.log(d.description)
         }
         // NaN or Inf stops a rule early; the check counts the epochs it completed with finite loss and weights.
-        ctx.check(.atLeast("\(rule.rawValue): epochs completed without divergence", observed: Double(accuracies.count - 1), bound: Double(p.integer("epochs"))))
+        ctx.check(.atLeast(
+            "\(rule.rawValue): epochs completed without divergence",
+            observed: Double(accuracies.count - 1), bound: Double(p.integer("epochs"))))
         ctx.log(String(format: "%@: test accuracy %.2f %% after %d epochs (%.1f s)", rule.rawValue,
                        100 * (accuracies.last ?? 0), accuracies.count - 1, Date().timeIntervalSince(start)))
         // Mean of the last epochs' test accuracies; a rule that stopped early has not reached them (NaN).
@@ -191,8 +210,13 @@ func runLesson03(_ ctx: RunContext) throws {
         initialHiddenAngle[rule] = first
         normRatio[rule] = lastRatio
         accuracyByRule.append(accuracies.map { 100 * $0 })
-        let cols = ["step", "loss"] + (1..<sizes.count).map { $0 == sizes.count - 1 ? "output layer angle (°)" : "hidden layer \($0) angle (°)" }
-            + (1..<sizes.count).map { $0 == sizes.count - 1 ? "output layer norm ratio" : "hidden layer \($0) norm ratio ‖ΔW‖/‖ΔW_bp‖" }
+        let cols = ["step", "loss"]
+            + (1..<sizes.count).map {
+                $0 == sizes.count - 1 ? "output layer angle (°)" : "hidden layer \($0) angle (°)"
+            }
+            + (1..<sizes.count).map {
+                $0 == sizes.count - 1 ? "output layer norm ratio" : "hidden layer \($0) norm ratio ‖ΔW‖/‖ΔW_bp‖"
+            }
         angleBlocks.append(DataBlock(rule.rawValue, columns: cols, rows: rows))
     }
     // One row per epoch, one column per rule in the order of the header: a rule that stopped early (divergence)
@@ -238,7 +262,8 @@ func runLesson03(_ ctx: RunContext) throws {
     ctx.figure(Figure(
         name: "accuracy", title: "Yin-Yang test accuracy by learning rule",
         claim: "bp >= \(format(100 * bpTarget)) %; all rules learn",
-        blocks: [DataBlock("test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" }, rows: accuracyRows)],
+        blocks: [DataBlock(
+            "test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" }, rows: accuracyRows)],
         script: """
         set xlabel 'epoch'
         set ylabel 'test accuracy (%)'

@@ -366,7 +366,8 @@ func lesson07Checks(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Da
                            bound: chance + 4 * se, unit: "%"))
         // Accuracy gaps are paired (same seed: same start, batches and test set) and claimed over seeds.
         if complete {
-            ctx.check(.atMost("\(tag): BP's test accuracy minus the rate frSF twin's", id: "depth-\(run.depth)-twin-gap",
+            ctx.check(.atMost("\(tag): BP's test accuracy minus the rate frSF twin's",
+                              id: "depth-\(run.depth)-twin-gap",
                               observed: bp - twin, bound: 1.5, unit: "points").overSeeds)
         }
         for (i, mode) in p.routes.enumerated() {

@@ -29,10 +29,14 @@ public struct ParameterSpec: Sendable {
     public let defaultValue: String
     public let help: String
 
-    public static func real(_ name: String, _ value: Double, in range: ClosedRange<Double>, _ help: String) -> ParameterSpec {
+    public static func real(
+        _ name: String, _ value: Double, in range: ClosedRange<Double>, _ help: String
+    ) -> ParameterSpec {
         ParameterSpec(name: name, kind: .real(range), defaultValue: format(value), help: help)
     }
-    public static func integer(_ name: String, _ value: Int, in range: ClosedRange<Int>, _ help: String) -> ParameterSpec {
+    public static func integer(
+        _ name: String, _ value: Int, in range: ClosedRange<Int>, _ help: String
+    ) -> ParameterSpec {
         ParameterSpec(name: name, kind: .integer(range), defaultValue: String(value), help: help)
     }
     public static func choice(_ name: String, _ value: String, of options: [String], _ help: String) -> ParameterSpec {
@@ -81,7 +85,9 @@ public struct ParameterSpec: Sendable {
             return t
         case .list(let o):
             let items = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard !items.isEmpty, items.allSatisfy({ o.contains($0) }), Set(items).count == items.count else { throw bad }
+            guard !items.isEmpty, items.allSatisfy({ o.contains($0) }), Set(items).count == items.count else {
+                throw bad
+            }
             return items.joined(separator: ",")
         case .text:
             guard !t.isEmpty, !t.contains(where: \.isWhitespace) else { throw bad }
@@ -138,13 +144,16 @@ public func resolveParameters(specs: [ParameterSpec], notebook: [String: String]
     for s in specs { values[s.name] = s.defaultValue }
     for (name, text) in notebook.sorted(by: { $0.key < $1.key }) {
         guard let spec = byName[name] else {
-            throw LessonError("\(notebookName): parameter block names '\(name)', which this lesson does not have; known: \(specs.map(\.name).joined(separator: ", "))")
+            throw LessonError(
+                "\(notebookName): parameter block names '\(name)', which this lesson does not have; known: "
+                    + specs.map(\.name).joined(separator: ", "))
         }
         values[name] = try spec.normalise(text, source: notebookName)
     }
     for (name, text) in overrides {
         guard let spec = byName[name] else {
-            throw LessonError.usage("unknown parameter '\(name)'; this lesson has: \(specs.map(\.name).joined(separator: ", "))")
+            throw LessonError.usage(
+                "unknown parameter '\(name)'; this lesson has: \(specs.map(\.name).joined(separator: ", "))")
         }
         values[name] = try spec.normalise(text, source: "--set")
     }
@@ -154,7 +163,9 @@ public func resolveParameters(specs: [ParameterSpec], notebook: [String: String]
 /// The exact-integration LIF simulator holds the refractory period for a whole number of steps.
 func requireStepDividesRefractory(_ dt: Double, _ tRef: Double) throws {
     guard abs(tRef / dt - (tRef / dt).rounded()) < 1e-9 else {
-        throw LessonError.usage("dt = \(format(dt)) ms does not divide t_ref = \(format(tRef)) ms; choose dt so that t_ref/dt is an integer")
+        throw LessonError.usage(
+            "dt = \(format(dt)) ms does not divide t_ref = \(format(tRef)) ms; "
+                + "choose dt so that t_ref/dt is an integer")
     }
 }
 

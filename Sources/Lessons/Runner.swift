@@ -288,7 +288,8 @@ func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, 
         context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)",
                                observed: 0, bound: 1))
     }
-    let record = SeedRecord(lesson: lesson.id, seed: seed, parameters: params.values.filter { !seedKeys.contains($0.key) },
+    let record = SeedRecord(lesson: lesson.id, seed: seed,
+                            parameters: params.values.filter { !seedKeys.contains($0.key) },
                             checks: context.checks, values: context.values, numbers: context.numbers,
                             figures: context.figures, status: runError.map { "stopped: \($0)" } ?? "complete")
     return ((record, context.timings), runError)

@@ -36,7 +36,8 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// Per-epoch rows the lesson records (epoch, loss, accuracy, angles …).
     public var history: [[Double]]
 
-    public init(fingerprint: String, rule: String, epoch: Int, steps: Int, rngState: UInt64, layers: [Layer], feedback: [Matrix], history: [[Double]]) {
+    public init(fingerprint: String, rule: String, epoch: Int, steps: Int, rngState: UInt64,
+                layers: [Layer], feedback: [Matrix], history: [[Double]]) {
         self.fingerprint = fingerprint; self.rule = rule; self.epoch = epoch; self.steps = steps
         self.rngState = rngState; self.layers = layers; self.feedback = feedback; self.history = history
     }

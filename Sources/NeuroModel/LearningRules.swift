@@ -23,7 +23,9 @@ public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
             case .bp: ms.append(DenseMatrix<T>(rows: 0, cols: 0))
             case .fa, .dfa: ms.append(DenseMatrix<T>(rows: rows, cols: cols) { _, _ in T(rng.uniform(-a, a)) })
             case .frsf, .brsf: ms.append(DenseMatrix<T>(rows: rows, cols: cols) { _, _ in T(abs(rng.uniform(-a, a))) })
-            case .usf: ms.append(DenseMatrix<T>(rows: rows, cols: cols, repeating: T((2.0 / Double(rows + cols)).squareRoot())))
+            case .usf:
+                ms.append(DenseMatrix<T>(rows: rows, cols: cols,
+                                         repeating: T((2.0 / Double(rows + cols)).squareRoot())))
             }
         }
         self.matrices = ms
@@ -55,7 +57,8 @@ public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
         case .fa, .dfa: return matrices[l]
         case .usf, .frsf, .brsf:
             let m = matrices[l]
-            precondition(m.rows == w.rows && m.cols == w.cols, "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
+            precondition(m.rows == w.rows && m.cols == w.cols,
+                         "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
             var out = [T](repeating: 0, count: m.count)
             out.withUnsafeMutableBufferPointer { o in
                 m.data.withUnsafeBufferPointer { mp in
@@ -90,7 +93,8 @@ extension NetworkOf {
     /// Backward pass of a rule: δ^L from the loss; δ^l = (δ^{l+1} F^{l+1}) ⊙ f'(u^l) where F is W (bp),
     /// the fixed B (fa), M∘sign(W) (sign-concordant); DFA uses δ^l = (δ^L D^l) ⊙ f'(u^l).
     /// Returns deltas[l] = δ^{l+1} (batch × n_{l+1}).
-    @inlinable public func deltas(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss, feedback: FeedbackOf<T>) -> [DenseMatrix<T>] {
+    @inlinable public func deltas(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss,
+                                  feedback: FeedbackOf<T>) -> [DenseMatrix<T>] {
         let L = depth
         var deltas = Array(repeating: DenseMatrix<T>(rows: 0, cols: 0), count: L)
         deltas[L - 1] = outputDelta(pass, targets: y, loss)
@@ -116,7 +120,8 @@ extension NetworkOf {
     }
 
     /// Per-layer gradients under a rule: dW^l = (1/B) δ^lᵀ r^{l−1}, db^l = (1/B) Σ_s δ^l_s.
-    @inlinable public func gradients(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss, feedback: FeedbackOf<T>) -> GradientsOf<T> {
+    @inlinable public func gradients(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss,
+                                     feedback: FeedbackOf<T>) -> GradientsOf<T> {
         let ds = deltas(pass, targets: y, loss: loss, feedback: feedback)
         let batch = T(y.rows)
         var dW: [DenseMatrix<T>] = []
@@ -125,7 +130,8 @@ extension NetworkOf {
             gemm(ds[l], transA: true, pass.rates[l], alpha: 1 / batch, into: &g)
             dW.append(g)
         }
-        return GradientsOf<T>(dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds, loss: self.loss(pass, targets: y, loss))
+        return GradientsOf<T>(dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds,
+                              loss: self.loss(pass, targets: y, loss))
     }
 
     /// db = (1/B) Σ_s δ_s.
@@ -145,7 +151,8 @@ extension NetworkOf {
 
     /// The same step fused into the product: W^l ← W^l − (η/B) δ^lᵀ r^{l−1} as one dgemm with β = 1,
     /// so no gradient matrix is formed (the training loop's path).
-    @inlinable public mutating func descend(_ pass: ForwardPassOf<T>, deltas ds: [DenseMatrix<T>], learningRate eta: T) {
+    @inlinable public mutating func descend(_ pass: ForwardPassOf<T>, deltas ds: [DenseMatrix<T>],
+                                            learningRate eta: T) {
         let batch = T(pass.rates[0].rows)
         for l in layers.indices {
             gemm(ds[l], transA: true, pass.rates[l], alpha: -eta / batch, beta: 1, into: &layers[l].w)
@@ -156,7 +163,8 @@ extension NetworkOf {
 
 /// Angle statistics of one B against Wᵀ (all in W's shape): angle in degrees and a bound σ on its
 /// sampling standard deviation for n i.i.d. entries, from the delta method applied to
-/// cos = mean(xy) / √(mean(x²) mean(y²)): σ_cos ≤ [sd(xy) + |cos| (sd(x²)/2mean(x²) + sd(y²)/2mean(y²)) √(mean x² mean y²)]
+/// cos = mean(xy) / √(mean(x²) mean(y²)):
+/// σ_cos ≤ [sd(xy) + |cos| (sd(x²)/2mean(x²) + sd(y²)/2mean(y²)) √(mean x² mean y²)]
 /// / (√(mean x² mean y²) √n), σ_angle = σ_cos / sin(angle).
 public func feedbackAngle(_ b: Matrix, _ w: Matrix) -> (degrees: Double, sigma: Double) {
     precondition(b.rows == w.rows && b.cols == w.cols, "feedbackAngle: shapes differ")

@@ -23,7 +23,8 @@ extension Double: BLASScalar {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    @inlinable public static func blasAxpy(n: Int, alpha: Double, x: UnsafePointer<Double>?, y: UnsafeMutablePointer<Double>?) {
+    @inlinable public static func blasAxpy(n: Int, alpha: Double, x: UnsafePointer<Double>?,
+                                           y: UnsafeMutablePointer<Double>?) {
         cblas_daxpy(Int32(n), alpha, x, 1, y, 1)
     }
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
@@ -38,7 +39,8 @@ extension Float: BLASScalar {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    @inlinable public static func blasAxpy(n: Int, alpha: Float, x: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>?) {
+    @inlinable public static func blasAxpy(n: Int, alpha: Float, x: UnsafePointer<Float>?,
+                                           y: UnsafeMutablePointer<Float>?) {
         cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
     }
     @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
@@ -131,7 +133,8 @@ public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
 public typealias Matrix = DenseMatrix<Double>
 
 /// C ← α op(A) op(B) + β C through OpenBLAS ?gemm; op is identity or transpose.
-@inlinable public func gemm<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false, _ b: DenseMatrix<T>, transB: Bool = false,
+@inlinable public func gemm<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false,
+                                           _ b: DenseMatrix<T>, transB: Bool = false,
                                            alpha: T = 1, beta: T = 0, into c: inout DenseMatrix<T>) {
     let m = transA ? a.cols : a.rows
     let k = transA ? a.rows : a.cols
@@ -147,15 +150,17 @@ public typealias Matrix = DenseMatrix<Double>
     a.data.withUnsafeBufferPointer { pa in
         b.data.withUnsafeBufferPointer { pb in
             c.data.withUnsafeMutableBufferPointer { pc in
-                T.blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress, lda: a.cols,
-                           b: pb.baseAddress, ldb: b.cols, beta: beta, c: pc.baseAddress, ldc: c.cols)
+                T.blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                           a: pa.baseAddress, lda: a.cols, b: pb.baseAddress, ldb: b.cols,
+                           beta: beta, c: pc.baseAddress, ldc: c.cols)
             }
         }
     }
 }
 
 /// op(A) op(B) as a new matrix.
-@inlinable public func matmul<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false, _ b: DenseMatrix<T>, transB: Bool = false) -> DenseMatrix<T> {
+@inlinable public func matmul<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false,
+                                             _ b: DenseMatrix<T>, transB: Bool = false) -> DenseMatrix<T> {
     let k = transA ? a.rows : a.cols
     var c = k > 0 ? DenseMatrix<T>(uninitializedRows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
                   : DenseMatrix<T>(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
@@ -167,7 +172,9 @@ public typealias Matrix = DenseMatrix<Double>
 @inlinable public func axpy<T: BLASScalar>(_ alpha: T, _ x: [T], _ y: inout [T]) {
     precondition(x.count == y.count, "axpy: lengths \(x.count) and \(y.count) differ")
     x.withUnsafeBufferPointer { xp in
-        y.withUnsafeMutableBufferPointer { yp in T.blasAxpy(n: xp.count, alpha: alpha, x: xp.baseAddress, y: yp.baseAddress) }
+        y.withUnsafeMutableBufferPointer { yp in
+            T.blasAxpy(n: xp.count, alpha: alpha, x: xp.baseAddress, y: yp.baseAddress)
+        }
     }
 }
 
@@ -195,7 +202,8 @@ public func angleDegrees(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 @inlinable public func angleDegrees<T: BLASScalar>(_ a: DenseMatrix<T>, _ b: DenseMatrix<T>) -> Double {
-    precondition(a.rows == b.rows && a.cols == b.cols, "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
+    precondition(a.rows == b.rows && a.cols == b.cols,
+                 "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
     if let ad = a.data as? [Double], let bd = b.data as? [Double] { return angleDegrees(ad, bd) }
     return angleDegrees(a.data.map(Double.init), b.data.map(Double.init))
 }

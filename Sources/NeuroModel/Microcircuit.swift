@@ -40,7 +40,8 @@ public struct Microcircuit: Sendable {
     /// placed on the routes that match each pair's forward route.
     public init(network: Network, feedbackMagnitudes: [Matrix], softmaxOutput: Bool = false) {
         self.softmaxOutput = softmaxOutput
-        precondition(feedbackMagnitudes.count == network.depth - 1, "Microcircuit: \(feedbackMagnitudes.count) feedback matrices for \(network.depth) layers")
+        precondition(feedbackMagnitudes.count == network.depth - 1,
+                     "Microcircuit: \(feedbackMagnitudes.count) feedback matrices for \(network.depth) layers")
         var layers: [MicrocircuitLayer] = []
         for (l, layer) in network.layers.enumerated() {
             var fb: [[Route]] = []
@@ -56,7 +57,8 @@ public struct Microcircuit: Sendable {
                     }
                 } }
             }
-            layers.append(MicrocircuitLayer(forward: DaleProjection(weights: layer.w), bias: layer.b, feedbackFromAbove: fb,
+            layers.append(MicrocircuitLayer(forward: DaleProjection(weights: layer.w), bias: layer.b,
+                                            feedbackFromAbove: fb,
                                             cells: Array(repeating: PyramidalCell(), count: layer.b.count)))
         }
         self.layers = layers
@@ -131,8 +133,10 @@ public struct Microcircuit: Sendable {
     /// (direct ↔ SST), keeping its magnitude. Returns the change of the signed weights per layer and the
     /// number of zero crossings.
     @discardableResult
-    public mutating func hebbianStep(inputs: [[Double]], targets: [[Double]], learningRate eta: Double) -> (deltas: [Matrix], crossings: Int) {
-        precondition(inputs.count == targets.count && !inputs.isEmpty, "hebbianStep: \(inputs.count) inputs, \(targets.count) targets")
+    public mutating func hebbianStep(inputs: [[Double]], targets: [[Double]],
+                                     learningRate eta: Double) -> (deltas: [Matrix], crossings: Int) {
+        precondition(inputs.count == targets.count && !inputs.isEmpty,
+                     "hebbianStep: \(inputs.count) inputs, \(targets.count) targets")
         var acc = layers.map { Matrix(rows: $0.size, cols: $0.forward.sources) }
         var accBias = layers.map { Array(repeating: 0.0, count: $0.size) }
         let scale = eta / Double(inputs.count)
@@ -170,7 +174,8 @@ public struct Microcircuit: Sendable {
                         crossings += 1
                     }
                     if l > 0, before.synapseSign != after.synapseSign {
-                        layers[l - 1].feedbackFromAbove[k][j] = rerouted(layers[l - 1].feedbackFromAbove[k][j], to: after)
+                        layers[l - 1].feedbackFromAbove[k][j] =
+                            rerouted(layers[l - 1].feedbackFromAbove[k][j], to: after)
                     }
                 }
             }

@@ -15,7 +15,13 @@ public enum Route: Equatable, Sendable {
 
     /// The route that realises weight w.
     public init(weight w: Double) {
-        if w > 0 { self = .direct(strength: w) } else if w < 0 { self = .viaInterneuron(strength: -w) } else { self = .none }
+        if w > 0 {
+            self = .direct(strength: w)
+        } else if w < 0 {
+            self = .viaInterneuron(strength: -w)
+        } else {
+            self = .none
+        }
     }
 
     /// The signed weight this route realises: +s direct, −s through the interneuron.
@@ -59,7 +65,8 @@ public struct DaleProjection: Sendable {
     /// Drive onto target k, summed synapse by synapse: Σ_direct s·r_j − Σ_interneuron s·r^{PV}_j,
     /// where the relay interneuron's rate equals its source's (r^{PV}_j = r_j).
     public func drive(sourceRates r: [Double], interneuronRates rPV: [Double]) -> [Double] {
-        precondition(r.count == sources && rPV.count == sources, "DaleProjection.drive: \(r.count) rates for \(sources) sources")
+        precondition(r.count == sources && rPV.count == sources,
+                     "DaleProjection.drive: \(r.count) rates for \(sources) sources")
         return routes.map { row in
             var excitation = 0.0, inhibition = 0.0
             for (j, route) in row.enumerated() {
@@ -84,7 +91,8 @@ public struct DaleProjection: Sendable {
         var n = 0
         for row in routes {
             for route in row {
-                // A direct route leaves the (excitatory) source cell; an interneuron route leaves the (inhibitory) relay.
+                // A direct route leaves the (excitatory) source cell; an interneuron route leaves the
+                // (inhibitory) relay.
                 switch route {
                 case .direct(let s): if !(s > 0) { n += 1 }
                 case .viaInterneuron(let s): if !(s > 0) { n += 1 }

@@ -7,7 +7,9 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
     public let epoch: Int
     public let step: Int
     public let what: String
-    public var description: String { "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate" }
+    public var description: String {
+        "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate"
+    }
     public init(rule: String, epoch: Int, step: Int, what: String) {
         self.rule = rule; self.epoch = epoch; self.step = step; self.what = what
     }
@@ -62,7 +64,8 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
 
     /// One SGD step on a batch; returns the batch loss.
     @discardableResult
-    @inlinable public mutating func step(x: DenseMatrix<T>, y: DenseMatrix<T>, config: SGDConfig, epoch: Int) throws -> Double {
+    @inlinable public mutating func step(x: DenseMatrix<T>, y: DenseMatrix<T>, config: SGDConfig,
+                                         epoch: Int) throws -> Double {
         feedback.newBatch(rng: &rng)
         let pass = network.forward(x)
         let loss = network.loss(pass, targets: y, config.loss)
@@ -75,7 +78,8 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
             throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: String(
                 format: "loss = %.3g, above 1e6 × the loss of an uninformative prediction (%.3g)", loss, bound))
         }
-        network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback), learningRate: T(config.learningRate))
+        network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback),
+                        learningRate: T(config.learningRate))
         return loss
     }
 
@@ -87,7 +91,8 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
 
     /// Per layer: the angle (degrees) between this rule's update and BP's gradient, and the ratio of their
     /// norms ‖ΔW_rule‖ / ‖ΔW_bp‖, on a fixed probe batch with the current weights.
-    @inlinable public func alignmentToBP(x: DenseMatrix<T>, y: DenseMatrix<T>, loss: Loss) -> (angles: [Double], normRatios: [Double]) {
+    @inlinable public func alignmentToBP(x: DenseMatrix<T>, y: DenseMatrix<T>,
+                                         loss: Loss) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
         let bp = network.gradients(pass, targets: y, loss: loss, feedback: FeedbackOf<T>(rule: .bp, matrices: []))
@@ -98,8 +103,9 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
     /// One epoch over `data` in a fresh random order. Every `angleEvery` steps (and before the first) the
     /// angles to BP on `probe` and then the norm ratios (one of each per layer) are measured and passed to
     /// `observe(step, loss, alignment)`; otherwise alignment is empty.
-    @inlinable public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0, probe: (x: DenseMatrix<T>, y: DenseMatrix<T>)? = nil,
-                               observe: (Int, Double, [Double]) -> Void = { _, _, _ in }) throws {
+    @inlinable public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0,
+                                          probe: (x: DenseMatrix<T>, y: DenseMatrix<T>)? = nil,
+                                          observe: (Int, Double, [Double]) -> Void = { _, _, _ in }) throws {
         let order = rng.permutation(data.count)
         var start = 0
         while start < order.count {
@@ -116,7 +122,9 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
             observe(steps, loss, angles)
             start += config.batchSize
         }
-        guard network.allFinite else { throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "non-finite weights") }
+        guard network.allFinite else {
+            throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: "non-finite weights")
+        }
     }
 }
 

@@ -26,9 +26,14 @@ import Testing
     }
 
     @Test func badSpecsGiveClearErrors() {
-        let cases = ["{", "{\"method\":\"xx\",\"activation\":\"tanh\",\"loss\":\"mse\",\"layers\":[],\"x\":[[1]],\"y\":[[1]]}",
-                     "{\"method\":\"fa\",\"activation\":\"tanh\",\"loss\":\"mse\",\"layers\":[{\"W\":[[1]],\"b\":[0]},{\"W\":[[1]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}",
-                     "{\"method\":\"bp\",\"activation\":\"tanh\",\"loss\":\"mse\",\"layers\":[{\"W\":[[1,2]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}"]
+        let cases: [String] = [
+            "{",
+            "{\"method\":\"xx\",\"activation\":\"tanh\",\"loss\":\"mse\",\"layers\":[],\"x\":[[1]],\"y\":[[1]]}",
+            "{\"method\":\"fa\",\"activation\":\"tanh\",\"loss\":\"mse\","
+                + "\"layers\":[{\"W\":[[1]],\"b\":[0]},{\"W\":[[1]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}",
+            "{\"method\":\"bp\",\"activation\":\"tanh\",\"loss\":\"mse\","
+                + "\"layers\":[{\"W\":[[1,2]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}",
+        ]
         for c in cases {
             #expect(throws: LessonError.self) { _ = try updatesJSON(specPath: write(c)) }
         }

@@ -252,7 +252,8 @@ let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", 
 
 @Suite struct DatasetLessonRunTests {
     let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"),
-                                     ("learning_rate", "0.1"), ("rules", "bp,usf,frsf"), ("circuit_steps", "20"), ("seeds", "1")]
+                                     ("learning_rate", "0.1"), ("rules", "bp,usf,frsf"), ("circuit_steps", "20"),
+                                     ("seeds", "1")]
 
     @Test func lesson6PassesOnYinYangAtSmallSize() throws {
         _ = try runSmall("6", small)

@@ -95,7 +95,11 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
                 Issue.record("results.json lacks parameters.window")
                 continue
             }
-            if case .number(let w)? = window["value"] { #expect(w == 2000) } else { Issue.record("window not a number") }
+            if case .number(let w)? = window["value"] {
+                #expect(w == 2000)
+            } else {
+                Issue.record("window not a number")
+            }
             if case .string(let unit)? = window["unit"] { #expect(unit == "ms") }
         }
     }

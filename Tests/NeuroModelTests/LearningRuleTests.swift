@@ -35,14 +35,17 @@ func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> 
                 var plus = net, minus = net
                 plus.layers[l].w.data[i] += h
                 minus.layers[l].w.data[i] -= h
-                let fd = (plus.loss(plus.forward(x), targets: y, loss) - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
-                #expect(abs(fd - g.dW[l].data[i]) <= 1e-6 * max(1, abs(fd)), "layer \(l) weight \(i): fd \(fd) vs bp \(g.dW[l].data[i])")
+                let fd = (plus.loss(plus.forward(x), targets: y, loss)
+                          - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
+                #expect(abs(fd - g.dW[l].data[i]) <= 1e-6 * max(1, abs(fd)),
+                        "layer \(l) weight \(i): fd \(fd) vs bp \(g.dW[l].data[i])")
             }
             for k in net.layers[l].b.indices {
                 var plus = net, minus = net
                 plus.layers[l].b[k] += h
                 minus.layers[l].b[k] -= h
-                let fd = (plus.loss(plus.forward(x), targets: y, loss) - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
+                let fd = (plus.loss(plus.forward(x), targets: y, loss)
+                          - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
                 #expect(abs(fd - g.db[l][k]) <= 1e-6 * max(1, abs(fd)))
             }
         }
@@ -57,7 +60,8 @@ func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> 
             let bp = net.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
             var g = SplitMix64(seed: UInt64(seed) &+ 1)
             for rule in Rule.allCases {
-                let r = net.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: rule, network: net, rng: &g))
+                let r = net.gradients(pass, targets: y, loss: loss,
+                                      feedback: Feedback(rule: rule, network: net, rng: &g))
                 #expect(r.dW[net.depth - 1] == bp.dW[net.depth - 1])
                 #expect(r.db[net.depth - 1] == bp.db[net.depth - 1])
             }
@@ -71,7 +75,8 @@ func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> 
             let bp = net.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
             var g = SplitMix64(seed: UInt64(seed) &+ 7)
             for rule in [Rule.usf, .frsf, .brsf] {
-                let r = net.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: rule, network: net, rng: &g))
+                let r = net.gradients(pass, targets: y, loss: .mse,
+                                      feedback: Feedback(rule: rule, network: net, rng: &g))
                 #expect(dot(r.dW[0].data, bp.dW[0].data) >= -1e-15 * bp.dW[0].frobeniusNorm * r.dW[0].frobeniusNorm)
             }
         }
@@ -83,7 +88,8 @@ func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> 
             for rule in [Rule.usf, .frsf, .brsf] {
                 var g = SplitMix64(seed: UInt64(seed) &+ 3)
                 var learner = Learner(network: net, feedback: Feedback(rule: rule, network: net, rng: &g), rng: g)
-                for _ in 0..<steps { _ = try? learner.step(x: x, y: y, config: SGDConfig(learningRate: 0.5, batchSize: x.rows, loss: loss), epoch: 1) }
+                let config = SGDConfig(learningRate: 0.5, batchSize: x.rows, loss: loss)
+                for _ in 0..<steps { _ = try? learner.step(x: x, y: y, config: config, epoch: 1) }
                 for l in 0..<(learner.network.depth - 1) {
                     let b = learner.feedback.effective(l, network: learner.network)
                     let w = learner.network.layers[l + 1].w
@@ -100,7 +106,8 @@ func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> 
         let net = Network(sizes: [300, 300, 300], hidden: .relu, output: .linear, rng: &g)
         let expected: [(Rule, Double)] = [(.usf, 30), (.frsf, acos(0.75) * 180 / .pi), (.fa, 90)]
         for (rule, deg) in expected {
-            let (a, sigma) = feedbackAngle(Feedback(rule: rule, network: net, rng: &g).effective(0, network: net), net.layers[1].w)
+            let b = Feedback(rule: rule, network: net, rng: &g).effective(0, network: net)
+            let (a, sigma) = feedbackAngle(b, net.layers[1].w)
             #expect(abs(a - deg) < 4 * sigma, "\(rule): \(a)° vs \(deg)° ± \(4 * sigma)")
         }
     }
@@ -124,7 +131,8 @@ func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> 
         var learner = Learner(network: net, feedback: Feedback(rule: .fa, network: net, rng: &g), rng: g)
         let data = YinYang.generate(count: 60, seed: 2, name: "t")
         #expect(throws: TrainingDiverged.self) {
-            for e in 1...50 { try learner.epoch(data, config: SGDConfig(learningRate: 1e6, batchSize: 10, loss: .mse), epoch: e) }
+            let config = SGDConfig(learningRate: 1e6, batchSize: 10, loss: .mse)
+            for e in 1...50 { try learner.epoch(data, config: config, epoch: e) }
         }
     }
 }
