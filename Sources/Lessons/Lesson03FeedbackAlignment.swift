@@ -192,6 +192,7 @@ func runLesson03(_ ctx: RunContext) throws {
                     }
                 }
                 accuracies.append(learner.network.accuracy(data.test.x, labels: data.test.labels))
+                ctx.plotLive(rule.rawValue, epoch: accuracies.count - 1, value: 100 * (accuracies.last ?? .nan))
             }
         } catch let d as TrainingDiverged {
             ctx.log(d.description)

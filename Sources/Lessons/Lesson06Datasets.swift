@@ -216,6 +216,7 @@ func runLesson06(_ ctx: RunContext) throws {
             let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
             history.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
             epochSeconds[rule, default: []].append(seconds)
+            ctx.plotLive(rule.rawValue, epoch: epoch, value: 100 * accuracy)
             ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s", rule.rawValue,
                            epoch, epochs, learner.steps, lossSum / Double(max(batches, 1)), 100 * accuracy, seconds))
             let checkpoint = TrainingCheckpoint(

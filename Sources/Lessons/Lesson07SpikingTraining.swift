@@ -205,6 +205,9 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
         ctx.epochCompleted()
         run.seconds.append(Date().timeIntervalSince(clock))
         try models.record(into: &run, epoch: run.epoch, d, ctx)
+        for arm in run.arms {
+            ctx.plotLive("\(arm.name), depth \(depth)", epoch: run.epoch, value: arm.history.last?[1] ?? .nan)
+        }
         try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
         logEpoch(run, p, ctx)
     }

@@ -49,6 +49,15 @@ public final class RunContext {
     }
     public func figure(_ f: Figure) { figures.append(f) }
 
+    /// Where `--live` sends training curves while the lesson runs; nil when it is off.
+    public var live: LiveCurves?
+
+    /// One point of a training curve (e.g. test accuracy of rule `curve` after `epoch`), shown live with `--live`;
+    /// nothing when it is off. The run's outputs never depend on it.
+    public func plotLive(_ curve: String, epoch: Int, value: Double) {
+        live?.add(curve: curve, x: Double(epoch), y: value)
+    }
+
     /// Counts a completed training epoch (for the test hooks).
     func epochCompleted() {
         epochsThisProcess += 1
