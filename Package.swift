@@ -27,9 +27,15 @@ let package = Package(
         // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
         .target(name: "Lessons", dependencies: ["NeuroModel", "CInterrupt"], plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
+        // Live training curves (`--live`): a C interface over gnuplot-iostream (C++, Debian's
+        // libgnuplot-iostream-dev over Boost), and the Swift plotter that streams to it.
+        .target(name: "GnuplotPipe",
+                linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"),
+                                 .linkedLibrary("boost_system")]),
+        .target(name: "LivePlot", dependencies: ["Lessons", "NeuroModel", "GnuplotPipe"]),
         // The command line (swift-argument-parser), and the thin executable that calls it.
         .target(name: "LessonCLI", dependencies: [
-            "Lessons", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Lessons", "LivePlot", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lesson", dependencies: ["LessonCLI"]),
         .executableTarget(name: "benchmark", dependencies: ["NeuroModel", "Lessons"], path: "Sources/benchmark"),
@@ -37,7 +43,8 @@ let package = Package(
             "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "LessonsTests", dependencies: [
-            "Lessons", "LessonCLI", "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
+            "Lessons", "LessonCLI", "LivePlot", "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
-    ]
+    ],
+    cxxLanguageStandard: .cxx14
 )

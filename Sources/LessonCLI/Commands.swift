@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lessons
+import LivePlot
 
 // `lesson`'s subcommands, parsed by swift-argument-parser. `lesson N` is `lesson run N` (run is the default
 // subcommand). Parsing and validation never run a lesson: `parseCommand` returns a checked command and
@@ -101,6 +102,34 @@ struct RunCommand: LessonSubcommand {
     @Flag(help: "Print only the check table and errors.")
     var quiet = false
 
+    @Flag(help: ArgumentHelp("Draw the training curves (test accuracy per epoch) in the terminal while lessons 3, 6 "
+                             + "and 7 train, on standard error; needs gnuplot."))
+    var live = false
+
+    @Option(name: .customLong("live-png"),
+            help: ArgumentHelp("Draw the training curves into this PNG instead, replaced after each epoch (e.g. "
+                               + "to watch in an image viewer); needs gnuplot.", valueName: "FILE.png"),
+            completion: .file(extensions: ["png"]))
+    var livePNG: String?
+
+    /// Where `--live` or `--live-png` draws, or nil; throws a usage error when it cannot.
+    func liveTarget() throws -> GnuplotLive.Target? {
+        if live && livePNG != nil { throw LessonError.usage("give either --live or --live-png FILE, not both") }
+        if let path = livePNG {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            guard path.hasSuffix(".png"), !path.hasSuffix("/") else {
+                throw LessonError.usage("--live-png needs a file name ending in .png")
+            }
+            guard FileManager.default.isWritableFile(atPath: folder) else {
+                throw LessonError.usage("--live-png: folder \(folder) does not exist or is not writable")
+            }
+            return .png(path)
+        }
+        guard live else { return nil }
+        let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init).map { min(max($0, 60), 200) }
+        return .terminal(columns: columns ?? 100, rows: 25)
+    }
+
     /// The run's options; throws the usage errors of `validate`.
     func runOptions() throws -> RunOptions {
         var options = RunOptions()
@@ -117,6 +146,9 @@ struct RunCommand: LessonSubcommand {
         if lesson == "all" && options.seeds != nil {
             throw LessonError.usage("--seeds is for one lesson; 'lesson all' uses each lesson's own seeds "
                 + "(give --seed S to shift them)")
+        }
+        if try liveTarget() != nil, options.gnuplot == nil {
+            throw LessonError.usage("--live needs gnuplot, which is not on PATH: apt-get install gnuplot-nox")
         }
         if lesson == "all", let (name, _) = options.overrides.first {
             throw LessonError.usage("--set names one lesson's parameters; run that lesson on its own "
@@ -135,6 +167,12 @@ struct RunCommand: LessonSubcommand {
     @MainActor func execute() throws -> Int32 {
         var options = try runOptions()
         options.commandLine = CommandLine.arguments
+        var liveCurves: GnuplotLive?
+        if let target = try liveTarget(), let gnuplot = options.gnuplot {
+            liveCurves = try GnuplotLive(gnuplot: gnuplot, target: target)
+            options.live = liveCurves
+        }
+        defer { if let note = liveCurves?.finish() { printError("lesson: note: \(note)\n") } }
         #if DEBUG
         printError("lesson: note: this is a debug build; the numeric lessons run several times faster with "
                    + "'swift run -c release lesson …'\n")

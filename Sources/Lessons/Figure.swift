@@ -210,7 +210,7 @@ public func ruleStyleDefinition(_ rule: Rule) -> RuleStyle {
 public func ruleStyle(_ rule: Rule) -> String { "lt \(ruleStyleDefinition(rule).linetype)" }
 
 /// style.gp's part for the rules: one `set linetype` per rule and `rule_lt(name)`.
-func ruleLinetypes() -> String {
+public func ruleLinetypes() -> String {
     var lines = ["# One style per learning rule, the same in every figure: plot … lt rule_lt('frsf').",
                  "# (Line types 11-16; edit them here to restyle a rule everywhere.)"]
     for rule in Rule.allCases {

@@ -50,7 +50,7 @@ public final class RunContext {
     public func figure(_ f: Figure) { figures.append(f) }
 
     /// Where `--live` sends training curves while the lesson runs; nil when it is off.
-    public var live: LiveCurves?
+    public var live: (any LiveCurves)?
 
     /// One point of a training curve (e.g. test accuracy of rule `curve` after `epoch`), shown live with `--live`;
     /// nothing when it is off. The run's outputs never depend on it.
@@ -142,6 +142,8 @@ public struct RunOptions: Sendable {
     public var gnuplot: String? = findGnuplot()
     /// The command line, for run-info.json.
     public var commandLine: [String] = []
+    /// Where training curves are shown while the lesson runs (`--live`); nil: nowhere.
+    public var live: (any LiveCurves)?
     public init() {}
 }
 
@@ -280,6 +282,8 @@ func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, 
     context.threads = options.threads
     context.stopAfterEpochs = options.stopAfterEpochs
     context.interruptAfterEpochs = options.interruptAfterEpochs
+    context.live = options.live
+    options.live?.begin("lesson \(lesson.number) (\(lesson.slug)), seed \(seed)")
     try prepareDirectory(context.folder)
     defer {
         // Lessons without checkpoints leave no empty folders behind.
