@@ -46,6 +46,12 @@ public struct Check: Codable, Equatable, Sendable {
     public var passed: Bool
     /// Filled when the check summarises several seeds.
     public var seeds: SeedSummary?
+    /// True when `--explore` reports this claim without counting it: the claim is calibrated at the notebook's
+    /// default parameters (see `isTunedToDefaults`). Absent otherwise, so other runs' files are unchanged.
+    public var informational: Bool?
+
+    /// Whether the check counts towards the run's verdict (every check does, but informational ones).
+    public var counts: Bool { informational != true }
 
     /// What a check over several seeds adds: every seed's value, and for `overSeeds` the spread and the
     /// confidence bound that was compared.
@@ -80,6 +86,7 @@ public struct Check: Codable, Equatable, Sendable {
         self.unit = unit
         self.passed = Check.inBounds(observed, lower: lower, upper: upper)
         self.seeds = nil
+        self.informational = nil
     }
 
     static func inBounds(_ x: Double, lower: Double?, upper: Double?) -> Bool {
@@ -181,7 +188,7 @@ public func checkTable(_ checks: [Check]) -> String {
     let header = ["check", "expected", "observed", "tolerance", "result"]
     let rows = checks.map { c in
         [c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText,
-         c.passed ? "pass" : "FAIL"]
+         resultText(c)]
     }
     var widths = header.map { $0.count }
     for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -196,8 +203,18 @@ public func checkTable(_ checks: [Check]) -> String {
 }
 
 public func summaryLine(_ checks: [Check]) -> String {
-    let passed = checks.filter(\.passed).count
-    return "\(passed) passed, \(checks.count - passed) failed"
+    let counted = checks.filter(\.counts)
+    let passed = counted.filter(\.passed).count
+    let informational = checks.count - counted.count
+    let missed = checks.filter { !$0.counts && !$0.passed }.count
+    return "\(passed) passed, \(counted.count - passed) failed"
+        + (informational == 0 ? "" : "; \(informational) informational (--explore), \(missed) of them outside "
+            + "the bound tuned to the default parameters")
+}
+
+/// The result column: pass / FAIL, or for an informational check (see `--explore`) info: pass / info: miss.
+func resultText(_ c: Check) -> String {
+    c.counts ? (c.passed ? "pass" : "FAIL") : (c.passed ? "info: pass" : "info: miss")
 }
 
 /// The same table in Markdown, for the executed notebook.
@@ -208,7 +225,7 @@ public func markdownCheckTable(_ checks: [Check]) -> String {
         let scope = c.seeds.map { $0.values.count > 1 } == true
             ? (c.scope == .overSeeds ? " *(over seeds)*" : " *(every seed)*") : ""
         out.append(markdownTableRow([name + scope, c.expectedText, c.observedText, c.toleranceText,
-                                     c.passed ? "pass" : "**FAIL**"]))
+                                     c.counts && !c.passed ? "**FAIL**" : resultText(c)]))
     }
     out.append("")
     out.append("**\(summaryLine(checks))**")

@@ -108,7 +108,7 @@ struct Conclusion {
     let lesson: String
     let seeds: [UInt64]
     let parameters: [String: String]
-    let checks: [Check]
+    var checks: [Check]
     let values: [String: String]
     let numbers: [String: NumberSummary]
     let figures: [Figure]
@@ -251,7 +251,8 @@ func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: 
     let results = ResultsFile(
         lesson: lesson.number, id: lesson.id, title: lesson.title, claim: lesson.claim, seeds: c.seeds,
         parameters: typedParameters(c.parameters, specs: lesson.parameters), values: c.values, numbers: c.numbers,
-        checks: c.checks, passed: c.checks.filter(\.passed).count, failed: c.checks.filter { !$0.passed }.count,
+        checks: c.checks, passed: c.checks.filter { $0.passed && $0.counts }.count,
+        failed: c.checks.filter { !$0.passed && $0.counts }.count,
         figures: c.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile, data: $0.dataFile) },
         versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel,
                    "commit": sourceCommit],

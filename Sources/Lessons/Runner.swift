@@ -142,6 +142,8 @@ public struct RunOptions: Sendable {
     public var gnuplot: String? = findGnuplot()
     /// The command line, for run-info.json.
     public var commandLine: [String] = []
+    /// `--explore`: claims tuned to the default parameters are reported but do not fail the run.
+    public var explore = false
     /// Where training curves are shown while the lesson runs (`--live`); nil: nowhere.
     public var live: (any LiveCurves)?
     public init() {}
@@ -163,7 +165,8 @@ public struct RunOutcome {
     public let seeds: [UInt64]
     public let renderedFormats: [String]
     public let renderNote: String
-    public var failed: Int { checks.filter { !$0.passed }.count }
+    /// Failed checks that count (with `--explore`, informational ones do not).
+    public var failed: Int { checks.filter { !$0.passed && $0.counts }.count }
 }
 
 public func swiftCompilerVersion() -> String {
@@ -257,7 +260,8 @@ private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
         runError = LessonError("interrupted during seed \(last), the last, which finished; its record is in "
             + "\(runFolder.final)/seeds: run the same command with --resume to complete the run")
     }
-    let conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
+    var conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
+    if options.explore { conclusion.checks = markTunedClaims(conclusion.checks, lesson: lesson) }
     var outcome = try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
                                    options: options, info: info)
     try runFolder.commit(resume: options.resume)
