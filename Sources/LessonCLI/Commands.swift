@@ -27,7 +27,7 @@ struct LessonCommand: ParsableCommand {
             """,
         version: projectVersion,
         subcommands: [RunCommand.self, ListCommand.self, ParamsCommand.self, UpdatesCommand.self,
-                      AggregateCommand.self],
+                      AggregateCommand.self, ExportCommand.self],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -320,5 +320,36 @@ struct AggregateCommand: LessonSubcommand {
             failed += outcome.failed
         }
         return failed == 0 ? 0 : 1
+    }
+}
+
+/// `lesson export CHECKPOINT --out FILE.npz`.
+struct ExportCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the trained weights in a lesson 6 or 7 checkpoint as a numpy .npz archive.",
+        discussion: """
+            A run of lesson 6 or 7 keeps its checkpoints in its output folder, e.g. \
+            plots/06-datasets/checkpoints/seed-6/checkpoint-frsf.ckpt or \
+            plots/07-spiking-training/checkpoints/seed-7/checkpoint-depth1.json. In Python: \
+            z = numpy.load("frsf.npz"); z["W1"] is the first layer's weights (units × inputs). \
+            See README, 'Trained weights for Python'.
+            """)
+
+    @Argument(help: ArgumentHelp("The checkpoint file.", valueName: "CHECKPOINT"), completion: .file())
+    var checkpoint: String
+
+    @Option(help: ArgumentHelp("The .npz file to write.", valueName: "FILE.npz"),
+            completion: .file(extensions: ["npz"]))
+    var out: String
+
+    func validate() throws {
+        guard out.hasSuffix(".npz") else { throw ValidationError("--out needs a file name ending in .npz") }
+    }
+
+    @MainActor func execute() throws -> Int32 {
+        let names = try exportCheckpoint(checkpoint, to: out)
+        say("wrote \(out): " + names.joined(separator: ", "))
+        return 0
     }
 }

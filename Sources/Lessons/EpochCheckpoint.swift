@@ -39,6 +39,19 @@ extension EpochCheckpoint {
     /// belongs to another run, or claims more epochs than the run has.
     static func load(from path: String, fingerprint: String, epochs: Int) throws -> EpochCheckpoint? {
         guard let file = FileManager.default.contents(atPath: path) else { return nil }
+        let c = try verified(file, path: path)
+        guard c.fingerprint == fingerprint else {
+            throw LessonError("\(path) was written by a run with other parameters, seed or data; run the same "
+                + "command as before with --resume, or delete it")
+        }
+        if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
+            throw LessonError(problem)
+        }
+        return c
+    }
+
+    /// Decodes a checkpoint file after checking its checksum and format (whatever run wrote it).
+    static func verified(_ file: Data, path: String) throws -> EpochCheckpoint {
         let corrupt = LessonError(CheckpointIntegrity.corrupt(path, "truncated or checksum mismatch"))
         guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else { throw corrupt }
         let json = file[file.startIndex..<cut]
@@ -47,13 +60,6 @@ extension EpochCheckpoint {
         guard tail == expected else { throw corrupt }
         guard let c = try? JSONDecoder().decode(EpochCheckpoint.self, from: Data(json)),
               c.format == EpochCheckpointFormat.name else { throw corrupt }
-        guard c.fingerprint == fingerprint else {
-            throw LessonError("\(path) was written by a run with other parameters, seed or data; run the same "
-                + "command as before with --resume, or delete it")
-        }
-        if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
-            throw LessonError(problem)
-        }
         return c
     }
 }

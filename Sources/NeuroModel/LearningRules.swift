@@ -2,7 +2,7 @@ import Foundation
 
 /// Feedback pathway of a rule. All matrices are stored in the shape of the forward weights they stand in
 /// for: `matrices[l]` replaces W^{l+2} (shape n_{l+2} × n_{l+1}) when propagating δ from layer l+2 to l+1,
-/// so B^l of THEORY.md is its transpose. For DFA `matrices[l]` is D (shape n_L × n_{l+1}).
+/// so B^l of docs/MODEL.md is its transpose. For DFA `matrices[l]` is D (shape n_L × n_{l+1}).
 public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
     public let rule: Rule
     /// fa: fixed random B; dfa: fixed random D; frsf/brsf: magnitudes |R|; usf: the constant in every entry.

@@ -9,7 +9,7 @@ public struct PyramidalCell: Sendable, Equatable {
     public var error = 0.0
 }
 
-/// One layer of the microcircuit (THEORY.md, "The microcircuit"): n Pyr cells, each with its own PV-like and
+/// One layer of the microcircuit (docs/MODEL.md, section 2): n Pyr cells, each with its own PV-like and
 /// SST-like interneuron; the forward projection from the layer below (one Dale route per pair: direct
 /// excitatory, or through the source's PV cell); and the feedback projection from the layer above onto the
 /// apical compartments (direct excitatory, or through the target's SST cell), each with a fixed magnitude |R|.
