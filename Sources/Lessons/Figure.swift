@@ -74,11 +74,23 @@ public struct Figure: Codable, Equatable, Sendable {
         # Render (from this folder):
         #   gnuplot -e "set terminal pngcairo size 1200,800 font ',16'; set output '\(name).png'" \(scriptFile)
         # (sh ../render.sh renders every figure to PNG, SVG and PDF at two- and one-column width)
-        load '../style.gp'
+        \(styleLoader)
         DATA = '\(dataFile)'
         \(script)
 
         """
+    }
+
+    /// Loads the shared style: ../style.gp when the script sits in its run folder (edit that file to restyle
+    /// every figure at once), else a copy of it kept in the script, so that a script copied out of the folder
+    /// with its data file still draws the same figure.
+    var styleLoader: String {
+        let copy = sharedGnuplotStyle.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { "    " + $0 }
+        return (["# The shared style: ../style.gp when present (edit it to restyle every figure), else the copy below.",
+                 "if (system(\"[ -r ../style.gp ] && echo found\") eq \"found\") {",
+                 "    load '../style.gp'",
+                 "} else {"] + copy + ["}"]).joined(separator: "\n")
     }
 
     /// A gnuplot plot clause drawing mean ± sd over seeds of column `column` of summary block `block`, which has
