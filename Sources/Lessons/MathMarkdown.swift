@@ -21,12 +21,12 @@ struct ProtectedMarkdown {
     func placeholder(_ i: Int) -> String { "\(prefix)\(i)Q" }
 }
 
-/// Replaces the math of `markdown` (`$…$` inline, `$$…$$` displayed) with placeholders and escapes `&` and `<`
-/// outside code, so that Ink renders the prose and leaves the math for KaTeX. Code (fenced blocks and
-/// backtick spans) is left exactly as written. Inline math follows Pandoc's rule: the opening `$` is followed by
-/// a non-space, the closing `$` preceded by a non-space and not followed by a digit, and the span does not
-/// cross a blank line; so "costs $5 and $6" stays text. `\$` is a literal dollar. In a table row a `|` inside
-/// math is written `\|` (see `markdownTableCell`): there it is read back as `|`.
+/// Replaces the math of `markdown` (`$…$` inline, `$$…$$` displayed) with placeholders and escapes `&`, `<` and
+/// a `_` inside a word outside code, so that Ink renders the prose and leaves the math for KaTeX. Code (fenced
+/// blocks and backtick spans) is left exactly as written. Inline math follows Pandoc's rule: the opening `$` is
+/// followed by a non-space, the closing `$` preceded by a non-space and not followed by a digit, and the span
+/// does not cross a blank line; so "costs $5 and $6" stays text. `\$` is a literal dollar. In a table row a `|`
+/// inside math is written `\|` (see `markdownTableCell`): there it is read back as `|`.
 func protectMath(_ markdown: String) -> ProtectedMarkdown {
     var prefix = "ZqMath"
     while markdown.contains(prefix) { prefix += "q" }
@@ -121,6 +121,10 @@ private func protectProse(_ text: String, prefix: String, spans: inout [MathSpan
         case "<":
             out += "&lt;"
             i += 1
+        case "_" where i > 0 && i + 1 < chars.count && isWordCharacter(chars[i - 1])
+            && isWordCharacter(chars[i + 1]):
+            out += "\\_"  // inside a word (`V_rest`): never emphasis in GitHub's Markdown, but it is in Ink's
+            i += 1
         default:
             out.append(c)
             i += 1
@@ -129,6 +133,8 @@ private func protectProse(_ text: String, prefix: String, spans: inout [MathSpan
         // is one line, so that is right for the rows and harmless elsewhere.
     }
 }
+
+private func isWordCharacter(_ c: Character) -> Bool { c.isLetter || c.isNumber }
 
 /// The index of the run of exactly `count` backticks closing a code span opened before `from`, or nil.
 private func closingBackticks(_ chars: [Character], from: Int, count: Int) -> Int? {

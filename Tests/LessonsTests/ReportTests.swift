@@ -11,6 +11,11 @@ import NeuroModel
         #expect(p.markdown == "A \(p.placeholder(0)) and \(p.placeholder(1)) &amp; &lt;b>.")
     }
 
+    @Test func underscoresInsideWordsAreNotEmphasis() {
+        #expect(protectMath("V_rest and r_pre, _emph_ and `a_b`").markdown
+            == "V\\_rest and r\\_pre, _emph_ and `a_b`")
+    }
+
     @Test func dollarsThatAreNotMathStayText() {
         for text in ["costs $5 and $6 in all", "a lone $ sign", "$ x$", "$x $", "\\$x$ escaped"] {
             #expect(protectMath(text).spans.isEmpty, "\(text)")
