@@ -23,6 +23,11 @@ struct KaTeXAssets: Sendable {
     /// The KaTeX of this machine, read once; nil when it is not installed.
     static let installed: KaTeXAssets? = searchPath.lazy.compactMap(KaTeXAssets.init(directory:)).first
 
+    init(script: String, css: String) {
+        self.script = script
+        self.css = css
+    }
+
     /// Reads `katex.min.js` and `katex.min.css` from `directory` and inlines each font the style sheet names in
     /// WOFF2 (the format every current browser reads) as a data URI, dropping its WOFF and TTF alternatives.
     /// nil when a file is missing, or when the text could not be put inside a `<script>` or `<style>` element.
@@ -107,10 +112,12 @@ struct ReportInput {
     let figureNote: String?
 }
 
-/// The report page. `katex` nil: the math is shown as TeX source, with one line saying how to render it.
+/// The report page. `katex` nil: the math is shown as TeX source, with one line saying how to render it. A page
+/// without math gets no KaTeX.
 /// Throws when a rendered figure cannot be read.
-func reportHTML(_ input: ReportInput, folder: String, katex: KaTeXAssets?) throws -> String {
+func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAssets?) throws -> String {
     let protected = protectMath(joiningSoftBreaks(input.markdown))
+    let katex = protected.spans.isEmpty ? nil : installed  // a page without math needs no KaTeX
     var body = restoreMath(MarkdownParser().html(from: protected.markdown), protected)
     for f in input.figures {
         let path = (folder as NSString).appendingPathComponent(f.file)
@@ -128,7 +135,7 @@ func reportHTML(_ input: ReportInput, folder: String, katex: KaTeXAssets?) throw
             + "had. Run the same command with <code>--resume</code> to complete it.")
     }
     if let note = input.figureNote { notes.append(note) }
-    if katex == nil && !protected.spans.isEmpty {
+    if installed == nil && !protected.spans.isEmpty {
         notes.append("The math is shown as TeX source: KaTeX was not found when this page was written. "
             + "Install it (<code>apt-get install libjs-katex</code>) and run the lesson again to see it typeset.")
     }

@@ -137,6 +137,15 @@ func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sour
         expectSelfContained(html)
     }
 
+    @Test func aPageWithoutMathCarriesNoKaTeX() throws {
+        let input = ReportInput(title: "T", markdown: "# T\n\nNo math, $5 at most.", links: [], passed: 1,
+                                failed: 0, status: "complete", figures: [], figureNote: nil)
+        let katex = KaTeXAssets(script: "var katex = {};", css: ".katex {}")
+        let html = try reportHTML(input, folder: NSTemporaryDirectory(), katex: katex)
+        #expect(!html.contains("<script") && !html.contains(".katex {}") && !html.contains("libjs-katex"))
+        #expect(html.contains("No math, $5 at most."))
+    }
+
     @Test func figuresNotRenderedAreSaidSoWithHowToRenderThem() throws {
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
