@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        // Markdown to HTML for each run's report.html.
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
     ],
     targets: [
         // System libraries: OpenBLAS (dense algebra) and zlib (gzip-compressed IDX files).
@@ -25,7 +27,8 @@ let package = Package(
         // Lessons: every lesson plus the check / notebook / figure machinery. The notebooks in lessons/ are
         // bundled as its resources by the BundleNotebooks plugin (SwiftPM takes resources only from inside a
         // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
-        .target(name: "Lessons", dependencies: ["NeuroModel", "CInterrupt"], plugins: ["BundleNotebooks"]),
+        .target(name: "Lessons", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")],
+                plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
         // Live training curves (`--live`): a C interface over gnuplot-iostream (C++, Debian's
         // libgnuplot-iostream-dev over Boost), and the Swift plotter that streams to it.

@@ -183,18 +183,33 @@ struct RunCommand: LessonSubcommand {
         printError("lesson: note: this is a debug build; the numeric lessons run several times faster with "
                    + "'swift run -c release lesson …'\n")
         #endif
-        if lesson != "all" { return try runOne(try findLesson(lesson), options) == 0 ? 0 : 1 }
+        if lesson != "all" { return try runOne(try findLesson(lesson), options).failed == 0 ? 0 : 1 }
         var failed = 0
-        for l in allLessons {
-            failed += try runOne(l, options)
+        var results: [LessonRunResult] = []
+        for (k, l) in allLessons.enumerated() {
+            do {
+                let outcome = try runOne(l, options)
+                failed += outcome.failed
+                results.append(.finished(outcome))
+            } catch {
+                // The index still lists every lesson, this one as stopped and the rest as not run.
+                results.append(.stopped(l, String(describing: error)))
+                results += allLessons.dropFirst(k + 1).map { .notRun($0) }
+                try? writeIndexPage(results, outDirectory: options.outDirectory)
+                throw error
+            }
             say("")
         }
+        try writeIndexPage(results, outDirectory: options.outDirectory)
         say("all lessons: \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
+        if !quiet {
+            say("index of the reports: " + (options.outDirectory as NSString).appendingPathComponent("index.html"))
+        }
         return failed == 0 ? 0 : 1
     }
 
     /// Runs one lesson: its title and claim, then (on standard error) its progress, then its check table.
-    @MainActor func runOne(_ lesson: LessonDescriptor, _ options: RunOptions) throws -> Int {
+    @MainActor func runOne(_ lesson: LessonDescriptor, _ options: RunOptions) throws -> RunOutcome {
         let log: (String) -> Void = quiet ? { _ in } : { printError("  " + $0 + "\n") }
         // `say` writes unbuffered, so the title is out before the first progress line even when both streams go
         // to one file.
@@ -206,10 +221,11 @@ struct RunCommand: LessonSubcommand {
             let secs = String(format: "%.1f", Date().timeIntervalSince(start))
             let figures = outcome.renderedFormats.isEmpty ? "figure scripts"
                 : "figures (\(outcome.renderedFormats.joined(separator: ", ")))"
-            say("\nwrote \(outcome.folder)/\(lesson.id).executed.md, results.json and \(figures) in \(secs) s")
+            say("\nwrote \(outcome.folder)/\(lesson.id).executed.md, \(reportFileName), results.json and \(figures) "
+                + "in \(secs) s")
         }
         if !outcome.renderNote.isEmpty { printError("lesson: note: \(outcome.renderNote)\n") }
-        return outcome.failed
+        return outcome
     }
 }
 

@@ -232,7 +232,7 @@ func typedParameters(_ values: [String: String], specs: [ParameterSpec]) -> [Str
 }
 
 /// Writes a run's outputs from its conclusion: figures (data, script, rendering), results.json, the executed
-/// notebook and run-info.json.
+/// notebook, run-info.json and report.html.
 func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: Conclusion, folder: String,
                   options: RunOptions, info: RunInfo) throws -> RunOutcome {
     let keptEdits = try writeFigureFiles(c.figures, folder: folder, outDirectory: options.outDirectory,
@@ -261,6 +261,7 @@ func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: 
                         to: (folder as NSString).appendingPathComponent("results.json"))
     try writeAtomically(String(decoding: try jsonEncoder().encode(info), as: UTF8.self) + "\n",
                         to: (folder as NSString).appendingPathComponent("run-info.json"))
+    var executedText: String?
     if c.status == "complete" {
         let used = ParameterValues(order: lesson.parameters.map(\.name), values: all)
         let baseline = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
@@ -278,7 +279,11 @@ func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: 
                                              checks: c.checks, figures: c.figures, renderedFormats: rendered,
                                              header: header)
         try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
+        executedText = executed
     }
+    let reportNote = try writeReport(lesson, conclusion: c, executed: executedText, folder: folder,
+                                     rendered: rendered, options: options)
+    if !reportNote.isEmpty { note = note.isEmpty ? reportNote : note + "; " + reportNote }
     return RunOutcome(lesson: lesson, checks: c.checks, folder: folder, seeds: c.seeds, renderedFormats: rendered,
                       renderNote: note)
 }

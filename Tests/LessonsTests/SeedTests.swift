@@ -182,7 +182,7 @@ func runProcess(_ tool: String, _ args: [String], in dir: String) throws -> Int3
                                     in: packageRoot) == 0)
         try #require(try runProcess(lesson, ["2", "--seeds", "2-4", "--out", root + "/whole"] + common,
                                     in: packageRoot) == 0)
-        for f in ["results.json", "dale-drive.dat", "02-synapses.executed.md", "seeds/seed-3.json"] {
+        for f in ["results.json", "dale-drive.dat", "02-synapses.executed.md", "report.html", "seeds/seed-3.json"] {
             let a = FileManager.default.contents(atPath: root + "/whole/02-synapses/" + f)
             let b = FileManager.default.contents(atPath: root + "/merged/02-synapses/" + f)
             #expect(a != nil && a == b, "\(f) differs between the parallel sweep and the multi-seed run")
