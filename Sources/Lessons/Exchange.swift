@@ -78,7 +78,7 @@ public func updatesJSON(specPath: String) throws -> String {
     let feedback: Feedback
     switch rule {
     case .bp:
-        feedback = Feedback(rule: .bp, matrices: [])
+        feedback = .bp
     default:
         guard let fb = spec.feedback, fb.count == net.depth - 1 else {
             throw LessonError(
@@ -102,7 +102,8 @@ public func updatesJSON(specPath: String) throws -> String {
     let eta = spec.learning_rate ?? 1
     let g = net.gradients(net.forward(x), targets: y, loss: loss, feedback: feedback)
     let out = UpdateOutput(method: rule.rawValue, loss: g.loss, layers: zip(g.dW, g.db).map { dW, db in
-        .init(dW: (0..<dW.rows).map { i in dW.row(i).map { -eta * $0 } }, db: db.map { -eta * $0 })
+        .init(dW: (0..<dW.rows).map { i in descentStep(Array(dW.row(i)), learningRate: eta) },
+              db: descentStep(db, learningRate: eta))
     })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]

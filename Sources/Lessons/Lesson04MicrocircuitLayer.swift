@@ -46,7 +46,7 @@ func runLesson04(_ ctx: RunContext) throws {
     var singleCircuit = Microcircuit(network: single, feedbackMagnitudes: [])
     let singleDelta = singleCircuit.hebbianStep(inputs: rows(x0), targets: rows(y0), learningRate: eta).deltas[0]
     let singleBP = single.gradients(single.forward(x0), targets: y0, loss: .mse,
-                                    feedback: Feedback(rule: .bp, matrices: []))
+                                    feedback: .bp)
     ctx.check(.atMost("one layer: Hebbian ΔW vs BP (delta rule), relative error",
                       observed: maxRelativeError(singleDelta.data, singleBP.dW[0].data.map { -eta * $0 }), bound: tol))
 
@@ -86,7 +86,7 @@ func runLesson04(_ ctx: RunContext) throws {
                       observed: worstSignal, bound: tol))
 
     // The Hebbian update, layer by layer, against the frSF update; the output layer against BP too.
-    let bp = network.gradients(pass, targets: y0, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+    let bp = network.gradients(pass, targets: y0, loss: .mse, feedback: .bp)
     var probe = circuit
     let hebbian = probe.hebbianStep(inputs: rows(x0), targets: rows(y0), learningRate: eta).deltas
     for l in 0..<network.depth {
@@ -136,7 +136,7 @@ func runLesson04(_ ctx: RunContext) throws {
         let currentPass = current.forward(x)
         let currentFeedback = Feedback(rule: .frsf, matrices: feedback.matrices)
         let expected = current.gradients(currentPass, targets: y, loss: .mse, feedback: currentFeedback)
-        let bpNow = current.gradients(currentPass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+        let bpNow = current.gradients(currentPass, targets: y, loss: .mse, feedback: .bp)
         let (deltas, crossed) = circuit.hebbianStep(inputs: rows(x), targets: rows(y), learningRate: eta)
         crossings += crossed
         for l in deltas.indices {

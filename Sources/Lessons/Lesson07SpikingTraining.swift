@@ -106,7 +106,7 @@ func rateAngles(_ net: Network, magnitudes: [Matrix], probe: (x: Matrix, y: Matr
     -> (frsf: [Matrix], bp: [Matrix], frsfToBP: [Double]) {
     let pass = net.forward(probe.x.map { $0 * inputRate })
     let frsf = net.gradients(pass, targets: probe.y, loss: .mse, feedback: Feedback(rule: .frsf, matrices: magnitudes))
-    let bp = net.gradients(pass, targets: probe.y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+    let bp = net.gradients(pass, targets: probe.y, loss: .mse, feedback: .bp)
     let f = frsf.dW.map { $0.map { -$0 } }, b = bp.dW.map { $0.map { -$0 } }
     return (f, b, zip(f, b).map { angleDegrees($0, $1) })
 }
@@ -256,7 +256,7 @@ struct Lesson07Models {
         let k = p.routes.count
         twin = Learner(network: try network(run.arms[k]),
                        feedback: Feedback(rule: .frsf, matrices: start.feedbackMagnitudes), rng: SplitMix64(seed: 0))
-        bp = Learner(network: try network(run.arms[k + 1]), feedback: Feedback(rule: .bp, matrices: []),
+        bp = Learner(network: try network(run.arms[k + 1]), feedback: .bp,
                      rng: SplitMix64(seed: 0))
     }
 

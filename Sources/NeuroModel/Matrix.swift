@@ -132,6 +132,18 @@ public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
 /// The Double matrix used throughout.
 public typealias Matrix = DenseMatrix<Double>
 
+// MARK: - Gradient descent
+
+extension DenseMatrix {
+    /// The gradient-descent update of a gradient: ΔW = −η·∇, entry by entry (the one place it is written).
+    @inlinable public func descentStep(learningRate eta: Scalar) -> DenseMatrix { map { -eta * $0 } }
+}
+
+/// The gradient-descent update −η·g of a flat gradient (see `DenseMatrix.descentStep`).
+@inlinable public func descentStep(_ gradient: [Double], learningRate eta: Double) -> [Double] {
+    gradient.map { -eta * $0 }
+}
+
 /// C ← α op(A) op(B) + β C through OpenBLAS ?gemm; op is identity or transpose.
 @inlinable public func gemm<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false,
                                            _ b: DenseMatrix<T>, transB: Bool = false,

@@ -95,7 +95,7 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
                                          loss: Loss) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
-        let bp = network.gradients(pass, targets: y, loss: loss, feedback: FeedbackOf<T>(rule: .bp, matrices: []))
+        let bp = network.gradients(pass, targets: y, loss: loss, feedback: .bp)
         return (zip(g.dW, bp.dW).map { angleDegrees($0, $1) },
                 zip(g.dW, bp.dW).map { $1.frobeniusNorm > 0 ? $0.frobeniusNorm / $1.frobeniusNorm : .nan })
     }
