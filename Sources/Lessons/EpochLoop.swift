@@ -13,12 +13,13 @@ enum EpochOutcome {
     case stoppedEarly
 }
 
-/// Trains the epochs of `range` in order. Before each epoch it throws `interrupted(epoch)` when the run must
+/// Trains epochs `first` through `last` in order. Before each epoch it throws `interrupted(epoch)` when the run must
 /// stop (`RunContext.mustStopBeforeEpoch`); after each it counts the epoch (`RunContext.epochCompleted`) and
-/// calls `completed(epoch)`, which records the epoch and writes the checkpoint. An empty range trains nothing.
-func trainEpochs(_ range: ClosedRange<Int>, _ ctx: RunContext, interrupted: (Int) -> LessonError,
+/// calls `completed(epoch)`, which records the epoch and writes the checkpoint. With `first > last` (a run
+/// resumed after its last epoch) it trains nothing.
+func trainEpochs(from first: Int, through last: Int, _ ctx: RunContext, interrupted: (Int) -> LessonError,
                  train: (Int) throws -> EpochOutcome, completed: (Int) throws -> Void) throws {
-    for epoch in range {
+    for epoch in stride(from: first, through: last, by: 1) {
         if ctx.mustStopBeforeEpoch { throw interrupted(epoch) }
         guard try train(epoch) == .trained else { return }
         ctx.epochCompleted()

@@ -72,7 +72,7 @@ func runLesson03(_ ctx: RunContext) throws {
     let p = try Lesson03Parameters(ctx.parameters)
     let data = YinYang.standard(train: p.trainSize)
     let geometry = lesson03Geometry(p, data, ctx)
-    let runs = try p.rules.map { try trainRule($0, p, data, ctx) }
+    let runs = try p.rules.map { try trainOnYinYang($0, p, data, ctx) }
     lesson03Checks(geometry, runs, p, ctx)
     lesson03Records(geometry, runs, p, ctx)
     lesson03Figures(runs, p, ctx)
@@ -203,7 +203,7 @@ struct RuleRun {
 }
 
 /// Trains `rule` from the shared initial weights on the shared batch order.
-func trainRule(_ rule: Rule, _ p: Lesson03Parameters, _ data: YinYangData, _ ctx: RunContext) throws -> RuleRun {
+func trainOnYinYang(_ rule: Rule, _ p: Lesson03Parameters, _ data: YinYangData, _ ctx: RunContext) throws -> RuleRun {
     var initRng = ctx.rng(4)  // the same initial weights for every rule
     let initial = Network(sizes: p.sizes, hidden: p.activation, output: .linear, rng: &initRng)
     var frng = ctx.rng(10)

@@ -51,8 +51,8 @@ struct Lesson07Parameters {
 
     init(_ p: ParameterValues) throws {
         hidden = p.integer("hidden")
-        depths = p.list("depths").compactMap(Int.init)
-        routes = p.list("routes").compactMap(RouteMode.init(rawValue:))
+        depths = try p.list("depths", as: { Int($0) })
+        routes = try p.list("routes", as: RouteMode.init(rawValue:))
         epochs = p.integer("epochs")
         learningRate = p.real("learning_rate")
         batch = p.integer("batch")
@@ -124,25 +124,20 @@ func runLesson07(_ ctx: RunContext) throws {
     let p = try Lesson07Parameters(ctx.parameters)
     let data = try lesson07Data(ctx, p)
     var runs: [DepthRun] = []
-    var stop: LessonError?
     setBLASThreads(1)  // parallelism is over samples; small products stay single-threaded and reproducible
     var predictions: [String] = []
-    withGracefulInterrupt {
-        for depth in p.depths where stop == nil {
+    let stop = trainUnderInterrupt(ctx) {
+        for depth in p.depths {
             let start = startCircuit(depth, p, data, ctx)
             // Hidden layers only: the output layer's frSF update is BP's.
             let frsfToBP = lesson07Prediction(start, probe: data.probe).dropLast()
             predictions.append("\(depth) hidden: " + frsfToBP.enumerated()
                 .map { "layer \($0.offset + 1) \(String(format: "%.1f°", $0.element))" }.joined(separator: ", "))
-            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { stop = e } catch {
-                stop = LessonError("\(error)")
+            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { return e } catch {
+                return LessonError("\(error)")
             }
         }
-    }
-    if stop == nil, isInterruptRequested {
-        // Ctrl-C during the last epoch: training is complete and checkpointed, but the run stops here.
-        stop = LessonError("interrupted at the end of training; checkpoints of every epoch are in "
-            + "\(ctx.finalFolder): run the same command with --resume to finish")
+        return nil
     }
     ctx.record("prediction", predictions.joined(separator: "; "))
     if stop == nil, let first = runs.first { lesson07DtCheck(first, p, data, ctx) }
@@ -152,7 +147,7 @@ func runLesson07(_ ctx: RunContext) throws {
 }
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {
-    let loaded = try loadLesson6Data(ctx.parameters, log: ctx.log)
+    let loaded = try loadLesson6Data(DatasetRequest(ctx.parameters), log: ctx.log)
     var train = loaded.train, test = loaded.test
     let name = loaded.name
     let trainLimit = ctx.parameters.integer("train_limit"), testLimit = ctx.parameters.integer("test_limit")
@@ -194,15 +189,15 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
     }
     var models = try Lesson07Models(run, start: start, sizes: sizes, p)
     if run.epoch == 0 { try models.record(into: &run, epoch: 0, d, ctx) }
-    while run.epoch < p.epochs {
-        if ctx.mustStopBeforeEpoch {
-            throw LessonError("interrupted before epoch \(run.epoch + 1) of depth \(depth); checkpoints are in "
-                + "\(ctx.finalFolder): run the same command with --resume to continue")
-        }
-        let clock = Date()
-        try models.trainEpoch(run.epoch + 1, p, d, ctx, depth: depth)
-        run.epoch += 1
-        ctx.epochCompleted()
+    var clock = Date()
+    try trainEpochs(from: run.epoch + 1, through: p.epochs, ctx, interrupted: { epoch in
+        LessonError(interruptedMessage("before epoch \(epoch) of depth \(depth); checkpoints", ctx))
+    }, train: { epoch in
+        clock = Date()
+        try models.trainEpoch(epoch, p, d, ctx, depth: depth)
+        run.epoch = epoch
+        return .trained
+    }, completed: { _ in
         run.seconds.append(Date().timeIntervalSince(clock))
         try models.record(into: &run, epoch: run.epoch, d, ctx)
         for arm in run.arms {
@@ -210,7 +205,7 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
         }
         try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
         logEpoch(run, p, ctx)
-    }
+    })
     return run
 }
 
