@@ -137,8 +137,8 @@ func compareOneStep(_ start: inout Lesson04Start, _ p: Lesson04Parameters) -> Le
         let update = descentStep(floatUpdate.dW[l].data.map { Double($0) }, learningRate: eta)
         worstFloat = max(worstFloat, maxRelativeError(update, hebbian[l].data))
     }
-    return Lesson04OneStep(daleAtStart: start.daleAtStart, deltaRule: deltaRule, worstApical: apical, worstSignal: signal, layers: layers,
-                           output: output, worstFloat: worstFloat)
+    return Lesson04OneStep(daleAtStart: start.daleAtStart, deltaRule: deltaRule, worstApical: apical,
+                           worstSignal: signal, layers: layers, output: output, worstFloat: worstFloat)
 }
 
 /// Apical potentials and error signals of the circuit, sample by sample, against frSF's backward signals:
