@@ -26,13 +26,14 @@ public let lesson03 = LessonDescriptor(
 
 /// The accuracy table over seeds: mean ± sd of each rule's numbers.
 @Sendable func lesson03Summary(_ n: SeedNumbers) -> [String: String] {
-    let rows = Rule.allCases.filter { n.text("final_accuracy_\($0.rawValue)") != "—" }.map { r in
+    var table = MarkdownTable([])
+    for r in Rule.allCases where n.text("final_accuracy_\(r.rawValue)") != "—" {
         let k = r.rawValue
-        return "| \(k) | \(n.text("final_accuracy_\(k)", scale: 100)) % | \(n.text("initial_angle_\(k)", unit: "°")) | "
-            + "\(n.text("max_angle_\(k)", unit: "°")) | \(n.text("late_angle_\(k)", unit: "°")) | "
-            + "\(n.text("norm_ratio_\(k)", digits: 2)) |"
+        table.append([k, "\(n.text("final_accuracy_\(k)", scale: 100)) %", n.text("initial_angle_\(k)", unit: "°"),
+                      n.text("max_angle_\(k)", unit: "°"), n.text("late_angle_\(k)", unit: "°"),
+                      n.text("norm_ratio_\(k)", digits: 2)])
     }
-    return ["accuracy_table": rows.joined(separator: "\n")]
+    return ["accuracy_table": table.bodyText]
 }
 
 /// BP's test accuracy on Yin-Yang at 4-120-3 must reach this (the reference ANN reaches 97–99 %).

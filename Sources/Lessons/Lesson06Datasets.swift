@@ -30,12 +30,13 @@ public let lesson06 = LessonDescriptor(
 
 /// The accuracy table over seeds: mean ± sd of each rule's accuracy and final hidden-layer angles.
 @Sendable func lesson06Summary(_ n: SeedNumbers) -> [String: String] {
-    let rows = Rule.allCases.filter { n.text("accuracy_\($0.rawValue)") != "—" }.map { r in
+    var table = MarkdownTable([])
+    for r in Rule.allCases where n.text("accuracy_\(r.rawValue)") != "—" {
         let k = r.rawValue
-        return "| \(k) | \(n.text("accuracy_\(k)", digits: 2)) | \(n.text("angle_\(k)_1", unit: "°")) | "
-            + "\(n.text("angle_\(k)_2", unit: "°")) |"
+        table.append([k, n.text("accuracy_\(k)", digits: 2), n.text("angle_\(k)_1", unit: "°"),
+                      n.text("angle_\(k)_2", unit: "°")])
     }
-    return ["accuracy_table": rows.joined(separator: "\n")]
+    return ["accuracy_table": table.bodyText]
 }
 
 /// The datasets lessons 6 and 7 train on (the values of their `dataset` parameter).

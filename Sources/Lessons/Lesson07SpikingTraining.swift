@@ -31,14 +31,14 @@ public let lesson07 = LessonDescriptor(
 
 /// Test accuracy of every trained model, mean ± sd over seeds.
 @Sendable func lesson07Summary(_ n: SeedNumbers) -> [String: String] {
-    var rows: [String] = []
+    var table = MarkdownTable([])
     for depth in 1...3 {
         for arm in ["spiking moving", "spiking fixed", "rate frSF", "BP"] {
             let v = n.text("accuracy_\(depth)_\(arm.replacingOccurrences(of: " ", with: "_"))", digits: 2)
-            if v != "—" { rows.append("| \(depth) | \(arm) | \(v) % |") }
+            if v != "—" { table.append(["\(depth)", arm, "\(v) %"]) }
         }
     }
-    return ["seed_table": rows.joined(separator: "\n")]
+    return ["seed_table": table.bodyText]
 }
 
 // MARK: Parameters

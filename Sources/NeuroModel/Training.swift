@@ -116,7 +116,7 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
                 angles = a.angles + a.normRatios
             }
             let batch = data.x.rows(idx)
-            let x = (batch as? DenseMatrix<T>) ?? DenseMatrix<T>(converting: batch)
+            let x = T.fromDouble(batch)
             let y = oneHot(idx.map { data.labels[$0] }, classes: data.classes, as: T.self)
             let loss = try step(x: x, y: y, config: config, epoch: epoch)
             observe(steps, loss, angles)
