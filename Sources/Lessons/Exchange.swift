@@ -96,8 +96,8 @@ func specFeedback(_ spec: UpdateSpec, rule: Rule, network: Network) throws -> Fe
         return .bp
     default:
         guard let fb = spec.feedback, fb.count == network.depth - 1 else {
-            throw LessonError(
-                "spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer (\(network.depth - 1))")
+            throw LessonError("spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer "
+                + "(\(network.depth - 1))")
         }
         var ms: [Matrix] = []
         for (l, rows) in fb.enumerated() {
