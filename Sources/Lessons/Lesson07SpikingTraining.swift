@@ -445,16 +445,21 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
 // MARK: Figures
 
 func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
-    // One panel per depth; block order is depth-major, arms in a fixed order, so each rule keeps its line type.
+    // One panel per depth, labelled (a), (b), …; block order is depth-major, arms in a fixed order. The rate
+    // twin and BP are drawn in their rules' styles (`ruleStyle`), the spiking circuits in their own.
     let armCount = runs.first?.arms.count ?? 0
-    let names = runs.first?.arms.map { "'\($0.name)'" }.joined(separator: " ") ?? ""
     let accuracyPanels = runs.enumerated().map { i, run in
-        """
-        set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) every ::1 using 1:($2-$3):($2+$3) \\
-             with filledcurves lt (a+1) notitle, \\
-             for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) every ::1 using 1:2 \\
-             with linespoints lt (a+1) title word(names, a+1)
+        let bands = run.arms.enumerated().map { a, arm in
+            "DATA index \(i * armCount + a) every ::1 using 1:($2-$3):($2+$3) with filledcurves "
+                + "\(armStyle(arm.name)) notitle"
+        }
+        let lines = run.arms.enumerated().map { a, arm in
+            "DATA index \(i * armCount + a) every ::1 using 1:2 with linespoints \(armStyle(arm.name)) "
+                + "title '\(arm.name)'"
+        }
+        return """
+        set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+        plot \((bands + lines).joined(separator: ", \\\n     "))
         """
     }
     ctx.figure(Figure(
@@ -472,17 +477,22 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         # Lines: mean over seeds; bands: ± 1 sd (column 3).
         set xrange [0.8:\(p.epochs) + 0.2]
         set xtics 1
-        names = "\(names)"
         set multiplot layout 1,\(max(runs.count, 1))
         \(accuracyPanels.joined(separator: "\n"))
         unset multiplot
         """))
     let modes = p.routes.count
     let anglePanels = runs.enumerated().map { i, run in
-        """
-        set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot for [a=0:\(modes - 1)] for [l=1:\(run.depth)] DATA index (\(i * modes) + a) using 1:(column(1+l)) \\
-             with linespoints lt (a+1) dt l title sprintf('%s routes, hidden %d', word(modes, a+1), l)
+        let curves = run.arms.prefix(modes).enumerated().flatMap { a, arm in
+            (1...run.depth).map { l in
+                "DATA index \(i * modes + a) using 1:\(1 + l) with linespoints \(armStyle(arm.name))"
+                    + (l > 1 ? " lw \(String(format: "%.1f", max(2.5 - 0.8 * Double(l - 1), 0.8)))" : "")
+                    + " title '\(p.routes[a].rawValue) routes, hidden \(l)'"
+            }
+        }
+        return """
+        set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+        plot \(curves.joined(separator: ", \\\n     "))
         """
     }
     ctx.figure(Figure(
@@ -506,9 +516,24 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         # Angles stay above 20° here, so the key sits in the empty band at the bottom.
         set key bottom right font ',13' spacing 0.9
         set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        modes = "\(p.routes.map(\.rawValue).joined(separator: " "))"
         set multiplot layout 1,\(max(runs.count, 1))
         \(anglePanels.joined(separator: "\n"))
         unset multiplot
         """))
+}
+
+/// How lesson 7 draws a model: BP and the rate frSF twin in their rules' styles, the spiking circuits in reddish
+/// purple (a colour no rule uses), solid with moving routes and dashed with fixed ones.
+func armStyle(_ name: String) -> String {
+    switch name {
+    case "BP": return ruleStyle(.bp)
+    case "rate frSF": return ruleStyle(.frsf)
+    case "spiking fixed": return "lt 4 dt 2"
+    default: return "lt 4"
+    }
+}
+
+/// "(a)", "(b)", … for panel `i` of a multiplot.
+func panelLabel(_ i: Int) -> String {
+    "(" + String(UnicodeScalar(UInt8(97 + i % 26))) + ")"
 }
