@@ -258,15 +258,21 @@ func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
                  DataBlock("suprathreshold, I = \(format(p.iTrace)) nA", columns: ["t (ms)", "V (mV)"],
                            rows: s.spikingTrace)],
         script: """
+        # The claim's two parts side by side: (a) the subthreshold response against its closed form,
+        # (b) regular firing above threshold.
         set xlabel 'time (ms)'
         set ylabel 'membrane potential (mV)'
         set yrange [-75:5]
         set key bottom right
         set arrow from graph 0, first \(cell.theta) to graph 1, first \(cell.theta) nohead dt 2 lc rgb '#777777'
         set label 'threshold θ' at graph 0.02, first \(cell.theta + 2) tc rgb '#555555'
-        plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'I = \(format(p.iTrace)) nA (spiking)', \\
-             DATA index 0 using 1:2 with lines lt 2 title 'I = \(format(p.iStep)) nA (simulated)', \\
+        set multiplot layout 1,2
+        set title '\(panelLabel(0)) subthreshold, I = \(format(p.iStep)) nA'
+        plot DATA index 0 using 1:2 with lines lt 2 title 'simulated', \\
              DATA index 0 every 20 using 1:3 with points lt 7 pt 6 title 'closed form'
+        set title '\(panelLabel(1)) suprathreshold, I = \(format(p.iTrace)) nA'
+        plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'spiking'
+        unset multiplot
         """))
     let fiRows = p.currents.enumerated().map { k, i in [i, 1000 * s.rates[k], 1000 * predicted[k]] }
     let dense = (0...400).map { p.iMax * Double($0) / 400 }

@@ -46,7 +46,8 @@ public let lesson07 = LessonDescriptor(
 /// Lesson 7's parameters, read once.
 struct Lesson07Parameters {
     var hidden: Int, depths: [Int], routes: [RouteMode], epochs: Int
-    var learningRate: Double, batch: Int, probe: Int, dtCheck: Int
+    var learningRate: Double, batch: Int, probe: Int, dtCheck: Int, trainLimit: Int, testLimit: Int
+    let data: DatasetRequest
     var settings = SpikingSettings()
 
     init(_ p: ParameterValues) throws {
@@ -58,6 +59,9 @@ struct Lesson07Parameters {
         batch = p.integer("batch")
         probe = p.integer("probe")
         dtCheck = p.integer("dt_check")
+        trainLimit = p.integer("train_limit")
+        testLimit = p.integer("test_limit")
+        data = try DatasetRequest(p)
         settings.window = p.real("window")
         settings.dt = p.real("dt")
         try requireStepDividesRefractory(settings.dt, Activation.lifCell.tRef)
@@ -147,10 +151,10 @@ func runLesson07(_ ctx: RunContext) throws {
 }
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {
-    let loaded = try loadLesson6Data(DatasetRequest(ctx.parameters), log: ctx.log)
+    let loaded = try loadLesson6Data(p.data, log: ctx.log)
     var train = loaded.train, test = loaded.test
     let name = loaded.name
-    let trainLimit = ctx.parameters.integer("train_limit"), testLimit = ctx.parameters.integer("test_limit")
+    let trainLimit = p.trainLimit, testLimit = p.testLimit
     if trainLimit > 0 && trainLimit < train.count { train = train.prefix(trainLimit) }
     if testLimit > 0 && testLimit < test.count { test = test.prefix(testLimit) }
     var order = ctx.rng(71)
