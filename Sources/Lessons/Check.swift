@@ -155,6 +155,12 @@ public struct Check: Codable, Equatable, Sendable {
     }
 }
 
+// MARK: - Shared bounds
+
+/// "Equal to rounding" in Double precision: a max-norm relative error of at most this (lessons 4 and 6 compare
+/// the microcircuit's Hebbian update with the matrix frSF update; their sums differ only in order).
+let roundingBound = 1e-12
+
 /// A stable check identifier from its name: ASCII letters only, words joined by '-'. Numbers are dropped so
 /// that the id does not change with parameter values or measurements.
 func checkID(_ name: String) -> String {

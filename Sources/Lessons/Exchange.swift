@@ -75,40 +75,45 @@ public func updatesJSON(specPath: String) throws -> String {
     guard y.rows == x.rows, y.cols == net.sizes.last else {
         throw LessonError("spec: y must be \(x.rows)x\(net.sizes.last ?? 0)")
     }
-    let feedback: Feedback
-    switch rule {
-    case .bp:
-        feedback = Feedback(rule: .bp, matrices: [])
-    default:
-        guard let fb = spec.feedback, fb.count == net.depth - 1 else {
-            throw LessonError(
-                "spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer (\(net.depth - 1))")
-        }
-        var ms: [Matrix] = []
-        for (l, rows) in fb.enumerated() {
-            let m = try matrix(rows, "feedback[\(l)]")
-            let expectRows = rule == .dfa ? net.sizes[net.depth] : net.layers[l + 1].w.rows
-            guard m.rows == expectRows, m.cols == net.layers[l + 1].w.cols else {
-                throw LessonError(
-                    "spec: feedback[\(l)] must be \(expectRows)x\(net.layers[l + 1].w.cols) for \(rule.rawValue)")
-            }
-            if rule.isSignConcordant, m.data.contains(where: { $0 < 0 }) {
-                throw LessonError("spec: feedback[\(l)] holds magnitudes for \(rule.rawValue) and must be ≥ 0")
-            }
-            ms.append(m)
-        }
-        feedback = Feedback(rule: rule, matrices: ms)
-    }
+    let feedback = try specFeedback(spec, rule: rule, network: net)
     let eta = spec.learning_rate ?? 1
     let g = net.gradients(net.forward(x), targets: y, loss: loss, feedback: feedback)
     let out = UpdateOutput(method: rule.rawValue, loss: g.loss, layers: zip(g.dW, g.db).map { dW, db in
-        .init(dW: (0..<dW.rows).map { i in dW.row(i).map { -eta * $0 } }, db: db.map { -eta * $0 })
+        .init(dW: (0..<dW.rows).map { i in descentStep(Array(dW.row(i)), learningRate: eta) },
+              db: descentStep(db, learningRate: eta))
     })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
         positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
     return String(decoding: try encoder.encode(out), as: UTF8.self)
+}
+
+/// The spec's feedback matrices for `rule`, checked against the network's shapes (none for BP).
+func specFeedback(_ spec: UpdateSpec, rule: Rule, network: Network) throws -> Feedback {
+    switch rule {
+    case .bp:
+        return .bp
+    default:
+        guard let fb = spec.feedback, fb.count == network.depth - 1 else {
+            throw LessonError("spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer "
+                + "(\(network.depth - 1))")
+        }
+        var ms: [Matrix] = []
+        for (l, rows) in fb.enumerated() {
+            let m = try matrix(rows, "feedback[\(l)]")
+            let expectRows = rule == .dfa ? network.sizes[network.depth] : network.layers[l + 1].w.rows
+            guard m.rows == expectRows, m.cols == network.layers[l + 1].w.cols else {
+                throw LessonError(
+                    "spec: feedback[\(l)] must be \(expectRows)x\(network.layers[l + 1].w.cols) for \(rule.rawValue)")
+            }
+            if rule.isSignConcordant, m.data.contains(where: { $0 < 0 }) {
+                throw LessonError("spec: feedback[\(l)] holds magnitudes for \(rule.rawValue) and must be ≥ 0")
+            }
+            ms.append(m)
+        }
+        return Feedback(rule: rule, matrices: ms)
+    }
 }
 
 func decodingMessage(_ error: Error) -> String {

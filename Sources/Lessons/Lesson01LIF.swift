@@ -27,125 +27,255 @@ public let lesson01 = LessonDescriptor(
     seeds: 3,
     run: runLesson01, estimate: lesson01Estimate)
 
+// MARK: Parameters
+
+/// Lesson 1's parameters, read once.
+struct Lesson01Parameters {
+    let cell: LIFParameters
+    let dt: Double, duration: Double
+    /// The f-I curve's currents: `points` from 0 to i_max (nA).
+    let currents: [Double]
+    let iMax: Double, iStep: Double, iTrace: Double
+    let noise: NoiseParameters
+
+    /// The noisy part's parameters.
+    struct NoiseParameters {
+        let dt: Double, trials: Int, duration: Double, warmup: Double
+        /// The noisy f-I curve's currents (nA).
+        let currents: [Double]
+    }
+
+    init(_ p: ParameterValues) throws {
+        var cell = LIFParameters()
+        cell.tau = p.real("tau")
+        cell.tRef = p.real("t_ref")
+        self.cell = cell
+        dt = p.real("dt")
+        duration = p.real("duration")
+        try requireStepDividesRefractory(dt, cell.tRef)
+        noise = NoiseParameters(dt: p.real("noise_dt"), trials: p.integer("noise_trials"),
+                                duration: p.real("noise_duration"), warmup: p.real("noise_warmup"),
+                                currents: try noisyCellCurrents(p, cell: cell))
+        iMax = p.real("i_max")
+        iStep = p.real("i_step")
+        iTrace = p.real("i_trace")
+        let points = p.integer("points")
+        currents = (0..<points).map { p.real("i_max") * Double($0) / Double(points - 1) }
+    }
+}
+
+/// The currents of the noisy f-I curve (nA), after checking the noisy part's parameters (before any work).
+func noisyCellCurrents(_ p: ParameterValues, cell: LIFParameters) throws -> [Double] {
+    try requireStepDividesRefractory(p.real("noise_dt"), cell.tRef)
+    let points = p.integer("noise_points"), iMin = p.real("noise_i_min"), iMax = p.real("noise_i_max")
+    guard iMax > iMin else {
+        throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
+    }
+    return (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
+}
+
 func runLesson01(_ ctx: RunContext) throws {
-    // Parameters
-    let p = ctx.parameters
-    let dt = p.real("dt"), duration = p.real("duration")
-    var cell = LIFParameters()
-    cell.tau = p.real("tau")
-    cell.tRef = p.real("t_ref")
-    try requireStepDividesRefractory(dt, cell.tRef)
-    let noisyCurrents = try noisyCellCurrents(p, cell: cell)
-    let rheobase = cell.rheobase
-    let currents = (0..<p.integer("points")).map { p.real("i_max") * Double($0) / Double(p.integer("points") - 1) }
+    let p = try Lesson01Parameters(ctx.parameters)
+    let predicted = p.currents.map { p.cell.rate(current: $0) }
+    let noisy = NoisyPrediction(p)
+    let sim = simulateLIF(p)
+    let noisySim = simulateNoisyLIF(p, noisy, ctx)
+    lesson01Checks(sim, predicted, p, ctx)
+    noisyChecks(noisySim, noisy, p, ctx)
+    lesson01Records(sim, predicted, p, ctx)
+    noisyRecords(noisySim, noisy, p, ctx)
+    noisyFigures(noisySim, noisy, p, ctx)
+    lesson01Figures(sim, predicted, p, ctx)
+}
 
-    // Prediction (closed form): f(I) = 1 / (t_ref + τ ln((RI − (V_reset − V_rest)) / (RI − (θ − V_rest)))).
-    let predicted = currents.map { cell.rate(current: $0) }
-    ctx.record("rheobase", rheobase)
-    ctx.record("rate_at_trace", 1000 * cell.rate(current: p.real("i_trace")))
-    ctx.record("slope_at_trace", 1000 * cell.slope(current: p.real("i_trace")))
+// MARK: Prediction
 
-    // Simulation: one loop over currents; rate = 1 / mean ISI from the simulated spike times.
-    var simulated: [Double] = []
-    for i in currents {
-        simulated.append(rateFromSpikeTimes(simulateConstantCurrent(cell, current: i, duration: duration, dt: dt)))
+// f(I) = 1 / (t_ref + τ ln((RI − (V_reset − V_rest)) / (RI − (θ − V_rest)))), silent below the rheobase; its
+// slope f'(I) in closed form (`LIFParameters.rate`, `.slope`). With white-noise input the rate is Siegert's.
+
+/// −ζ(1/2)/√(2π) ≈ 0.5826: the Siegmund / Broadie–Glasserman–Kou constant. A Gaussian random walk with step
+/// standard deviation s, watched only at its steps, first exceeds a level θ about as a continuous diffusion
+/// first reaches θ + 0.5826 s.
+let discreteMonitoringShift = 1.4603545088095868 / (2 * Double.pi).squareRoot()
+
+/// The noisy cell's prediction: Siegert rate; discretisation bias from the effective threshold θ + Δθ,
+/// Δθ = 0.5826 s(dt).
+struct NoisyPrediction {
+    let model: NoisyLIF
+    let stepStd: Double, shift: Double
+    /// The Siegert model with the threshold raised by Δθ.
+    let shifted: NoisyLIF
+
+    init(_ p: Lesson01Parameters) {
+        model = NoisyLIF(cell: p.cell, sigma: Activation.lifNoiseSigma)
+        stepStd = model.stepNoise(dt: p.noise.dt)
+        shift = discreteMonitoringShift * stepStd
+        var raised = p.cell
+        raised.theta += shift
+        shifted = NoisyLIF(cell: raised, sigma: model.sigma)
     }
+}
 
-    // Checks
-    // (1) Subthreshold step: V(t) = V_rest + R I (1 − e^{−t/τ}); the exponential integrator is exact for
-    // constant input, so only rounding remains (n steps × ε × |V| ≪ 1e-9 mV).
-    var neuron = LIFNeuron(parameters: cell)
-    let iStep = p.real("i_step")
-    var worst = 0.0
-    var traceRows: [[Double]] = [[0, cell.vRest, cell.vRest]]
-    let traceSteps = Int((200 / dt).rounded())
-    for n in 1...traceSteps {
-        _ = neuron.step(current: iStep, dt: dt)
-        let t = Double(n) * dt
-        let exact = cell.vRest + cell.resistance * iStep * (1 - exp(-t / cell.tau))
-        worst = max(worst, abs(neuron.v - exact))
-        if n % max(1, Int((0.5 / dt).rounded())) == 0 { traceRows.append([t, neuron.v, exact]) }
-    }
-    ctx.check(.atMost("subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: worst, bound: 1e-9,
-                      unit: "mV"))
-
-    // (2) f-I: with threshold detection at step ends and exact integration, every simulated ISI lies in
-    // [ISI, ISI + dt), so the simulated rate lies in (r/(1 + r·dt), r]; a 1e-9 relative slack covers rounding.
-    var outside = 0, tested = 0
-    var worstFraction = 0.0
-    for (k, i) in currents.enumerated() where i > rheobase * 1.001 {
-        let r = predicted[k], rs = simulated[k]
-        let lower = r / (1 + r * dt) * (1 - 1e-9), upper = r * (1 + 1e-9)
-        tested += 1
-        if !(rs >= lower && rs <= upper) { outside += 1 }
-        worstFraction = max(worstFraction, (r - rs) / (r - r / (1 + r * dt)))
-    }
-    ctx.check(.none("f-I: simulated rates outside (r/(1+r·dt), r]", violations: outside, of: tested))
-    for i in [p.real("i_trace"), p.real("i_max")] {
-        let r = cell.rate(current: i)
-        let rs = rateFromSpikeTimes(simulateConstantCurrent(cell, current: i, duration: duration, dt: dt))
-        ctx.check(.within("rate at \(format(i)) nA within the dt bound", observed: 1000 * rs,
-                          lower: 1000 * r / (1 + r * dt) * (1 - 1e-9), upper: 1000 * r * (1 + 1e-9), unit: "Hz"))
-    }
-    ctx.record("bias_fraction", worstFraction)
-    ctx.record("f_i_tested", String(tested))
-
-    // (3) Rheobase: silent just below I_rh, firing just above.
-    let below = simulateConstantCurrent(cell, current: 0.99 * rheobase, duration: duration, dt: dt).count
-    let above = simulateConstantCurrent(cell, current: 1.01 * rheobase, duration: duration, dt: dt).count
-    ctx.check(.atMost("spikes at 0.99 × rheobase", observed: Double(below), bound: 0))
-    ctx.check(.atLeast("spikes at 1.01 × rheobase", observed: Double(above), bound: 1))
-
-    // (4) Slope: the closed-form f'(I) equals the central difference of f; truncation h²f'''/6 and rounding
-    // ε f/h are both below 1e-8 relative at h = 1e-5 nA for currents ≥ 1.2 × rheobase.
+/// The closed-form slope f'(I) against the central difference of f: truncation h²f'''/6 and rounding ε f/h are
+/// both below 1e-8 relative at h = 1e-5 nA for currents ≥ 1.2 × rheobase. Returns the worst relative error.
+func slopeAgainstDifference(_ cell: LIFParameters, iMax: Double) -> Double {
     var worstSlope = 0.0
-    for i in stride(from: 1.2 * rheobase, through: p.real("i_max"), by: (p.real("i_max") - 1.2 * rheobase) / 10) {
+    let rheobase = cell.rheobase
+    for i in stride(from: 1.2 * rheobase, through: iMax, by: (iMax - 1.2 * rheobase) / 10) {
         let h = 1e-5
         let fd = (cell.rate(current: i + h) - cell.rate(current: i - h)) / (2 * h)
         worstSlope = max(worstSlope, abs(cell.slope(current: i) - fd) / abs(fd))
     }
-    ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error", observed: worstSlope,
-                      bound: 1e-6))
+    return worstSlope
+}
 
-    noisyCell(ctx, cell: cell, currents: noisyCurrents)
+// MARK: Simulation
 
-    // Figures
+/// The noise-free cell simulated: f-I sweep, subthreshold step, rates at two currents, rheobase, a spiking trace.
+struct LIFSimulation {
+    /// Rate (spikes/ms) at each current of the sweep: 1 / mean ISI of the simulated spike times.
+    var rates: [Double] = []
+    /// Subthreshold step: worst |V − closed form| and rows [t, V simulated, V closed form] every 0.5 ms.
+    var worstStep = 0.0, stepRows: [[Double]] = []
+    /// Rates at i_trace and i_max, simulated again on their own.
+    var checkedRates: [(current: Double, rate: Double)] = []
+    /// Spike counts at 0.99 and 1.01 × rheobase.
+    var below = 0, above = 0
+    /// [t, V] at i_trace with each spike drawn up to 0 mV.
     var spikingTrace: [[Double]] = []
-    var spiking = LIFNeuron(parameters: cell)
-    let iTrace = p.real("i_trace")
-    var thresholdCrossings: [[Double]] = []
-    spikingTrace.append([0, spiking.v])
+}
+
+func simulateLIF(_ p: Lesson01Parameters) -> LIFSimulation {
+    let cell = p.cell, dt = p.dt, duration = p.duration
+    var s = LIFSimulation()
+    s.rates = p.currents.map {
+        rateFromSpikeTimes(simulateConstantCurrent(cell, current: $0, duration: duration, dt: dt))
+    }
+    // Subthreshold step: V(t) = V_rest + R I (1 − e^{−t/τ}); the exponential integrator is exact for constant
+    // input, so only rounding remains (n steps × ε × |V| ≪ 1e-9 mV).
+    var neuron = LIFNeuron(parameters: cell)
+    s.stepRows = [[0, cell.vRest, cell.vRest]]
     for n in 1...Int((200 / dt).rounded()) {
-        let spiked = spiking.step(current: iTrace, dt: dt)
+        _ = neuron.step(current: p.iStep, dt: dt)
+        let t = Double(n) * dt
+        let exact = cell.vRest + cell.resistance * p.iStep * (1 - exp(-t / cell.tau))
+        s.worstStep = max(s.worstStep, abs(neuron.v - exact))
+        if n % max(1, Int((0.5 / dt).rounded())) == 0 { s.stepRows.append([t, neuron.v, exact]) }
+    }
+    s.checkedRates = [p.iTrace, p.iMax].map { i in
+        (i, rateFromSpikeTimes(simulateConstantCurrent(cell, current: i, duration: duration, dt: dt)))
+    }
+    s.below = simulateConstantCurrent(cell, current: 0.99 * cell.rheobase, duration: duration, dt: dt).count
+    s.above = simulateConstantCurrent(cell, current: 1.01 * cell.rheobase, duration: duration, dt: dt).count
+    var spiking = LIFNeuron(parameters: cell)
+    s.spikingTrace = [[0, spiking.v]]
+    for n in 1...Int((200 / dt).rounded()) {
+        let spiked = spiking.step(current: p.iTrace, dt: dt)
         let t = Double(n) * dt
         if spiked {
-            spikingTrace.append([t, cell.theta])
-            spikingTrace.append([t, 0])  // a drawn spike
-            thresholdCrossings.append([t])
+            s.spikingTrace.append([t, cell.theta])
+            s.spikingTrace.append([t, 0])  // a drawn spike
         }
-        spikingTrace.append([t, spiking.v])
+        s.spikingTrace.append([t, spiking.v])
     }
+    return s
+}
+
+/// The noisy cell simulated: K independent trials per current, each on its own forked stream; rate =
+/// count / duration. Rows [I, mean rate, SE, Siegert rate, Siegert rate at θ + Δθ] (Hz).
+func simulateNoisyLIF(_ p: Lesson01Parameters, _ noisy: NoisyPrediction, _ ctx: RunContext) -> [[Double]] {
+    let n = p.noise
+    return n.currents.enumerated().map { k, i in
+        var rates: [Double] = []
+        for trial in 0..<n.trials {
+            var rng = ctx.rng(UInt64(k + 1) << 32 + UInt64(trial))
+            let count = simulateNoisyConstantCurrent(noisy.model, current: i, duration: n.duration, dt: n.dt,
+                                                     warmup: n.warmup, rng: &rng)
+            rates.append(1000 * Double(count) / n.duration)
+        }
+        let mean = rates.reduce(0, +) / Double(n.trials)
+        let variance = rates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n.trials - 1)
+        let se = (variance / Double(n.trials)).squareRoot()
+        return [i, mean, se, 1000 * noisy.model.rate(current: i), 1000 * noisy.shifted.rate(current: i)]
+    }
+}
+
+// MARK: Checks
+
+func lesson01Checks(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
+    let dt = p.dt
+    ctx.check(.atMost("subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: s.worstStep,
+                      bound: 1e-9, unit: "mV"))
+    // f-I: with threshold detection at step ends and exact integration, every simulated ISI lies in
+    // [ISI, ISI + dt), so the simulated rate lies in (r/(1 + r·dt), r]; a 1e-9 relative slack covers rounding.
+    let (outside, tested, _) = fiBias(s, predicted, p)
+    ctx.check(.none("f-I: simulated rates outside (r/(1+r·dt), r]", violations: outside, of: tested))
+    for (i, rs) in s.checkedRates {
+        let r = p.cell.rate(current: i)
+        ctx.check(.within("rate at \(format(i)) nA within the dt bound", observed: 1000 * rs,
+                          lower: 1000 * r / (1 + r * dt) * (1 - 1e-9), upper: 1000 * r * (1 + 1e-9), unit: "Hz"))
+    }
+    // Rheobase: silent just below I_rh, firing just above.
+    ctx.check(.atMost("spikes at 0.99 × rheobase", observed: Double(s.below), bound: 0))
+    ctx.check(.atLeast("spikes at 1.01 × rheobase", observed: Double(s.above), bound: 1))
+    ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error",
+                      observed: slopeAgainstDifference(p.cell, iMax: p.iMax), bound: 1e-6))
+}
+
+/// Above rheobase: currents whose simulated rate lies outside (r/(1 + r·dt), r], currents tested, and the
+/// worst fraction of the dt bound used.
+func fiBias(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters)
+    -> (outside: Int, tested: Int, worstFraction: Double) {
+    var outside = 0, tested = 0, worstFraction = 0.0
+    for (k, i) in p.currents.enumerated() where i > p.cell.rheobase * 1.001 {
+        let r = predicted[k], rs = s.rates[k]
+        let lower = r / (1 + r * p.dt) * (1 - 1e-9), upper = r * (1 + 1e-9)
+        tested += 1
+        if !(rs >= lower && rs <= upper) { outside += 1 }
+        worstFraction = max(worstFraction, (r - rs) / (r - r / (1 + r * p.dt)))
+    }
+    return (outside, tested, worstFraction)
+}
+
+func lesson01Records(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
+    ctx.record("rheobase", p.cell.rheobase)
+    ctx.record("rate_at_trace", 1000 * p.cell.rate(current: p.iTrace))
+    ctx.record("slope_at_trace", 1000 * p.cell.slope(current: p.iTrace))
+    let bias = fiBias(s, predicted, p)
+    ctx.record("bias_fraction", bias.worstFraction)
+    ctx.record("f_i_tested", String(bias.tested))
+}
+
+// MARK: Figures
+
+func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
+    let cell = p.cell, rheobase = cell.rheobase, dt = p.dt
     ctx.figure(Figure(
         name: "voltage", title: "Membrane potential under a current step",
         claim: "subthreshold response equals V_rest + RI(1 - exp(-t/tau)); suprathreshold cell fires regularly",
-        blocks: [DataBlock("subthreshold, I = \(format(iStep)) nA",
-                           columns: ["t (ms)", "V simulated (mV)", "V closed form (mV)"], rows: traceRows),
-                 DataBlock("suprathreshold, I = \(format(iTrace)) nA", columns: ["t (ms)", "V (mV)"],
-                           rows: spikingTrace)],
+        blocks: [DataBlock("subthreshold, I = \(format(p.iStep)) nA",
+                           columns: ["t (ms)", "V simulated (mV)", "V closed form (mV)"], rows: s.stepRows),
+                 DataBlock("suprathreshold, I = \(format(p.iTrace)) nA", columns: ["t (ms)", "V (mV)"],
+                           rows: s.spikingTrace)],
         script: """
+        # The claim's two parts side by side: (a) the subthreshold response against its closed form,
+        # (b) regular firing above threshold.
         set xlabel 'time (ms)'
         set ylabel 'membrane potential (mV)'
         set yrange [-75:5]
         set key bottom right
         set arrow from graph 0, first \(cell.theta) to graph 1, first \(cell.theta) nohead dt 2 lc rgb '#777777'
         set label 'threshold θ' at graph 0.02, first \(cell.theta + 2) tc rgb '#555555'
-        plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'I = \(format(iTrace)) nA (spiking)', \\
-             DATA index 0 using 1:2 with lines lt 2 title 'I = \(format(iStep)) nA (simulated)', \\
+        set multiplot layout 1,2
+        set title '\(panelLabel(0)) subthreshold, I = \(format(p.iStep)) nA'
+        plot DATA index 0 using 1:2 with lines lt 2 title 'simulated', \\
              DATA index 0 every 20 using 1:3 with points lt 7 pt 6 title 'closed form'
+        set title '\(panelLabel(1)) suprathreshold, I = \(format(p.iTrace)) nA'
+        plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'spiking'
+        unset multiplot
         """))
-    var fiRows: [[Double]] = []
-    for (k, i) in currents.enumerated() { fiRows.append([i, 1000 * simulated[k], 1000 * predicted[k]]) }
-    let dense = (0...400).map { p.real("i_max") * Double($0) / 400 }
+    let fiRows = p.currents.enumerated().map { k, i in [i, 1000 * s.rates[k], 1000 * predicted[k]] }
+    let dense = (0...400).map { p.iMax * Double($0) / 400 }
     ctx.figure(Figure(
         name: "fi-curve", title: "f-I curve: simulation against the closed form",
         claim: "simulated rate within (r/(1+r dt), r] of the closed form at every current",
@@ -188,76 +318,13 @@ func runLesson01(_ ctx: RunContext) throws {
         """))
 }
 
-/// −ζ(1/2)/√(2π) ≈ 0.5826: the Siegmund / Broadie–Glasserman–Kou constant. A Gaussian random walk with step
-/// standard deviation s, watched only at its steps, first exceeds a level θ about as a continuous diffusion
-/// first reaches θ + 0.5826 s.
-let discreteMonitoringShift = 1.4603545088095868 / (2 * Double.pi).squareRoot()
+// MARK: The noisy cell (part 5): checks, records, figures
 
-/// The currents of the noisy f-I curve (nA), after checking the noisy part's parameters (before any work).
-func noisyCellCurrents(_ p: ParameterValues, cell: LIFParameters) throws -> [Double] {
-    try requireStepDividesRefractory(p.real("noise_dt"), cell.tRef)
-    let points = p.integer("noise_points"), iMin = p.real("noise_i_min"), iMax = p.real("noise_i_max")
-    guard iMax > iMin else {
-        throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
-    }
-    return (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
-}
-
-/// Part 5 of lesson 1: the LIF cell with white-noise input, its Siegert rate and slope, and a simulation.
-func noisyCell(_ ctx: RunContext, cell: LIFParameters, currents: [Double]) {
-    let p = ctx.parameters
-    let dt = p.real("noise_dt"), trials = p.integer("noise_trials")
-    let duration = p.real("noise_duration"), warmup = p.real("noise_warmup")
-    let points = currents.count
-    let model = NoisyLIF(cell: cell, sigma: Activation.lifNoiseSigma)
-
-    // Prediction: Siegert rate; discretisation bias from the effective threshold θ + Δθ, Δθ = 0.5826 s(dt).
-    let stepStd = model.stepNoise(dt: dt)
-    let shift = discreteMonitoringShift * stepStd
-    var raised = cell
-    raised.theta += shift
-    let shifted = NoisyLIF(cell: raised, sigma: model.sigma)
-    ctx.record("noise_sigma", model.sigma)
-    ctx.record("noise_free_std", model.sigma / 2.0.squareRoot())
-    ctx.record("noise_step_std", stepStd)
-    ctx.record("noise_shift", shift)
-
-    // Simulation: K independent trials per current, each on its own forked stream; rate = count / duration.
-    var simRows: [[Double]] = []
-    var worstZ = 0.0, worstBias = 0.0, worstSE = 0.0, sumZ = 0.0, sumZShifted = 0.0
-    for (k, i) in currents.enumerated() {
-        var rates: [Double] = []
-        for trial in 0..<trials {
-            var rng = ctx.rng(UInt64(k + 1) << 32 + UInt64(trial))
-            let n = simulateNoisyConstantCurrent(model, current: i, duration: duration, dt: dt,
-                                                 warmup: warmup, rng: &rng)
-            rates.append(1000 * Double(n) / duration)
-        }
-        let mean = rates.reduce(0, +) / Double(trials)
-        let variance = rates.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(trials - 1)
-        let se = (variance / Double(trials)).squareRoot()
-        let r = 1000 * model.rate(current: i)
-        let bias = abs(1000 * shifted.rate(current: i) - r)
-        simRows.append([i, mean, se, r, 1000 * shifted.rate(current: i)])
-        let safeSE = max(se, .leastNormalMagnitude)
-        worstZ = max(worstZ, abs(mean - r) / safeSE)
-        sumZ += (mean - r) / safeSE
-        sumZShifted += (mean - 1000 * shifted.rate(current: i)) / safeSE
-        worstBias = max(worstBias, bias)
-        worstSE = max(worstSE, se)
-        ctx.check(.close("noisy rate at \(format(i)) nA: simulated mean vs Siegert (±4 SE + dt bias)",
-                         observed: mean, expected: r, tolerance: 4 * se + bias, unit: "Hz"))
-    }
-    ctx.record("noise_worst_z", worstZ)
-    ctx.record("noise_mean_z", sumZ / Double(points))
-    ctx.record("noise_mean_z_shifted", sumZShifted / Double(points))
-    ctx.record("noise_worst_bias", worstBias)
-    ctx.record("noise_worst_se", worstSE)
-    ctx.record("noise_currents", String(points))
-
-    // Slope vs central difference: FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ = (dr/dI)″ is estimated by a second
-    // difference of the exact slope with H = 0.01 nA. Allowed: twice that truncation term plus 1e-11
-    // spikes/ms/nA for the quadrature's ~1e-13 relative error amplified by 1/h.
+/// The Siegert slope against the central difference of the Siegert rate: FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ is
+/// estimated by a second difference of the exact slope with H = 0.01 nA. Allowed: twice that truncation term
+/// plus 1e-11 spikes/ms/nA for the quadrature's ~1e-13 relative error amplified by 1/h. Returns the worst
+/// error / allowed and the worst error.
+func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error: Double) {
     let h = 1e-3, bigH = 1e-2
     var worstExcess = 0.0, worstSlopeError = 0.0
     for i in stride(from: 0.5, through: 4.0, by: 0.25) {
@@ -269,23 +336,14 @@ func noisyCell(_ ctx: RunContext, cell: LIFParameters, currents: [Double]) {
         worstExcess = max(worstExcess, error / allowed)
         worstSlopeError = max(worstSlopeError, error)
     }
-    ctx.record("noise_slope_fd_error", worstSlopeError)
-    ctx.check(.atMost("Siegert slope vs central difference (h = 1e-3 nA), worst error / truncation bound",
-                      observed: worstExcess, bound: 1))
+    return (worstExcess, worstSlopeError)
+}
 
-    // Below rheobase the noise-free slope is 0; the Siegert slope is not.
-    let subthreshold = stride(from: 0.5, to: cell.rheobase, by: 0.1).map { $0 }
-    let minSlope = subthreshold.map { 1000 * model.slope(current: $0) }.min() ?? 0
-    ctx.record("noise_min_sub_slope", minSlope)
-    ctx.record("noise_slope_at_1_2", 1000 * model.slope(current: 1.2))
-    ctx.record("noise_rate_at_1_2", 1000 * model.rate(current: 1.2))
-    ctx.check(.atLeast("Siegert slope below rheobase (0.5–1.4 nA), minimum; noise-free slope there is 0",
-                       observed: minSlope, bound: 1e-3, unit: "Hz/nA"))
-
-    // Small-noise limit. For u < 0 the Siegert integrand is erfcx(|u|), and for x > 0
-    // (1 − 1/(2x²)) / (√π x) ≤ erfcx(x) ≤ 1 / (√π x). Integrating between the limits gives
-    // ISI₀ − D ≤ ISI_σ ≤ ISI₀ with D = (τ σ² / 4) (1/(μ − θ)² − 1/(μ − V_reset)²), so above rheobase
-    // r₀ ≤ r_σ ≤ 1/(ISI₀ − D) exactly; 1e-12 relative slack covers the quadrature.
+/// Small-noise limit. For u < 0 the Siegert integrand is erfcx(|u|), and for x > 0
+/// (1 − 1/(2x²)) / (√π x) ≤ erfcx(x) ≤ 1 / (√π x). Integrating between the limits gives ISI₀ − D ≤ ISI_σ ≤ ISI₀
+/// with D = (τ σ² / 4) (1/(μ − θ)² − 1/(μ − V_reset)²), so above rheobase r₀ ≤ r_σ ≤ 1/(ISI₀ − D) exactly;
+/// 1e-12 relative slack covers the quadrature. Returns currents outside, currents tested, worst fraction used.
+func smallNoiseLimit(_ cell: LIFParameters) -> (outside: Int, tested: Int, worstFraction: Double) {
     let tiny = NoisyLIF(cell: cell, sigma: 0.05)
     var outside = 0, tested = 0, worstFraction = 0.0
     for i in stride(from: 1.6, through: 5.0, by: 0.2) {
@@ -298,11 +356,64 @@ func noisyCell(_ ctx: RunContext, cell: LIFParameters, currents: [Double]) {
         if !(rs >= r0 * (1 - 1e-12) && rs <= upper * (1 + 1e-12)) { outside += 1 }
         worstFraction = max(worstFraction, (rs - r0) / (upper - r0))
     }
-    ctx.record("noise_small_fraction", worstFraction)
-    ctx.check(.none("σ = 0.05 mV: Siegert rate outside [r₀, 1/(ISI₀ − D)] above rheobase", violations: outside,
-                    of: tested))
+    return (outside, tested, worstFraction)
+}
 
-    // Figures: noisy f-I curve and the two slopes.
+/// Below rheobase the noise-free slope is 0; the Siegert slope is not: its minimum over 0.5 nA … rheobase (Hz/nA).
+func minimumSubthresholdSlope(_ noisy: NoisyPrediction, cell: LIFParameters) -> Double {
+    let subthreshold = stride(from: 0.5, to: cell.rheobase, by: 0.1).map { $0 }
+    return subthreshold.map { 1000 * noisy.model.slope(current: $0) }.min() ?? 0
+}
+
+func noisyChecks(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Parameters, _ ctx: RunContext) {
+    for row in rows {
+        let (i, mean, se, r) = (row[0], row[1], row[2], row[3])
+        let bias = abs(row[4] - r)
+        ctx.check(.close("noisy rate at \(format(i)) nA: simulated mean vs Siegert (±4 SE + dt bias)",
+                         observed: mean, expected: r, tolerance: 4 * se + bias, unit: "Hz"))
+    }
+    ctx.check(.atMost("Siegert slope vs central difference (h = 1e-3 nA), worst error / truncation bound",
+                      observed: siegertSlopeAgainstDifference(noisy.model).excess, bound: 1))
+    ctx.check(.atLeast("Siegert slope below rheobase (0.5–1.4 nA), minimum; noise-free slope there is 0",
+                       observed: minimumSubthresholdSlope(noisy, cell: p.cell), bound: 1e-3, unit: "Hz/nA"))
+    let small = smallNoiseLimit(p.cell)
+    ctx.check(.none("σ = 0.05 mV: Siegert rate outside [r₀, 1/(ISI₀ − D)] above rheobase", violations: small.outside,
+                    of: small.tested))
+}
+
+func noisyRecords(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Parameters, _ ctx: RunContext) {
+    let model = noisy.model
+    ctx.record("noise_sigma", model.sigma)
+    ctx.record("noise_free_std", model.sigma / 2.0.squareRoot())
+    ctx.record("noise_step_std", noisy.stepStd)
+    ctx.record("noise_shift", noisy.shift)
+    var worstZ = 0.0, worstBias = 0.0, worstSE = 0.0, sumZ = 0.0, sumZShifted = 0.0
+    for row in rows {
+        let (mean, se, r) = (row[1], row[2], row[3])
+        let safeSE = max(se, .leastNormalMagnitude)
+        worstZ = max(worstZ, abs(mean - r) / safeSE)
+        sumZ += (mean - r) / safeSE
+        sumZShifted += (mean - row[4]) / safeSE
+        worstBias = max(worstBias, abs(row[4] - r))
+        worstSE = max(worstSE, se)
+    }
+    let points = Double(rows.count)
+    ctx.record("noise_worst_z", worstZ)
+    ctx.record("noise_mean_z", sumZ / points)
+    ctx.record("noise_mean_z_shifted", sumZShifted / points)
+    ctx.record("noise_worst_bias", worstBias)
+    ctx.record("noise_worst_se", worstSE)
+    ctx.record("noise_currents", String(rows.count))
+    ctx.record("noise_slope_fd_error", siegertSlopeAgainstDifference(model).error)
+    ctx.record("noise_min_sub_slope", minimumSubthresholdSlope(noisy, cell: p.cell))
+    ctx.record("noise_slope_at_1_2", 1000 * model.slope(current: 1.2))
+    ctx.record("noise_rate_at_1_2", 1000 * model.rate(current: 1.2))
+    ctx.record("noise_small_fraction", smallNoiseLimit(p.cell).worstFraction)
+}
+
+/// The noisy f-I curve and the two slopes.
+func noisyFigures(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Parameters, _ ctx: RunContext) {
+    let model = noisy.model, cell = p.cell, rheobase = cell.rheobase
     let dense = (0...300).map { 5 * Double($0) / 300 }
     let lines = dense.map { i -> [Double] in
         [i, 1000 * model.rate(current: i), 1000 * cell.rate(current: i),
@@ -310,14 +421,14 @@ func noisyCell(_ ctx: RunContext, cell: LIFParameters, currents: [Double]) {
     }
     let columns = ["I (nA)", "rate Siegert (Hz)", "rate noise-free (Hz)", "slope Siegert (Hz/nA)",
                    "slope noise-free (Hz/nA)"]
-    let rheobase = cell.rheobase
     ctx.figure(Figure(
         name: "fi-noise", title: "f-I curve of the noisy LIF cell (σ = \(format(model.sigma)) mV)",
         claim: "simulated mean rates within 4 SE + dt bias of the Siegert rate at every current",
         blocks: [DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines),
-                 DataBlock("simulated, \(trials) trials of \(format(duration)) ms, dt = \(format(dt)) ms",
+                 DataBlock("simulated, \(p.noise.trials) trials of \(format(p.noise.duration)) ms, "
+                               + "dt = \(format(p.noise.dt)) ms",
                            columns: ["I (nA)", "mean rate (Hz)", "SE (Hz)", "Siegert (Hz)",
-                                     "Siegert at θ + Δθ (Hz)"], rows: simRows)],
+                                     "Siegert at θ + Δθ (Hz)"], rows: rows)],
         script: """
         set xlabel 'input current I (nA)'
         set ylabel 'firing rate (Hz)'

@@ -21,92 +21,174 @@ public let lesson02 = LessonDescriptor(
     seeds: 3,
     run: runLesson02, estimate: lesson02Estimate)
 
-func runLesson02(_ ctx: RunContext) throws {
-    // Parameters
-    let p = ctx.parameters
-    let dt = p.real("dt"), window = p.real("window"), eta = p.real("eta"), trials = p.integer("trials")
+// MARK: Parameters
+
+/// Lesson 2's parameters, read once.
+struct Lesson02Parameters {
+    let nPre: Int, nPost: Int, trials: Int
+    let dt: Double, iPre: Double, iPost: Double, window: Double, poissonRate: Double, eta: Double
     let cell = LIFParameters()
-    try requireStepDividesRefractory(dt, cell.tRef)
-    var rng = ctx.rng(1)
 
-    // Part A — Dale's principle. A signed W realised by direct excitatory synapses (W > 0) and routes
-    // through each source's PV-like relay interneuron (W < 0).
-    let nPre = p.integer("n_pre"), nPost = p.integer("n_post")
-    let w = Matrix(rows: nPost, cols: nPre) { _, _ in rng.normal() }
-    let rates = (0..<nPre).map { _ in rng.uniform(5, 50) }
-    let projection = DaleProjection(weights: w)
-    let relayRates = rates  // each PV relay fires 1:1 with its Pyr cell
-    let circuitDrive = projection.drive(sourceRates: rates, interneuronRates: relayRates)
-    let matrixDrive = matmul(w, Matrix(rows: nPre, cols: 1, data: rates)).data
-    let driveError = maxRelativeError(circuitDrive, matrixDrive)
-    // Summation order differs only by grouping excitation and inhibition: error ≤ 2 n ε.
-    ctx.check(.atMost("circuit drive vs W·r, max relative error",
-                      observed: driveError, bound: 2 * Double(nPre) * Double.ulpOfOne))
-    ctx.check(.none("synapses with the wrong sign for their cell (Dale)", violations: projection.daleViolations,
-                    of: nPre * nPost))
-    ctx.check(.close("routes realise W exactly, max |ΔW|",
-                     observed: maxRelativeError(projection.weights.data, w.data), expected: 0, tolerance: 0))
-    let inhibitory = projection.routes.joined().filter { $0.synapseSign == .inhibitory }.count
-    ctx.record("inhibitory_routes", "\(inhibitory) of \(nPre * nPost)")
+    init(_ p: ParameterValues) throws {
+        nPre = p.integer("n_pre")
+        nPost = p.integer("n_post")
+        trials = p.integer("trials")
+        dt = p.real("dt")
+        iPre = p.real("i_pre")
+        iPost = p.real("i_post")
+        window = p.real("window")
+        poissonRate = p.real("poisson_rate")
+        eta = p.real("eta")
+        try requireStepDividesRefractory(dt, cell.tRef)
+    }
+}
 
-    // Part B — Hebbian plasticity from spike counts: Δw = η n_pre n_post / T².
-    // Prediction: η r_pre r_post with the closed-form rates.
-    let rPre = cell.rate(current: p.real("i_pre")), rPost = cell.rate(current: p.real("i_post"))
-    let predicted = eta * rPre * rPost
-    // Bound: a regular train of interval Δ has n ∈ {⌊T/Δ⌋, ⌊T/Δ⌋+1} in any window, so |n/T − 1/Δ| < 1/T;
-    // the simulated interval exceeds the true one by less than dt, so 0 ≤ r − 1/Δ < r² dt/(1 + r dt).
+func runLesson02(_ ctx: RunContext) throws {
+    let p = try Lesson02Parameters(ctx.parameters)
+    let prediction = HebbianPrediction(p)
+    var rng = ctx.rng(1)  // one stream through parts A, B and C, in this order
+    let dale = daleCircuit(p, rng: &rng)
+    let hebbian = hebbianTrials(p, prediction, rng: &rng)
+    let teacher = apicalTeacher(p, rng: &rng)
+    let convergence = hebbianConvergence(p, prediction, ctx)
+    lesson02Checks(dale, hebbian, teacher, p, prediction, ctx)
+    lesson02Figures(dale, convergence, p, ctx)
+}
+
+// MARK: Prediction
+
+/// Part B's closed form: Hebbian plasticity from spike counts, Δw = η n_pre n_post / T², approaches
+/// η r_pre r_post with the closed-form rates.
+struct HebbianPrediction {
+    let rPre: Double, rPost: Double, eta: Double, dt: Double
+    /// η r_pre r_post
+    let update: Double
+    /// Poisson source of rate ν onto the LIF cell: η ν r_post
+    let poissonUpdate: Double
+
+    init(_ p: Lesson02Parameters) {
+        rPre = p.cell.rate(current: p.iPre)
+        rPost = p.cell.rate(current: p.iPost)
+        eta = p.eta
+        dt = p.dt
+        update = eta * rPre * rPost
+        let nu = p.poissonRate / 1000
+        poissonUpdate = eta * nu * rPost
+    }
+
+    /// A regular train of interval Δ has n ∈ {⌊T/Δ⌋, ⌊T/Δ⌋+1} in any window, so |n/T − 1/Δ| < 1/T; the
+    /// simulated interval exceeds the true one by less than dt, so 0 ≤ r − 1/Δ < r² dt/(1 + r dt).
     func bias(_ r: Double) -> Double { r * r * dt / (1 + r * dt) }
+
+    /// The bound on |Δw_spikes − η r_pre r_post| for a window T.
     func countBound(_ t: Double) -> Double {
         eta * ((rPre + rPost) / t + 1 / (t * t) + rPre * bias(rPost) + rPost * bias(rPre) + bias(rPre) * bias(rPost))
     }
-    let decay = exp(-dt / cell.tau)
-    func hebbianFromSpikes(window t: Double, rng: inout SplitMix64) -> Double {
-        var pre = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
-        var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
-        var nPreSpikes = 0.0, nPostSpikes = 0.0
-        for _ in 0..<Int((t / dt).rounded()) {
-            if pre.step(current: p.real("i_pre"), dt: dt, decay: decay) { nPreSpikes += 1 }
-            if post.step(current: p.real("i_post"), dt: dt, decay: decay) { nPostSpikes += 1 }
-        }
-        return eta * nPreSpikes * nPostSpikes / (t * t)
+
+    /// Poisson pre: n_pre ~ Poisson(ν T), so the mean of K trials has standard error η √(ν T) n_post / (T² √K).
+    func poissonSE(_ p: Lesson02Parameters) -> Double {
+        let nu = p.poissonRate / 1000, window = p.window
+        return eta * (nu * window).squareRoot() * (rPost * window + 1)
+            / (window * window * Double(p.trials).squareRoot())
     }
+
+    /// The post cell's counting bound under a Poisson source.
+    func poissonPostBound(_ p: Lesson02Parameters) -> Double {
+        let nu = p.poissonRate / 1000
+        return eta * nu * (1 / p.window + bias(rPost))
+    }
+}
+
+// MARK: Simulation
+
+/// Part A — Dale's principle. A signed W realised by direct excitatory synapses (W > 0) and routes through each
+/// source's PV-like relay interneuron (W < 0).
+struct DaleCircuit {
+    let w: Matrix
+    let rates: [Double], relayRates: [Double]
+    let projection: DaleProjection
+    let circuitDrive: [Double], matrixDrive: [Double]
+}
+
+func daleCircuit(_ p: Lesson02Parameters, rng: inout SplitMix64) -> DaleCircuit {
+    let w = Matrix(rows: p.nPost, cols: p.nPre) { _, _ in rng.normal() }
+    let rates = (0..<p.nPre).map { _ in rng.uniform(5, 50) }
+    let projection = DaleProjection(weights: w)
+    let relayRates = rates  // each PV relay fires 1:1 with its Pyr cell
+    return DaleCircuit(w: w, rates: rates, relayRates: relayRates, projection: projection,
+                       circuitDrive: projection.drive(sourceRates: rates, interneuronRates: relayRates),
+                       matrixDrive: matmul(w, Matrix(rows: p.nPre, cols: 1, data: rates)).data)
+}
+
+/// Δw = η n_pre n_post / T² from a LIF pair driven by constant currents, from random initial potentials.
+func hebbianFromSpikes(_ p: Lesson02Parameters, window t: Double, rng: inout SplitMix64) -> Double {
+    let cell = p.cell, decay = exp(-p.dt / cell.tau)
+    var pre = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
+    var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
+    var nPreSpikes = 0.0, nPostSpikes = 0.0
+    for _ in 0..<Int((t / p.dt).rounded()) {
+        if pre.step(current: p.iPre, dt: p.dt, decay: decay) { nPreSpikes += 1 }
+        if post.step(current: p.iPost, dt: p.dt, decay: decay) { nPostSpikes += 1 }
+    }
+    return p.eta * nPreSpikes * nPostSpikes / (t * t)
+}
+
+/// Part B: the LIF pair's updates over trials, and a Poisson source onto the LIF cell.
+struct HebbianTrials {
+    var pair: [Double] = []
     var worstExcess = 0.0
-    var trialUpdates: [Double] = []
-    for _ in 0..<trials {
-        let dw = hebbianFromSpikes(window: window, rng: &rng)
-        trialUpdates.append(dw)
-        worstExcess = max(worstExcess, abs(dw - predicted))
-    }
-    ctx.check(.atMost("LIF pair: max |Δw_spikes − η r_pre r_post| over \(trials) trials",
-                      observed: worstExcess, bound: countBound(window), unit: "1/ms²"))
+    var poisson: [Double] = []
+}
 
-    // Poisson source onto the LIF cell: n_pre ~ Poisson(ν T), so the mean of K trials has standard error
-    // η √(ν T) n_post / (T² √K); the check allows 4 standard errors plus the post cell's counting bound.
-    let nu = p.real("poisson_rate") / 1000
-    var poissonUpdates: [Double] = []
-    for _ in 0..<trials {
+func hebbianTrials(_ p: Lesson02Parameters, _ prediction: HebbianPrediction, rng: inout SplitMix64)
+    -> HebbianTrials {
+    var h = HebbianTrials()
+    for _ in 0..<p.trials {
+        let dw = hebbianFromSpikes(p, window: p.window, rng: &rng)
+        h.pair.append(dw)
+        h.worstExcess = max(h.worstExcess, abs(dw - prediction.update))
+    }
+    let cell = p.cell, decay = exp(-p.dt / cell.tau), nu = p.poissonRate / 1000
+    for _ in 0..<p.trials {
         var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
         var nPreSpikes = 0.0, nPostSpikes = 0.0
-        for _ in 0..<Int((window / dt).rounded()) {
-            if rng.bernoulli(nu * dt) { nPreSpikes += 1 }
-            if post.step(current: p.real("i_post"), dt: dt, decay: decay) { nPostSpikes += 1 }
+        for _ in 0..<Int((p.window / p.dt).rounded()) {
+            if rng.bernoulli(nu * p.dt) { nPreSpikes += 1 }
+            if post.step(current: p.iPost, dt: p.dt, decay: decay) { nPostSpikes += 1 }
         }
-        poissonUpdates.append(eta * nPreSpikes * nPostSpikes / (window * window))
+        h.poisson.append(p.eta * nPreSpikes * nPostSpikes / (p.window * p.window))
     }
-    let poissonMean = poissonUpdates.reduce(0, +) / Double(trials)
-    let poissonPredicted = eta * nu * rPost
-    let se = eta * (nu * window).squareRoot() * (rPost * window + 1) / (window * window * Double(trials).squareRoot())
-    let postBound = eta * nu * (1 / window + bias(rPost))
-    ctx.check(.close("Poisson pre × LIF post: mean Δw vs η ν r_post", observed: poissonMean, expected: poissonPredicted,
-                     tolerance: 4 * se + postBound, unit: "1/ms²"))
-    ctx.record("hebbian_predicted", predicted)
-    ctx.record("hebbian_mean", trialUpdates.reduce(0, +) / Double(trials))
+    return h
+}
 
-    // Part C — an apical teacher. One Pyr cell, r = f(u), u = w·x + b. Its apical compartment receives the
-    // teacher y (excitation) minus an SST-relayed copy of r: a = y − r. The error signal is ε = f'(u) a and
-    // the Hebbian update in the local compartment is Δw_j = η ε x_j. Claim: this is the delta rule −η ∂E/∂w_j,
-    // E = ½ (r − y)², checked against a central difference of E (error ~ h² f''' ≪ 1e-6 relative at h = 1e-6).
-    let nIn = 6
+/// The LIF pair's update at windows from 0.2 s up to twice T, against the prediction and its counting bound:
+/// rows [T (s), Δw, η r_pre r_post, lower bound, upper bound], in units of 1e-6/ms².
+func hebbianConvergence(_ p: Lesson02Parameters, _ prediction: HebbianPrediction, _ ctx: RunContext)
+    -> [[Double]] {
+    var rows: [[Double]] = []
+    var rngT = ctx.rng(2)
+    let predicted = prediction.update
+    for t in [200.0, 500, 1000, 2000, 5000, 10000, 20000] where t <= max(p.window, 200) * 2 {
+        let dw = hebbianFromSpikes(p, window: t, rng: &rngT)
+        let bound = prediction.countBound(t)
+        rows.append([t / 1000, dw * 1e6, predicted * 1e6, (predicted - bound) * 1e6, (predicted + bound) * 1e6])
+    }
+    return rows
+}
+
+/// Part C — an apical teacher. One Pyr cell, r = f(u), u = w·x + b. Its apical compartment receives the teacher
+/// y (excitation) minus an SST-relayed copy of r: a = y − r. The error signal is ε = f'(u) a and the Hebbian
+/// update in the local compartment is Δw_j = η ε x_j. Claim: this is the delta rule −η ∂E/∂w_j,
+/// E = ½ (r − y)², checked against a central difference of E (error ~ h² f''' ≪ 1e-6 relative at h = 1e-6).
+struct ApicalTeacher {
+    let u: Double, rate: Double
+    let hebbian: [Double], delta: [Double]
+    /// E before minus E after a step of 0.1 along the Hebbian update
+    let decrease: Double
+}
+
+func apicalTeacher(_ p: Lesson02Parameters, rng: inout SplitMix64) -> ApicalTeacher {
+    let cell = p.cell, eta = p.eta, nIn = 6
     let x = (0..<nIn).map { _ in rng.uniform(0, 1) }
     let wIn = (0..<nIn).map { _ in rng.uniform(0.2, 1.0) }
     let b = 1.0
@@ -123,26 +205,55 @@ func runLesson02(_ ctx: RunContext) throws {
         plus[j] += h; minus[j] -= h
         return -eta * (loss(plus) - loss(minus)) / (2 * h)
     }
-    ctx.check(.atMost("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error",
-                      observed: maxRelativeError(hebbian, delta), bound: 1e-6))
-    ctx.check(.atLeast("apical teacher: update lowers E (E before − E after a step)",
-                       observed: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }), bound: 0))
-    ctx.record("teacher_u", u)
-    ctx.record("teacher_r", 1000 * cell.rate(current: u))
+    return ApicalTeacher(u: u, rate: cell.rate(current: u), hebbian: hebbian, delta: delta,
+                         decrease: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }))
+}
 
-    // Figures
+// MARK: Checks
+
+func lesson02Checks(_ dale: DaleCircuit, _ h: HebbianTrials, _ teacher: ApicalTeacher, _ p: Lesson02Parameters,
+                    _ prediction: HebbianPrediction, _ ctx: RunContext) {
+    // Summation order differs only by grouping excitation and inhibition: error ≤ 2 n ε.
+    ctx.check(.atMost("circuit drive vs W·r, max relative error",
+                      observed: maxRelativeError(dale.circuitDrive, dale.matrixDrive),
+                      bound: 2 * Double(p.nPre) * Double.ulpOfOne))
+    ctx.check(.none("synapses with the wrong sign for their cell (Dale)", violations: dale.projection.daleViolations,
+                    of: p.nPre * p.nPost))
+    ctx.check(.close("routes realise W exactly, max |ΔW|",
+                     observed: maxRelativeError(dale.projection.weights.data, dale.w.data), expected: 0, tolerance: 0))
+    ctx.check(.atMost("LIF pair: max |Δw_spikes − η r_pre r_post| over \(p.trials) trials",
+                      observed: h.worstExcess, bound: prediction.countBound(p.window), unit: "1/ms²"))
+    // The Poisson check allows 4 standard errors plus the post cell's counting bound.
+    ctx.check(.close("Poisson pre × LIF post: mean Δw vs η ν r_post",
+                     observed: h.poisson.reduce(0, +) / Double(p.trials), expected: prediction.poissonUpdate,
+                     tolerance: 4 * prediction.poissonSE(p) + prediction.poissonPostBound(p), unit: "1/ms²"))
+    ctx.check(.atMost("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error",
+                      observed: maxRelativeError(teacher.hebbian, teacher.delta), bound: 1e-6))
+    ctx.check(.atLeast("apical teacher: update lowers E (E before − E after a step)",
+                       observed: teacher.decrease, bound: 0))
+    let inhibitory = dale.projection.routes.joined().filter { $0.synapseSign == .inhibitory }.count
+    ctx.record("inhibitory_routes", "\(inhibitory) of \(p.nPre * p.nPost)")
+    ctx.record("hebbian_predicted", prediction.update)
+    ctx.record("hebbian_mean", h.pair.reduce(0, +) / Double(p.trials))
+    ctx.record("teacher_u", teacher.u)
+    ctx.record("teacher_r", 1000 * teacher.rate)
+}
+
+// MARK: Figures
+
+func lesson02Figures(_ dale: DaleCircuit, _ convergence: [[Double]], _ p: Lesson02Parameters, _ ctx: RunContext) {
     // Each post cell's drive split by route: direct excitatory synapses (up) and PV relays (down), summed
     // synapse by synapse; their sum is the circuit's drive, drawn against (W r)_k.
-    let routeRows = projection.routes.enumerated().map { k, row -> [Double] in
+    let routeRows = dale.projection.routes.enumerated().map { k, row -> [Double] in
         var excitation = 0.0, inhibition = 0.0
         for (j, route) in row.enumerated() {
             switch route {
-            case .direct(let s): excitation += s * rates[j]
-            case .viaInterneuron(let s): inhibition += s * relayRates[j]
+            case .direct(let s): excitation += s * dale.rates[j]
+            case .viaInterneuron(let s): inhibition += s * dale.relayRates[j]
             case .none: break
             }
         }
-        return [Double(k + 1), excitation, -inhibition, circuitDrive[k], matrixDrive[k]]
+        return [Double(k + 1), excitation, -inhibition, dale.circuitDrive[k], dale.matrixDrive[k]]
     }
     ctx.figure(Figure(
         name: "dale-drive", title: "Drive through sign-pure routes against W·r",
@@ -153,7 +264,7 @@ func runLesson02(_ ctx: RunContext) throws {
         script: """
         set xlabel 'postsynaptic Pyr cell k'
         set ylabel 'drive onto Pyr_k (a.u.)'
-        set xrange [0.4:\(nPost) + 0.6]
+        set xrange [0.4:\(p.nPost) + 0.6]
         set xtics 1
         set boxwidth 0.6
         set style fill solid 0.45 border -1
@@ -164,13 +275,6 @@ func runLesson02(_ ctx: RunContext) throws {
              DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2 title '(W r)_k', \\
              DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9 title 'sum of routes'
         """))
-    var convergence: [[Double]] = []
-    var rngT = ctx.rng(2)
-    for t in [200.0, 500, 1000, 2000, 5000, 10000, 20000] where t <= max(window, 200) * 2 {
-        let dw = hebbianFromSpikes(window: t, rng: &rngT)
-        convergence.append([t / 1000, dw * 1e6, predicted * 1e6, (predicted - countBound(t)) * 1e6,
-                            (predicted + countBound(t)) * 1e6])
-    }
     ctx.figure(Figure(
         name: "hebbian-window", title: "Spike-count Hebbian update against the rate prediction",
         claim: "|eta n_pre n_post / T^2 - eta r_pre r_post| <= counting bound, shrinking as 1/T",

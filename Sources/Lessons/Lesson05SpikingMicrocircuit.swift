@@ -25,140 +25,219 @@ public let lesson05 = LessonDescriptor(
     seeds: 5,
     run: runLesson05, estimate: lesson05Estimate)
 
-func runLesson05(_ ctx: RunContext) throws {
-    // Parameters
-    let p = ctx.parameters
-    let dt = p.real("dt")
-    try requireStepDividesRefractory(dt, Activation.lifCell.tRef)
-    guard p.real("t_min") < p.real("t_max") else { throw LessonError.usage("t_min must be below t_max") }
-    let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
-    let batch = p.integer("batch"), L = sizes.count - 1
-    var windows: [Double] = []
-    var t = p.real("t_min")
-    while t <= p.real("t_max") * (1 + 1e-9) { windows.append(t); t *= 2 }
-    if !windows.contains(p.real("window")) { windows.append(p.real("window")); windows.sort() }
-    var settings = SpikingSettings()
-    settings.dt = dt
-    settings.tauSynapse = p.real("tau_syn")
-    settings.inputRate = p.real("input_rate")
-    settings.burstBaseline = p.real("burst_baseline")
-    settings.window = p.real("window")
-    var rng = ctx.rng(1)
-    let circuit = SpikingCircuit(sizes: sizes, settings: settings, weightScale: p.real("weight_scale"),
-                                 bias: p.real("bias"), rng: &rng)
-    let data = YinYang.standard().train
-    let idx = Array(0..<batch)
-    let x = data.x.rows(idx)
-    let y = Matrix(rows: batch, cols: 3, data: idx.flatMap { settings.target(data.labels[$0], classes: 3) })
+// MARK: Parameters
 
-    // Prediction: the rate-level circuit (lesson 4) gives exactly the frSF update of the rate twin — the same
-    // weights with r = the Siegert rate of the noisy LIF soma. This is the reference the spikes should approach.
+/// Lesson 5's parameters, read once.
+struct Lesson05Parameters {
+    let sizes: [Int]
+    let batch: Int
+    /// The default window T, where the descent claims are checked, and the sweep: t_min doubling to t_max, with T.
+    let window: Double, windows: [Double]
+    let settings: SpikingSettings
+    let weightScale: Double, bias: Double
+
+    init(_ p: ParameterValues) throws {
+        var settings = SpikingSettings()
+        settings.dt = p.real("dt")
+        try requireStepDividesRefractory(settings.dt, Activation.lifCell.tRef)
+        guard p.real("t_min") < p.real("t_max") else { throw LessonError.usage("t_min must be below t_max") }
+        sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
+        batch = p.integer("batch")
+        window = p.real("window")
+        var windows: [Double] = []
+        var t = p.real("t_min")
+        while t <= p.real("t_max") * (1 + 1e-9) { windows.append(t); t *= 2 }
+        if !windows.contains(window) { windows.append(window); windows.sort() }
+        self.windows = windows
+        settings.tauSynapse = p.real("tau_syn")
+        settings.inputRate = p.real("input_rate")
+        settings.burstBaseline = p.real("burst_baseline")
+        settings.window = window
+        self.settings = settings
+        weightScale = p.real("weight_scale")
+        bias = p.real("bias")
+    }
+
+    /// Number of weight layers L.
+    var depth: Int { sizes.count - 1 }
+}
+
+func runLesson05(_ ctx: RunContext) throws {
+    let p = try Lesson05Parameters(ctx.parameters)
+    var rng = ctx.rng(1)
+    let circuit = SpikingCircuit(sizes: p.sizes, settings: p.settings, weightScale: p.weightScale, bias: p.bias,
+                                 rng: &rng)
+    let data = YinYang.standard().train
+    let idx = Array(0..<p.batch)
+    let x = data.x.rows(idx)
+    let y = Matrix(rows: p.batch, cols: 3, data: idx.flatMap { p.settings.target(data.labels[$0], classes: 3) })
+    let prediction = lesson05Prediction(circuit, x: x, y: y)
+    let sweep = windowSweep(circuit, prediction, x: x, y: y, p, ctx)
+    let raster = forwardRaster(circuit, x: x, p)
+    lesson05Checks(circuit, prediction, sweep, p, ctx)
+    lesson05Records(prediction, sweep, p, ctx)
+    lesson05Figures(prediction, sweep, raster, p, ctx)
+}
+
+// MARK: Prediction
+
+/// The rate-level circuit (lesson 4) gives exactly the frSF update of the rate twin — the same weights with
+/// r = the Siegert rate of the noisy LIF soma. This is the reference the spikes should approach; BP's update and
+/// ∠(frSF, BP) per layer bound how far they may stray and still descend.
+struct Lesson05Prediction {
+    let frsf: [Matrix], bp: [Matrix], frsfToBP: [Double]
+    /// Mean rate of the hidden and output cells of the twin (Hz).
+    let meanRate: Double
+}
+
+func lesson05Prediction(_ circuit: SpikingCircuit, x: Matrix, y: Matrix) -> Lesson05Prediction {
+    let settings = circuit.settings
     let rate = rateAngles(rateTwin(circuit), magnitudes: circuit.feedbackMagnitudes, probe: (x, y),
                           inputRate: settings.inputRate)
-    let reference = rate.frsf, bpUpdate = rate.bp, frsfToBP = rate.frsfToBP
     let twinPass = rateTwin(circuit).forward(x.map { $0 * settings.inputRate })
     let hiddenRates = twinPass.rates.dropFirst()
     let hiddenCells = hiddenRates.map(\.count).reduce(0, +)
-    ctx.record("mean_rate", 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenCells))
+    return Lesson05Prediction(frsf: rate.frsf, bp: rate.bp, frsfToBP: rate.frsfToBP,
+                              meanRate: 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenCells))
+}
 
-    // Simulation: one loop over windows; each runs the whole batch through the spiking circuit. The error
-    // channels' gains are homeostatic (each population's own mean |ε| in this batch), never rate-level.
-    var angleRows: [[Double]] = []
-    var signRows: [[Double]] = []
-    var atDefault: (angles: [Double], toBP: [Double]) = ([], [])
+// MARK: Simulation
+
+/// The spiking update at every window of the sweep against the rate-level frSF update.
+struct WindowSweep {
+    /// [T, angle per layer…] and [T, sign-match fraction per layer…]
+    var angleRows: [[Double]] = [], signRows: [[Double]] = []
+    /// At the default window: angle per layer to frSF and to BP
+    var angles: [Double] = [], toBP: [Double] = []
+    /// At the default window: worst |spike-count rate − Siegert rate of the mean drive| of the output cells
     var rateError = 0.0
-    for T in windows {
+    var clipped = ""
+}
+
+/// One loop over windows; each runs the whole batch through the spiking circuit. The error channels' gains are
+/// homeostatic (each population's own mean |ε| in this batch), never rate-level.
+func windowSweep(_ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, x: Matrix, y: Matrix,
+                 _ p: Lesson05Parameters, _ ctx: RunContext) -> WindowSweep {
+    var w = WindowSweep()
+    let L = p.depth
+    for T in p.windows {
         var c = circuit
         c.settings.window = T
         let u = c.update(x: x, targets: y, learningRate: 1, stream: 1000 + UInt64(T * 1000) << 16)
-        let angles = zip(u.weights, reference).map { angleDegrees($0, $1) }
-        let signs = zip(u.weights, reference).map { signMatchFraction($0.data, $1.data) }
-        angleRows.append([T] + angles)
-        signRows.append([T] + signs)
+        let angles = zip(u.weights, prediction.frsf).map { angleDegrees($0, $1) }
+        let signs = zip(u.weights, prediction.frsf).map { signMatchFraction($0.data, $1.data) }
+        w.angleRows.append([T] + angles)
+        w.signRows.append([T] + signs)
         ctx.log("T = \(format(T)) ms: angle to rate-level frSF per layer "
                 + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") +
                 "; sign match " + signs.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "))
-        if T == p.real("window") {
-            atDefault = (angles, zip(u.weights, bpUpdate).map { angleDegrees($0, $1) })
-            // Output rates: spike count / T against the Siegert rate of the cell's mean drive.
-            let f = c.forward(x, stream: 7)
-            for s in 0..<batch { for k in 0..<sizes[L] {
-                rateError = max(rateError, abs(f.rates[L][s, k] - Activation.lifNoisy.apply(f.basal[L - 1][s, k])))
-            } }
-            ctx.record("clipped_bursts", "\(u.clipped) of \(u.channels)")
-        }
+        guard T == p.window else { continue }
+        w.angles = angles
+        w.toBP = zip(u.weights, prediction.bp).map { angleDegrees($0, $1) }
+        // Output rates: spike count / T against the Siegert rate of the cell's mean drive.
+        let f = c.forward(x, stream: 7)
+        for s in 0..<p.batch { for k in 0..<p.sizes[L] {
+            w.rateError = max(w.rateError, abs(f.rates[L][s, k] - Activation.lifNoisy.apply(f.basal[L - 1][s, k])))
+        } }
+        w.clipped = "\(u.clipped) of \(u.channels)"
     }
-    var raster: [(Double, String, Int)] = []
+    return w
+}
+
+/// Spikes of the first four cells of each layer for the first sample: [t, raster row, population index].
+func forwardRaster(_ circuit: SpikingCircuit, x: Matrix, _ p: Lesson05Parameters) -> [[Double]] {
+    // Rows by layer, input at the bottom: input, Pyr 1, …, Pyr out; five rows per population.
+    var rows: [[Double]] = []
     _ = circuit.forwardRecording(Array(x.row(0)), stream: 3) { spike in
         guard spike.cell < 4 else { return }
-        raster.append((spike.time, spike.layer == 0 ? "input" : spike.layer == L ? "Pyr out" : "Pyr \(spike.layer)",
-                       spike.cell))
+        rows.append([spike.time, Double(spike.layer) * 5 + Double(spike.cell), Double(spike.layer)])
     }
+    return rows
+}
 
-    // Checks
+// MARK: Checks
+
+func lesson05Checks(_ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, _ w: WindowSweep,
+                    _ p: Lesson05Parameters, _ ctx: RunContext) {
     ctx.check(.none("Dale's principle: synapses of the wrong sign", violations: circuit.daleViolations,
-                    of: synapseCount(sizes)))
-    for l in 0..<L {
-        let first = angleRows.first?[l + 1] ?? .nan, last = angleRows.last?[l + 1] ?? .nan
-        let span = "T = \(format(windows.last ?? 0)) ms minus angle at T = \(format(windows.first ?? 0)) ms"
+                    of: synapseCount(p.sizes)))
+    let shortest = format(p.windows.first ?? 0), longest = format(p.windows.last ?? 0)
+    for l in 0..<p.depth {
+        let first = w.angleRows.first?[l + 1] ?? .nan, last = w.angleRows.last?[l + 1] ?? .nan
         // The angle at one window on one batch is noisy and need not fall monotonically with T; the claim is on
         // the paired difference between the longest and the shortest window, over seeds.
-        ctx.check(.atMost("layer \(l + 1): angle at \(span)", id: "layer-\(l + 1)-angle-falls-with-window",
-                          observed: last - first, bound: 0, unit: "°").overSeeds)
+        ctx.check(.atMost("layer \(l + 1): angle at T = \(longest) ms minus angle at T = \(shortest) ms",
+                          id: "layer-\(l + 1)-angle-falls-with-window", observed: last - first, bound: 0,
+                          unit: "°").overSeeds)
     }
-    for l in 0..<L {
+    let window = format(p.window)
+    for l in 0..<p.depth {
         // Descent is kept when ∠(spike, BP) < 90°; by the triangle inequality on angles this is guaranteed when
         // ∠(spike, frSF) < 90° − ∠(frSF, BP), the bound stated here (not tuned: it comes from the rate level).
-        let window = format(p.real("window"))
         ctx.check(.atMost("layer \(l + 1): angle to rate-level frSF at T = \(window) ms (bound 90° − ∠(frSF, BP))",
-                          observed: atDefault.angles[l], bound: 90 - frsfToBP[l], unit: "°"))
-        ctx.check(.atMost("layer \(l + 1): angle to BP at T = \(format(p.real("window"))) ms",
-                          observed: atDefault.toBP[l], bound: 90, unit: "°"))
+                          observed: w.angles[l], bound: 90 - prediction.frsfToBP[l], unit: "°"))
+        ctx.check(.atMost("layer \(l + 1): angle to BP at T = \(window) ms", observed: w.toBP[l], bound: 90,
+                          unit: "°"))
     }
-    ctx.record("frsf_to_bp",
-        frsfToBP.enumerated().map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }
-            .joined(separator: ", "))
-    ctx.record("table", zip(angleRows, signRows).map { a, s in
-        "| \(format(a[0])) | "
-            + (1...L).map { String(format: "%.1f° / %.0f %%", a[$0], 100 * s[$0]) }.joined(separator: " | ") + " |"
-    }.joined(separator: "\n"))
-    ctx.record("table_header",
-        "| T (ms) | " + (1...L).map { $0 == L ? "output layer" : "layer \($0)" }.joined(separator: " | ")
-            + " |\n|---|" + String(repeating: "---|", count: L))
-    ctx.record("rate_error", 1000 * rateError)
-    ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
+}
 
-    // Figures
+func lesson05Records(_ prediction: Lesson05Prediction, _ w: WindowSweep, _ p: Lesson05Parameters,
+                     _ ctx: RunContext) {
+    let L = p.depth
+    ctx.record("mean_rate", prediction.meanRate)
+    ctx.record("clipped_bursts", w.clipped)
+    ctx.record("frsf_to_bp", prediction.frsfToBP.enumerated()
+        .map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }.joined(separator: ", "))
+    var table = MarkdownTable(["T (ms)"] + (1...L).map { $0 == L ? "output layer" : "layer \($0)" })
+    for (a, s) in zip(w.angleRows, w.signRows) {
+        table.append([format(a[0])] + (1...L).map { String(format: "%.1f° / %.0f %%", a[$0], 100 * s[$0]) })
+    }
+    ctx.record("table", table.bodyText)
+    ctx.record("table_header", table.headerText)
+    ctx.record("rate_error", 1000 * w.rateError)
+    ctx.record("architecture", p.sizes.map(String.init).joined(separator: "-"))
+}
+
+// MARK: Figures
+
+func lesson05Figures(_ prediction: Lesson05Prediction, _ w: WindowSweep, _ raster: [[Double]],
+                     _ p: Lesson05Parameters, _ ctx: RunContext) {
+    let L = p.depth
+    // The checked bound of each layer at the default window, 90° − ∠(frSF, BP), from this seed's rate level.
+    let bounds = prediction.frsfToBP.enumerated().map { l, toBP in
+        "set arrow from graph 0, first \(90 - toBP) to graph 1, first \(90 - toBP) nohead lt \(l + 1) dt 3 lw 1.5"
+    }
     ctx.figure(Figure(
         name: "angle-vs-window", title: "Angle between the spiking Hebbian update and the rate-level frSF update",
         claim: "the angle shrinks as the counting window T grows",
-        blocks: [DataBlock("angles", columns: ["T (ms)"] + (1...L).map { "layer \($0) angle (°)" }, rows: angleRows),
+        blocks: [DataBlock("angles", columns: ["T (ms)"] + (1...L).map { "layer \($0) angle (°)" },
+                           rows: w.angleRows),
                  DataBlock("sign match", columns: ["T (ms)"] + (1...L).map { "layer \($0) sign-match fraction" },
-                           rows: signRows)],
+                           rows: w.signRows)],
         script: """
         set xlabel 'counting window T (ms)'
         set ylabel 'angle to rate-level frSF update (degrees)'
         set logscale x 2
-        set yrange [0:*]
+        set yrange [0:95<*]
         set key top right
         set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+        # The checked bound at T = \(format(p.window)) ms (dotted vertical line), per layer in its colour:
+        # 90° − ∠(frSF, BP) of seed \(ctx.seed) (dotted horizontal lines; the angle must stay below).
+        set arrow from \(p.window), graph 0 to \(p.window), graph 1 nohead dt 3 lc rgb '#777777'
+        \(bounds.joined(separator: "\n"))
+        set label 'checked bounds 90° − ∠(frSF, BP) at T = \(format(p.window)) ms (dotted)' \\
+            at graph 0.02, graph 0.05 tc rgb '#555555'
         # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L))
         plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(column(i+1+\(L))) with yerrorlines lt i \
         title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
         """))
-    var rasterRows: [[Double]] = []
-    // Rows by layer, input at the bottom: input, Pyr 1, …, Pyr out.
     let populations = ["input"] + (1..<L).map { "Pyr \($0)" } + ["Pyr out"]
     let populationTics = populations.enumerated()
         .map { "'\($0.element)' \(Double($0.offset) * 5 + 1.5)" }.joined(separator: ", ")
-    for (t, pop, k) in raster {
-        guard let row = populations.firstIndex(of: pop) else { continue }
-        rasterRows.append([t, Double(row) * 5 + Double(k), Double(row)])
-    }
     ctx.figure(Figure(
         name: "raster", title: "Spikes of a few cells of each type (one sample, first seed)",
         claim: "forward phase: input trains and the Pyr cells they drive, counted over the window T",
-        blocks: [DataBlock("spikes", columns: ["t (ms)", "row", "population index"], rows: rasterRows)],
+        blocks: [DataBlock("spikes", columns: ["t (ms)", "row", "population index"], rows: raster)],
         script: """
         set xlabel 'time (ms)'
         set ylabel ''

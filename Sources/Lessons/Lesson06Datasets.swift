@@ -8,7 +8,7 @@ public let lesson06 = LessonDescriptor(
         + "with the same network and budget; the rate-level microcircuit's run is frSF's run, step for step",
     parameters: [
         .integer("seed", 6, in: 0...Int.max, "random seed"),
-        .choice("dataset", "auto", of: ["auto", "fashion-mnist", "mnist", "cifar10", "yin-yang"],
+        .choice("dataset", "auto", of: DatasetName.allCases.map(\.rawValue),
                 "dataset; auto = the IDX files in data_dir if given, else Fashion-MNIST if installed, else Yin-Yang"),
         .text("data_dir", "none",
               "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
@@ -30,12 +30,30 @@ public let lesson06 = LessonDescriptor(
 
 /// The accuracy table over seeds: mean ± sd of each rule's accuracy and final hidden-layer angles.
 @Sendable func lesson06Summary(_ n: SeedNumbers) -> [String: String] {
-    let rows = Rule.allCases.filter { n.text("accuracy_\($0.rawValue)") != "—" }.map { r in
+    var table = MarkdownTable([])
+    for r in Rule.allCases where n.text("accuracy_\(r.rawValue)") != "—" {
         let k = r.rawValue
-        return "| \(k) | \(n.text("accuracy_\(k)", digits: 2)) | \(n.text("angle_\(k)_1", unit: "°")) | "
-            + "\(n.text("angle_\(k)_2", unit: "°")) |"
+        table.append([k, n.text("accuracy_\(k)", digits: 2), n.text("angle_\(k)_1", unit: "°"),
+                      n.text("angle_\(k)_2", unit: "°")])
     }
-    return ["accuracy_table": rows.joined(separator: "\n")]
+    return ["accuracy_table": table.bodyText]
+}
+
+/// The datasets lessons 6 and 7 train on (the values of their `dataset` parameter).
+enum DatasetName: String, CaseIterable {
+    case auto, fashionMNIST = "fashion-mnist", mnist, cifar10, yinYang = "yin-yang"
+}
+
+/// The `dataset` and `data_dir` parameters of lessons 6 and 7, read once.
+struct DatasetRequest {
+    let dataset: DatasetName
+    /// nil for `none` (the Debian package's folder, where there is one)
+    let dataDir: String?
+
+    init(_ p: ParameterValues) throws {
+        dataset = try p.choice("dataset", as: DatasetName.init(rawValue:))
+        dataDir = p.string("data_dir") == "none" ? nil : p.string("data_dir")
+    }
 }
 
 /// The data of one run: the name used in checks, records and figures, and whether it is an image
@@ -61,8 +79,8 @@ func knownIDXDataset(trainLabels: [Int], testLabels: [Int]) -> String? {
 
 /// Loads the requested dataset. `auto` reads the IDX files of a `data_dir` the user names (an error when it
 /// holds none) and otherwise falls back to Yin-Yang, with a message, when Fashion-MNIST is not installed.
-func loadLesson6Data(_ p: ParameterValues, log: (String) -> Void) throws -> Lesson6Data {
-    let dir = p.string("data_dir") == "none" ? nil : p.string("data_dir")
+func loadLesson6Data(_ request: DatasetRequest, log: (String) -> Void) throws -> Lesson6Data {
+    let dir = request.dataDir
     func wrap<T>(_ what: String, hint: String = "", _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as DataError {
             throw LessonError("\(what): \(e.description)" + (hint.isEmpty ? "" : ". \(hint)"))
@@ -83,8 +101,8 @@ func loadLesson6Data(_ p: ParameterValues, log: (String) -> Void) throws -> Less
         let y = YinYang.standard()
         return Lesson6Data(train: y.train, test: y.test, name: "yin-yang", claimsAccuracy: false)
     }
-    switch p.string("dataset") {
-    case "auto":
+    switch request.dataset {
+    case .auto:
         if let dir { return try idx(dir, nil) }
         // A package folder with any files in it is read, so that a damaged install is reported, not skipped.
         let installed = try? FileManager.default.contentsOfDirectory(atPath: fashionMNISTSystemDirectory)
@@ -95,280 +113,379 @@ func loadLesson6Data(_ p: ParameterValues, log: (String) -> Void) throws -> Less
         log("Fashion-MNIST not found in \(fashionMNISTSystemDirectory): install it with "
             + "'apt-get install dataset-fashion-mnist' (or pass --set data_dir=DIR); using Yin-Yang instead")
         return yinYang()
-    case "fashion-mnist":
+    case .fashionMNIST:
         return try idx(dir ?? fashionMNISTSystemDirectory, "fashion-mnist",
                        hint: dir == nil ? "Install it with: apt-get install dataset-fashion-mnist" : "")
-    case "mnist":
+    case .mnist:
         guard let dir else {
             throw LessonError.usage("dataset mnist needs --set data_dir=DIR, a folder (or its raw/) with "
                                     + idxCanonicalNames.joined(separator: ", ") + " (plain or .gz)")
         }
         return try idx(dir, "mnist")
-    case "cifar10":
+    case .cifar10:
         guard let dir else {
             throw LessonError.usage("dataset cifar10 needs --set data_dir=DIR, "
                                     + "the folder of the binary version (data_batch_1.bin … test_batch.bin)")
         }
         let d = try wrap("cifar10", hint: "Use the binary version (cifar-10-batches-bin)") { try loadCIFAR10(dir) }
         return Lesson6Data(train: d.train, test: d.test, name: "cifar10", claimsAccuracy: false)
-    default:
+    case .yinYang:
         return yinYang()
     }
 }
 
-func runLesson06(_ ctx: RunContext) throws {
-    // Parameters
-    let p = ctx.parameters
-    // One BLAS thread: OpenBLAS splits some products and reductions (FA's feedback products, the 1000-sample
-    // probe) differently for different thread counts, which changed the last digits of FA's loss and angles
-    // between 1 and 2 threads. With one thread the results are the same bytes whatever --threads says.
-    setBLASThreads(1)
-    let data = try loadLesson6Data(p, log: ctx.log)
+// MARK: Parameters
+
+/// The arithmetic the rules train in.
+enum Precision: String {
+    case double, float
+}
+
+/// Lesson 6's parameters, read once.
+struct Lesson06Parameters {
+    let data: DatasetRequest
+    let rules: [Rule]
+    let hidden: Int, hiddenLayers: Int, epochs: Int, lastEpochs: Int
+    let precision: Precision
+    let config: SGDConfig
+    let trainLimit: Int, testLimit: Int, circuitSteps: Int
+
+    init(_ p: ParameterValues) throws {
+        data = try DatasetRequest(p)
+        rules = try p.list("rules", as: Rule.init(rawValue:))
+        hidden = p.integer("hidden")
+        hiddenLayers = p.integer("hidden_layers")
+        epochs = p.integer("epochs")
+        lastEpochs = min(p.integer("last_epochs"), epochs)
+        precision = try p.choice("precision", as: Precision.init(rawValue:))
+        config = SGDConfig(learningRate: p.real("learning_rate"), batchSize: p.integer("batch"), loss: .crossEntropy)
+        trainLimit = p.integer("train_limit")
+        testLimit = p.integer("test_limit")
+        circuitSteps = p.integer("circuit_steps")
+    }
+}
+
+/// What every rule shares: the data, the network's shape and initial weights, the probe batch for angles.
+struct Lesson06Setup {
+    let train: Dataset, test: Dataset
+    let name: String
+    let claimsAccuracy: Bool
+    let sizes: [Int]
+    let initial: Network
+    let probe: (x: Matrix, y: Matrix)
+    /// Identifies the run in its checkpoints.
+    let fingerprint: String
+    /// Number of weight layers L.
+    var depth: Int { sizes.count - 1 }
+}
+
+func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson06Setup {
+    let data = try loadLesson6Data(p.data, log: ctx.log)
     var train = data.train, test = data.test
-    let dataName = data.name
-    if p.integer("train_limit") > 0 { train = train.prefix(p.integer("train_limit")) }
-    if p.integer("test_limit") > 0 { test = test.prefix(p.integer("test_limit")) }
-    let rules = p.list("rules").compactMap(Rule.init(rawValue:))
-    let sizes = [train.x.cols] + Array(repeating: p.integer("hidden"),
-                                       count: p.integer("hidden_layers")) + [train.classes]
-    let config = SGDConfig(learningRate: p.real("learning_rate"), batchSize: p.integer("batch"), loss: .crossEntropy)
-    let epochs = p.integer("epochs")
-    let lastEpochs = min(p.integer("last_epochs"), epochs)
+    if p.trainLimit > 0 { train = train.prefix(p.trainLimit) }
+    if p.testLimit > 0 { test = test.prefix(p.testLimit) }
+    let sizes = [train.x.cols] + Array(repeating: p.hidden, count: p.hiddenLayers) + [train.classes]
     var irng = ctx.rng(1)
     let initial = Network(sizes: sizes, hidden: .relu, output: .linear, rng: &irng)
     let probeIdx = Array(0..<min(1000, train.count))
     let probe = (x: train.x.rows(probeIdx), y: oneHot(probeIdx.map { train.labels[$0] }, classes: train.classes))
-    let fingerprint = "lesson 6; seed \(ctx.seed); " + p.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
-        + "; data \(dataName) \(train.count)/\(test.count)"
-    ctx.record("dataset", "\(dataName) (\(train.count) training, \(test.count) test samples)")
-    ctx.record("architecture", sizes.map(String.init).joined(separator: "-"))
-    ctx.log("dataset \(dataName): \(train.count) train, \(test.count) test; network "
+    let fingerprint = "lesson 6; seed \(ctx.seed); "
+        + ctx.parameters.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+        + "; data \(data.name) \(train.count)/\(test.count)"
+    ctx.log("dataset \(data.name): \(train.count) train, \(test.count) test; network "
             + "\(sizes.map(String.init).joined(separator: "-")); BLAS \(blasKernel), \(blasThreads) threads")
+    return Lesson06Setup(train: train, test: test, name: data.name, claimsAccuracy: data.claimsAccuracy,
+                         sizes: sizes, initial: initial, probe: probe, fingerprint: fingerprint)
+}
 
-    // Simulation 1: every rule from the same weights and feedback draw, with a checkpoint after each epoch.
-    var histories: [(Rule, [[Double]])] = []
-    var interruption: LessonError?
-    var epochSeconds: [Rule: [Double]] = [:]
-    /// Trains one rule in precision T from the shared start, with a checkpoint (stored in Double, which holds
-    /// every Float exactly) after each epoch. Returns false when the whole run must stop.
-    func trainRule<T: BLASScalar>(_ rule: Rule, _: T.Type) -> Bool {
-        let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-\(rule.rawValue).ckpt")
-        let start = NetworkOf<T>(converting: initial)
-        var frng = ctx.rng(10)
-        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
-                                   rng: ctx.rng(20))
-        let probeX = DenseMatrix<T>(converting: probe.x), probeY = DenseMatrix<T>(converting: probe.y)
-        var history: [[Double]] = []
-        var startEpoch = 1
-        if ctx.resume {
-            do {
-                let resumePath = ctx.checkpointToResume((path as NSString).lastPathComponent)
-                if let c = try TrainingCheckpoint.load(from: resumePath, fingerprint: fingerprint,
-                                                       rule: rule.rawValue, epochs: epochs) {
-                    let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
-                    learner = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
-                                           feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
-                                               DenseMatrix<T>(converting: $0) }),
-                                           rng: SplitMix64(state: c.rngState))
-                    learner.steps = c.steps
-                    history = c.history
-                    startEpoch = c.epoch + 1
-                    ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
-                }
-            } catch {
-                interruption = LessonError("\(error)")
-                return false
-            }
+func runLesson06(_ ctx: RunContext) throws {
+    let p = try Lesson06Parameters(ctx.parameters)
+    // One BLAS thread: OpenBLAS splits some products and reductions (FA's feedback products, the 1000-sample
+    // probe) differently for different thread counts, which changed the last digits of FA's loss and angles
+    // between 1 and 2 threads. With one thread the results are the same bytes whatever --threads says.
+    setBLASThreads(1)
+    let s = try lesson06Setup(p, ctx)
+    var histories: [RuleHistory] = []
+    let stop = trainUnderInterrupt(ctx) {
+        for rule in p.rules {
+            let (history, stop) = p.precision == .float
+                ? trainRule(rule, Float.self, p, s, ctx) : trainRule(rule, Double.self, p, s, ctx)
+            if let history { histories.append(history) }
+            if let stop { return stop }
         }
-        if history.isEmpty {
-            let accuracy = 100 * learner.network.accuracy(test.x, labels: test.labels)
-            history.append([0, .nan, accuracy] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy))
-        }
-        defer {
-            histories.append((rule, history))
-            // NaN or Inf stops a rule early; the check counts the epochs it completed with finite loss and weights.
-            if interruption == nil {
-                ctx.check(.atLeast("\(rule.rawValue): epochs on \(dataName) completed without divergence",
-                                   observed: Double(history.count - 1), bound: Double(epochs)))
-            }
-        }
-        guard startEpoch <= epochs else { return true }
-        for epoch in startEpoch...epochs {
-            if ctx.mustStopBeforeEpoch {
-                interruption = LessonError("interrupted during \(rule.rawValue) before epoch \(epoch); checkpoints up "
-                    + "to epoch \(epoch - 1) are in \(ctx.finalFolder): run the same command with --resume to continue")
-                return false
-            }
-            let clock = Date()
-            var lossSum = 0.0, batches = 0
-            do {
-                try learner.epoch(train, config: config, epoch: epoch) { _, loss, _ in lossSum += loss; batches += 1 }
-            } catch let d as TrainingDiverged {
-                ctx.log(d.description)
-                return true
-            } catch {
-                interruption = LessonError("\(error)")
-                return false
-            }
-            ctx.epochCompleted()
-            let seconds = Date().timeIntervalSince(clock)
-            let accuracy = learner.network.accuracy(test.x, labels: test.labels)
-            let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
-            history.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
-            epochSeconds[rule, default: []].append(seconds)
-            ctx.plotLive(rule.rawValue, epoch: epoch, value: 100 * accuracy)
-            ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s", rule.rawValue,
-                           epoch, epochs, learner.steps, lossSum / Double(max(batches, 1)), 100 * accuracy, seconds))
-            let checkpoint = TrainingCheckpoint(
-                fingerprint: fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps,
-                rngState: learner.rng.state,
-                layers: learner.network.layers.map { Layer(w: Matrix(converting: $0.w), b: $0.b.map { Double($0) }) },
-                feedback: learner.feedback.matrices.map { Matrix(converting: $0) }, history: history)
-            do { try writeFileAtomically(checkpoint.encoded(), to: path) } catch {
-                interruption = LessonError("cannot write checkpoint \(path); choose a writable --out folder")
-                return false
-            }
-        }
-        return true
+        return nil
     }
-    withGracefulInterrupt {
-        for rule in rules {
-            let carryOn = p.string("precision") == "float" ? trainRule(rule, Float.self) : trainRule(rule, Double.self)
-            if !carryOn { break }
-        }
-    }
-    if interruption == nil, isInterruptRequested {
-        // Ctrl-C during the last epoch: training is complete and checkpointed, but the run stops here.
-        interruption = LessonError("interrupted at the end of training; checkpoints of every epoch are "
-            + "in \(ctx.finalFolder): run the same command with --resume to finish")
-    }
+    // After an interruption the run stops here, with the checks, records and figures of what was trained.
+    let circuit = stop == nil && p.circuitSteps > 0 ? try circuitBesideFrSF(p, s, ctx) : nil
+    lesson06Checks(histories, circuit, p, s, ctx, complete: stop == nil)
+    lesson06Records(histories, circuit, p, s, ctx, complete: stop == nil)
+    lesson06Figures(histories, p, s, ctx)
+    if let stop { throw stop }
+}
 
-    // Checks on the rules
-    /// Mean test accuracy (%) of a rule's last epochs; nil when it did not complete them.
-    func late(_ r: Rule) -> Double? {
-        guard let h = histories.first(where: { $0.0 == r })?.1, h.count > epochs else { return nil }
-        let tail = h.suffix(lastEpochs).map { $0[2] }
+// MARK: Prediction
+
+// The sign-concordant rules' updates stay within 90° of BP's (lesson 3) and reach BP's accuracy within 1.5
+// points on image data; the rate-level microcircuit's Hebbian update is frSF's update exactly (lesson 4), so
+// trained side by side on the same batches their weights agree to rounding at every step.
+
+// MARK: Simulation
+
+/// One rule's training: per epoch [epoch, mean loss, test accuracy (%), angle to BP per layer…], from epoch 0.
+struct RuleHistory {
+    let rule: Rule
+    var rows: [[Double]] = []
+    var seconds: [Double] = []
+    /// False when the run stopped during this rule's training (its divergence check is then not made).
+    var finished = false
+
+    /// Mean test accuracy (%) of the last `last` epochs; nil when the rule did not complete all `epochs`.
+    func late(_ epochs: Int, last: Int) -> Double? {
+        guard rows.count > epochs else { return nil }
+        let tail = rows.suffix(last).map { $0[2] }
         return tail.reduce(0, +) / Double(tail.count)
     }
-    let complete = interruption == nil
-    let concordant = rules.filter(\.isSignConcordant).map(\.rawValue)
-    let concordantList = concordant.isEmpty ? "none trained" : concordant.joined(separator: ", ")
-    let concordantText = "the sign-concordant rules (\(concordantList))"
-    let accuracyClaim = "\(concordantText) within 1.5 points of bp's final test accuracy on \(dataName)"
-    ctx.record("claim", data.claimsAccuracy
-        ? "On \(dataName) \(concordantText) reach within 1.5 points of BP's test accuracy with the same network "
-            + "and budget; the rate-level microcircuit's run is frSF's run, step for step"
-        : "On \(dataName) the rules' accuracy and angles to BP are measured (the 1.5-point claim is checked on "
-            + "MNIST-type image data only); the rate-level microcircuit's run is frSF's run, step for step")
-    if complete, data.claimsAccuracy, let bpHistory = histories.first(where: { $0.0 == .bp })?.1 {
+}
+
+/// Trains one rule in precision T from the shared start, with a checkpoint (stored in Double, which holds every
+/// Float exactly) after each epoch. Returns its history (nil when it could not start) and the error that must
+/// stop the run.
+func trainRule<T: BLASScalar>(_ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
+                              _ ctx: RunContext) -> (RuleHistory?, LessonError?) {
+    let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-\(rule.rawValue).ckpt")
+    var learner: LearnerOf<T>
+    var h = RuleHistory(rule: rule)
+    var first = 1
+    do {
+        let started = try startOrResume(rule, T.self, p, s, ctx, path: path)
+        learner = started.learner
+        h.rows = started.history
+        first = started.first
+    } catch {
+        return (nil, LessonError("\(error)"))
+    }
+    let probeX = DenseMatrix<T>(converting: s.probe.x), probeY = DenseMatrix<T>(converting: s.probe.y)
+    if h.rows.isEmpty {
+        let accuracy = 100 * learner.network.accuracy(s.test.x, labels: s.test.labels)
+        h.rows.append([0, .nan, accuracy] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy))
+    }
+    var clock = Date(), lossSum = 0.0, batches = 0
+    do {
+        try trainEpochs(from: first, through: p.epochs, ctx, interrupted: { epoch in
+            LessonError(interruptedMessage("during \(rule.rawValue) before epoch \(epoch); checkpoints up to epoch "
+                                           + "\(epoch - 1)", ctx))
+        }, train: { epoch in
+            clock = Date()
+            lossSum = 0
+            batches = 0
+            do {
+                try learner.epoch(s.train, config: p.config, epoch: epoch) { _, loss, _ in
+                    lossSum += loss
+                    batches += 1
+                }
+            } catch let d as TrainingDiverged {
+                ctx.log(d.description)
+                return .stoppedEarly
+            }
+            return .trained
+        }, completed: { epoch in
+            let seconds = Date().timeIntervalSince(clock)
+            let accuracy = learner.network.accuracy(s.test.x, labels: s.test.labels)
+            let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
+            h.rows.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
+            h.seconds.append(seconds)
+            ctx.plotLive(rule.rawValue, epoch: epoch, value: 100 * accuracy)
+            ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s",
+                           rule.rawValue, epoch, p.epochs, learner.steps, lossSum / Double(max(batches, 1)),
+                           100 * accuracy, seconds))
+            try saveCheckpoint(learner, rule: rule, epoch: epoch, history: h.rows, s, path: path)
+        })
+    } catch let e as LessonError {
+        return (h, e)
+    } catch {
+        return (h, LessonError("\(error)"))
+    }
+    h.finished = true
+    return (h, nil)
+}
+
+/// A learner at the shared start, or, with --resume, at this rule's last checkpoint: the learner, the history
+/// so far and the first epoch still to train.
+func startOrResume<T: BLASScalar>(_ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
+                                  _ ctx: RunContext, path: String) throws
+    -> (learner: LearnerOf<T>, history: [[Double]], first: Int) {
+    let start = NetworkOf<T>(converting: s.initial)
+    var frng = ctx.rng(10)
+    let learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
+                               rng: ctx.rng(20))
+    guard ctx.resume else { return (learner, [], 1) }
+    let resumePath = ctx.checkpointToResume((path as NSString).lastPathComponent)
+    guard let c = try TrainingCheckpoint.load(from: resumePath, fingerprint: s.fingerprint, rule: rule.rawValue,
+                                              epochs: p.epochs) else { return (learner, [], 1) }
+    let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
+    var resumed = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
+                               feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
+                                   DenseMatrix<T>(converting: $0) }),
+                               rng: SplitMix64(state: c.rngState))
+    resumed.steps = c.steps
+    ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
+    return (resumed, c.history, c.epoch + 1)
+}
+
+func saveCheckpoint<T: BLASScalar>(_ learner: LearnerOf<T>, rule: Rule, epoch: Int, history: [[Double]],
+                                   _ s: Lesson06Setup, path: String) throws {
+    let checkpoint = TrainingCheckpoint(
+        fingerprint: s.fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps,
+        rngState: learner.rng.state,
+        layers: learner.network.layers.map { Layer(w: Matrix(converting: $0.w), b: $0.b.map { Double($0) }) },
+        feedback: learner.feedback.matrices.map { Matrix(converting: $0) }, history: history)
+    do { try writeFileAtomically(checkpoint.encoded(), to: path) } catch {
+        throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
+    }
+}
+
+/// The cell-by-cell microcircuit trained beside frSF: worst weight error per step, sign mismatches, crossings.
+struct CircuitBesideFrSF {
+    var worst = 0.0, crossings = 0, mismatches = 0, seconds = 0.0
+}
+
+/// Simulation 2: the microcircuit beside frSF, same start, same feedback, same batches.
+func circuitBesideFrSF(_ p: Lesson06Parameters, _ s: Lesson06Setup, _ ctx: RunContext) throws -> CircuitBesideFrSF {
+    var frng = ctx.rng(10)
+    let feedback = Feedback(rule: .frsf, network: s.initial, rng: &frng)
+    var circuit = Microcircuit(network: s.initial, feedbackMagnitudes: feedback.matrices, softmaxOutput: true)
+    var learner = Learner(network: s.initial, feedback: feedback, rng: ctx.rng(30))
+    var order = ctx.rng(31)
+    var r = CircuitBesideFrSF()
+    let start = Date()
+    for step in 1...p.circuitSteps {
+        let idx = (0..<p.config.batchSize).map { _ in Int(order.next() % UInt64(s.train.count)) }
+        let x = s.train.x.rows(idx), y = oneHot(idx.map { s.train.labels[$0] }, classes: s.train.classes)
+        r.crossings += circuit.hebbianStep(inputs: (0..<x.rows).map { Array(x.row($0)) },
+                                           targets: (0..<y.rows).map { Array(y.row($0)) },
+                                           learningRate: p.config.learningRate).crossings
+        try learner.step(x: x, y: y, config: p.config, epoch: 1)
+        let w = circuit.weights
+        for l in 0..<s.depth {
+            r.worst = max(r.worst, maxRelativeError(w[l].data, learner.network.layers[l].w.data) / Double(step))
+        }
+    }
+    r.seconds = Date().timeIntervalSince(start)
+    r.mismatches = circuit.feedbackSignMismatches
+    ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e",
+                   p.circuitSteps, r.seconds, r.crossings, r.worst))
+    return r
+}
+
+// MARK: Checks
+
+func lesson06Checks(_ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _ p: Lesson06Parameters,
+                    _ s: Lesson06Setup, _ ctx: RunContext, complete: Bool) {
+    // NaN or Inf stops a rule early; the check counts the epochs it completed with finite loss and weights.
+    for h in histories where h.finished {
+        ctx.check(.atLeast("\(h.rule.rawValue): epochs on \(s.name) completed without divergence",
+                           observed: Double(h.rows.count - 1), bound: Double(p.epochs)))
+    }
+    func late(_ r: Rule) -> Double? {
+        histories.first { $0.rule == r }?.late(p.epochs, last: p.lastEpochs)
+    }
+    if complete, s.claimsAccuracy, let bp = histories.first(where: { $0.rule == .bp }) {
         // A claim relative to BP means something only if BP learned: its accuracy must exceed chance by 4
         // binomial standard errors over the test set (as in lesson 7); at chance "within 1.5 points" is empty.
         // A BP run that diverged is judged by its last epoch.
-        let bpReached = late(.bp) ?? bpHistory.last?[2] ?? .nan
-        let chance = 100 / Double(test.classes)
-        let se = 100 * (chance / 100 * (1 - chance / 100) / Double(max(test.count, 1))).squareRoot()
-        ctx.check(.atLeast("bp: test accuracy on \(dataName) above chance (\(format(chance)) % + 4 SE), "
+        let bpReached = late(.bp) ?? bp.rows.last?[2] ?? .nan
+        let chance = 100 / Double(s.test.classes)
+        let se = 100 * (chance / 100 * (1 - chance / 100) / Double(max(s.test.count, 1))).squareRoot()
+        ctx.check(.atLeast("bp: test accuracy on \(s.name) above chance (\(format(chance)) % + 4 SE), "
                            + "so that the comparison with bp means something", id: "bp-learned",
                            observed: bpReached, bound: chance + 4 * se, unit: "%"))
-        for rule in rules where rule.isSignConcordant {
+        for rule in p.rules where rule.isSignConcordant {
             // Paired over seeds: BP and the rule share start and batches on each seed.
-            ctx.check(.atMost("\(rule.rawValue): bp's test accuracy minus \(rule.rawValue)'s on \(dataName) "
-                              + "(mean of the last \(lastEpochs) epochs)", id: "\(rule.rawValue)-gap-to-bp",
+            ctx.check(.atMost("\(rule.rawValue): bp's test accuracy minus \(rule.rawValue)'s on \(s.name) "
+                              + "(mean of the last \(p.lastEpochs) epochs)", id: "\(rule.rawValue)-gap-to-bp",
                               observed: (late(.bp) ?? .nan) - (late(rule) ?? .nan), bound: 1.5,
                               unit: "points").overSeeds)
         }
     }
-    for (rule, h) in histories {
-        ctx.record("accuracy_\(rule.rawValue)", late(rule) ?? .nan)
-        let last = h.last ?? []
-        for l in 1..<max(sizes.count - 1, 1) {
-            ctx.record("angle_\(rule.rawValue)_\(l)", last.count > 2 + l ? last[2 + l] : .nan)
-        }
-        let secs = epochSeconds[rule] ?? []
-        ctx.recordTiming("seconds_per_epoch_\(rule.rawValue)",
-                         secs.isEmpty ? "—" : String(format: "%.2f", secs.reduce(0, +) / Double(secs.count)))
+    if let circuit {
+        ctx.check(.atMost("microcircuit vs frSF on \(s.name), \(p.circuitSteps) steps: "
+                          + "max relative weight error per step", observed: circuit.worst, bound: roundingBound))
+        ctx.check(.none("microcircuit after training on \(s.name): pairs with sign(B) ≠ sign(Wᵀ)",
+                        violations: circuit.mismatches, of: synapseCount(s.sizes, fromLayer: 2)))
     }
-    ctx.record("rules_trained", histories.map(\.0.rawValue).joined(separator: ","))
+}
 
-    // Figures (written even after an interruption or a divergence)
-    let L = sizes.count - 1
-    var accRows: [[Double]] = []
-    for e in 0...epochs {
-        var row = [Double(e)]
-        for (_, h) in histories { row.append(h.first { Int($0[0]) == e }?[2] ?? .nan) }
-        accRows.append(row)
+func lesson06Records(_ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _ p: Lesson06Parameters,
+                     _ s: Lesson06Setup, _ ctx: RunContext, complete: Bool) {
+    ctx.record("dataset", "\(s.name) (\(s.train.count) training, \(s.test.count) test samples)")
+    ctx.record("architecture", s.sizes.map(String.init).joined(separator: "-"))
+    let concordantText = concordantRulesText(p.rules)
+    ctx.record("claim", s.claimsAccuracy
+        ? "On \(s.name) \(concordantText) reach within 1.5 points of BP's test accuracy with the same network "
+            + "and budget; the rate-level microcircuit's run is frSF's run, step for step"
+        : "On \(s.name) the rules' accuracy and angles to BP are measured (the 1.5-point claim is checked on "
+            + "MNIST-type image data only); the rate-level microcircuit's run is frSF's run, step for step")
+    for h in histories {
+        ctx.record("accuracy_\(h.rule.rawValue)", h.late(p.epochs, last: p.lastEpochs) ?? .nan)
+        let last = h.rows.last ?? []
+        for l in 1..<max(s.depth, 1) {
+            ctx.record("angle_\(h.rule.rawValue)_\(l)", last.count > 2 + l ? last[2 + l] : .nan)
+        }
+        ctx.recordTiming("seconds_per_epoch_\(h.rule.rawValue)", h.seconds.isEmpty
+            ? "—" : String(format: "%.2f", h.seconds.reduce(0, +) / Double(h.seconds.count)))
+    }
+    ctx.record("rules_trained", histories.map(\.rule.rawValue).joined(separator: ","))
+    guard complete else { return }
+    if let circuit {
+        ctx.recordTiming("circuit_rate", String(format: "%.0f",
+                                                Double(p.circuitSteps * p.config.batchSize) / circuit.seconds))
+        ctx.record("circuit_crossings", String(circuit.crossings))
+    } else {
+        ctx.recordTiming("circuit_rate", "not run")
+        ctx.record("circuit_crossings", "not run")
+    }
+}
+
+/// "the sign-concordant rules (usf, frsf)", as checks, records and figures name them.
+func concordantRulesText(_ rules: [Rule]) -> String {
+    let concordant = rules.filter(\.isSignConcordant).map(\.rawValue)
+    return "the sign-concordant rules (\(concordant.isEmpty ? "none trained" : concordant.joined(separator: ", ")))"
+}
+
+// MARK: Figures
+
+/// Written even after an interruption or a divergence, with what was trained.
+func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: Lesson06Setup, _ ctx: RunContext) {
+    let concordantText = concordantRulesText(p.rules)
+    let rows = (0...p.epochs).map { e in
+        [Double(e)] + histories.map { h in h.rows.first { Int($0[0]) == e }?[2] ?? .nan }
+    }
+    ctx.figure(AccuracyFigure(
+        title: "Test accuracy per epoch on \(s.name)",
+        claim: s.claimsAccuracy ? "\(concordantText) within 1.5 points of bp's final test accuracy on \(s.name)"
+            : "test accuracy per rule on \(s.name) (measured, not claimed)",
+        rules: histories.map(\.rule), rows: rows, xRange: "[0.5:\(p.epochs) + 0.5]", fromEpochOne: true,
+        points: true).figure)
+    let L = s.depth
+    let curves = histories.enumerated().flatMap { i, h in
+        (1..<L).map { l in
+            let (style, title) = ruleLayerCurve(h.rule, layer: l, of: L - 1)
+            return "DATA index \(i) using 1:\(3 + l) with linespoints \(style) title '\(title)'"
+        }
     }
     ctx.figure(Figure(
-        name: "accuracy", title: "Test accuracy per epoch on \(dataName)",
-        claim: data.claimsAccuracy ? accuracyClaim : "test accuracy per rule on \(dataName) (measured, not claimed)",
-        blocks: [DataBlock("test accuracy", columns: ["epoch"] + histories.map { "\($0.0.rawValue) accuracy (%)" },
-                           rows: accRows)],
-        script: """
-        set xlabel 'epoch'
-        set ylabel 'test accuracy (%)'
-        set key bottom right
-        set xrange [0.5:\(epochs) + 0.5]
-        names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
-        # Epoch 0 (chance level) is in the data but left off the plot so the differences between rules show.
-        # Mean over seeds (lines) and ± 1 sd (bands; the sd of column i is column i + \(histories.count)).
-        plot for [i=2:\(histories.count + 1)] DATA index 0 every ::1 using 1:(column(i)-column(i+\(histories.count))):\
-        (column(i)+column(i+\(histories.count))) with filledcurves lt (i-1) notitle, \\
-             for [i=2:\(histories.count + 1)] DATA index 0 every ::1 using 1:i \
-        with linespoints lt (i-1) title word(names, i-1)
-        """))
-    ctx.figure(Figure(
-        name: "angles", title: "Angle to the BP gradient per layer over training (\(dataName))",
+        name: "angles", title: "Angle to the BP gradient per layer over training (\(s.name))",
         claim: "hidden-layer updates stay within 90 degrees of BP",
-        blocks: histories.map { rule, h in
-            DataBlock(rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"]
-                          + (1...L).map { "layer \($0) angle (°)" }, rows: h)
+        blocks: histories.map { h in
+            DataBlock(h.rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"]
+                          + (1...L).map { "layer \($0) angle (°)" }, rows: h.rows)
         },
         script: """
         set xlabel 'epoch'
         set ylabel 'angle to BP gradient (degrees)'
         set yrange [0:100]
         set key outside right top
-        names = '\(histories.map { $0.0.rawValue }.joined(separator: " "))'
-        plot for [i=0:\(histories.count - 1)] for [l=1:\(L - 1)] DATA index i using 1:(column(3+l)) \
-        with linespoints lt (i+1) dt l title sprintf('%s, layer %d', word(names, i+1), l)
+        # Each rule in its own style (style.gp); deeper hidden layers are drawn thinner.
+        plot \(curves.joined(separator: ", \\\n     "))
         """))
-    if let interruption { throw interruption }
-
-    // Simulation 2: the cell-by-cell microcircuit beside frSF, same start, same feedback, same batches.
-    if p.integer("circuit_steps") > 0 {
-        var frng = ctx.rng(10)
-        let feedback = Feedback(rule: .frsf, network: initial, rng: &frng)
-        var circuit = Microcircuit(network: initial, feedbackMagnitudes: feedback.matrices, softmaxOutput: true)
-        var learner = Learner(network: initial, feedback: feedback, rng: ctx.rng(30))
-        var order = ctx.rng(31)
-        var worst = 0.0
-        let start = Date()
-        var crossings = 0
-        for step in 1...p.integer("circuit_steps") {
-            let idx = (0..<config.batchSize).map { _ in Int(order.next() % UInt64(train.count)) }
-            let x = train.x.rows(idx), y = oneHot(idx.map { train.labels[$0] }, classes: train.classes)
-            crossings += circuit.hebbianStep(inputs: (0..<x.rows).map { Array(x.row($0)) },
-                                             targets: (0..<y.rows).map { Array(y.row($0)) },
-                                             learningRate: config.learningRate).crossings
-            try learner.step(x: x, y: y, config: config, epoch: 1)
-            let w = circuit.weights
-            for l in 0..<L {
-                worst = max(worst, maxRelativeError(w[l].data, learner.network.layers[l].w.data) / Double(step))
-            }
-        }
-        let seconds = Date().timeIntervalSince(start)
-        ctx.check(.atMost("microcircuit vs frSF on \(dataName), \(p.integer("circuit_steps")) steps: "
-                          + "max relative weight error per step", observed: worst, bound: 1e-12))
-        ctx.check(.none("microcircuit after training on \(dataName): pairs with sign(B) ≠ sign(Wᵀ)",
-                        violations: circuit.feedbackSignMismatches,
-                        of: synapseCount(sizes, fromLayer: 2)))
-        ctx.recordTiming("circuit_rate", String(format: "%.0f",
-                                                Double(p.integer("circuit_steps") * config.batchSize) / seconds))
-        ctx.record("circuit_crossings", String(crossings))
-        ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e",
-                       p.integer("circuit_steps"), seconds, crossings, worst))
-    } else {
-        ctx.recordTiming("circuit_rate", "not run")
-        ctx.record("circuit_crossings", "not run")
-    }
 }

@@ -31,14 +31,14 @@ public let lesson07 = LessonDescriptor(
 
 /// Test accuracy of every trained model, mean ± sd over seeds.
 @Sendable func lesson07Summary(_ n: SeedNumbers) -> [String: String] {
-    var rows: [String] = []
+    var table = MarkdownTable([])
     for depth in 1...3 {
         for arm in ["spiking moving", "spiking fixed", "rate frSF", "BP"] {
             let v = n.text("accuracy_\(depth)_\(arm.replacingOccurrences(of: " ", with: "_"))", digits: 2)
-            if v != "—" { rows.append("| \(depth) | \(arm) | \(v) % |") }
+            if v != "—" { table.append(["\(depth)", arm, "\(v) %"]) }
         }
     }
-    return ["seed_table": rows.joined(separator: "\n")]
+    return ["seed_table": table.bodyText]
 }
 
 // MARK: Parameters
@@ -46,18 +46,22 @@ public let lesson07 = LessonDescriptor(
 /// Lesson 7's parameters, read once.
 struct Lesson07Parameters {
     var hidden: Int, depths: [Int], routes: [RouteMode], epochs: Int
-    var learningRate: Double, batch: Int, probe: Int, dtCheck: Int
+    var learningRate: Double, batch: Int, probe: Int, dtCheck: Int, trainLimit: Int, testLimit: Int
+    let data: DatasetRequest
     var settings = SpikingSettings()
 
     init(_ p: ParameterValues) throws {
         hidden = p.integer("hidden")
-        depths = p.list("depths").compactMap(Int.init)
-        routes = p.list("routes").compactMap(RouteMode.init(rawValue:))
+        depths = try p.list("depths", as: { Int($0) })
+        routes = try p.list("routes", as: RouteMode.init(rawValue:))
         epochs = p.integer("epochs")
         learningRate = p.real("learning_rate")
         batch = p.integer("batch")
         probe = p.integer("probe")
         dtCheck = p.integer("dt_check")
+        trainLimit = p.integer("train_limit")
+        testLimit = p.integer("test_limit")
+        data = try DatasetRequest(p)
         settings.window = p.real("window")
         settings.dt = p.real("dt")
         try requireStepDividesRefractory(settings.dt, Activation.lifCell.tRef)
@@ -106,7 +110,7 @@ func rateAngles(_ net: Network, magnitudes: [Matrix], probe: (x: Matrix, y: Matr
     -> (frsf: [Matrix], bp: [Matrix], frsfToBP: [Double]) {
     let pass = net.forward(probe.x.map { $0 * inputRate })
     let frsf = net.gradients(pass, targets: probe.y, loss: .mse, feedback: Feedback(rule: .frsf, matrices: magnitudes))
-    let bp = net.gradients(pass, targets: probe.y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
+    let bp = net.gradients(pass, targets: probe.y, loss: .mse, feedback: .bp)
     let f = frsf.dW.map { $0.map { -$0 } }, b = bp.dW.map { $0.map { -$0 } }
     return (f, b, zip(f, b).map { angleDegrees($0, $1) })
 }
@@ -124,25 +128,20 @@ func runLesson07(_ ctx: RunContext) throws {
     let p = try Lesson07Parameters(ctx.parameters)
     let data = try lesson07Data(ctx, p)
     var runs: [DepthRun] = []
-    var stop: LessonError?
     setBLASThreads(1)  // parallelism is over samples; small products stay single-threaded and reproducible
     var predictions: [String] = []
-    withGracefulInterrupt {
-        for depth in p.depths where stop == nil {
+    let stop = trainUnderInterrupt(ctx) {
+        for depth in p.depths {
             let start = startCircuit(depth, p, data, ctx)
             // Hidden layers only: the output layer's frSF update is BP's.
             let frsfToBP = lesson07Prediction(start, probe: data.probe).dropLast()
             predictions.append("\(depth) hidden: " + frsfToBP.enumerated()
                 .map { "layer \($0.offset + 1) \(String(format: "%.1f°", $0.element))" }.joined(separator: ", "))
-            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { stop = e } catch {
-                stop = LessonError("\(error)")
+            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { return e } catch {
+                return LessonError("\(error)")
             }
         }
-    }
-    if stop == nil, isInterruptRequested {
-        // Ctrl-C during the last epoch: training is complete and checkpointed, but the run stops here.
-        stop = LessonError("interrupted at the end of training; checkpoints of every epoch are in "
-            + "\(ctx.finalFolder): run the same command with --resume to finish")
+        return nil
     }
     ctx.record("prediction", predictions.joined(separator: "; "))
     if stop == nil, let first = runs.first { lesson07DtCheck(first, p, data, ctx) }
@@ -152,10 +151,10 @@ func runLesson07(_ ctx: RunContext) throws {
 }
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {
-    let loaded = try loadLesson6Data(ctx.parameters, log: ctx.log)
+    let loaded = try loadLesson6Data(p.data, log: ctx.log)
     var train = loaded.train, test = loaded.test
     let name = loaded.name
-    let trainLimit = ctx.parameters.integer("train_limit"), testLimit = ctx.parameters.integer("test_limit")
+    let trainLimit = p.trainLimit, testLimit = p.testLimit
     if trainLimit > 0 && trainLimit < train.count { train = train.prefix(trainLimit) }
     if testLimit > 0 && testLimit < test.count { test = test.prefix(testLimit) }
     var order = ctx.rng(71)
@@ -194,15 +193,15 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
     }
     var models = try Lesson07Models(run, start: start, sizes: sizes, p)
     if run.epoch == 0 { try models.record(into: &run, epoch: 0, d, ctx) }
-    while run.epoch < p.epochs {
-        if ctx.mustStopBeforeEpoch {
-            throw LessonError("interrupted before epoch \(run.epoch + 1) of depth \(depth); checkpoints are in "
-                + "\(ctx.finalFolder): run the same command with --resume to continue")
-        }
-        let clock = Date()
-        try models.trainEpoch(run.epoch + 1, p, d, ctx, depth: depth)
-        run.epoch += 1
-        ctx.epochCompleted()
+    var clock = Date()
+    try trainEpochs(from: run.epoch + 1, through: p.epochs, ctx, interrupted: { epoch in
+        LessonError(interruptedMessage("before epoch \(epoch) of depth \(depth); checkpoints", ctx))
+    }, train: { epoch in
+        clock = Date()
+        try models.trainEpoch(epoch, p, d, ctx, depth: depth)
+        run.epoch = epoch
+        return .trained
+    }, completed: { _ in
         run.seconds.append(Date().timeIntervalSince(clock))
         try models.record(into: &run, epoch: run.epoch, d, ctx)
         for arm in run.arms {
@@ -210,7 +209,7 @@ func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07D
         }
         try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
         logEpoch(run, p, ctx)
-    }
+    })
     return run
 }
 
@@ -256,7 +255,7 @@ struct Lesson07Models {
         let k = p.routes.count
         twin = Learner(network: try network(run.arms[k]),
                        feedback: Feedback(rule: .frsf, matrices: start.feedbackMagnitudes), rng: SplitMix64(seed: 0))
-        bp = Learner(network: try network(run.arms[k + 1]), feedback: Feedback(rule: .bp, matrices: []),
+        bp = Learner(network: try network(run.arms[k + 1]), feedback: .bp,
                      rng: SplitMix64(seed: 0))
     }
 
@@ -450,16 +449,21 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
 // MARK: Figures
 
 func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
-    // One panel per depth; block order is depth-major, arms in a fixed order, so each rule keeps its line type.
+    // One panel per depth, labelled (a), (b), …; block order is depth-major, arms in a fixed order. The rate
+    // twin and BP are drawn in their rules' styles (`ruleStyle`), the spiking circuits in their own.
     let armCount = runs.first?.arms.count ?? 0
-    let names = runs.first?.arms.map { "'\($0.name)'" }.joined(separator: " ") ?? ""
     let accuracyPanels = runs.enumerated().map { i, run in
-        """
-        set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) every ::1 using 1:($2-$3):($2+$3) \\
-             with filledcurves lt (a+1) notitle, \\
-             for [a=0:\(armCount - 1)] DATA index (\(i * armCount) + a) every ::1 using 1:2 \\
-             with linespoints lt (a+1) title word(names, a+1)
+        let bands = run.arms.enumerated().map { a, arm in
+            "DATA index \(i * armCount + a) every ::1 using 1:($2-$3):($2+$3) with filledcurves "
+                + "\(armStyle(arm.name)) notitle"
+        }
+        let lines = run.arms.enumerated().map { a, arm in
+            "DATA index \(i * armCount + a) every ::1 using 1:2 with linespoints \(armStyle(arm.name)) "
+                + "title '\(arm.name)'"
+        }
+        return """
+        set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+        plot \((bands + lines).joined(separator: ", \\\n     "))
         """
     }
     ctx.figure(Figure(
@@ -477,17 +481,22 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         # Lines: mean over seeds; bands: ± 1 sd (column 3).
         set xrange [0.8:\(p.epochs) + 0.2]
         set xtics 1
-        names = "\(names)"
         set multiplot layout 1,\(max(runs.count, 1))
         \(accuracyPanels.joined(separator: "\n"))
         unset multiplot
         """))
     let modes = p.routes.count
     let anglePanels = runs.enumerated().map { i, run in
-        """
-        set title '\(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot for [a=0:\(modes - 1)] for [l=1:\(run.depth)] DATA index (\(i * modes) + a) using 1:(column(1+l)) \\
-             with linespoints lt (a+1) dt l title sprintf('%s routes, hidden %d', word(modes, a+1), l)
+        let curves = run.arms.prefix(modes).enumerated().flatMap { a, arm in
+            (1...run.depth).map { l in
+                "DATA index \(i * modes + a) using 1:\(1 + l) with linespoints \(armStyle(arm.name))"
+                    + (l > 1 ? " lw \(String(format: "%.1f", max(2.5 - 0.8 * Double(l - 1), 0.8)))" : "")
+                    + " title '\(p.routes[a].rawValue) routes, hidden \(l)'"
+            }
+        }
+        return """
+        set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+        plot \(curves.joined(separator: ", \\\n     "))
         """
     }
     ctx.figure(Figure(
@@ -511,9 +520,24 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
         # Angles stay above 20° here, so the key sits in the empty band at the bottom.
         set key bottom right font ',13' spacing 0.9
         set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        modes = "\(p.routes.map(\.rawValue).joined(separator: " "))"
         set multiplot layout 1,\(max(runs.count, 1))
         \(anglePanels.joined(separator: "\n"))
         unset multiplot
         """))
+}
+
+/// How lesson 7 draws a model: BP and the rate frSF twin in their rules' styles, the spiking circuits in reddish
+/// purple (a colour no rule uses), solid with moving routes and dashed with fixed ones.
+func armStyle(_ name: String) -> String {
+    switch name {
+    case "BP": return ruleStyle(.bp)
+    case "rate frSF": return ruleStyle(.frsf)
+    case "spiking fixed": return "lt 4 dt 2"
+    default: return "lt 4"
+    }
+}
+
+/// "(a)", "(b)", … for panel `i` of a multiplot.
+func panelLabel(_ i: Int) -> String {
+    "(" + String(UnicodeScalar(UInt8(97 + i % 26))) + ")"
 }

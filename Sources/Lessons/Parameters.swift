@@ -122,6 +122,26 @@ public struct ParameterValues: Sendable, Equatable {
     public func string(_ name: String) -> String { text(name) }
     public func list(_ name: String) -> [String] { text(name).split(separator: ",").map(String.init) }
 
+    /// A choice parameter as a typed value (an enum case). A word `make` does not know is an error, never a
+    /// silent fallback: the spec's choices and the type's cases must agree.
+    func choice<T>(_ name: String, as make: (String) -> T?) throws -> T {
+        guard let value = make(text(name)) else {
+            throw LessonError("parameter \(name) = '\(text(name))' names no \(T.self); the lesson's choices and "
+                + "its type disagree")
+        }
+        return value
+    }
+
+    /// A list parameter as typed values, each word checked as in `choice`.
+    func list<T>(_ name: String, as make: (String) -> T?) throws -> [T] {
+        try list(name).map { word in
+            guard let value = make(word) else {
+                throw LessonError("parameter \(name) lists '\(word)', which names no \(T.self)")
+            }
+            return value
+        }
+    }
+
     public var ordered: [(String, String)] { specs.map { ($0, values[$0] ?? "") } }
 
     /// The same values with one replaced (a declared parameter).

@@ -165,11 +165,13 @@ func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAsse
 }
 
 /// Gives check tables (those whose header is the check table's) the class `checks`, and their result cells
-/// (`pass`, `**FAIL**`) the classes that colour them.
+/// (`pass`, `**FAIL**`, and with `--explore` `info: pass` / `info: miss`) the classes that colour them.
 func markingCheckResults(_ html: String) -> String {
     html.replacingOccurrences(of: "<table><thead><tr><th>check</th><th>expected</th>",
                               with: "<table class=\"checks\"><thead><tr><th>check</th><th>expected</th>")
         .replacingOccurrences(of: "<td>pass</td>", with: "<td class=\"pass\">pass</td>")
+        .replacingOccurrences(of: "<td>info: pass</td>", with: "<td class=\"info\">info: pass</td>")
+        .replacingOccurrences(of: "<td>info: miss</td>", with: "<td class=\"info\">info: miss</td>")
         .replacingOccurrences(of: "<td><strong>FAIL</strong></td>",
                               with: "<td class=\"fail\"><strong>FAIL</strong></td>")
 }
@@ -219,6 +221,7 @@ let reportStyle = """
       white-space: nowrap; }
     td.pass { background: #e3f6e5; color: #11632a; font-weight: 600; }
     td.fail { background: #fde4e4; color: #a11a1a; }
+    td.info { background: #eef1f5; color: #44505e; font-style: italic; }
     img { display: block; max-width: 100%; height: auto; margin: 1rem auto 0.3rem; border: 1px solid #eee; }
     nav.run { font-size: 0.92rem; padding: 0.5rem 0; border-bottom: 1px solid #e5e5ea; color: #555; }
     .summary { font-weight: 700; padding: 0.15rem 0.6rem; border-radius: 4px; }
@@ -260,7 +263,8 @@ func writeReport(_ lesson: LessonDescriptor, conclusion c: Conclusion, executed:
     links += [("results.json", "results.json"), ("run-info.json", "run-info.json")]
     let input = ReportInput(
         title: "Lesson \(lesson.number) — \(lesson.title)", markdown: markdown, links: links,
-        passed: c.checks.filter(\.passed).count, failed: c.checks.filter { !$0.passed }.count, status: c.status,
+        passed: c.checks.filter { $0.passed && $0.counts }.count,
+        failed: c.checks.filter { !$0.passed && $0.counts }.count, status: c.status,
         figures: figuresShown ? c.figures.map { ReportFigure($0, folder: folder) } : [],
         figureNote: reportFigureNote(figures: c.figures, rendered: rendered, options: options))
     let katex = KaTeXAssets.installed

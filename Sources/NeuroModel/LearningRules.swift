@@ -31,6 +31,9 @@ public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
         self.matrices = ms
     }
 
+    /// Backpropagation: no feedback matrices (δ travels back through the forward weights themselves).
+    @inlinable public static var bp: FeedbackOf { FeedbackOf(rule: .bp, matrices: []) }
+
     /// Feedback given explicitly (exchange format, tests).
     @inlinable public init(rule: Rule, matrices: [DenseMatrix<T>]) {
         self.rule = rule

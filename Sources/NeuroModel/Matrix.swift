@@ -14,6 +14,11 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable {
     static func exp(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
     static func log(_ x: Self) -> Self
+    /// `values` in Double: the array itself for Double, each entry widened for Float (generic code converts
+    /// through these instead of casting with `as?`).
+    static func doubles(_ values: [Self]) -> [Double]
+    /// A Double matrix in this precision: the matrix itself for Double, each entry rounded for Float.
+    static func fromDouble(_ m: DenseMatrix<Double>) -> DenseMatrix<Self>
 }
 
 extension Double: BLASScalar {
@@ -30,6 +35,8 @@ extension Double: BLASScalar {
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
     @inlinable public static func tanh(_ x: Double) -> Double { Foundation.tanh(x) }
     @inlinable public static func log(_ x: Double) -> Double { Foundation.log(x) }
+    @inlinable public static func doubles(_ values: [Double]) -> [Double] { values }
+    @inlinable public static func fromDouble(_ m: DenseMatrix<Double>) -> DenseMatrix<Double> { m }
 }
 
 extension Float: BLASScalar {
@@ -46,6 +53,10 @@ extension Float: BLASScalar {
     @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
     @inlinable public static func tanh(_ x: Float) -> Float { Foundation.tanhf(x) }
     @inlinable public static func log(_ x: Float) -> Float { Foundation.logf(x) }
+    @inlinable public static func doubles(_ values: [Float]) -> [Double] { values.map { Double($0) } }
+    @inlinable public static func fromDouble(_ m: DenseMatrix<Double>) -> DenseMatrix<Float> {
+        DenseMatrix<Float>(converting: m)
+    }
 }
 
 /// A dense row-major matrix. Element (i, j) is `data[i * cols + j]`. `Matrix` is the Double version used
@@ -132,6 +143,18 @@ public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
 /// The Double matrix used throughout.
 public typealias Matrix = DenseMatrix<Double>
 
+// MARK: - Gradient descent
+
+extension DenseMatrix {
+    /// The gradient-descent update of a gradient: ΔW = −η·∇, entry by entry (the one place it is written).
+    @inlinable public func descentStep(learningRate eta: Scalar) -> DenseMatrix { map { -eta * $0 } }
+}
+
+/// The gradient-descent update −η·g of a flat gradient (see `DenseMatrix.descentStep`).
+@inlinable public func descentStep(_ gradient: [Double], learningRate eta: Double) -> [Double] {
+    gradient.map { -eta * $0 }
+}
+
 /// C ← α op(A) op(B) + β C through OpenBLAS ?gemm; op is identity or transpose.
 @inlinable public func gemm<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false,
                                            _ b: DenseMatrix<T>, transB: Bool = false,
@@ -204,8 +227,7 @@ public func angleDegrees(_ a: [Double], _ b: [Double]) -> Double {
 @inlinable public func angleDegrees<T: BLASScalar>(_ a: DenseMatrix<T>, _ b: DenseMatrix<T>) -> Double {
     precondition(a.rows == b.rows && a.cols == b.cols,
                  "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
-    if let ad = a.data as? [Double], let bd = b.data as? [Double] { return angleDegrees(ad, bd) }
-    return angleDegrees(a.data.map(Double.init), b.data.map(Double.init))
+    return angleDegrees(T.doubles(a.data), T.doubles(b.data))
 }
 
 /// Largest |a_i − b_i| / max(‖b‖_∞, tiny): relative error of a against reference b, in the max norm.

@@ -195,7 +195,7 @@ extension NetworkOf {
 
     /// Predicted class per sample (arg max of the output); x is given in Double and converted if needed.
     @inlinable public func predict(_ x: Matrix) -> [Int] {
-        let input = (x as? DenseMatrix<T>) ?? DenseMatrix<T>(converting: x)
+        let input = T.fromDouble(x)
         let out = forward(input).output
         return (0..<out.rows).map { s in
             var best = 0

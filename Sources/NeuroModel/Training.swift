@@ -95,7 +95,7 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
                                          loss: Loss) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
-        let bp = network.gradients(pass, targets: y, loss: loss, feedback: FeedbackOf<T>(rule: .bp, matrices: []))
+        let bp = network.gradients(pass, targets: y, loss: loss, feedback: .bp)
         return (zip(g.dW, bp.dW).map { angleDegrees($0, $1) },
                 zip(g.dW, bp.dW).map { $1.frobeniusNorm > 0 ? $0.frobeniusNorm / $1.frobeniusNorm : .nan })
     }
@@ -116,7 +116,7 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
                 angles = a.angles + a.normRatios
             }
             let batch = data.x.rows(idx)
-            let x = (batch as? DenseMatrix<T>) ?? DenseMatrix<T>(converting: batch)
+            let x = T.fromDouble(batch)
             let y = oneHot(idx.map { data.labels[$0] }, classes: data.classes, as: T.self)
             let loss = try step(x: x, y: y, config: config, epoch: epoch)
             observe(steps, loss, angles)

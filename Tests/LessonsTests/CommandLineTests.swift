@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import LessonCLI
 @testable import Lessons
+@testable import LessonCLI
 
 @Suite struct CommandLineTests {
     func parsed<T: LessonSubcommand>(_ args: [String], as type: T.Type) throws -> T {
@@ -108,8 +108,9 @@ import Testing
         #expect(executed.contains("not rendered"))
     }
 
-    @Test func renderingWithGnuplotProducesAllFormats() throws {
-        guard let gnuplot = findGnuplot() else { return }  // covered by the test above when gnuplot is absent
+    @Test(.enabled(if: findGnuplot() != nil, "needs gnuplot (the test above covers its absence)"))
+    func renderingWithGnuplotProducesAllFormats() throws {
+        let gnuplot = try #require(findGnuplot())
         let outcome = try shortLesson1(gnuplot: gnuplot)
         #expect(outcome.renderedFormats == ["png", "svg", "pdf"], "\(outcome.renderNote)")
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)

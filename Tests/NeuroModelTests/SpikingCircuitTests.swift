@@ -1,56 +1,7 @@
 import Foundation
-import PropertyBased
 import Testing
 @testable import NeuroModel
-
-/// A small random spiking circuit and a batch for it, from one seed.
-func smallSpikingCase(_ seed: Int, routes: RouteMode) -> (SpikingCircuit, Matrix, [Int]) {
-    var g = SplitMix64(seed: UInt64(seed))
-    let sizes = [2 + Int(g.next() % 5), 2 + Int(g.next() % 6), 2 + Int(g.next() % 6), 2 + Int(g.next() % 3)]
-    var settings = SpikingSettings()
-    settings.window = 50
-    settings.settle = 10
-    settings.routes = routes
-    let circuit = SpikingCircuit(sizes: sizes, settings: settings, rng: &g)
-    let batch = 1 + Int(g.next() % 4)
-    let x = Matrix(rows: batch, cols: sizes[0]) { _, _ in g.uniform() }
-    return (circuit, x, (0..<batch).map { _ in Int(g.next() % UInt64(sizes[3])) })
-}
-
-@Suite struct SpikingCircuitProperties {
-    /// Moving routes: after any number of spiking training steps, every pair's feedback sign equals its forward
-    /// weight's sign (sign(B) = sign(Wᵀ)), and no synapse is of the wrong sign for its route (Dale).
-    @Test func movingRoutesKeepSignConcordance() async {
-        await propertyCheck(count: 25, input: Gen.int(in: 0...1_000_000)) { seed in
-            var (circuit, x, labels) = smallSpikingCase(seed, routes: .moving)
-            for step in 0..<4 {
-                // A large η makes weights cross zero often.
-                circuit.train(x: x, labels: labels, learningRate: 2e5, stream: UInt64(step))
-                #expect(circuit.signMismatches == 0)
-                #expect(circuit.daleViolations == 0)
-                for l in 0..<circuit.depth {
-                    for i in 0..<circuit.weights[l].count where circuit.weights[l].data[i] != 0 {
-                        #expect(circuit.weights[l].data[i].signum == Double(circuit.routeSigns[l][i]))
-                    }
-                }
-            }
-        }
-    }
-
-    /// Fixed routes: no synapse ever changes type, and every strength stays on its route's side of zero.
-    @Test func fixedRoutesNeverChangeType() async {
-        await propertyCheck(count: 25, input: Gen.int(in: 0...1_000_000)) { seed in
-            var (circuit, x, labels) = smallSpikingCase(seed, routes: .fixed)
-            let routes = circuit.routeSigns
-            for step in 0..<4 {
-                circuit.train(x: x, labels: labels, learningRate: 2e5, stream: UInt64(step))
-                #expect(circuit.routeSigns == routes)
-                #expect(circuit.daleViolations == 0)
-                #expect(circuit.signMismatches == 0)
-            }
-        }
-    }
-}
+import PropertyBased
 
 @Suite struct SpikingCircuitTests {
     /// With a large η, fixed routes do clip synapses at zero (so the property above is exercised).

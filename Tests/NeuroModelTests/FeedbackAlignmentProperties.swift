@@ -1,56 +1,7 @@
 import Foundation
-import PropertyBased
 import Testing
 @testable import NeuroModel
-
-/// A random network and batch from a seed: sizes, activation and loss vary with the seed too.
-func randomProblem(seed: Int, outputs: Int? = nil, hiddenLayers: Int? = nil) -> (Network, Matrix, Matrix, Loss) {
-    var g = SplitMix64(seed: UInt64(seed))
-    let depth = hiddenLayers ?? (1 + Int(g.next() % 3))
-    let nOut = outputs ?? (1 + Int(g.next() % 4))
-    let sizes = [1 + Int(g.next() % 5)] + (0..<depth).map { _ in 1 + Int(g.next() % 7) } + [nOut]
-    let act = [Activation.tanh, .sigmoid, .relu][Int(g.next() % 3)]
-    var net = Network(sizes: sizes, hidden: act, output: .linear, rng: &g)
-    for l in net.layers.indices { for k in net.layers[l].b.indices { net.layers[l].b[k] = 0.1 * g.normal() } }
-    let batch = 1 + Int(g.next() % 6)
-    let x = Matrix(rows: batch, cols: sizes[0]) { _, _ in g.normal() }
-    let loss: Loss = g.next() % 2 == 0 ? .mse : .crossEntropy
-    let y: Matrix
-    if loss == .mse {
-        y = Matrix(rows: batch, cols: nOut) { _, _ in g.normal() }
-    } else {
-        y = oneHot((0..<batch).map { _ in Int(g.next() % UInt64(nOut)) }, classes: nOut)
-    }
-    return (net, x, y, loss)
-}
-
-@Suite struct GradientTests {
-    /// BP against central finite differences of the batch-mean loss, in Double (error O(h²) + O(ε/h)).
-    @Test(arguments: 0..<25) func bpMatchesFiniteDifferences(seed: Int) {
-        let (net, x, y, loss) = randomProblem(seed: seed)
-        let g = net.gradients(net.forward(x), targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
-        let h = 1e-6
-        for l in net.layers.indices {
-            for i in 0..<net.layers[l].w.count {
-                var plus = net, minus = net
-                plus.layers[l].w.data[i] += h
-                minus.layers[l].w.data[i] -= h
-                let fd = (plus.loss(plus.forward(x), targets: y, loss)
-                          - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
-                #expect(abs(fd - g.dW[l].data[i]) <= 1e-6 * max(1, abs(fd)),
-                        "layer \(l) weight \(i): fd \(fd) vs bp \(g.dW[l].data[i])")
-            }
-            for k in net.layers[l].b.indices {
-                var plus = net, minus = net
-                plus.layers[l].b[k] += h
-                minus.layers[l].b[k] -= h
-                let fd = (plus.loss(plus.forward(x), targets: y, loss)
-                          - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
-                #expect(abs(fd - g.db[l][k]) <= 1e-6 * max(1, abs(fd)))
-            }
-        }
-    }
-}
+import PropertyBased
 
 @Suite struct FeedbackAlignmentProperties {
     @Test func outputLayerUpdateIsIdenticalForEveryRule() async {

@@ -35,8 +35,10 @@ import Testing
                 + "\"layers\":[{\"W\":[[1,2]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}",
         ]
         for c in cases {
-            #expect(throws: LessonError.self) { _ = try updatesJSON(specPath: write(c)) }
+            expectLessonError(["spec"]) { _ = try updatesJSON(specPath: write(c)) }
         }
-        #expect(throws: LessonError.self) { _ = try updatesJSON(specPath: "/nonexistent/spec.json") }
+        expectLessonError(["cannot read spec /nonexistent/spec.json"]) {
+            _ = try updatesJSON(specPath: "/nonexistent/spec.json")
+        }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
-import PropertyBased
 import Testing
 @testable import NeuroModel
+import PropertyBased
 
 @Suite struct MicrocircuitProperties {
     /// Rate level: the circuit's Hebbian update has the frSF update's sign in every entry (it is equal to rounding).

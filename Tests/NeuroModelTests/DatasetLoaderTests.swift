@@ -2,31 +2,6 @@ import Foundation
 import Testing
 @testable import NeuroModel
 
-/// Writes small IDX / CIFAR files (optionally gzip-compressed through the system's gzip) to a fresh folder.
-struct DataFolder {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "lesson-data-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func write(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path + "/" + name,
-                                                                                  contents: Data(bytes)) }
-    func gzip(_ name: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        p.arguments = ["-f", path + "/" + name]
-        try? p.run()
-        p.waitUntilExit()
-    }
-}
-
-func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
-func idxImages(_ n: Int, rows: Int = 2,
-    cols: Int = 3) -> [UInt8] {
-    be32(0x803) + be32(n) + be32(rows) + be32(cols) + (0..<(n * rows * cols)).map { UInt8($0 % 256) }
-}
-func idxLabels(_ labels: [UInt8]) -> [UInt8] { be32(0x801) + be32(labels.count) + labels }
-
 @Suite struct DatasetLoaderTests {
     func mnistFolder(images: [UInt8] = idxImages(4), labels: [UInt8] = idxLabels([0, 1, 2, 9]),
                      compress: Bool = true) -> DataFolder {

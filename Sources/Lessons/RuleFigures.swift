@@ -1,0 +1,57 @@
+import Foundation
+import NeuroModel
+
+// Figures that compare learning rules, shared by lessons 3 and 6. Every rule is drawn in its own style
+// (`ruleStyle`, style.gp's line types 11–16), the same in every figure.
+
+/// The test-accuracy figure: one data block, column 1 the epoch and one accuracy column (%) per rule; the
+/// summary over seeds adds the sd columns, drawn as ± 1 sd bands.
+struct AccuracyFigure {
+    var title: String
+    var claim: String
+    var rules: [Rule]
+    /// Row e: [e, accuracy of each rule after epoch e (%)] for e = 0…epochs.
+    var rows: [[Double]]
+    /// gnuplot ranges, e.g. "[30:100]"; nil leaves the axis to autoscale.
+    var xRange: String? = nil
+    var yRange: String? = nil
+    /// Leave epoch 0 (chance level) off the plot, so that the differences between rules show.
+    var fromEpochOne = false
+    var points = false
+
+    var figure: Figure {
+        let n = rules.count
+        let every = fromEpochOne ? " every ::1" : ""
+        let bands = rules.enumerated().map { i, rule in
+            let c = i + 2, sd = i + 2 + n
+            return "DATA index 0\(every) using 1:($\(c)-$\(sd)):($\(c)+$\(sd)) with filledcurves "
+                + "\(ruleStyle(rule)) notitle"
+        }
+        let lines = rules.enumerated().map { i, rule in
+            "DATA index 0\(every) using 1:\(i + 2) with \(points ? "linespoints" : "lines") \(ruleStyle(rule)) "
+                + "title '\(rule.rawValue)'"
+        }
+        var script = ["set xlabel 'epoch'", "set ylabel 'test accuracy (%)'"]
+        if let yRange { script.append("set yrange \(yRange)") }
+        if let xRange { script.append("set xrange \(xRange)") }
+        script.append("set key bottom right")
+        if fromEpochOne {
+            script.append("# Epoch 0 (chance level) is in the data but left off the plot so the differences "
+                + "between rules show.")
+        }
+        script.append("# Mean over seeds (lines) and ± 1 sd over seeds (bands; the sd of column i is column i + \(n)).")
+        script.append("plot " + (bands + lines).joined(separator: ", \\\n     "))
+        return Figure(
+            name: "accuracy", title: title, claim: claim,
+            blocks: [DataBlock("test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" },
+                               rows: rows)],
+            script: script.joined(separator: "\n"))
+    }
+}
+
+/// The plot options of one rule's curve for hidden layer `layer` (1-based) of `layers`: the rule's style,
+/// thinner for deeper layers, so that rule and layer both read off the curve.
+func ruleLayerCurve(_ rule: Rule, layer: Int, of layers: Int) -> (style: String, title: String) {
+    let width = layer == 1 ? "" : String(format: " lw %.1f", max(2.5 - 0.8 * Double(layer - 1), 0.8))
+    return (ruleStyle(rule) + width, layers > 1 ? "\(rule.rawValue), layer \(layer)" : rule.rawValue)
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Testing
+@testable import Lessons
+import NeuroModel
+
+@Suite struct DatasetLessonRunTests {
+    let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"),
+                                     ("learning_rate", "0.1"), ("rules", "bp,usf,frsf"), ("circuit_steps", "20"),
+                                     ("seeds", "1")]
+
+    @Test func lesson6PassesOnYinYangAtSmallSize() throws {
+        _ = try runSmall("6", small)
+    }
+
+    @Test func lesson6TrainsInSinglePrecision() throws {
+        _ = try runSmall("6", small + [("precision", "float")])
+    }
+
+    @Test func interruptedRunResumesToTheSameResult() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        let overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.overrides = overrides
+        options.outDirectory = temporaryFolder("full")
+        let full = try runLessonSerially(try findLesson("6"), options: options)
+
+        options.outDirectory = temporaryFolder("resumed")
+        options.stopAfterEpochs = 4  // bp's 3 epochs, then one of usf's
+        expectLessonError(["interrupted during usf before epoch 2; checkpoints up to epoch 1 are in",
+                           "run the same command with --resume to continue"]) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        let partial = try FileManager.default.contentsOfDirectory(atPath: options.outDirectory + "/06-datasets")
+        let checkpoints = try FileManager.default.contentsOfDirectory(
+            atPath: options.outDirectory + "/06-datasets/checkpoints/seed-6")
+        #expect(checkpoints.contains("checkpoint-bp.ckpt") && partial.contains("results.json")
+                && partial.contains("accuracy.dat"))
+        #expect(!partial.contains { $0.contains(".tmp") })
+        options.stopAfterEpochs = nil
+        options.resume = true
+        let resumed = try runLessonSerially(try findLesson("6"), options: options)
+        for file in ["results.json", "accuracy.dat", "angles.dat"] {
+            let a = FileManager.default.contents(atPath: full.folder + "/" + file)
+            #expect(a != nil && a == FileManager.default.contents(atPath: resumed.folder + "/" + file),
+                    "\(file) differs after resume")
+        }
+    }
+
+    /// A checkpoint with one flipped bit is refused with one line saying what to do; it is not resumed, and
+    /// not reported as a divergence.
+    @Test func corruptCheckpointIsRefusedWithOneLine() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder("l6-corrupt")
+        options.stopAfterEpochs = 2
+        expectLessonError(["interrupted during bp before epoch 3; checkpoints up to epoch 2 are in",
+                           "run the same command with --resume to continue"]) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        let path = options.outDirectory + "/06-datasets/checkpoints/seed-6/checkpoint-bp.ckpt"
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        bytes[bytes.count / 2] ^= 0x10
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        options.stopAfterEpochs = nil
+        options.resume = true
+        let error = try #require(throws: LessonError.self) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        #expect(error.description.contains("checkpoint-bp.ckpt is corrupt (checksum mismatch); delete it or run "
+            + "without --resume"), "\(error)")
+        #expect(!error.description.contains("\n") && !error.description.contains("diverged"))
+    }
+
+    /// Temporary files left by a run killed during a write (its own and Foundation's) are removed by the next
+    /// run; one of a process still running is kept.
+    @Test func staleTemporaryFilesAreRemovedAtTheNextRun() throws {
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        let out = temporaryFolder("l6-stale")
+        let folder = out + "/06-datasets"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let stale = ["06-datasets/.checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)",
+                     "06-datasets/.dat.nosync1234.AbCd", ".render.sh.tmp-\(dead.processIdentifier)"]
+        let live = ".other-file.dat.tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        for name in stale + [live] {
+            FileManager.default.createFile(atPath: out + "/" + name, contents: Data(count: 1000))
+        }
+        #expect(isStaleTemporary(".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)") && !isStaleTemporary(live))
+        #expect(isStaleTemporary(".dat.nosync1234.AbCd"))
+        #expect(!isStaleTemporary("checkpoint-bp.ckpt") && !isStaleTemporary(".hidden"))
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "epochs" } + [("epochs", "1")]
+        options.outDirectory = out
+        var messages: [String] = []
+        _ = try runLessonSerially(try findLesson("6"), options: options, log: { messages.append($0) })
+        for name in stale { #expect(!FileManager.default.fileExists(atPath: out + "/" + name), "\(name) was left") }
+        #expect(FileManager.default.fileExists(atPath: out + "/" + live))
+        #expect(messages.contains("removed 3 temporary files (3000 bytes) left by an interrupted run"), "\(messages)")
+    }
+
+    @Test func missingDatasetFolderIsAClearError() {
+        expectLessonError(["mnist: data folder /nonexistent does not exist; give the folder that holds"]) {
+            _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir", "/nonexistent")])
+        }
+        expectLessonError(["dataset mnist needs --set data_dir=DIR"]) {
+            _ = try runSmall("6", small + [("dataset", "mnist")])
+        }
+    }
+
+    /// `auto` with a data_dir the user names does not fall back to Yin-Yang when the folder holds no dataset.
+    @Test func namedEmptyDataFolderIsAnErrorNotAFallback() throws {
+        let empty = temporaryFolder("empty-data")
+        let error = try #require(throws: LessonError.self) {
+            _ = try runSmall("6", small + [("dataset", "auto"), ("data_dir", empty)])
+        }
+        #expect(error.description.contains(empty) && !error.description.contains("\n"), "\(error)")
+        #expect(error.description.contains("train-images-idx3-ubyte"))
+        #expect(error.description.contains("t10k-labels-idx1-ubyte"))
+    }
+
+    @Test func officialIDXFilesAreRecognisedByTheirFirstLabels() {
+        let fashion = (train: [9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 1], test: [9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4])
+        let mnist = (train: [5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3], test: [7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0])
+        #expect(knownIDXDataset(trainLabels: fashion.train, testLabels: fashion.test) == "fashion-mnist")
+        #expect(knownIDXDataset(trainLabels: mnist.train, testLabels: mnist.test) == "mnist")
+        #expect(knownIDXDataset(trainLabels: mnist.train, testLabels: fashion.test) == nil)
+        #expect(knownIDXDataset(trainLabels: [0, 1, 2, 9], testLabels: [3, 4]) == nil)
+    }
+
+    @Test func checksNameTheDatasetUsed() throws {
+        let outcome = try runSmall("6", small + [("circuit_steps", "5"), ("epochs", "1")])
+        for c in outcome.checks { #expect(c.name.contains("yin-yang"), "\(c.name)") }
+        let results = try String(contentsOfFile: outcome.folder + "/results.json", encoding: .utf8)
+        for word in ["Fashion-MNIST", "fashion-mnist", "spiking"] { #expect(!results.contains(word), "\(word)") }
+    }
+}

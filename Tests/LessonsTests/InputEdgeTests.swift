@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Lessons
+@testable import LessonCLI
+
+/// Issue 11 #10 and #17: work estimated up front; empty --out, hex floats refused; --resume applies to every
+/// lesson (finished seeds are taken from their records).
+@Suite(.serialized) struct InputEdgeTests {
+    func options(_ key: String, _ overrides: [(String, String)], out: String? = nil) -> RunOptions {
+        var o = RunOptions()
+        o.lessonsDirectory = packageRoot + "/lessons"
+        o.outDirectory = out ?? temporaryFolder("edge-\(key)")
+        o.overrides = overrides
+        o.render = false
+        return o
+    }
+
+    @Test func runsThatCannotFinishOrFitAreRefusedUpFront() throws {
+        for (key, overrides, words) in [
+            ("1", [("noise_duration", "1000000"), ("noise_dt", "0.001"), ("noise_trials", "10000")],
+             "would take about"),
+            ("2", [("window", "1000000"), ("dt", "0.001"), ("trials", "10000"), ("seeds", "3")], "would take about"),
+            ("3", [("hidden", "4096"), ("hidden_layers", "8"), ("epochs", "10000")], "would take about"),
+            ("4", [("hidden", "512"), ("hidden_layers", "6"), ("steps", "100000"), ("batch", "1000")],
+             "would take about"),
+            ("5", [("t_max", "40000"), ("window", "20000"), ("dt", "0.01"), ("hidden", "256"), ("hidden_layers", "4"),
+                   ("batch", "512")], "would take about"),
+            ("6", [("hidden", "4096"), ("hidden_layers", "6"), ("epochs", "1000")], "would take about"),
+            ("7", [("hidden", "1024"), ("depths", "1,2,3"), ("epochs", "1000"), ("dt", "0.01")], "would take about"),
+        ] {
+            do {
+                _ = try runLessonSerially(try findLesson(key), options: options(key, overrides))
+                Issue.record("lesson \(key) started a run it cannot finish")
+            } catch let e as LessonError {
+                #expect(e.description.contains(words) && e.description.contains("; lower"), "\(e.description)")
+                #expect(!e.description.contains("\n"))
+            }
+        }
+    }
+
+    @Test func emptyOutAndHexFloatsAreUsageErrors() throws {
+        var o = options("2", [])
+        o.outDirectory = ""
+        #expect(throws: LessonError.usage("--out needs a folder name (an empty one would write into the current "
+            + "folder)")) { _ = try runLessonSerially(lesson02, options: o) }
+        let spec = ParameterSpec.real("dt", 0.1, in: 0.001...1, "time step (ms)")
+        for bad in ["0x1p-3", "nan", "inf", "1_0"] {
+            expectLessonError(["--set: dt = '\(bad)' is not valid; expected a number"]) {
+                _ = try spec.normalise(bad, source: "--set")
+            }
+        }
+        #expect(try spec.normalise("1e-2", source: "--set") == "0.01")
+    }
+
+    /// --resume on a lesson without checkpoints takes finished seeds from their records instead of running them.
+    @Test func resumeReusesFinishedSeeds() throws {
+        let out = temporaryFolder("resume-seeds")
+        let small = [("window", "2000"), ("trials", "8")]
+        var o = options("2", small, out: out)
+        o.seeds = [2, 3]
+        let first = try runLessonSerially(lesson02, options: o)
+        o.resume = true
+        var log: [String] = []
+        let again = try runLessonSerially(lesson02, options: o, log: { log.append($0) })
+        #expect(log.filter { $0.contains("complete in an earlier run") }.count == 2, "\(log)")
+        #expect(first.checks == again.checks)
+    }
+}

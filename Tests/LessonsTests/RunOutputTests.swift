@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import Lessons
+import NeuroModel
+
+@Suite struct RunOutputTests {
+    func options(_ out: String, seed: UInt64, lessons: String = packageRoot + "/lessons") -> RunOptions {
+        var o = RunOptions()
+        o.lessonsDirectory = lessons
+        o.outDirectory = out
+        o.overrides = [("hidden", "8"), ("steps", "30")]
+        o.seed = seed
+        o.render = false
+        return o
+    }
+
+    func contents(_ folder: String) throws -> [String: Data] {
+        var all: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            all[name] = FileManager.default.contents(atPath: folder + "/" + name)
+        }
+        return all
+    }
+
+    /// A run replaces the folder as a whole (no file of an earlier run stays beside its own); a run that fails
+    /// after computing (here: an unknown placeholder) leaves the previous run's folder exactly as it was.
+    @Test func runFolderNeverHoldsAMixOfRuns() throws {
+        let out = temporaryFolder("mix")
+        let lesson = try findLesson("4")
+        let first = try runLessonSerially(lesson, options: options(out, seed: 6))
+        try Data("seed 6".utf8).write(to: URL(fileURLWithPath: first.folder + "/leftover-of-seed-6.dat"))
+        let second = try runLessonSerially(lesson, options: options(out, seed: 7))
+        #expect(second.folder == first.folder)
+        let after = try contents(second.folder)
+        #expect(after["leftover-of-seed-6.dat"] == nil)
+        let results = try #require(after["results.json"].map { String(decoding: $0, as: UTF8.self) })
+        #expect(results.contains("\"seeds\" : [\n    7\n  ]"))
+        #expect(String(decoding: after["04-microcircuit.executed.md"] ?? Data(), as: UTF8.self).contains("seed 7"))
+
+        let broken = temporaryFolder("broken-notebooks")
+        let text = try String(contentsOfFile: packageRoot + "/lessons/04-microcircuit.md", encoding: .utf8)
+        try (text + "\n{{no_such_value}}\n").write(toFile: broken + "/04-microcircuit.md", atomically: true,
+                                                    encoding: .utf8)
+        let error = try #require(throws: LessonError.self) {
+            _ = try runLessonSerially(lesson, options: options(out, seed: 8, lessons: broken))
+        }
+        #expect(error.description.contains("{{no_such_value}}"))
+        #expect(try contents(second.folder) == after, "a failed run changed the previous run's folder")
+        // Only the hidden staging folder may remain, holding the finished seeds' records for --resume.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { !$0.hasPrefix(".") }.sorted()
+                == ["04-microcircuit", "render.sh", "style.gp"])
+    }
+
+    /// Writes a stand-in for gnuplot that runs `body` with the output file name in $OUT, and renders lesson 1.
+    func renderWith(_ body: String) throws -> RunOutcome {
+        let dir = temporaryFolder("fake-gnuplot")
+        let script = dir + "/gnuplot"
+        try ("#!/bin/sh\nOUT=$(printf '%s' \"$4\" | sed \"s/^set output '\\(.*\\)'$/\\1/\")\n" + body + "\n")
+            .write(toFile: script, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        var o = RunOptions()
+        o.lessonsDirectory = packageRoot + "/lessons"
+        o.outDirectory = temporaryFolder("fake-render")
+        o.overrides = [("duration", "300"), ("points", "5"), ("noise_dt", "0.1"), ("noise_trials", "4"),
+                       ("noise_duration", "300"), ("noise_points", "3")]
+        o.gnuplot = script
+        return try runLessonSerially(try findLesson("1"), options: o)
+    }
+
+    /// gnuplot exiting 0 without writing its file, with an empty one, or with a cut-off one: one line each, and
+    /// no figure left under its final name (nor a temporary).
+    @Test func renderedFiguresAreCheckedBeforeTheyAreKept() throws {
+        let cases = [("exit 0", "gnuplot wrote no file"), (": > \"$OUT\"", "gnuplot wrote an empty file"),
+                     ("printf '\\211PNG\\r\\n\\032\\n%%PDF- <svg' > \"$OUT\"", "incomplete or damaged")]
+        for (body, message) in cases {
+            let outcome = try renderWith(body)
+            #expect(outcome.renderedFormats.isEmpty)
+            #expect(outcome.renderNote.contains(message) && !outcome.renderNote.contains("\n"),
+                    "\(outcome.renderNote)")
+            #expect(!outcome.renderNote.contains("NSCocoaErrorDomain") && !outcome.renderNote.contains("Error Domain"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+            #expect(!files.contains { $0.hasSuffix(".png") || $0.hasSuffix(".svg") || $0.hasSuffix(".pdf") },
+                    "\(files)")
+            #expect(!files.contains { $0.contains(".tmp") }, "\(files)")
+        }
+    }
+
+    @Test func completeFiguresAreRecognised() {
+        let png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2] + [0, 0, 0, 0] + Array("IEND".utf8)
+            + [0xae, 0x42, 0x60, 0x82])
+        #expect(figureLooksComplete(png, format: "png"))
+        #expect(!figureLooksComplete(png.dropLast(3), format: "png"))
+        #expect(figureLooksComplete(Data("%PDF-1.5\n…\n%%EOF\n".utf8), format: "pdf"))
+        #expect(!figureLooksComplete(Data("%PDF-1.5\n… cut".utf8), format: "pdf"))
+        #expect(figureLooksComplete(Data("<?xml?>\n<svg>\n</svg>\n\n".utf8), format: "svg"))
+        #expect(!figureLooksComplete(Data("<?xml?>\n<svg>\n<g>".utf8), format: "svg"))
+    }
+}
