@@ -6,13 +6,13 @@ let package = Package(
     products: [
         .executable(name: "lesson", targets: ["lesson"]),
         .library(name: "NeuroModel", targets: ["NeuroModel"]),
-        .library(name: "Lessons", targets: ["Lessons"]),
+        .library(name: "Lessons", targets: ["Lessons"])
     ],
     dependencies: [
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         // Markdown to HTML for each run's report.html.
-        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0")
     ],
     targets: [
         // System libraries: OpenBLAS (dense algebra) and zlib (gzip-compressed IDX files).
@@ -27,27 +27,38 @@ let package = Package(
         // Lessons: every lesson plus the check / notebook / figure machinery. The notebooks in lessons/ are
         // bundled as its resources by the BundleNotebooks plugin (SwiftPM takes resources only from inside a
         // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
-        .target(name: "Lessons", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")],
-                plugins: ["BundleNotebooks"]),
+        .target(
+            name: "Lessons", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")],
+            plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
         // Live training curves (`--live`): a C interface over gnuplot-iostream (C++, Debian's
         // libgnuplot-iostream-dev over Boost), and the Swift plotter that streams to it.
-        .target(name: "GnuplotPipe",
-                linkerSettings: [.linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"),
-                                 .linkedLibrary("boost_system")]),
+        .target(
+            name: "GnuplotPipe",
+            linkerSettings: [
+                .linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"),
+                .linkedLibrary("boost_system")
+            ]),
         .target(name: "LivePlot", dependencies: ["Lessons", "NeuroModel", "GnuplotPipe"]),
         // The command line (swift-argument-parser), and the thin executable that calls it.
-        .target(name: "LessonCLI", dependencies: [
-            "Lessons", "LivePlot", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "LessonCLI",
+            dependencies: [
+                "Lessons", "LivePlot", .product(name: "ArgumentParser", package: "swift-argument-parser")
+            ]),
         .executableTarget(name: "lesson", dependencies: ["LessonCLI"]),
         .executableTarget(name: "benchmark", dependencies: ["NeuroModel", "Lessons"], path: "Sources/benchmark"),
-        .testTarget(name: "NeuroModelTests", dependencies: [
-            "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
-        .testTarget(name: "LessonsTests", dependencies: [
-            "Lessons", "LessonCLI", "LivePlot", "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based"),
-        ]),
+        .testTarget(
+            name: "NeuroModelTests",
+            dependencies: [
+                "NeuroModel", .product(name: "PropertyBased", package: "swift-property-based")
+            ]),
+        .testTarget(
+            name: "LessonsTests",
+            dependencies: [
+                "Lessons", "LessonCLI", "LivePlot", "NeuroModel",
+                .product(name: "PropertyBased", package: "swift-property-based")
+            ])
     ],
     cxxLanguageStandard: .cxx14
 )

@@ -13,11 +13,12 @@ import PackagePlugin
             .sorted()
         let output = context.pluginWorkDirectoryURL.appending(path: "Notebooks")
         return names.map { name in
-            .buildCommand(displayName: "Bundling notebook \(name)",
-                          executable: URL(fileURLWithPath: "/bin/cp"),
-                          arguments: [folder.appending(path: name).path, output.appending(path: name).path],
-                          inputFiles: [folder.appending(path: name)],
-                          outputFiles: [output.appending(path: name)])
+            .buildCommand(
+                displayName: "Bundling notebook \(name)",
+                executable: URL(fileURLWithPath: "/bin/cp"),
+                arguments: [folder.appending(path: name).path, output.appending(path: name).path],
+                inputFiles: [folder.appending(path: name)],
+                outputFiles: [output.appending(path: name)])
         }
     }
 }

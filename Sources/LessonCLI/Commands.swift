@@ -26,8 +26,10 @@ struct LessonCommand: ParsableCommand {
             at once).
             """,
         version: projectVersion,
-        subcommands: [RunCommand.self, ListCommand.self, ParamsCommand.self, UpdatesCommand.self,
-                      AggregateCommand.self, ExportCommand.self],
+        subcommands: [
+            RunCommand.self, ListCommand.self, ParamsCommand.self, UpdatesCommand.self,
+            AggregateCommand.self, ExportCommand.self
+        ],
         defaultSubcommand: RunCommand.self)
 }
 
@@ -49,13 +51,16 @@ let lessonCompletions = allLessons.flatMap { [String($0.number), $0.slug] } + ["
 
 /// `--lessons DIR` and `--set name=value`: which notebook, and which of its values to change.
 struct NotebookOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Folder holding edited notebooks (default: lessons/ when run from the package "
-                               + "root, else the notebooks built into the program).", valueName: "DIR"),
-            completion: .directory)
+    @Option(
+        help: ArgumentHelp(
+            "Folder holding edited notebooks (default: lessons/ when run from the package "
+                + "root, else the notebooks built into the program).", valueName: "DIR"),
+        completion: .directory)
     var lessons: String?
 
-    @Option(name: .customLong("set"),
-            help: ArgumentHelp("Override a parameter (repeatable); see 'lesson params N'.", valueName: "name=value"))
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Override a parameter (repeatable); see 'lesson params N'.", valueName: "name=value"))
     var overrides: [String] = []
 
     func apply(to options: inout RunOptions) throws {
@@ -71,21 +76,29 @@ struct RunCommand: LessonSubcommand {
         abstract: "Run one lesson (e.g. 1, 04, lif) or all of them, and check their claims.",
         discussion: "'lesson N' is short for 'lesson run N'.")
 
-    @Argument(help: ArgumentHelp("The lesson: its number (1, 04), its name (lif), or 'all' for every lesson in "
-                                 + "order.", valueName: "lesson"),
-              completion: .list(lessonCompletions))
+    @Argument(
+        help: ArgumentHelp(
+            "The lesson: its number (1, 04), its name (lif), or 'all' for every lesson in "
+                + "order.", valueName: "lesson"),
+        completion: .list(lessonCompletions))
     var lesson: String
 
-    @Option(help: ArgumentHelp("First seed (an integer ≥ 0); the lesson runs its `seeds` consecutive seeds from S "
-                               + "(defaults from the notebook).", valueName: "S"))
+    @Option(
+        help: ArgumentHelp(
+            "First seed (an integer ≥ 0); the lesson runs its `seeds` consecutive seeds from S "
+                + "(defaults from the notebook).", valueName: "S"))
     var seed: String?
 
-    @Option(help: ArgumentHelp("Run exactly these seeds, e.g. 1-5, 1,3,7 or 1-3,8 (claims are checked over them).",
-                               valueName: "LIST"))
+    @Option(
+        help: ArgumentHelp(
+            "Run exactly these seeds, e.g. 1-5, 1,3,7 or 1-3,8 (claims are checked over them).",
+            valueName: "LIST"))
     var seeds: String?
 
-    @Option(help: ArgumentHelp("Threads for BLAS and the spiking engine (default: OPENBLAS_NUM_THREADS, else all "
-                               + "cores); results do not depend on it.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Threads for BLAS and the spiking engine (default: OPENBLAS_NUM_THREADS, else all "
+                + "cores); results do not depend on it.", valueName: "N"))
     var threads: String?
 
     @OptionGroup var notebook: NotebookOptions
@@ -102,19 +115,25 @@ struct RunCommand: LessonSubcommand {
     @Flag(help: "Print only the check table and errors.")
     var quiet = false
 
-    @Flag(help: ArgumentHelp("For exploring other parameter values: claims calibrated at the notebook's defaults "
-                             + "(accuracies, gaps, angles after training) are reported as informational and do "
-                             + "not fail the run; identities and derived bounds still do."))
+    @Flag(
+        help: ArgumentHelp(
+            "For exploring other parameter values: claims calibrated at the notebook's defaults "
+                + "(accuracies, gaps, angles after training) are reported as informational and do "
+                + "not fail the run; identities and derived bounds still do."))
     var explore = false
 
-    @Flag(help: ArgumentHelp("Draw the training curves (test accuracy per epoch) in the terminal while lessons 3, 6 "
-                             + "and 7 train, on standard error; needs gnuplot."))
+    @Flag(
+        help: ArgumentHelp(
+            "Draw the training curves (test accuracy per epoch) in the terminal while lessons 3, 6 "
+                + "and 7 train, on standard error; needs gnuplot."))
     var live = false
 
-    @Option(name: .customLong("live-png"),
-            help: ArgumentHelp("Draw the training curves into this PNG instead, replaced after each epoch (e.g. "
-                               + "to watch in an image viewer); needs gnuplot.", valueName: "FILE.png"),
-            completion: .file(extensions: ["png"]))
+    @Option(
+        name: .customLong("live-png"),
+        help: ArgumentHelp(
+            "Draw the training curves into this PNG instead, replaced after each epoch (e.g. "
+                + "to watch in an image viewer); needs gnuplot.", valueName: "FILE.png"),
+        completion: .file(extensions: ["png"]))
     var livePNG: String?
 
     /// Where `--live` or `--live-png` draws, or nil; throws a usage error when it cannot.
@@ -150,15 +169,17 @@ struct RunCommand: LessonSubcommand {
             throw LessonError.usage("give either --seed S (the first of the lesson's seeds) or --seeds LIST, not both")
         }
         if lesson == "all" && options.seeds != nil {
-            throw LessonError.usage("--seeds is for one lesson; 'lesson all' uses each lesson's own seeds "
-                + "(give --seed S to shift them)")
+            throw LessonError.usage(
+                "--seeds is for one lesson; 'lesson all' uses each lesson's own seeds "
+                    + "(give --seed S to shift them)")
         }
         if try liveTarget() != nil, options.gnuplot == nil {
             throw LessonError.usage("--live needs gnuplot, which is not on PATH: apt-get install gnuplot-nox")
         }
         if lesson == "all", let (name, _) = options.overrides.first {
-            throw LessonError.usage("--set names one lesson's parameters; run that lesson on its own "
-                + "(e.g. lesson 3 --set \(name)=…)")
+            throw LessonError.usage(
+                "--set names one lesson's parameters; run that lesson on its own "
+                    + "(e.g. lesson 3 --set \(name)=…)")
         }
         return options
     }
@@ -180,8 +201,9 @@ struct RunCommand: LessonSubcommand {
         }
         defer { if let note = liveCurves?.finish() { printError("lesson: note: \(note)\n") } }
         #if DEBUG
-        printError("lesson: note: this is a debug build; the numeric lessons run several times faster with "
-                   + "'swift run -c release lesson …'\n")
+            printError(
+                "lesson: note: this is a debug build; the numeric lessons run several times faster with "
+                    + "'swift run -c release lesson …'\n")
         #endif
         if lesson != "all" { return try runOne(try findLesson(lesson), options).failed == 0 ? 0 : 1 }
         var failed = 0
@@ -219,10 +241,13 @@ struct RunCommand: LessonSubcommand {
         say(checkTable(outcome.checks))
         if !quiet {
             let secs = String(format: "%.1f", Date().timeIntervalSince(start))
-            let figures = outcome.renderedFormats.isEmpty ? "figure scripts"
+            let figures =
+                outcome.renderedFormats.isEmpty
+                ? "figure scripts"
                 : "figures (\(outcome.renderedFormats.joined(separator: ", ")))"
-            say("\nwrote \(outcome.folder)/\(lesson.id).executed.md, \(reportFileName), results.json and \(figures) "
-                + "in \(secs) s")
+            say(
+                "\nwrote \(outcome.folder)/\(lesson.id).executed.md, \(reportFileName), results.json and \(figures) "
+                    + "in \(secs) s")
         }
         if !outcome.renderNote.isEmpty { printError("lesson: note: \(outcome.renderNote)\n") }
         return outcome
@@ -231,14 +256,16 @@ struct RunCommand: LessonSubcommand {
 
 /// `lesson list`.
 struct ListCommand: LessonSubcommand {
-    static let configuration = CommandConfiguration(commandName: "list",
-                                                    abstract: "List the lessons with their claims.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List the lessons with their claims.")
 
     @MainActor func execute() throws -> Int32 {
         let width = (allLessons.map(\.slug.count).max() ?? 16) + 2
         for l in allLessons {
-            say(String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0)
-                + l.title + "\n    " + l.claim)
+            say(
+                String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + l.title + "\n    " + l.claim)
         }
         return 0
     }
@@ -250,8 +277,9 @@ struct ParamsCommand: LessonSubcommand {
         commandName: "params",
         abstract: "List a lesson's parameters, their values in the notebook used, and admissible values.")
 
-    @Argument(help: ArgumentHelp("The lesson: its number or name.", valueName: "lesson"),
-              completion: .list(lessonCompletions.filter { $0 != "all" }))
+    @Argument(
+        help: ArgumentHelp("The lesson: its number or name.", valueName: "lesson"),
+        completion: .list(lessonCompletions.filter { $0 != "all" }))
     var lesson: String
 
     @OptionGroup var notebook: NotebookOptions
@@ -267,8 +295,10 @@ struct ParamsCommand: LessonSubcommand {
     @MainActor func execute() throws -> Int32 {
         var options = RunOptions()
         try notebook.apply(to: &options)
-        say(try parameterListing(try findLesson(lesson), lessonsDirectory: options.lessonsDirectory,
-                                 overrides: options.overrides))
+        say(
+            try parameterListing(
+                try findLesson(lesson), lessonsDirectory: options.lessonsDirectory,
+                overrides: options.overrides))
         return 0
     }
 }
@@ -279,8 +309,9 @@ struct UpdatesCommand: LessonSubcommand {
         commandName: "updates",
         abstract: "Print each layer's update for a network given in JSON (see README, 'Exchange format').")
 
-    @Option(help: ArgumentHelp("The network and its inputs, as JSON.", valueName: "FILE.json"),
-            completion: .file(extensions: ["json"]))
+    @Option(
+        help: ArgumentHelp("The network and its inputs, as JSON.", valueName: "FILE.json"),
+        completion: .file(extensions: ["json"]))
     var spec: String?
 
     func validate() throws {
@@ -308,9 +339,11 @@ struct AggregateCommand: LessonSubcommand {
     @Option(help: ArgumentHelp("Output folder.", valueName: "DIR"), completion: .directory)
     var out = "plots"
 
-    @Option(help: ArgumentHelp("Folder holding edited notebooks (default: lessons/ when run from the package root, "
-                               + "else the notebooks built into the program).", valueName: "DIR"),
-            completion: .directory)
+    @Option(
+        help: ArgumentHelp(
+            "Folder holding edited notebooks (default: lessons/ when run from the package root, "
+                + "else the notebooks built into the program).", valueName: "DIR"),
+        completion: .directory)
     var lessons: String?
 
     @Flag(name: .customLong("no-render"), help: "Write figure scripts and data but do not call gnuplot.")
@@ -328,8 +361,9 @@ struct AggregateCommand: LessonSubcommand {
         var failed = 0
         for outcome in try aggregateRuns(folders, options: options) {
             if !quiet {
-                say("Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
-                    + outcome.seeds.map(String.init).joined(separator: ", "))
+                say(
+                    "Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
+                        + outcome.seeds.map(String.init).joined(separator: ", "))
             }
             say(checkTable(outcome.checks))
             if !quiet { say("\nwrote \(outcome.folder)\n") }
@@ -355,8 +389,9 @@ struct ExportCommand: LessonSubcommand {
     @Argument(help: ArgumentHelp("The checkpoint file.", valueName: "CHECKPOINT"), completion: .file())
     var checkpoint: String
 
-    @Option(help: ArgumentHelp("The .npz file to write.", valueName: "FILE.npz"),
-            completion: .file(extensions: ["npz"]))
+    @Option(
+        help: ArgumentHelp("The .npz file to write.", valueName: "FILE.npz"),
+        completion: .file(extensions: ["npz"]))
     var out: String
 
     func validate() throws {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The prefix and suffix of this program's temporary files: `.<final name>.tmp-<process id>`, in the folder of
@@ -36,7 +37,8 @@ func isStaleTemporary(_ name: String) -> Bool {
     guard name.hasPrefix(".") else { return false }
     if name.hasPrefix(".dat.nosync") { return true }
     guard let marker = name.range(of: temporaryMarker, options: .backwards),
-          let pid = Int32(name[marker.upperBound...]), pid > 0 else { return false }
+        let pid = Int32(name[marker.upperBound...]), pid > 0
+    else { return false }
     if pid == getpid() { return false }
     return kill(pid, 0) != 0 && errno == ESRCH
 }
@@ -46,7 +48,8 @@ func isStaleTemporary(_ name: String) -> Bool {
 func removeStaleTemporaries(in folder: String) -> (count: Int, bytes: Int) {
     let fm = FileManager.default
     guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return (0, 0) }
-    var count = 0, bytes = 0
+    var count = 0
+    var bytes = 0
     for name in names where isStaleTemporary(name) {
         let path = (folder as NSString).appendingPathComponent(name)
         let size = ((try? fm.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0

@@ -72,8 +72,10 @@ public struct Check: Codable, Equatable, Sendable {
         public var worstSeed: UInt64?
     }
 
-    init(id: String?, name: String, kind: Kind, observed: Double, lower: Double?, upper: Double?,
-         expected: Double? = nil, tolerance: Double? = nil, unit: String) {
+    init(
+        id: String?, name: String, kind: Kind, observed: Double, lower: Double?, upper: Double?,
+        expected: Double? = nil, tolerance: Double? = nil, unit: String
+    ) {
         self.id = id ?? checkID(name)
         self.name = name
         self.kind = kind
@@ -93,34 +95,44 @@ public struct Check: Codable, Equatable, Sendable {
         x.isFinite && (lower.map { x >= $0 } ?? true) && (upper.map { x <= $0 } ?? true)
     }
 
-    public static func close(_ name: String, id: String? = nil, observed: Double, expected: Double,
-                             tolerance: Double, unit: String = "") -> Check {
-        var c = Check(id: id, name: name, kind: .close, observed: observed, lower: expected - tolerance,
-                      upper: expected + tolerance, expected: expected, tolerance: tolerance, unit: unit)
+    public static func close(
+        _ name: String, id: String? = nil, observed: Double, expected: Double,
+        tolerance: Double, unit: String = ""
+    ) -> Check {
+        var c = Check(
+            id: id, name: name, kind: .close, observed: observed, lower: expected - tolerance,
+            upper: expected + tolerance, expected: expected, tolerance: tolerance, unit: unit)
         // Decided on the difference itself, so that rounding in expected ± tolerance cannot flip the verdict.
         c.passed = observed.isFinite && abs(observed - expected) <= tolerance
         return c
     }
 
-    public static func atMost(_ name: String, id: String? = nil, observed: Double, bound: Double,
-                              unit: String = "") -> Check {
+    public static func atMost(
+        _ name: String, id: String? = nil, observed: Double, bound: Double,
+        unit: String = ""
+    ) -> Check {
         Check(id: id, name: name, kind: .atMost, observed: observed, lower: nil, upper: bound, unit: unit)
     }
 
-    public static func atLeast(_ name: String, id: String? = nil, observed: Double, bound: Double,
-                               unit: String = "") -> Check {
+    public static func atLeast(
+        _ name: String, id: String? = nil, observed: Double, bound: Double,
+        unit: String = ""
+    ) -> Check {
         Check(id: id, name: name, kind: .atLeast, observed: observed, lower: bound, upper: nil, unit: unit)
     }
 
-    public static func within(_ name: String, id: String? = nil, observed: Double, lower: Double, upper: Double,
-                              unit: String = "") -> Check {
+    public static func within(
+        _ name: String, id: String? = nil, observed: Double, lower: Double, upper: Double,
+        unit: String = ""
+    ) -> Check {
         Check(id: id, name: name, kind: .within, observed: observed, lower: lower, upper: upper, unit: unit)
     }
 
     /// A count of violations that must be zero (e.g. synapses breaking Dale's principle).
     public static func none(_ name: String, id: String? = nil, violations: Int, of total: Int) -> Check {
-        Check(id: id ?? checkID(name), name: "\(name) (\(total) tested)", kind: .atMost,
-              observed: Double(violations), lower: nil, upper: 0, unit: "")
+        Check(
+            id: id ?? checkID(name), name: "\(name) (\(total) tested)", kind: .atMost,
+            observed: Double(violations), lower: nil, upper: 0, unit: "")
     }
 
     /// The same claim stated over the distribution of seeds (see `Scope.overSeeds`).
@@ -193,8 +205,10 @@ public func format(_ x: Double) -> String {
 public func checkTable(_ checks: [Check]) -> String {
     let header = ["check", "expected", "observed", "tolerance", "result"]
     let rows = checks.map { c in
-        [c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText,
-         resultText(c)]
+        [
+            c.name + (c.unit.isEmpty ? "" : " (\(c.unit))"), c.expectedText, c.observedText, c.toleranceText,
+            resultText(c)
+        ]
     }
     var widths = header.map { $0.count }
     for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -214,8 +228,10 @@ public func summaryLine(_ checks: [Check]) -> String {
     let informational = checks.count - counted.count
     let missed = checks.filter { !$0.counts && !$0.passed }.count
     return "\(passed) passed, \(counted.count - passed) failed"
-        + (informational == 0 ? "" : "; \(informational) informational (--explore), \(missed) of them outside "
-            + "the bound tuned to the default parameters")
+        + (informational == 0
+            ? ""
+            : "; \(informational) informational (--explore), \(missed) of them outside "
+                + "the bound tuned to the default parameters")
 }
 
 /// The result column: pass / FAIL, or for an informational check (see `--explore`) info: pass / info: miss.
@@ -228,10 +244,14 @@ public func markdownCheckTable(_ checks: [Check]) -> String {
     var out = [markdownTableRow(["check", "expected", "observed", "tolerance", "result"]), "|---|---|---|---|---|"]
     for c in checks {
         let name = c.name + (c.unit.isEmpty ? "" : " (\(c.unit))")
-        let scope = c.seeds.map { $0.values.count > 1 } == true
+        let scope =
+            c.seeds.map { $0.values.count > 1 } == true
             ? (c.scope == .overSeeds ? " *(over seeds)*" : " *(every seed)*") : ""
-        out.append(markdownTableRow([name + scope, c.expectedText, c.observedText, c.toleranceText,
-                                     c.counts && !c.passed ? "**FAIL**" : resultText(c)]))
+        out.append(
+            markdownTableRow([
+                name + scope, c.expectedText, c.observedText, c.toleranceText,
+                c.counts && !c.passed ? "**FAIL**" : resultText(c)
+            ]))
     }
     out.append("")
     out.append("**\(summaryLine(checks))**")

@@ -41,8 +41,9 @@ extension EpochCheckpoint {
         guard let file = FileManager.default.contents(atPath: path) else { return nil }
         let c = try verified(file, path: path)
         guard c.fingerprint == fingerprint else {
-            throw LessonError("\(path) was written by a run with other parameters, seed or data; run the same "
-                + "command as before with --resume, or delete it")
+            throw LessonError(
+                "\(path) was written by a run with other parameters, seed or data; run the same "
+                    + "command as before with --resume, or delete it")
         }
         if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
             throw LessonError(problem)
@@ -59,7 +60,8 @@ extension EpochCheckpoint {
         let expected = String(format: "fnv1a64 %016llx", EpochCheckpointFormat.checksum(Data(json)))
         guard tail == expected else { throw corrupt }
         guard let c = try? JSONDecoder().decode(EpochCheckpoint.self, from: Data(json)),
-              c.format == EpochCheckpointFormat.name else { throw corrupt }
+            c.format == EpochCheckpointFormat.name
+        else { throw corrupt }
         return c
     }
 }

@@ -17,8 +17,10 @@ enum EpochOutcome {
 /// stop (`RunContext.mustStopBeforeEpoch`); after each it counts the epoch (`RunContext.epochCompleted`) and
 /// calls `completed(epoch)`, which records the epoch and writes the checkpoint. With `first > last` (a run
 /// resumed after its last epoch) it trains nothing.
-func trainEpochs(from first: Int, through last: Int, _ ctx: RunContext, interrupted: (Int) -> LessonError,
-                 train: (Int) throws -> EpochOutcome, completed: (Int) throws -> Void) throws {
+func trainEpochs(
+    from first: Int, through last: Int, _ ctx: RunContext, interrupted: (Int) -> LessonError,
+    train: (Int) throws -> EpochOutcome, completed: (Int) throws -> Void
+) throws {
     for epoch in stride(from: first, through: last, by: 1) {
         if ctx.mustStopBeforeEpoch { throw interrupted(epoch) }
         guard try train(epoch) == .trained else { return }
@@ -33,8 +35,9 @@ func trainEpochs(from first: Int, through last: Int, _ ctx: RunContext, interrup
 func trainUnderInterrupt(_ ctx: RunContext, _ body: () -> LessonError?) -> LessonError? {
     let stop = withGracefulInterrupt(body)
     if stop == nil, isInterruptRequested {
-        return LessonError("interrupted at the end of training; checkpoints of every epoch are in "
-            + "\(ctx.finalFolder): run the same command with --resume to finish")
+        return LessonError(
+            "interrupted at the end of training; checkpoints of every epoch are in "
+                + "\(ctx.finalFolder): run the same command with --resume to finish")
     }
     return stop
 }

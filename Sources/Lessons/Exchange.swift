@@ -3,7 +3,10 @@ import NeuroModel
 
 /// The exchange format read by `lesson updates --spec FILE.json`; see README, "Exchange format".
 struct UpdateSpec: Decodable {
-    struct LayerSpec: Decodable { let W: [[Double]]; let b: [Double] }
+    struct LayerSpec: Decodable {
+        let W: [[Double]]
+        let b: [Double]
+    }
     let method: String
     let activation: String
     let output_activation: String?
@@ -16,7 +19,10 @@ struct UpdateSpec: Decodable {
 }
 
 struct UpdateOutput: Encodable {
-    struct LayerUpdate: Encodable { let dW: [[Double]]; let db: [Double] }
+    struct LayerUpdate: Encodable {
+        let dW: [[Double]]
+        let db: [Double]
+    }
     let method: String
     let loss: Double
     let layers: [LayerUpdate]
@@ -44,12 +50,14 @@ public func updatesJSON(specPath: String) throws -> String {
             "spec: method '\(spec.method)' is not one of \(Rule.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     guard let hidden = Activation(rawValue: spec.activation) else {
-        throw LessonError("spec: activation '\(spec.activation)' is not one of "
-            + Activation.allCases.map(\.rawValue).joined(separator: ", "))
+        throw LessonError(
+            "spec: activation '\(spec.activation)' is not one of "
+                + Activation.allCases.map(\.rawValue).joined(separator: ", "))
     }
     guard let output = Activation(rawValue: spec.output_activation ?? "linear") else {
-        throw LessonError("spec: output_activation '\(spec.output_activation ?? "")' is not one of "
-            + Activation.allCases.map(\.rawValue).joined(separator: ", "))
+        throw LessonError(
+            "spec: output_activation '\(spec.output_activation ?? "")' is not one of "
+                + Activation.allCases.map(\.rawValue).joined(separator: ", "))
     }
     guard let loss = Loss(rawValue: spec.loss) else {
         throw LessonError("spec: loss '\(spec.loss)' is not one of mse, softmax-ce")
@@ -68,7 +76,8 @@ public func updatesJSON(specPath: String) throws -> String {
         layers.append(Layer(w: w, b: ls.b))
     }
     let net = Network(layers: layers, hidden: hidden, output: output)
-    let x = try matrix(spec.x, "x"), y = try matrix(spec.y, "y")
+    let x = try matrix(spec.x, "x")
+    let y = try matrix(spec.y, "y")
     guard x.cols == net.sizes[0] else {
         throw LessonError("spec: x has \(x.cols) features, the network takes \(net.sizes[0])")
     }
@@ -78,10 +87,13 @@ public func updatesJSON(specPath: String) throws -> String {
     let feedback = try specFeedback(spec, rule: rule, network: net)
     let eta = spec.learning_rate ?? 1
     let g = net.gradients(net.forward(x), targets: y, loss: loss, feedback: feedback)
-    let out = UpdateOutput(method: rule.rawValue, loss: g.loss, layers: zip(g.dW, g.db).map { dW, db in
-        .init(dW: (0..<dW.rows).map { i in descentStep(Array(dW.row(i)), learningRate: eta) },
-              db: descentStep(db, learningRate: eta))
-    })
+    let out = UpdateOutput(
+        method: rule.rawValue, loss: g.loss,
+        layers: zip(g.dW, g.db).map { dW, db in
+            .init(
+                dW: (0..<dW.rows).map { i in descentStep(Array(dW.row(i)), learningRate: eta) },
+                db: descentStep(db, learningRate: eta))
+        })
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     encoder.nonConformingFloatEncodingStrategy = .convertToString(
@@ -96,8 +108,9 @@ func specFeedback(_ spec: UpdateSpec, rule: Rule, network: Network) throws -> Fe
         return .bp
     default:
         guard let fb = spec.feedback, fb.count == network.depth - 1 else {
-            throw LessonError("spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer "
-                + "(\(network.depth - 1))")
+            throw LessonError(
+                "spec: method \(rule.rawValue) needs 'feedback' with one matrix per hidden layer "
+                    + "(\(network.depth - 1))")
         }
         var ms: [Matrix] = []
         for (l, rows) in fb.enumerated() {

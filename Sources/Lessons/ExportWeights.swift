@@ -12,8 +12,9 @@ import NeuroModel
 /// Throws one line when the file is not a checkpoint of this program or fails its integrity check.
 public func exportedArrays(checkpoint path: String) throws -> [(name: String, array: NumpyArray)] {
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw LessonError("cannot read checkpoint \(path); give a checkpoint-RULE.ckpt (lesson 6) or "
-            + "checkpoint-depthN.json (lesson 7) from an output folder's checkpoints/seed-S/")
+        throw LessonError(
+            "cannot read checkpoint \(path); give a checkpoint-RULE.ckpt (lesson 6) or "
+                + "checkpoint-depthN.json (lesson 7) from an output folder's checkpoints/seed-S/")
     }
     if data.starts(with: Array("MCKPT".utf8)) {
         do {
@@ -57,7 +58,8 @@ func lesson6Arrays(_ c: TrainingCheckpoint) -> [(name: String, array: NumpyArray
 func lesson7Arrays(_ c: EpochCheckpoint<DepthRun>, path: String) throws -> [(name: String, array: NumpyArray)] {
     let bad = LessonError(CheckpointIntegrity.corrupt(path, "its layers do not fit together"))
     guard let first = c.state.arms.compactMap(\.circuit).first, let w0 = first.weights.first,
-          let b0 = first.biases.first, !b0.isEmpty, w0.count % b0.count == 0 else { throw bad }
+        let b0 = first.biases.first, !b0.isEmpty, w0.count % b0.count == 0
+    else { throw bad }
     let sizes = [w0.count / b0.count] + first.biases.map(\.count)
     func matrix(_ values: [Double], rows: Int) throws -> NumpyArray {
         guard rows > 0, values.count % rows == 0 else { throw bad }

@@ -30,10 +30,13 @@ public struct Figure: Codable, Equatable, Sendable {
     /// The seeds the data come from (set when combined over seeds).
     public var seeds: [UInt64] = []
 
-    public init(name: String, title: String, claim: String, blocks: [DataBlock], script: String,
-                summarize: Bool = true) {
-        precondition(name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" },
-                     "figure name '\(name)' must be [A-Za-z0-9-]")
+    public init(
+        name: String, title: String, claim: String, blocks: [DataBlock], script: String,
+        summarize: Bool = true
+    ) {
+        precondition(
+            name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" },
+            "figure name '\(name)' must be [A-Za-z0-9-]")
         self.name = name
         self.title = title
         self.claim = claim
@@ -48,18 +51,25 @@ public struct Figure: Codable, Equatable, Sendable {
     /// Data file text: `#` header (lesson, seeds, claim, layout, columns with units), then blocks separated by
     /// two blank lines.
     public func dataText(lesson: String) -> String {
-        var out = ["# figure: \(name) — \(title)", "# lesson: \(lesson)", "# seeds: \(seedListText(seeds))",
-                   "# claim: \(claim)"]
+        var out = [
+            "# figure: \(name) — \(title)", "# lesson: \(lesson)", "# seeds: \(seedListText(seeds))",
+            "# claim: \(claim)"
+        ]
         if !summarize {
             out.append("# data of seed \(seeds.first.map(String.init) ?? "?") (one seed shown)")
         } else if seeds.count > 1 {
             out.append("# layout: the first blocks are the mean over seeds with sd columns; then each seed's blocks")
         }
         for (i, b) in blocks.enumerated() {
-            if i > 0 { out.append(""); out.append("") }
+            if i > 0 {
+                out.append("")
+                out.append("")
+            }
             out.append("# block \(i): \(b.name)")
-            out.append("# columns: " + b.columns.enumerated().map { "\($0.offset + 1)=\($0.element)" }
-                .joined(separator: ", "))
+            out.append(
+                "# columns: "
+                    + b.columns.enumerated().map { "\($0.offset + 1)=\($0.element)" }
+                    .joined(separator: ", "))
             for r in b.rows { out.append(r.map(dataNumber).joined(separator: " ")) }
             if b.rows.isEmpty { out.append("# (no rows)") }
         }
@@ -87,10 +97,13 @@ public struct Figure: Codable, Equatable, Sendable {
     var styleLoader: String {
         let copy = sharedGnuplotStyle.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { "    " + $0 }
-        return (["# The shared style: ../style.gp when present (edit it to restyle every figure), else the copy below.",
-                 "if (system(\"[ -r ../style.gp ] && echo found\") eq \"found\") {",
-                 "    load '../style.gp'",
-                 "} else {"] + copy + ["}"]).joined(separator: "\n")
+        return
+            ([
+                "# The shared style: ../style.gp when present (edit it to restyle every figure), else the copy below.",
+                "if (system(\"[ -r ../style.gp ] && echo found\") eq \"found\") {",
+                "    load '../style.gp'",
+                "} else {"
+            ] + copy + ["}"]).joined(separator: "\n")
     }
 
     /// A gnuplot plot clause drawing mean ± sd over seeds of column `column` of summary block `block`, which has
@@ -106,7 +119,9 @@ public struct Figure: Codable, Equatable, Sendable {
             links.append("[\(r.label)](\(name)\(r.fileSuffix))")
         }
         links += ["[script](\(scriptFile))", "[data](\(dataFile))"]
-        let image = renderedFormats.contains("png") ? "![\(title)](\(name).png)\n\n"
+        let image =
+            renderedFormats.contains("png")
+            ? "![\(title)](\(name).png)\n\n"
             : "*(\(title): not rendered — gnuplot was not found; see render.sh)*\n\n"
         return image + "*Figure — \(title).* " + links.joined(separator: " · ")
     }
@@ -123,8 +138,9 @@ func combineFigures(_ records: [SeedRecord]) -> [Figure] {
         } else {
             let perSeed = records.compactMap { r in r.figures.first { $0.name == f.name }.map { (r.seed, $0) } }
             var blocks = f.blocks.indices.map { b in
-                summaryBlock(perSeed.compactMap { $0.1.blocks.indices.contains(b) ? $0.1.blocks[b] : nil }
-                    .filter { $0.columns.count == f.blocks[b].columns.count }, like: f.blocks[b])
+                summaryBlock(
+                    perSeed.compactMap { $0.1.blocks.indices.contains(b) ? $0.1.blocks[b] : nil }
+                        .filter { $0.columns.count == f.blocks[b].columns.count }, like: f.blocks[b])
             }
             if perSeed.count > 1 {
                 for (seed, g) in perSeed {
@@ -168,25 +184,25 @@ func dataNumber(_ x: Double) -> String {
 
 /// The one gnuplot style every figure loads: Okabe–Ito colour-blind-safe palette, light grid, outside ticks.
 public let sharedGnuplotStyle = """
-# Shared figure style (written by the lesson runner; every figure script loads it).
-# Okabe & Ito colour-blind-safe palette; line types 1-8.
-set linetype 1 lc rgb '#0072B2' lw 2.5 pt 7 ps 1.0
-set linetype 2 lc rgb '#D55E00' lw 2.5 pt 5 ps 1.0
-set linetype 3 lc rgb '#009E73' lw 2.5 pt 9 ps 1.1
-set linetype 4 lc rgb '#CC79A7' lw 2.5 pt 11 ps 1.1
-set linetype 5 lc rgb '#E69F00' lw 2.5 pt 13 ps 1.1
-set linetype 6 lc rgb '#56B4E9' lw 2.5 pt 15 ps 1.1
-set linetype 7 lc rgb '#000000' lw 2.5 pt 3 ps 1.0
-set linetype 8 lc rgb '#F0E442' lw 2.5 pt 1 ps 1.0
-set linetype cycle 8
-set border 3 lw 1.2
-set tics nomirror out scale 0.6
-set grid back lc rgb '#dddddd' lw 1 dt 1
-set key top left noopaque box lc rgb '#bbbbbb' samplen 2.5 spacing 1.2
-set style fill transparent solid 0.25 noborder
-set datafile missing 'NaN'
-set encoding utf8
-""" + "\n" + ruleLinetypes()
+    # Shared figure style (written by the lesson runner; every figure script loads it).
+    # Okabe & Ito colour-blind-safe palette; line types 1-8.
+    set linetype 1 lc rgb '#0072B2' lw 2.5 pt 7 ps 1.0
+    set linetype 2 lc rgb '#D55E00' lw 2.5 pt 5 ps 1.0
+    set linetype 3 lc rgb '#009E73' lw 2.5 pt 9 ps 1.1
+    set linetype 4 lc rgb '#CC79A7' lw 2.5 pt 11 ps 1.1
+    set linetype 5 lc rgb '#E69F00' lw 2.5 pt 13 ps 1.1
+    set linetype 6 lc rgb '#56B4E9' lw 2.5 pt 15 ps 1.1
+    set linetype 7 lc rgb '#000000' lw 2.5 pt 3 ps 1.0
+    set linetype 8 lc rgb '#F0E442' lw 2.5 pt 1 ps 1.0
+    set linetype cycle 8
+    set border 3 lw 1.2
+    set tics nomirror out scale 0.6
+    set grid back lc rgb '#dddddd' lw 1 dt 1
+    set key top left noopaque box lc rgb '#bbbbbb' samplen 2.5 spacing 1.2
+    set style fill transparent solid 0.25 noborder
+    set datafile missing 'NaN'
+    set encoding utf8
+    """ + "\n" + ruleLinetypes()
 
 // MARK: - One style per learning rule
 
@@ -223,12 +239,15 @@ public func ruleStyle(_ rule: Rule) -> String { "lt \(ruleStyleDefinition(rule).
 
 /// style.gp's part for the rules: one `set linetype` per rule and `rule_lt(name)`.
 public func ruleLinetypes() -> String {
-    var lines = ["# One style per learning rule, the same in every figure: plot … lt rule_lt('frsf').",
-                 "# (Line types 11-16; edit them here to restyle a rule everywhere.)"]
+    var lines = [
+        "# One style per learning rule, the same in every figure: plot … lt rule_lt('frsf').",
+        "# (Line types 11-16; edit them here to restyle a rule everywhere.)"
+    ]
     for rule in Rule.allCases {
         let s = ruleStyleDefinition(rule)
-        lines.append("set linetype \(s.linetype) lc rgb '\(s.color)' lw 2.5 dt \(s.dash) pt \(s.point) ps 1.0"
-            + "   # \(rule.rawValue)")
+        lines.append(
+            "set linetype \(s.linetype) lc rgb '\(s.color)' lw 2.5 dt \(s.dash) pt \(s.point) ps 1.0"
+                + "   # \(rule.rawValue)")
     }
     let chain = Rule.allCases.map { "name eq '\($0.rawValue)' ? \(ruleStyleDefinition($0).linetype)" }
     lines.append("rule_lt(name) = " + chain.joined(separator: " : ") + " : 7")
@@ -249,17 +268,21 @@ struct FigureRendering: Sendable {
 /// PNG and SVG for screens; PDF at a journal's two-column width (7 in) and one-column width (3.5 in), with
 /// fonts and lines scaled so the text is 9 pt and 8 pt when printed at that size.
 let figureRenderings: [FigureRendering] = [
-    FigureRendering(format: "png", fileSuffix: ".png",
-                    terminal: "pngcairo size 1200,800 enhanced font 'DejaVu Sans,16'", label: "PNG"),
-    FigureRendering(format: "svg", fileSuffix: ".svg",
-                    terminal: "svg size 900,600 enhanced font 'DejaVu Sans,14' background rgb 'white'",
-                    label: "SVG"),
-    FigureRendering(format: "pdf", fileSuffix: ".pdf",
-                    terminal: "pdfcairo size 7in,4.3in enhanced font 'DejaVu Sans,9' linewidth 0.8",
-                    label: "PDF (7 in, two columns)"),
-    FigureRendering(format: "pdf", fileSuffix: "-1col.pdf",
-                    terminal: "pdfcairo size 3.5in,2.6in enhanced font 'DejaVu Sans,8' linewidth 0.5",
-                    label: "PDF (3.5 in, one column)"),
+    FigureRendering(
+        format: "png", fileSuffix: ".png",
+        terminal: "pngcairo size 1200,800 enhanced font 'DejaVu Sans,16'", label: "PNG"),
+    FigureRendering(
+        format: "svg", fileSuffix: ".svg",
+        terminal: "svg size 900,600 enhanced font 'DejaVu Sans,14' background rgb 'white'",
+        label: "SVG"),
+    FigureRendering(
+        format: "pdf", fileSuffix: ".pdf",
+        terminal: "pdfcairo size 7in,4.3in enhanced font 'DejaVu Sans,9' linewidth 0.8",
+        label: "PDF (7 in, two columns)"),
+    FigureRendering(
+        format: "pdf", fileSuffix: "-1col.pdf",
+        terminal: "pdfcairo size 3.5in,2.6in enhanced font 'DejaVu Sans,8' linewidth 0.5",
+        label: "PDF (3.5 in, one column)")
 ]
 
 /// The formats rendered, each once: png, svg, pdf.
@@ -332,12 +355,16 @@ func writeFigureFiles(_ figures: [Figure], folder: String, outDirectory: String,
     var files: [(String, String)] = []
     for f in figures {
         try writeAtomically(f.dataText(lesson: lesson), to: (folder as NSString).appendingPathComponent(f.dataFile))
-        files.append((f.scriptText(lesson: lesson),
-                      (folder as NSString).appendingPathComponent(f.scriptFile)))
+        files.append(
+            (
+                f.scriptText(lesson: lesson),
+                (folder as NSString).appendingPathComponent(f.scriptFile)
+            ))
     }
     files.append((sharedGnuplotStyle + "\n", (outDirectory as NSString).appendingPathComponent("style.gp")))
     files.append((renderScript(), (outDirectory as NSString).appendingPathComponent("render.sh")))
-    var kept: [String] = [], sides: [String] = []
+    var kept: [String] = []
+    var sides: [String] = []
     for (text, path) in files {
         if let side = try writeKeepingEdits(text, to: path) {
             kept.append(path)

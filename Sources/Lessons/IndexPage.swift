@@ -23,7 +23,9 @@ public enum LessonRunResult {
 func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
     let fm = FileManager.default
     var rows = ""
-    var passed = 0, failed = 0, unfinished = 0
+    var passed = 0
+    var failed = 0
+    var unfinished = 0
     for r in results {
         let l = r.lesson
         let folder = (outDirectory as NSString).appendingPathComponent(l.id)
@@ -32,8 +34,10 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
                 ? "<a href=\"\(htmlEscaped(l.id + "/" + file))\">\(text)</a>" : nil
         }
         let title = link(htmlEscaped(l.title), reportFileName) ?? htmlEscaped(l.title)
-        let files = [link("report", reportFileName), link("notebook", l.id + ".executed.md"),
-                     link("results.json", "results.json")].compactMap { $0 }.joined(separator: " · ")
+        let files = [
+            link("report", reportFileName), link("notebook", l.id + ".executed.md"),
+            link("results.json", "results.json")
+        ].compactMap { $0 }.joined(separator: " · ")
         var counts = "<td class=\"number\">—</td><td class=\"number\">—</td>"
         let result: String
         switch r {
@@ -41,7 +45,8 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
             let bad = o.failed
             passed += o.checks.count - bad
             failed += bad
-            counts = "<td class=\"number\">\(o.checks.count - bad)</td>"
+            counts =
+                "<td class=\"number\">\(o.checks.count - bad)</td>"
                 + "<td class=\"number\(bad > 0 ? " fail" : "")\">\(bad)</td>"
             result = bad == 0 ? "<td class=\"pass\">pass</td>" : "<td class=\"fail\">FAIL</td>"
         case .stopped(_, let why):
@@ -51,11 +56,13 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
             unfinished += 1
             result = "<td class=\"notrun\">not run</td>"
         }
-        rows += "<tr><td class=\"number\">\(l.number)</td><td>\(title)<div class=\"claim\">"
+        rows +=
+            "<tr><td class=\"number\">\(l.number)</td><td>\(title)<div class=\"claim\">"
             + "\(htmlEscaped(l.claim))</div></td>\(counts)\(result)<td>\(files)</td></tr>\n"
     }
     let allPassed = failed == 0 && unfinished == 0
-    let summary = "\(passed) checks passed, \(failed) failed"
+    let summary =
+        "\(passed) checks passed, \(failed) failed"
         + (unfinished > 0 ? "; \(unfinished) lesson\(unfinished == 1 ? "" : "s") not finished" : "")
     return """
         <!DOCTYPE html>
@@ -92,6 +99,7 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
 /// Writes `index.html` into `outDirectory`, atomically, for the lessons of `lesson all`.
 public func writeIndexPage(_ results: [LessonRunResult], outDirectory: String) throws {
     try prepareDirectory(outDirectory)
-    try writeAtomically(indexHTML(results, outDirectory: outDirectory),
-                        to: (outDirectory as NSString).appendingPathComponent("index.html"))
+    try writeAtomically(
+        indexHTML(results, outDirectory: outDirectory),
+        to: (outDirectory as NSString).appendingPathComponent("index.html"))
 }

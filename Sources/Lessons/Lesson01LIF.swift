@@ -22,7 +22,7 @@ public let lesson01 = LessonDescriptor(
         .real("noise_warmup", 200, in: 0...100_000, "uncounted time before each noisy trial (ms)"),
         .real("noise_i_min", 0.8, in: 0...50, "smallest current of the noisy f-I curve (nA)"),
         .real("noise_i_max", 3, in: 0.1...50, "largest current of the noisy f-I curve (nA)"),
-        .integer("noise_points", 7, in: 2...100, "currents on the noisy f-I curve"),
+        .integer("noise_points", 7, in: 2...100, "currents on the noisy f-I curve")
     ],
     seeds: 3,
     run: runLesson01, estimate: lesson01Estimate)
@@ -53,9 +53,10 @@ struct Lesson01Parameters {
         dt = p.real("dt")
         duration = p.real("duration")
         try requireStepDividesRefractory(dt, cell.tRef)
-        noise = NoiseParameters(dt: p.real("noise_dt"), trials: p.integer("noise_trials"),
-                                duration: p.real("noise_duration"), warmup: p.real("noise_warmup"),
-                                currents: try noisyCellCurrents(p, cell: cell))
+        noise = NoiseParameters(
+            dt: p.real("noise_dt"), trials: p.integer("noise_trials"),
+            duration: p.real("noise_duration"), warmup: p.real("noise_warmup"),
+            currents: try noisyCellCurrents(p, cell: cell))
         iMax = p.real("i_max")
         iStep = p.real("i_step")
         iTrace = p.real("i_trace")
@@ -67,7 +68,9 @@ struct Lesson01Parameters {
 /// The currents of the noisy f-I curve (nA), after checking the noisy part's parameters (before any work).
 func noisyCellCurrents(_ p: ParameterValues, cell: LIFParameters) throws -> [Double] {
     try requireStepDividesRefractory(p.real("noise_dt"), cell.tRef)
-    let points = p.integer("noise_points"), iMin = p.real("noise_i_min"), iMax = p.real("noise_i_max")
+    let points = p.integer("noise_points")
+    let iMin = p.real("noise_i_min")
+    let iMax = p.real("noise_i_max")
     guard iMax > iMin else {
         throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
     }
@@ -146,7 +149,9 @@ struct LIFSimulation {
 }
 
 func simulateLIF(_ p: Lesson01Parameters) -> LIFSimulation {
-    let cell = p.cell, dt = p.dt, duration = p.duration
+    let cell = p.cell
+    let dt = p.dt
+    let duration = p.duration
     var s = LIFSimulation()
     s.rates = p.currents.map {
         rateFromSpikeTimes(simulateConstantCurrent(cell, current: $0, duration: duration, dt: dt))
@@ -189,8 +194,9 @@ func simulateNoisyLIF(_ p: Lesson01Parameters, _ noisy: NoisyPrediction, _ ctx: 
         var rates: [Double] = []
         for trial in 0..<n.trials {
             var rng = ctx.rng(UInt64(k + 1) << 32 + UInt64(trial))
-            let count = simulateNoisyConstantCurrent(noisy.model, current: i, duration: n.duration, dt: n.dt,
-                                                     warmup: n.warmup, rng: &rng)
+            let count = simulateNoisyConstantCurrent(
+                noisy.model, current: i, duration: n.duration, dt: n.dt,
+                warmup: n.warmup, rng: &rng)
             rates.append(1000 * Double(count) / n.duration)
         }
         let mean = rates.reduce(0, +) / Double(n.trials)
@@ -204,32 +210,43 @@ func simulateNoisyLIF(_ p: Lesson01Parameters, _ noisy: NoisyPrediction, _ ctx: 
 
 func lesson01Checks(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
     let dt = p.dt
-    ctx.check(.atMost("subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: s.worstStep,
-                      bound: 1e-9, unit: "mV"))
+    ctx.check(
+        .atMost(
+            "subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: s.worstStep,
+            bound: 1e-9, unit: "mV"))
     // f-I: with threshold detection at step ends and exact integration, every simulated ISI lies in
     // [ISI, ISI + dt), so the simulated rate lies in (r/(1 + r·dt), r]; a 1e-9 relative slack covers rounding.
     let (outside, tested, _) = fiBias(s, predicted, p)
     ctx.check(.none("f-I: simulated rates outside (r/(1+r·dt), r]", violations: outside, of: tested))
     for (i, rs) in s.checkedRates {
         let r = p.cell.rate(current: i)
-        ctx.check(.within("rate at \(format(i)) nA within the dt bound", observed: 1000 * rs,
-                          lower: 1000 * r / (1 + r * dt) * (1 - 1e-9), upper: 1000 * r * (1 + 1e-9), unit: "Hz"))
+        ctx.check(
+            .within(
+                "rate at \(format(i)) nA within the dt bound", observed: 1000 * rs,
+                lower: 1000 * r / (1 + r * dt) * (1 - 1e-9), upper: 1000 * r * (1 + 1e-9), unit: "Hz"))
     }
     // Rheobase: silent just below I_rh, firing just above.
     ctx.check(.atMost("spikes at 0.99 × rheobase", observed: Double(s.below), bound: 0))
     ctx.check(.atLeast("spikes at 1.01 × rheobase", observed: Double(s.above), bound: 1))
-    ctx.check(.atMost("slope f'(I): closed form vs central difference, max relative error",
-                      observed: slopeAgainstDifference(p.cell, iMax: p.iMax), bound: 1e-6))
+    ctx.check(
+        .atMost(
+            "slope f'(I): closed form vs central difference, max relative error",
+            observed: slopeAgainstDifference(p.cell, iMax: p.iMax), bound: 1e-6))
 }
 
 /// Above rheobase: currents whose simulated rate lies outside (r/(1 + r·dt), r], currents tested, and the
 /// worst fraction of the dt bound used.
 func fiBias(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters)
-    -> (outside: Int, tested: Int, worstFraction: Double) {
-    var outside = 0, tested = 0, worstFraction = 0.0
+    -> (outside: Int, tested: Int, worstFraction: Double)
+{
+    var outside = 0
+    var tested = 0
+    var worstFraction = 0.0
     for (k, i) in p.currents.enumerated() where i > p.cell.rheobase * 1.001 {
-        let r = predicted[k], rs = s.rates[k]
-        let lower = r / (1 + r * p.dt) * (1 - 1e-9), upper = r * (1 + 1e-9)
+        let r = predicted[k]
+        let rs = s.rates[k]
+        let lower = r / (1 + r * p.dt) * (1 - 1e-9)
+        let upper = r * (1 + 1e-9)
         tested += 1
         if !(rs >= lower && rs <= upper) { outside += 1 }
         worstFraction = max(worstFraction, (r - rs) / (r - r / (1 + r * p.dt)))
@@ -249,73 +266,90 @@ func lesson01Records(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
 // MARK: Figures
 
 func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
-    let cell = p.cell, rheobase = cell.rheobase, dt = p.dt
-    ctx.figure(Figure(
-        name: "voltage", title: "Membrane potential under a current step",
-        claim: "subthreshold response equals V_rest + RI(1 - exp(-t/tau)); suprathreshold cell fires regularly",
-        blocks: [DataBlock("subthreshold, I = \(format(p.iStep)) nA",
-                           columns: ["t (ms)", "V simulated (mV)", "V closed form (mV)"], rows: s.stepRows),
-                 DataBlock("suprathreshold, I = \(format(p.iTrace)) nA", columns: ["t (ms)", "V (mV)"],
-                           rows: s.spikingTrace)],
-        script: """
-        # The claim's two parts side by side: (a) the subthreshold response against its closed form,
-        # (b) regular firing above threshold.
-        set xlabel 'time (ms)'
-        set ylabel 'membrane potential (mV)'
-        set yrange [-75:5]
-        set key bottom right
-        set arrow from graph 0, first \(cell.theta) to graph 1, first \(cell.theta) nohead dt 2 lc rgb '#777777'
-        set label 'threshold θ' at graph 0.02, first \(cell.theta + 2) tc rgb '#555555'
-        set multiplot layout 1,2
-        set title '\(panelLabel(0)) subthreshold, I = \(format(p.iStep)) nA'
-        plot DATA index 0 using 1:2 with lines lt 2 title 'simulated', \\
-             DATA index 0 every 20 using 1:3 with points lt 7 pt 6 title 'closed form'
-        set title '\(panelLabel(1)) suprathreshold, I = \(format(p.iTrace)) nA'
-        plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'spiking'
-        unset multiplot
-        """))
+    let cell = p.cell
+    let rheobase = cell.rheobase
+    let dt = p.dt
+    ctx.figure(
+        Figure(
+            name: "voltage", title: "Membrane potential under a current step",
+            claim: "subthreshold response equals V_rest + RI(1 - exp(-t/tau)); suprathreshold cell fires regularly",
+            blocks: [
+                DataBlock(
+                    "subthreshold, I = \(format(p.iStep)) nA",
+                    columns: ["t (ms)", "V simulated (mV)", "V closed form (mV)"], rows: s.stepRows),
+                DataBlock(
+                    "suprathreshold, I = \(format(p.iTrace)) nA", columns: ["t (ms)", "V (mV)"],
+                    rows: s.spikingTrace)
+            ],
+            script: """
+                # The claim's two parts side by side: (a) the subthreshold response against its closed form,
+                # (b) regular firing above threshold.
+                set xlabel 'time (ms)'
+                set ylabel 'membrane potential (mV)'
+                set yrange [-75:5]
+                set key bottom right
+                set arrow from graph 0, first \(cell.theta) to graph 1, first \(cell.theta) nohead dt 2 lc rgb '#777777'
+                set label 'threshold θ' at graph 0.02, first \(cell.theta + 2) tc rgb '#555555'
+                set multiplot layout 1,2
+                set title '\(panelLabel(0)) subthreshold, I = \(format(p.iStep)) nA'
+                plot DATA index 0 using 1:2 with lines lt 2 title 'simulated', \\
+                     DATA index 0 every 20 using 1:3 with points lt 7 pt 6 title 'closed form'
+                set title '\(panelLabel(1)) suprathreshold, I = \(format(p.iTrace)) nA'
+                plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'spiking'
+                unset multiplot
+                """))
     let fiRows = p.currents.enumerated().map { k, i in [i, 1000 * s.rates[k], 1000 * predicted[k]] }
     let dense = (0...400).map { p.iMax * Double($0) / 400 }
-    ctx.figure(Figure(
-        name: "fi-curve", title: "f-I curve: simulation against the closed form",
-        claim: "simulated rate within (r/(1+r dt), r] of the closed form at every current",
-        blocks: [DataBlock("simulated (dt = \(format(dt)) ms)",
-                           columns: ["I (nA)", "rate simulated (Hz)", "rate closed form (Hz)"], rows: fiRows),
-                 DataBlock("closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
-                           rows: dense.map { [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)] })],
-        script: """
-        set xlabel 'input current I (nA)'
-        set ylabel 'firing rate (Hz)'
-        set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 2 lc rgb '#777777'
-        set key bottom right
-        set label sprintf('rheobase %.2f nA', \(rheobase)) at \(rheobase), graph 0.5 offset 0.5,0 tc rgb '#555555'
-        plot DATA index 1 using 1:2 with lines lt 1 title 'closed form f(I)', \\
-             DATA index 0 using 1:2 with points lt 2 pt 7 title 'simulated (dt = \(format(dt)) ms)'
-        """))
+    ctx.figure(
+        Figure(
+            name: "fi-curve", title: "f-I curve: simulation against the closed form",
+            claim: "simulated rate within (r/(1+r dt), r] of the closed form at every current",
+            blocks: [
+                DataBlock(
+                    "simulated (dt = \(format(dt)) ms)",
+                    columns: ["I (nA)", "rate simulated (Hz)", "rate closed form (Hz)"], rows: fiRows),
+                DataBlock(
+                    "closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
+                    rows: dense.map { [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)] })
+            ],
+            script: """
+                set xlabel 'input current I (nA)'
+                set ylabel 'firing rate (Hz)'
+                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 2 lc rgb '#777777'
+                set key bottom right
+                set label sprintf('rheobase %.2f nA', \(rheobase)) at \(rheobase), graph 0.5 \
+                offset 0.5,0 tc rgb '#555555'
+                plot DATA index 1 using 1:2 with lines lt 1 title 'closed form f(I)', \\
+                     DATA index 0 using 1:2 with points lt 2 pt 7 title 'simulated (dt = \(format(dt)) ms)'
+                """))
     // Currents approaching the rheobase geometrically (I_rh (1 + 10^-x), x = 4 … 1.75), then the even grid.
     let approach = stride(from: 4.0, to: 1.7, by: -0.25).map { rheobase * (1 + pow(10, -$0)) }
     let nearRheobase = approach + dense.filter { $0 > 1.02 * rheobase }
-    ctx.figure(Figure(
-        name: "slope", title: "Slope f'(I) of the f-I curve",
-        claim: "f' is the factor multiplying every error signal; it is unbounded at rheobase",
-        blocks: [DataBlock("closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
-                           rows: nearRheobase.map {
-                               [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)]
-                           })],
-        script: """
-        rh = \(rheobase)
-        # f'(I) with its vertical asymptote at the rheobase I_rh: f' → ∞ as I → I_rh from above; below I_rh
-        # the cell is silent and f' = 0 (off the log axis).
-        set xlabel 'input current I (nA)'
-        set ylabel "slope f'(I) (Hz/nA)"
-        set logscale y
-        set xrange [rh - 0.5:*]
-        set key top right
-        set arrow from rh, graph 0 to rh, graph 1 nohead dt 2 lc rgb '#777777'
-        set label sprintf("I_{rh} = %.2f nA", rh) at rh, graph 0.93 offset 0.6,0 tc rgb '#555555'
-        set label "f' = 0" at rh, graph 0.06 right offset -0.6,0 tc rgb '#555555'
-        plot DATA index 0 using 1:3 with lines lt 3 title "f'(I), closed form"
-        """))
+    ctx.figure(
+        Figure(
+            name: "slope", title: "Slope f'(I) of the f-I curve",
+            claim: "f' is the factor multiplying every error signal; it is unbounded at rheobase",
+            blocks: [
+                DataBlock(
+                    "closed form", columns: ["I (nA)", "rate (Hz)", "slope f' (Hz/nA)"],
+                    rows: nearRheobase.map {
+                        [$0, 1000 * cell.rate(current: $0), 1000 * cell.slope(current: $0)]
+                    })
+            ],
+            script: """
+                rh = \(rheobase)
+                # f'(I) with its vertical asymptote at the rheobase I_rh: f' → ∞ as I → I_rh from above; below I_rh
+                # the cell is silent and f' = 0 (off the log axis).
+                set xlabel 'input current I (nA)'
+                set ylabel "slope f'(I) (Hz/nA)"
+                set logscale y
+                set xrange [rh - 0.5:*]
+                set key top right
+                set arrow from rh, graph 0 to rh, graph 1 nohead dt 2 lc rgb '#777777'
+                set label sprintf("I_{rh} = %.2f nA", rh) at rh, graph 0.93 offset 0.6,0 tc rgb '#555555'
+                set label "f' = 0" at rh, graph 0.06 right offset -0.6,0 tc rgb '#555555'
+                plot DATA index 0 using 1:3 with lines lt 3 title "f'(I), closed form"
+                """))
 }
 
 // MARK: The noisy cell (part 5): checks, records, figures
@@ -325,12 +359,15 @@ func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
 /// plus 1e-11 spikes/ms/nA for the quadrature's ~1e-13 relative error amplified by 1/h. Returns the worst
 /// error / allowed and the worst error.
 func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error: Double) {
-    let h = 1e-3, bigH = 1e-2
-    var worstExcess = 0.0, worstSlopeError = 0.0
+    let h = 1e-3
+    let bigH = 1e-2
+    var worstExcess = 0.0
+    var worstSlopeError = 0.0
     for i in stride(from: 0.5, through: 4.0, by: 0.25) {
         let fd = (model.rate(current: i + h) - model.rate(current: i - h)) / (2 * h)
-        let third = (model.slope(current: i + bigH) - 2 * model.slope(current: i)
-            + model.slope(current: i - bigH)) / (bigH * bigH)
+        let third =
+            (model.slope(current: i + bigH) - 2 * model.slope(current: i)
+                + model.slope(current: i - bigH)) / (bigH * bigH)
         let allowed = 2 * h * h / 6 * abs(third) + 1e-11
         let error = abs(model.slope(current: i) - fd)
         worstExcess = max(worstExcess, error / allowed)
@@ -345,12 +382,16 @@ func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error:
 /// 1e-12 relative slack covers the quadrature. Returns currents outside, currents tested, worst fraction used.
 func smallNoiseLimit(_ cell: LIFParameters) -> (outside: Int, tested: Int, worstFraction: Double) {
     let tiny = NoisyLIF(cell: cell, sigma: 0.05)
-    var outside = 0, tested = 0, worstFraction = 0.0
+    var outside = 0
+    var tested = 0
+    var worstFraction = 0.0
     for i in stride(from: 1.6, through: 5.0, by: 0.2) {
         let mu = cell.vRest + cell.resistance * i
-        let d = cell.tau * tiny.sigma * tiny.sigma / 4
+        let d =
+            cell.tau * tiny.sigma * tiny.sigma / 4
             * (1 / ((mu - cell.theta) * (mu - cell.theta)) - 1 / ((mu - cell.vReset) * (mu - cell.vReset)))
-        let r0 = cell.rate(current: i), rs = tiny.rate(current: i)
+        let r0 = cell.rate(current: i)
+        let rs = tiny.rate(current: i)
         let upper = 1 / (1 / r0 - d)
         tested += 1
         if !(rs >= r0 * (1 - 1e-12) && rs <= upper * (1 + 1e-12)) { outside += 1 }
@@ -369,16 +410,24 @@ func noisyChecks(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Para
     for row in rows {
         let (i, mean, se, r) = (row[0], row[1], row[2], row[3])
         let bias = abs(row[4] - r)
-        ctx.check(.close("noisy rate at \(format(i)) nA: simulated mean vs Siegert (±4 SE + dt bias)",
-                         observed: mean, expected: r, tolerance: 4 * se + bias, unit: "Hz"))
+        ctx.check(
+            .close(
+                "noisy rate at \(format(i)) nA: simulated mean vs Siegert (±4 SE + dt bias)",
+                observed: mean, expected: r, tolerance: 4 * se + bias, unit: "Hz"))
     }
-    ctx.check(.atMost("Siegert slope vs central difference (h = 1e-3 nA), worst error / truncation bound",
-                      observed: siegertSlopeAgainstDifference(noisy.model).excess, bound: 1))
-    ctx.check(.atLeast("Siegert slope below rheobase (0.5–1.4 nA), minimum; noise-free slope there is 0",
-                       observed: minimumSubthresholdSlope(noisy, cell: p.cell), bound: 1e-3, unit: "Hz/nA"))
+    ctx.check(
+        .atMost(
+            "Siegert slope vs central difference (h = 1e-3 nA), worst error / truncation bound",
+            observed: siegertSlopeAgainstDifference(noisy.model).excess, bound: 1))
+    ctx.check(
+        .atLeast(
+            "Siegert slope below rheobase (0.5–1.4 nA), minimum; noise-free slope there is 0",
+            observed: minimumSubthresholdSlope(noisy, cell: p.cell), bound: 1e-3, unit: "Hz/nA"))
     let small = smallNoiseLimit(p.cell)
-    ctx.check(.none("σ = 0.05 mV: Siegert rate outside [r₀, 1/(ISI₀ − D)] above rheobase", violations: small.outside,
-                    of: small.tested))
+    ctx.check(
+        .none(
+            "σ = 0.05 mV: Siegert rate outside [r₀, 1/(ISI₀ − D)] above rheobase", violations: small.outside,
+            of: small.tested))
 }
 
 func noisyRecords(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Parameters, _ ctx: RunContext) {
@@ -387,7 +436,11 @@ func noisyRecords(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Par
     ctx.record("noise_free_std", model.sigma / 2.0.squareRoot())
     ctx.record("noise_step_std", noisy.stepStd)
     ctx.record("noise_shift", noisy.shift)
-    var worstZ = 0.0, worstBias = 0.0, worstSE = 0.0, sumZ = 0.0, sumZShifted = 0.0
+    var worstZ = 0.0
+    var worstBias = 0.0
+    var worstSE = 0.0
+    var sumZ = 0.0
+    var sumZShifted = 0.0
     for row in rows {
         let (mean, se, r) = (row[1], row[2], row[3])
         let safeSE = max(se, .leastNormalMagnitude)
@@ -413,42 +466,56 @@ func noisyRecords(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Par
 
 /// The noisy f-I curve and the two slopes.
 func noisyFigures(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Parameters, _ ctx: RunContext) {
-    let model = noisy.model, cell = p.cell, rheobase = cell.rheobase
+    let model = noisy.model
+    let cell = p.cell
+    let rheobase = cell.rheobase
     let dense = (0...300).map { 5 * Double($0) / 300 }
     let lines = dense.map { i -> [Double] in
-        [i, 1000 * model.rate(current: i), 1000 * cell.rate(current: i),
-         1000 * model.slope(current: i), 1000 * cell.slope(current: i)]
+        [
+            i, 1000 * model.rate(current: i), 1000 * cell.rate(current: i),
+            1000 * model.slope(current: i), 1000 * cell.slope(current: i)
+        ]
     }
-    let columns = ["I (nA)", "rate Siegert (Hz)", "rate noise-free (Hz)", "slope Siegert (Hz/nA)",
-                   "slope noise-free (Hz/nA)"]
-    ctx.figure(Figure(
-        name: "fi-noise", title: "f-I curve of the noisy LIF cell (σ = \(format(model.sigma)) mV)",
-        claim: "simulated mean rates within 4 SE + dt bias of the Siegert rate at every current",
-        blocks: [DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines),
-                 DataBlock("simulated, \(p.noise.trials) trials of \(format(p.noise.duration)) ms, "
-                               + "dt = \(format(p.noise.dt)) ms",
-                           columns: ["I (nA)", "mean rate (Hz)", "SE (Hz)", "Siegert (Hz)",
-                                     "Siegert at θ + Δθ (Hz)"], rows: rows)],
-        script: """
-        set xlabel 'input current I (nA)'
-        set ylabel 'firing rate (Hz)'
-        set key top left
-        set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
-        plot DATA index 0 using 1:2 with lines lt 1 lw 2 title 'Siegert, σ = \(format(model.sigma)) mV', \\
-             DATA index 0 using 1:3 with lines lt 2 dt 2 title 'noise-free closed form', \\
-             DATA index 1 using 1:2:3 with yerrorbars lt 3 pt 7 title 'simulated mean ± SE'
-        """))
-    ctx.figure(Figure(
-        name: "slope-noise", title: "Slope f'(I): noise-free closed form against the Siegert slope",
-        claim: "the Siegert slope is smooth, bounded and positive below rheobase, where the noise-free slope is 0",
-        blocks: [DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines)],
-        script: """
-        set xlabel 'input current I (nA)'
-        set ylabel "slope f'(I) (Hz/nA)"
-        set yrange [0:100]
-        set key top right
-        set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
-        plot DATA index 0 using 1:4 with lines lt 1 lw 2 title "Siegert slope, σ = \(format(model.sigma)) mV", \\
-             DATA index 0 using 1:5 with lines lt 2 dt 2 title "noise-free f'(I)"
-        """))
+    let columns = [
+        "I (nA)", "rate Siegert (Hz)", "rate noise-free (Hz)", "slope Siegert (Hz/nA)",
+        "slope noise-free (Hz/nA)"
+    ]
+    ctx.figure(
+        Figure(
+            name: "fi-noise", title: "f-I curve of the noisy LIF cell (σ = \(format(model.sigma)) mV)",
+            claim: "simulated mean rates within 4 SE + dt bias of the Siegert rate at every current",
+            blocks: [
+                DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines),
+                DataBlock(
+                    "simulated, \(p.noise.trials) trials of \(format(p.noise.duration)) ms, "
+                        + "dt = \(format(p.noise.dt)) ms",
+                    columns: [
+                        "I (nA)", "mean rate (Hz)", "SE (Hz)", "Siegert (Hz)",
+                        "Siegert at θ + Δθ (Hz)"
+                    ], rows: rows)
+            ],
+            script: """
+                set xlabel 'input current I (nA)'
+                set ylabel 'firing rate (Hz)'
+                set key top left
+                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
+                plot DATA index 0 using 1:2 with lines lt 1 lw 2 title 'Siegert, σ = \(format(model.sigma)) mV', \\
+                     DATA index 0 using 1:3 with lines lt 2 dt 2 title 'noise-free closed form', \\
+                     DATA index 1 using 1:2:3 with yerrorbars lt 3 pt 7 title 'simulated mean ± SE'
+                """))
+    ctx.figure(
+        Figure(
+            name: "slope-noise", title: "Slope f'(I): noise-free closed form against the Siegert slope",
+            claim: "the Siegert slope is smooth, bounded and positive below rheobase, where the noise-free slope is 0",
+            blocks: [DataBlock("Siegert and noise-free closed form", columns: columns, rows: lines)],
+            script: """
+                set xlabel 'input current I (nA)'
+                set ylabel "slope f'(I) (Hz/nA)"
+                set yrange [0:100]
+                set key top right
+                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
+                plot DATA index 0 using 1:4 with lines lt 1 lw 2 \
+                title "Siegert slope, σ = \(format(model.sigma)) mV", \\
+                     DATA index 0 using 1:5 with lines lt 2 dt 2 title "noise-free f'(I)"
+                """))
 }

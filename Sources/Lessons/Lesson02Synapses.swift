@@ -16,7 +16,7 @@ public let lesson02 = LessonDescriptor(
         .real("window", 10_000, in: 100...1_000_000, "counting window T for the Hebbian update (ms)"),
         .integer("trials", 40, in: 2...10_000, "trials with random initial phases / Poisson trains"),
         .real("poisson_rate", 20, in: 1...200, "rate of the Poisson presynaptic source (Hz)"),
-        .real("eta", 1, in: 1e-9...1e3, "learning rate η"),
+        .real("eta", 1, in: 1e-9...1e3, "learning rate η")
     ],
     seeds: 3,
     run: runLesson02, estimate: lesson02Estimate)
@@ -87,7 +87,8 @@ struct HebbianPrediction {
 
     /// Poisson pre: n_pre ~ Poisson(ν T), so the mean of K trials has standard error η √(ν T) n_post / (T² √K).
     func poissonSE(_ p: Lesson02Parameters) -> Double {
-        let nu = p.poissonRate / 1000, window = p.window
+        let nu = p.poissonRate / 1000
+        let window = p.window
         return eta * (nu * window).squareRoot() * (rPost * window + 1)
             / (window * window * Double(p.trials).squareRoot())
     }
@@ -115,17 +116,20 @@ func daleCircuit(_ p: Lesson02Parameters, rng: inout SplitMix64) -> DaleCircuit 
     let rates = (0..<p.nPre).map { _ in rng.uniform(5, 50) }
     let projection = DaleProjection(weights: w)
     let relayRates = rates  // each PV relay fires 1:1 with its Pyr cell
-    return DaleCircuit(w: w, rates: rates, relayRates: relayRates, projection: projection,
-                       circuitDrive: projection.drive(sourceRates: rates, interneuronRates: relayRates),
-                       matrixDrive: matmul(w, Matrix(rows: p.nPre, cols: 1, data: rates)).data)
+    return DaleCircuit(
+        w: w, rates: rates, relayRates: relayRates, projection: projection,
+        circuitDrive: projection.drive(sourceRates: rates, interneuronRates: relayRates),
+        matrixDrive: matmul(w, Matrix(rows: p.nPre, cols: 1, data: rates)).data)
 }
 
 /// Δw = η n_pre n_post / T² from a LIF pair driven by constant currents, from random initial potentials.
 func hebbianFromSpikes(_ p: Lesson02Parameters, window t: Double, rng: inout SplitMix64) -> Double {
-    let cell = p.cell, decay = exp(-p.dt / cell.tau)
+    let cell = p.cell
+    let decay = exp(-p.dt / cell.tau)
     var pre = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
     var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
-    var nPreSpikes = 0.0, nPostSpikes = 0.0
+    var nPreSpikes = 0.0
+    var nPostSpikes = 0.0
     for _ in 0..<Int((t / p.dt).rounded()) {
         if pre.step(current: p.iPre, dt: p.dt, decay: decay) { nPreSpikes += 1 }
         if post.step(current: p.iPost, dt: p.dt, decay: decay) { nPostSpikes += 1 }
@@ -141,17 +145,21 @@ struct HebbianTrials {
 }
 
 func hebbianTrials(_ p: Lesson02Parameters, _ prediction: HebbianPrediction, rng: inout SplitMix64)
-    -> HebbianTrials {
+    -> HebbianTrials
+{
     var h = HebbianTrials()
     for _ in 0..<p.trials {
         let dw = hebbianFromSpikes(p, window: p.window, rng: &rng)
         h.pair.append(dw)
         h.worstExcess = max(h.worstExcess, abs(dw - prediction.update))
     }
-    let cell = p.cell, decay = exp(-p.dt / cell.tau), nu = p.poissonRate / 1000
+    let cell = p.cell
+    let decay = exp(-p.dt / cell.tau)
+    let nu = p.poissonRate / 1000
     for _ in 0..<p.trials {
         var post = LIFNeuron(parameters: cell, v: rng.uniform(cell.vReset, cell.theta))
-        var nPreSpikes = 0.0, nPostSpikes = 0.0
+        var nPreSpikes = 0.0
+        var nPostSpikes = 0.0
         for _ in 0..<Int((p.window / p.dt).rounded()) {
             if rng.bernoulli(nu * p.dt) { nPreSpikes += 1 }
             if post.step(current: p.iPost, dt: p.dt, decay: decay) { nPostSpikes += 1 }
@@ -164,7 +172,8 @@ func hebbianTrials(_ p: Lesson02Parameters, _ prediction: HebbianPrediction, rng
 /// The LIF pair's update at windows from 0.2 s up to twice T, against the prediction and its counting bound:
 /// rows [T (s), Δw, η r_pre r_post, lower bound, upper bound], in units of 1e-6/ms².
 func hebbianConvergence(_ p: Lesson02Parameters, _ prediction: HebbianPrediction, _ ctx: RunContext)
-    -> [[Double]] {
+    -> [[Double]]
+{
     var rows: [[Double]] = []
     var rngT = ctx.rng(2)
     let predicted = prediction.update
@@ -188,49 +197,73 @@ struct ApicalTeacher {
 }
 
 func apicalTeacher(_ p: Lesson02Parameters, rng: inout SplitMix64) -> ApicalTeacher {
-    let cell = p.cell, eta = p.eta, nIn = 6
+    let cell = p.cell
+    let eta = p.eta
+    let nIn = 6
     let x = (0..<nIn).map { _ in rng.uniform(0, 1) }
     let wIn = (0..<nIn).map { _ in rng.uniform(0.2, 1.0) }
     let b = 1.0
     let y = 0.08  // target rate, spikes per ms (80 Hz)
     func potential(_ wv: [Double]) -> Double { zip(wv, x).map(*).reduce(b, +) }
-    func loss(_ wv: [Double]) -> Double { let r = cell.rate(current: potential(wv)); return 0.5 * (r - y) * (r - y) }
+    func loss(_ wv: [Double]) -> Double {
+        let r = cell.rate(current: potential(wv))
+        return 0.5 * (r - y) * (r - y)
+    }
     let u = potential(wIn)
     let apical = y - cell.rate(current: u)
     let epsilon = cell.slope(current: u) * apical
     let hebbian = x.map { eta * epsilon * $0 }
     let delta = (0..<nIn).map { j -> Double in
         let h = 1e-6
-        var plus = wIn, minus = wIn
-        plus[j] += h; minus[j] -= h
+        var plus = wIn
+        var minus = wIn
+        plus[j] += h
+        minus[j] -= h
         return -eta * (loss(plus) - loss(minus)) / (2 * h)
     }
-    return ApicalTeacher(u: u, rate: cell.rate(current: u), hebbian: hebbian, delta: delta,
-                         decrease: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }))
+    return ApicalTeacher(
+        u: u, rate: cell.rate(current: u), hebbian: hebbian, delta: delta,
+        decrease: loss(wIn) - loss(zip(wIn, hebbian).map { $0 + 0.1 / eta * $1 }))
 }
 
 // MARK: Checks
 
-func lesson02Checks(_ dale: DaleCircuit, _ h: HebbianTrials, _ teacher: ApicalTeacher, _ p: Lesson02Parameters,
-                    _ prediction: HebbianPrediction, _ ctx: RunContext) {
+func lesson02Checks(
+    _ dale: DaleCircuit, _ h: HebbianTrials, _ teacher: ApicalTeacher, _ p: Lesson02Parameters,
+    _ prediction: HebbianPrediction, _ ctx: RunContext
+) {
     // Summation order differs only by grouping excitation and inhibition: error ≤ 2 n ε.
-    ctx.check(.atMost("circuit drive vs W·r, max relative error",
-                      observed: maxRelativeError(dale.circuitDrive, dale.matrixDrive),
-                      bound: 2 * Double(p.nPre) * Double.ulpOfOne))
-    ctx.check(.none("synapses with the wrong sign for their cell (Dale)", violations: dale.projection.daleViolations,
-                    of: p.nPre * p.nPost))
-    ctx.check(.close("routes realise W exactly, max |ΔW|",
-                     observed: maxRelativeError(dale.projection.weights.data, dale.w.data), expected: 0, tolerance: 0))
-    ctx.check(.atMost("LIF pair: max |Δw_spikes − η r_pre r_post| over \(p.trials) trials",
-                      observed: h.worstExcess, bound: prediction.countBound(p.window), unit: "1/ms²"))
+    ctx.check(
+        .atMost(
+            "circuit drive vs W·r, max relative error",
+            observed: maxRelativeError(dale.circuitDrive, dale.matrixDrive),
+            bound: 2 * Double(p.nPre) * Double.ulpOfOne))
+    ctx.check(
+        .none(
+            "synapses with the wrong sign for their cell (Dale)", violations: dale.projection.daleViolations,
+            of: p.nPre * p.nPost))
+    ctx.check(
+        .close(
+            "routes realise W exactly, max |ΔW|",
+            observed: maxRelativeError(dale.projection.weights.data, dale.w.data), expected: 0, tolerance: 0))
+    ctx.check(
+        .atMost(
+            "LIF pair: max |Δw_spikes − η r_pre r_post| over \(p.trials) trials",
+            observed: h.worstExcess, bound: prediction.countBound(p.window), unit: "1/ms²"))
     // The Poisson check allows 4 standard errors plus the post cell's counting bound.
-    ctx.check(.close("Poisson pre × LIF post: mean Δw vs η ν r_post",
-                     observed: h.poisson.reduce(0, +) / Double(p.trials), expected: prediction.poissonUpdate,
-                     tolerance: 4 * prediction.poissonSE(p) + prediction.poissonPostBound(p), unit: "1/ms²"))
-    ctx.check(.atMost("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error",
-                      observed: maxRelativeError(teacher.hebbian, teacher.delta), bound: 1e-6))
-    ctx.check(.atLeast("apical teacher: update lowers E (E before − E after a step)",
-                       observed: teacher.decrease, bound: 0))
+    ctx.check(
+        .close(
+            "Poisson pre × LIF post: mean Δw vs η ν r_post",
+            observed: h.poisson.reduce(0, +) / Double(p.trials), expected: prediction.poissonUpdate,
+            tolerance: 4 * prediction.poissonSE(p) + prediction.poissonPostBound(p), unit: "1/ms²"))
+    ctx.check(
+        .atMost(
+            "apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error",
+            observed: maxRelativeError(teacher.hebbian, teacher.delta), bound: 1e-6))
+    ctx.check(
+        .atLeast(
+            "apical teacher: update lowers E (E before − E after a step)",
+            observed: teacher.decrease, bound: 0))
     let inhibitory = dale.projection.routes.joined().filter { $0.synapseSign == .inhibitory }.count
     ctx.record("inhibitory_routes", "\(inhibitory) of \(p.nPre * p.nPost)")
     ctx.record("hebbian_predicted", prediction.update)
@@ -245,7 +278,8 @@ func lesson02Figures(_ dale: DaleCircuit, _ convergence: [[Double]], _ p: Lesson
     // Each post cell's drive split by route: direct excitatory synapses (up) and PV relays (down), summed
     // synapse by synapse; their sum is the circuit's drive, drawn against (W r)_k.
     let routeRows = dale.projection.routes.enumerated().map { k, row -> [Double] in
-        var excitation = 0.0, inhibition = 0.0
+        var excitation = 0.0
+        var inhibition = 0.0
         for (j, route) in row.enumerated() {
             switch route {
             case .direct(let s): excitation += s * dale.rates[j]
@@ -255,39 +289,53 @@ func lesson02Figures(_ dale: DaleCircuit, _ convergence: [[Double]], _ p: Lesson
         }
         return [Double(k + 1), excitation, -inhibition, dale.circuitDrive[k], dale.matrixDrive[k]]
     }
-    ctx.figure(Figure(
-        name: "dale-drive", title: "Drive through sign-pure routes against W·r",
-        claim: "circuit drive (direct excitation minus PV-relayed inhibition) equals W r to rounding",
-        blocks: [DataBlock("post cells", columns: ["post cell k", "direct excitatory routes (a.u.)",
-                                                   "inhibitory routes via PV relays (a.u.)",
-                                                   "circuit drive (a.u.)", "(W r)_k (a.u.)"], rows: routeRows)],
-        script: """
-        set xlabel 'postsynaptic Pyr cell k'
-        set ylabel 'drive onto Pyr_k (a.u.)'
-        set xrange [0.4:\(p.nPost) + 0.6]
-        set xtics 1
-        set boxwidth 0.6
-        set style fill solid 0.45 border -1
-        set key outside top center horizontal maxrows 2 samplen 1.5
-        set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#777777'
-        plot DATA index 0 using 1:2 with boxes lt 1 title 'direct (excit.)', \\
-             DATA index 0 using 1:3 with boxes lt 2 title 'via PV_j (inhib.)', \\
-             DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2 title '(W r)_k', \\
-             DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9 title 'sum of routes'
-        """))
-    ctx.figure(Figure(
-        name: "hebbian-window", title: "Spike-count Hebbian update against the rate prediction",
-        claim: "|eta n_pre n_post / T^2 - eta r_pre r_post| <= counting bound, shrinking as 1/T",
-        blocks: [DataBlock("LIF pair", columns: ["T (s)", "Δw spikes (1e-6/ms²)", "η r_pre r_post (1e-6/ms²)",
-                                                 "lower bound", "upper bound"], rows: convergence)],
-        script: """
-        set xlabel 'counting window T (s)'
-        set ylabel 'Hebbian update Δw / η (10^{-6} ms^{-2})'
-        set logscale x
-        set xrange [0.15:30]
-        set key top right
-        plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'counting bound', \\
-             DATA index 0 using 1:3 with lines lt 7 dt 2 title 'rate prediction', \\
-             DATA index 0 using 1:2 with linespoints lt 2 title 'spike counts'
-        """))
+    ctx.figure(
+        Figure(
+            name: "dale-drive", title: "Drive through sign-pure routes against W·r",
+            claim: "circuit drive (direct excitation minus PV-relayed inhibition) equals W r to rounding",
+            blocks: [
+                DataBlock(
+                    "post cells",
+                    columns: [
+                        "post cell k", "direct excitatory routes (a.u.)",
+                        "inhibitory routes via PV relays (a.u.)",
+                        "circuit drive (a.u.)", "(W r)_k (a.u.)"
+                    ], rows: routeRows)
+            ],
+            script: """
+                set xlabel 'postsynaptic Pyr cell k'
+                set ylabel 'drive onto Pyr_k (a.u.)'
+                set xrange [0.4:\(p.nPost) + 0.6]
+                set xtics 1
+                set boxwidth 0.6
+                set style fill solid 0.45 border -1
+                set key outside top center horizontal maxrows 2 samplen 1.5
+                set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#777777'
+                plot DATA index 0 using 1:2 with boxes lt 1 title 'direct (excit.)', \\
+                     DATA index 0 using 1:3 with boxes lt 2 title 'via PV_j (inhib.)', \\
+                     DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2 title '(W r)_k', \\
+                     DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9 title 'sum of routes'
+                """))
+    ctx.figure(
+        Figure(
+            name: "hebbian-window", title: "Spike-count Hebbian update against the rate prediction",
+            claim: "|eta n_pre n_post / T^2 - eta r_pre r_post| <= counting bound, shrinking as 1/T",
+            blocks: [
+                DataBlock(
+                    "LIF pair",
+                    columns: [
+                        "T (s)", "Δw spikes (1e-6/ms²)", "η r_pre r_post (1e-6/ms²)",
+                        "lower bound", "upper bound"
+                    ], rows: convergence)
+            ],
+            script: """
+                set xlabel 'counting window T (s)'
+                set ylabel 'Hebbian update Δw / η (10^{-6} ms^{-2})'
+                set logscale x
+                set xrange [0.15:30]
+                set key top right
+                plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'counting bound', \\
+                     DATA index 0 using 1:3 with lines lt 7 dt 2 title 'rate prediction', \\
+                     DATA index 0 using 1:2 with linespoints lt 2 title 'spike counts'
+                """))
 }

@@ -19,7 +19,7 @@ public let lesson03 = LessonDescriptor(
         .integer("batch", 32, in: 1...5000, "mini-batch size"),
         .integer("train_size", 5000, in: 30...5000, "Yin-Yang training samples"),
         .integer("angle_every", 25, in: 1...100_000, "measure angles to BP every this many steps"),
-        .integer("random_nets", 300, in: 10...100_000, "random networks for the descent-property check"),
+        .integer("random_nets", 300, in: 10...100_000, "random networks for the descent-property check")
     ],
     seeds: 5,
     run: runLesson03, summary: lesson03Summary, estimate: lesson03Estimate)
@@ -29,9 +29,11 @@ public let lesson03 = LessonDescriptor(
     var table = MarkdownTable([])
     for r in Rule.allCases where n.text("final_accuracy_\(r.rawValue)") != "—" {
         let k = r.rawValue
-        table.append([k, "\(n.text("final_accuracy_\(k)", scale: 100)) %", n.text("initial_angle_\(k)", unit: "°"),
-                      n.text("max_angle_\(k)", unit: "°"), n.text("late_angle_\(k)", unit: "°"),
-                      n.text("norm_ratio_\(k)", digits: 2)])
+        table.append([
+            k, "\(n.text("final_accuracy_\(k)", scale: 100)) %", n.text("initial_angle_\(k)", unit: "°"),
+            n.text("max_angle_\(k)", unit: "°"), n.text("late_angle_\(k)", unit: "°"),
+            n.text("norm_ratio_\(k)", digits: 2)
+        ])
     }
     return ["accuracy_table": table.bodyText]
 }
@@ -63,8 +65,9 @@ struct Lesson03Parameters {
         angleEvery = p.integer("angle_every")
         randomNets = p.integer("random_nets")
         guard config.batchSize <= trainSize else {
-            throw LessonError.usage("batch (\(config.batchSize)) is larger than the training set (train_size "
-                + "\(trainSize)); choose batch ≤ train_size")
+            throw LessonError.usage(
+                "batch (\(config.batchSize)) is larger than the training set (train_size "
+                    + "\(trainSize)); choose batch ≤ train_size")
         }
     }
 }
@@ -88,14 +91,17 @@ func runLesson03(_ ctx: RunContext) throws {
 
 /// (c): the angle between each rule's feedback B and Wᵀ for a fresh Xavier-uniform W, in degrees.
 let lesson03FeedbackAngle: [Rule: Double] = [
-    .usf: 30, .frsf: acos(0.75) * 180 / .pi, .brsf: acos(0.75) * 180 / .pi, .fa: 90,
+    .usf: 30, .frsf: acos(0.75) * 180 / .pi, .brsf: acos(0.75) * 180 / .pi, .fa: 90
 ]
 
 /// (b): the closed form of ⟨ΔW_sc, ΔW_bp⟩ for one hidden layer and one output,
 /// Σ_j M_j |W_j| ‖(1/B) Σ_s f'(u_sj) e_s x_s‖² with e_s = δ^L_s (tanh hidden units).
 func descentInnerProduct(_ net: Network, _ pass: ForwardPass, _ bp: Gradients, x: Matrix, feedback: Matrix)
-    -> Double {
-    let batch = x.rows, nIn = x.cols, nHid = net.layers[1].w.cols
+    -> Double
+{
+    let batch = x.rows
+    let nIn = x.cols
+    let nHid = net.layers[1].w.cols
     var formula = 0.0
     for j in 0..<nHid {
         var v = Array(repeating: 0.0, count: nIn)
@@ -142,15 +148,17 @@ func outputLayerDifference(_ p: Lesson03Parameters, _ data: YinYangData, _ ctx: 
     var rng = ctx.rng(1)
     let probeNet = Network(sizes: p.sizes, hidden: p.activation, output: .linear, rng: &rng)
     let probeIdx = Array(0..<min(64, data.train.count))
-    let probeX = data.train.x.rows(probeIdx), probeY = oneHot(probeIdx.map { data.train.labels[$0] }, classes: 3)
+    let probeX = data.train.x.rows(probeIdx)
+    let probeY = oneHot(probeIdx.map { data.train.labels[$0] }, classes: 3)
     let probePass = probeNet.forward(probeX)
     let bpProbe = probeNet.gradients(probePass, targets: probeY, loss: .crossEntropy, feedback: .bp)
     var worstOutput = 0.0
     let last = probeNet.depth - 1
     for rule in Rule.allCases where rule != .bp {
         var frng = ctx.rng(100 + UInt64(Rule.allCases.firstIndex(of: rule) ?? 0))
-        let g = probeNet.gradients(probePass, targets: probeY, loss: .crossEntropy,
-                                   feedback: Feedback(rule: rule, network: probeNet, rng: &frng))
+        let g = probeNet.gradients(
+            probePass, targets: probeY, loss: .crossEntropy,
+            feedback: Feedback(rule: rule, network: probeNet, rng: &frng))
         worstOutput = max(worstOutput, maxRelativeError(g.dW[last].data, bpProbe.dW[last].data))
     }
     return worstOutput
@@ -161,7 +169,9 @@ func outputLayerDifference(_ p: Lesson03Parameters, _ data: YinYangData, _ ctx: 
 func descentTrials(_ p: Lesson03Parameters, _ ctx: RunContext, into g: inout Lesson03Geometry) {
     var nrng = ctx.rng(2)
     for trial in 0..<p.randomNets {
-        let nIn = 2 + trial % 5, nHid = 3 + trial % 7, batch = 1 + trial % 9
+        let nIn = 2 + trial % 5
+        let nHid = 3 + trial % 7
+        let batch = 1 + trial % 9
         var net = Network(sizes: [nIn, nHid, 1], hidden: .tanh, output: .linear, rng: &nrng)
         for k in 0..<nHid { net.layers[1].w[0, k] = nrng.normal() }
         let x = Matrix(rows: batch, cols: nIn) { _, _ in nrng.normal() }
@@ -183,8 +193,9 @@ func descentTrials(_ p: Lesson03Parameters, _ ctx: RunContext, into g: inout Les
         let pass3 = many.forward(x)
         let bp3 = many.gradients(pass3, targets: y3, loss: .mse, feedback: .bp)
         var frng = nrng.fork(UInt64(trial) + 1_000_000)
-        let g3 = many.gradients(pass3, targets: y3, loss: .mse,
-                                feedback: Feedback(rule: .frsf, network: many, rng: &frng))
+        let g3 = many.gradients(
+            pass3, targets: y3, loss: .mse,
+            feedback: Feedback(rule: .frsf, network: many, rng: &frng))
         g.multiAngles.append(angleDegrees(g3.dW[0], bp3.dW[0]))
     }
 }
@@ -214,7 +225,10 @@ func trainOnYinYang(_ rule: Rule, _ p: Lesson03Parameters, _ data: YinYangData, 
     let probe = (x: data.validation.x, y: oneHot(data.validation.labels, classes: 3))
     let stepsPerEpoch = (data.train.count + p.config.batchSize - 1) / p.config.batchSize
     let totalSteps = p.epochs * stepsPerEpoch
-    var worst = -Double.infinity, measured = 0, lateSum = 0.0, lateCount = 0
+    var worst = -Double.infinity
+    var measured = 0
+    var lateSum = 0.0
+    var lateCount = 0
     let start = Date()
     do {
         for epoch in 1...p.epochs {
@@ -234,7 +248,10 @@ func trainOnYinYang(_ rule: Rule, _ p: Lesson03Parameters, _ data: YinYangData, 
                     }
                 }
                 if step > totalSteps / 2 {
-                    for a in angles.dropLast() where !a.isNaN { lateSum += a; lateCount += 1 }
+                    for a in angles.dropLast() where !a.isNaN {
+                        lateSum += a
+                        lateCount += 1
+                    }
                 }
             }
             run.accuracies.append(learner.network.accuracy(data.test.x, labels: data.test.labels))
@@ -243,9 +260,12 @@ func trainOnYinYang(_ rule: Rule, _ p: Lesson03Parameters, _ data: YinYangData, 
     } catch let d as TrainingDiverged {
         ctx.log(d.description)
     }
-    ctx.log(String(format: "%@: test accuracy %.2f %% after %d epochs (%.1f s)", rule.rawValue,
-                   100 * (run.accuracies.last ?? 0), run.accuracies.count - 1, Date().timeIntervalSince(start)))
-    run.finalAccuracy = run.accuracies.count > p.epochs
+    ctx.log(
+        String(
+            format: "%@: test accuracy %.2f %% after %d epochs (%.1f s)", rule.rawValue,
+            100 * (run.accuracies.last ?? 0), run.accuracies.count - 1, Date().timeIntervalSince(start)))
+    run.finalAccuracy =
+        run.accuracies.count > p.epochs
         ? run.accuracies.suffix(p.lastEpochs).reduce(0, +) / Double(p.lastEpochs) : .nan
     run.worst = measured > 0 ? worst : nil
     run.late = lateCount > 0 ? lateSum / Double(lateCount) : nil
@@ -255,21 +275,31 @@ func trainOnYinYang(_ rule: Rule, _ p: Lesson03Parameters, _ data: YinYangData, 
 // MARK: Checks
 
 func lesson03Checks(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Parameters, _ ctx: RunContext) {
-    ctx.check(.close("output-layer update: every rule vs BP, max relative difference",
-                     observed: g.worstOutput, expected: 0, tolerance: 0))
-    ctx.check(.none("single output: sign-concordant hidden updates with ⟨ΔW_sc, ΔW_bp⟩ < 0",
-                    violations: g.violations, of: 3 * p.randomNets))
-    ctx.check(.atMost("single output: inner product vs its closed form, max relative error",
-                      observed: g.worstFormula, bound: 1e-10))
+    ctx.check(
+        .close(
+            "output-layer update: every rule vs BP, max relative difference",
+            observed: g.worstOutput, expected: 0, tolerance: 0))
+    ctx.check(
+        .none(
+            "single output: sign-concordant hidden updates with ⟨ΔW_sc, ΔW_bp⟩ < 0",
+            violations: g.violations, of: 3 * p.randomNets))
+    ctx.check(
+        .atMost(
+            "single output: inner product vs its closed form, max relative error",
+            observed: g.worstFormula, bound: 1e-10))
     // Tolerance 4σ from the sampling bound of feedbackAngle.
     for (rule, deg, sigma) in g.feedbackAngles {
-        ctx.check(.close("angle(B, Wᵀ) for \(rule.rawValue), fresh 256×256 Xavier W", observed: deg,
-                         expected: lesson03FeedbackAngle[rule] ?? 0, tolerance: 4 * sigma, unit: "°"))
+        ctx.check(
+            .close(
+                "angle(B, Wᵀ) for \(rule.rawValue), fresh 256×256 Xavier W", observed: deg,
+                expected: lesson03FeedbackAngle[rule] ?? 0, tolerance: 4 * sigma, unit: "°"))
     }
     // NaN or Inf stops a rule early; the check counts the epochs it completed with finite loss and weights.
     for run in runs {
-        ctx.check(.atLeast("\(run.rule.rawValue): epochs completed without divergence",
-                           observed: Double(run.accuracies.count - 1), bound: Double(p.epochs)))
+        ctx.check(
+            .atLeast(
+                "\(run.rule.rawValue): epochs completed without divergence",
+                observed: Double(run.accuracies.count - 1), bound: Double(p.epochs)))
     }
     // Nothing measured (angle_every beyond the run): a failing check that says so.
     let none = " — no angle measured; raise epochs or lower angle_every"
@@ -278,34 +308,46 @@ func lesson03Checks(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Param
         if run.rule.isSignConcordant {
             // Sign-concordant feedback starts aligned; every angle measured along training stays below 90°.
             let worst = run.worst ?? .nan
-            ctx.check(.atMost("\(name): hidden-layer angle to BP on validation set, max over training"
-                              + (worst.isNaN ? none : ""), id: "\(name)-max-angle", observed: worst,
-                              bound: 90, unit: "°"))
+            ctx.check(
+                .atMost(
+                    "\(name): hidden-layer angle to BP on validation set, max over training"
+                        + (worst.isNaN ? none : ""), id: "\(name)-max-angle", observed: worst,
+                    bound: 90, unit: "°"))
         } else {
             // Random feedback starts at ≈ 90° and aligns during learning (Lillicrap et al. 2016); single
             // measurements still cross 90° on some seeds, so the claim is on the aligned state: the mean angle
             // over the second half of training, over seeds.
             let late = run.late ?? .nan
-            ctx.check(.atMost("\(name): hidden-layer angle to BP, mean over the second half of training"
-                              + (late.isNaN ? none : ""), id: "\(name)-late-angle", observed: late,
-                              bound: 90, unit: "°").overSeeds)
+            ctx.check(
+                .atMost(
+                    "\(name): hidden-layer angle to BP, mean over the second half of training"
+                        + (late.isNaN ? none : ""), id: "\(name)-late-angle", observed: late,
+                    bound: 90, unit: "°"
+                ).overSeeds)
         }
     }
     if let bp = runs.first(where: { $0.rule == .bp }) {
         // With a constant learning rate the last iterate fluctuates from epoch to epoch; the mean over the last
         // epochs estimates the accuracy the rule has reached, and the claim is on its mean over seeds.
-        ctx.check(.atLeast("bp: test accuracy on Yin-Yang, mean of the last \(p.lastEpochs) epochs",
-                           id: "bp-final-accuracy", observed: bp.finalAccuracy, bound: bpTarget).overSeeds)
+        ctx.check(
+            .atLeast(
+                "bp: test accuracy on Yin-Yang, mean of the last \(p.lastEpochs) epochs",
+                id: "bp-final-accuracy", observed: bp.finalAccuracy, bound: bpTarget
+            ).overSeeds)
     }
 }
 
 func lesson03Records(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Parameters, _ ctx: RunContext) {
     let validMulti = g.multiAngles.filter { !$0.isNaN }
     ctx.record("multi_output_mean_angle", validMulti.reduce(0, +) / Double(max(validMulti.count, 1)))
-    ctx.record("multi_output_over_90", String(
-        format: "%.1f %%", 100 * Double(validMulti.filter { $0 > 90 }.count) / Double(max(validMulti.count, 1))))
-    ctx.record("bw_angles", g.feedbackAngles.map { "\($0.rule.rawValue) \(format($0.degrees))°" }
-        .joined(separator: ", "))
+    ctx.record(
+        "multi_output_over_90",
+        String(
+            format: "%.1f %%", 100 * Double(validMulti.filter { $0 > 90 }.count) / Double(max(validMulti.count, 1))))
+    ctx.record(
+        "bw_angles",
+        g.feedbackAngles.map { "\($0.rule.rawValue) \(format($0.degrees))°" }
+            .joined(separator: ", "))
     for run in runs {
         ctx.record("final_accuracy_\(run.rule.rawValue)", run.finalAccuracy)
         ctx.record("initial_angle_\(run.rule.rawValue)", run.initialAngle)
@@ -321,37 +363,43 @@ func lesson03Records(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Para
 func lesson03Figures(_ runs: [RuleRun], _ p: Lesson03Parameters, _ ctx: RunContext) {
     // One row per epoch, one column per rule in the order of the header: a rule that stopped early (divergence)
     // has NaN for the epochs it did not reach, so no column ever holds another rule's numbers.
-    ctx.figure(AccuracyFigure(
-        title: "Yin-Yang test accuracy by learning rule", claim: "bp >= \(format(100 * bpTarget)) %; all rules learn",
-        rules: runs.map(\.rule), rows: accuracyTable(runs.map { $0.accuracies.map { 100 * $0 } }, epochs: p.epochs),
-        yRange: "[30:100]").figure)
+    ctx.figure(
+        AccuracyFigure(
+            title: "Yin-Yang test accuracy by learning rule",
+            claim: "bp >= \(format(100 * bpTarget)) %; all rules learn",
+            rules: runs.map(\.rule), rows: accuracyTable(runs.map { $0.accuracies.map { 100 * $0 } }, epochs: p.epochs),
+            yRange: "[30:100]"
+        ).figure)
     let layers = p.sizes.count - 1  // L: angle columns 3…L+2, then norm ratios; sd columns follow (2 + 2L in all)
-    let cols = ["step", "loss"]
+    let cols =
+        ["step", "loss"]
         + (1...layers).map { $0 == layers ? "output layer angle (°)" : "hidden layer \($0) angle (°)" }
         + (1...layers).map { $0 == layers ? "output layer norm ratio" : "hidden layer \($0) norm ratio ‖ΔW‖/‖ΔW_bp‖" }
     let curves = runs.enumerated().flatMap { i, run in
         (1..<layers).map { layer in
-            let c = layer + 2, sd = c + 2 * layers + 1
+            let c = layer + 2
+            let sd = c + 2 * layers + 1
             let (style, title) = ruleLayerCurve(run.rule, layer: layer, of: layers - 1)
             return "DATA index \(i) using ($1+1):($\(c)-$\(sd)):($\(c)+$\(sd)) with filledcurves \(style) notitle, "
                 + "DATA index \(i) using ($1+1):\(c) with lines \(style) title '\(title)'"
         }
     }
-    ctx.figure(Figure(
-        name: "angles", title: "Angle between each rule's hidden update and the BP gradient",
-        claim: "every rule's hidden-layer angle to BP < 90 degrees during training",
-        blocks: runs.map { DataBlock($0.rule.rawValue, columns: cols, rows: $0.rows) },
-        script: """
-        set xlabel 'training step + 1'
-        set ylabel 'angle to BP gradient (degrees)'
-        set logscale x
-        set autoscale xfix
-        set yrange [0:130]
-        set key top right maxrows 3
-        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        # Each rule in its own style (style.gp); FA and DFA coincide with one hidden layer (DFA is dashed).
-        plot \(curves.joined(separator: ", \\\n     "))
-        """))
+    ctx.figure(
+        Figure(
+            name: "angles", title: "Angle between each rule's hidden update and the BP gradient",
+            claim: "every rule's hidden-layer angle to BP < 90 degrees during training",
+            blocks: runs.map { DataBlock($0.rule.rawValue, columns: cols, rows: $0.rows) },
+            script: """
+                set xlabel 'training step + 1'
+                set ylabel 'angle to BP gradient (degrees)'
+                set logscale x
+                set autoscale xfix
+                set yrange [0:130]
+                set key top right maxrows 3
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                # Each rule in its own style (style.gp); FA and DFA coincide with one hidden layer (DFA is dashed).
+                plot \(curves.joined(separator: ", \\\n     "))
+                """))
 }
 
 /// The accuracy table of lesson 3: row e is [e, accuracy of rule 1 after epoch e, …], for e = 0...epochs, with

@@ -13,7 +13,7 @@ public let lesson04 = LessonDescriptor(
         .choice("activation", "sigmoid", of: ["sigmoid", "tanh", "relu"], "somatic rate function f (all layers)"),
         .integer("batch", 16, in: 1...1000, "samples per Hebbian step"),
         .integer("steps", 300, in: 1...100_000, "training steps run side by side"),
-        .real("learning_rate", 0.5, in: 1e-6...100, "η"),
+        .real("learning_rate", 0.5, in: 1e-6...100, "η")
     ],
     seeds: 3,
     run: runLesson04, estimate: lesson04Estimate)
@@ -87,8 +87,9 @@ func lesson04Start(_ p: Lesson04Parameters, _ data: Dataset, _ ctx: RunContext) 
     var frng = ctx.rng(2)
     let feedback = Feedback(rule: .frsf, network: network, rng: &frng)
     let circuit = Microcircuit(network: network, feedbackMagnitudes: feedback.matrices)
-    return Lesson04Start(single: single, network: network, feedback: feedback, circuit: circuit,
-                         x0: data.x.rows(idx0), y0: rateTargets(data, idx0), daleAtStart: circuit.daleViolations)
+    return Lesson04Start(
+        single: single, network: network, feedback: feedback, circuit: circuit,
+        x0: data.x.rows(idx0), y0: rateTargets(data, idx0), daleAtStart: circuit.daleViolations)
 }
 
 /// One batch through circuit and matrix algorithm, signal by signal and update by update.
@@ -102,15 +103,21 @@ struct Lesson04OneStep {
 }
 
 func compareOneStep(_ start: inout Lesson04Start, _ p: Lesson04Parameters) -> Lesson04OneStep {
-    let eta = p.learningRate, x0 = start.x0, y0 = start.y0, network = start.network
+    let eta = p.learningRate
+    let x0 = start.x0
+    let y0 = start.y0
+    let network = start.network
     // One layer: the Hebbian update under an apical teacher against BP's (the delta rule).
     var singleCircuit = Microcircuit(network: start.single, feedbackMagnitudes: [])
-    let singleDelta = singleCircuit.hebbianStep(inputs: sampleRows(x0), targets: sampleRows(y0),
-                                                learningRate: eta).deltas[0]
+    let singleDelta = singleCircuit.hebbianStep(
+        inputs: sampleRows(x0), targets: sampleRows(y0),
+        learningRate: eta
+    ).deltas[0]
     let singleBP = start.single.gradients(start.single.forward(x0), targets: y0, loss: .mse, feedback: .bp)
-    let deltaRule = TensorComparison("one layer: Hebbian ΔW vs BP", observed: singleDelta.data,
-                                     expected: descentStep(singleBP.dW[0].data, learningRate: eta),
-                                     bound: roundingBound)
+    let deltaRule = TensorComparison(
+        "one layer: Hebbian ΔW vs BP", observed: singleDelta.data,
+        expected: descentStep(singleBP.dW[0].data, learningRate: eta),
+        bound: roundingBound)
     // Several layers: signals sample by sample, then the update layer by layer; the output layer against BP too.
     let pass = network.forward(x0)
     let frsf = network.gradients(pass, targets: y0, loss: .mse, feedback: start.feedback)
@@ -119,34 +126,42 @@ func compareOneStep(_ start: inout Lesson04Start, _ p: Lesson04Parameters) -> Le
     var probe = start.circuit
     let hebbian = probe.hebbianStep(inputs: sampleRows(x0), targets: sampleRows(y0), learningRate: eta).deltas
     let layers = (0..<network.depth).map { l in
-        TensorComparison("layer \(l + 1): Hebbian ΔW vs frSF", observed: hebbian[l].data,
-                         expected: descentStep(frsf.dW[l].data, learningRate: eta), bound: roundingBound)
+        TensorComparison(
+            "layer \(l + 1): Hebbian ΔW vs frSF", observed: hebbian[l].data,
+            expected: descentStep(frsf.dW[l].data, learningRate: eta), bound: roundingBound)
     }
     let last = network.depth - 1
-    let output = TensorComparison("output layer: Hebbian ΔW vs BP", observed: hebbian[last].data,
-                                  expected: descentStep(bp.dW[last].data, learningRate: eta), bound: roundingBound)
+    let output = TensorComparison(
+        "output layer: Hebbian ΔW vs BP", observed: hebbian[last].data,
+        expected: descentStep(bp.dW[last].data, learningRate: eta), bound: roundingBound)
     // The single-precision path (used for speed in lesson 6 and the benchmark) against the Double circuit.
     let floatNet = NetworkOf<Float>(converting: network)
-    let floatFeedback = FeedbackOf<Float>(rule: .frsf,
-                                          matrices: start.feedback.matrices.map { DenseMatrix<Float>(converting: $0) })
+    let floatFeedback = FeedbackOf<Float>(
+        rule: .frsf,
+        matrices: start.feedback.matrices.map { DenseMatrix<Float>(converting: $0) })
     let floatPass = floatNet.forward(DenseMatrix<Float>(converting: x0))
-    let floatUpdate = floatNet.gradients(floatPass, targets: DenseMatrix<Float>(converting: y0), loss: .mse,
-                                         feedback: floatFeedback)
+    let floatUpdate = floatNet.gradients(
+        floatPass, targets: DenseMatrix<Float>(converting: y0), loss: .mse,
+        feedback: floatFeedback)
     var worstFloat = 0.0
     for l in 0..<network.depth {
         let update = descentStep(floatUpdate.dW[l].data.map { Double($0) }, learningRate: eta)
         worstFloat = max(worstFloat, maxRelativeError(update, hebbian[l].data))
     }
-    return Lesson04OneStep(daleAtStart: start.daleAtStart, deltaRule: deltaRule, worstApical: apical,
-                           worstSignal: signal, layers: layers, output: output, worstFloat: worstFloat)
+    return Lesson04OneStep(
+        daleAtStart: start.daleAtStart, deltaRule: deltaRule, worstApical: apical,
+        worstSignal: signal, layers: layers, output: output, worstFloat: worstFloat)
 }
 
 /// Apical potentials and error signals of the circuit, sample by sample, against frSF's backward signals:
 /// the worst relative errors of a^l against B^l δ^{l+1} and of ε^l against −δ^l.
 func compareSignals(_ circuit: inout Microcircuit, _ start: Lesson04Start, _ frsf: Gradients)
-    -> (apical: Double, signal: Double) {
-    let network = start.network, sizes = network.sizes
-    var worstSignal = 0.0, worstApical = 0.0
+    -> (apical: Double, signal: Double)
+{
+    let network = start.network
+    let sizes = network.sizes
+    var worstSignal = 0.0
+    var worstApical = 0.0
     for s in 0..<start.x0.rows {
         circuit.forward(Array(start.x0.row(s)))
         circuit.backward(target: Array(start.y0.row(s)))
@@ -179,8 +194,11 @@ struct Lesson04Training {
 }
 
 func trainSideBySide(_ start: Lesson04Start, _ p: Lesson04Parameters, _ data: Dataset, _ ctx: RunContext) throws
-    -> Lesson04Training {
-    let eta = p.learningRate, f = p.activation, depth = start.network.depth
+    -> Lesson04Training
+{
+    let eta = p.learningRate
+    let f = p.activation
+    let depth = start.network.depth
     var circuit = start.circuit
     var learner = Learner(network: start.network, feedback: start.feedback, rng: ctx.rng(3))
     let config = SGDConfig(learningRate: eta, batchSize: p.batch, loss: .mse)
@@ -192,10 +210,12 @@ func trainSideBySide(_ start: Lesson04Start, _ p: Lesson04Parameters, _ data: Da
     var blockWorst = Array(repeating: 0.0, count: depth)
     for step in 1...p.steps {
         let idx = (0..<p.batch).map { _ in Int(order.next() % UInt64(data.count)) }
-        let x = data.x.rows(idx), y = rateTargets(data, idx)
+        let x = data.x.rows(idx)
+        let y = rateTargets(data, idx)
         // frSF's update on the circuit's current weights (read back from its routes) at this step.
-        let current = Network(layers: zip(circuit.weights, circuit.layers.map(\.bias)).map { Layer(w: $0, b: $1) },
-                              hidden: f, output: f)
+        let current = Network(
+            layers: zip(circuit.weights, circuit.layers.map(\.bias)).map { Layer(w: $0, b: $1) },
+            hidden: f, output: f)
         let currentPass = current.forward(x)
         let currentFeedback = Feedback(rule: .frsf, matrices: start.feedback.matrices)
         let expected = current.gradients(currentPass, targets: y, loss: .mse, feedback: currentFeedback)
@@ -213,15 +233,17 @@ func trainSideBySide(_ start: Lesson04Start, _ p: Lesson04Parameters, _ data: Da
         }
         try learner.step(x: x, y: y, config: config, epoch: 1)
         if step % max(1, p.steps / 100) == 0 || step == 1 {
-            t.angleRows.append([Double(step), expected.loss]
-                + zip(deltas, bpNow.dW).map { angleDegrees($0.data, $1.data.map { -$0 }) })
+            t.angleRows.append(
+                [Double(step), expected.loss]
+                    + zip(deltas, bpNow.dW).map { angleDegrees($0.data, $1.data.map { -$0 }) })
         }
     }
     t.mismatches = circuit.feedbackSignMismatches
     t.dale = circuit.daleViolations
     for l in 0..<depth {
-        t.worstWeights = max(t.worstWeights,
-                             maxRelativeError(circuit.weights[l].data, learner.network.layers[l].w.data))
+        t.worstWeights = max(
+            t.worstWeights,
+            maxRelativeError(circuit.weights[l].data, learner.network.layers[l].w.data))
     }
     return t
 }
@@ -229,31 +251,50 @@ func trainSideBySide(_ start: Lesson04Start, _ p: Lesson04Parameters, _ data: Da
 // MARK: Checks
 
 func lesson04Checks(_ one: Lesson04OneStep, _ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunContext) {
-    let sizes = p.sizes, tol = roundingBound
+    let sizes = p.sizes
+    let tol = roundingBound
     ctx.check(one.deltaRule.check("one layer: Hebbian ΔW vs BP (delta rule), relative error"))
-    ctx.check(.none("Dale's principle: synapses of the wrong sign at construction",
-                    violations: one.daleAtStart, of: synapseCount(sizes)))
-    ctx.check(.atMost("apical potentials a^l vs frSF's B^l δ^{l+1}, max relative error",
-                      observed: one.worstApical, bound: tol))
-    ctx.check(.atMost("error signals ε^l vs −δ^l of frSF, all layers, max relative error",
-                      observed: one.worstSignal, bound: tol))
+    ctx.check(
+        .none(
+            "Dale's principle: synapses of the wrong sign at construction",
+            violations: one.daleAtStart, of: synapseCount(sizes)))
+    ctx.check(
+        .atMost(
+            "apical potentials a^l vs frSF's B^l δ^{l+1}, max relative error",
+            observed: one.worstApical, bound: tol))
+    ctx.check(
+        .atMost(
+            "error signals ε^l vs −δ^l of frSF, all layers, max relative error",
+            observed: one.worstSignal, bound: tol))
     for (l, layer) in one.layers.enumerated() {
         ctx.check(layer.check("layer \(l + 1): Hebbian ΔW vs frSF ΔW, relative error"))
     }
     ctx.check(one.output.check("output layer: Hebbian ΔW vs BP ΔW, relative error"))
-    ctx.check(.atMost("Float frSF ΔW vs the Double circuit, all layers, relative error",
-                      observed: one.worstFloat, bound: floatRoundingBound))
-    ctx.check(.atMost("every step: Hebbian ΔW vs frSF ΔW on the circuit's weights, max relative error",
-                      observed: t.worstStep, bound: tol))
-    ctx.check(.atLeast("weights that crossed zero during training (routes switched)",
-                       observed: Double(t.crossings), bound: 1))
-    ctx.check(.none("after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: t.mismatches,
-                    of: synapseCount(sizes, fromLayer: 2)))
-    ctx.check(.none("after training: synapses of the wrong sign (Dale)", violations: t.dale,
-                    of: synapseCount(sizes)))
+    ctx.check(
+        .atMost(
+            "Float frSF ΔW vs the Double circuit, all layers, relative error",
+            observed: one.worstFloat, bound: floatRoundingBound))
+    ctx.check(
+        .atMost(
+            "every step: Hebbian ΔW vs frSF ΔW on the circuit's weights, max relative error",
+            observed: t.worstStep, bound: tol))
+    ctx.check(
+        .atLeast(
+            "weights that crossed zero during training (routes switched)",
+            observed: Double(t.crossings), bound: 1))
+    ctx.check(
+        .none(
+            "after training: pairs with sign(B) ≠ sign(Wᵀ)", violations: t.mismatches,
+            of: synapseCount(sizes, fromLayer: 2)))
+    ctx.check(
+        .none(
+            "after training: synapses of the wrong sign (Dale)", violations: t.dale,
+            of: synapseCount(sizes)))
     // Each step's ΔW agrees to the tolerance above; errors add at most once per step.
-    ctx.check(.atMost("after \(p.steps) steps: circuit W vs matrix frSF W, relative error",
-                      observed: t.worstWeights, bound: tol * Double(p.steps)))
+    ctx.check(
+        .atMost(
+            "after \(p.steps) steps: circuit W vs matrix frSF W, relative error",
+            observed: t.worstWeights, bound: tol * Double(p.steps)))
 }
 
 func lesson04Records(_ one: Lesson04OneStep, _ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunContext) {
@@ -263,51 +304,64 @@ func lesson04Records(_ one: Lesson04OneStep, _ t: Lesson04Training, _ p: Lesson0
     ctx.record("crossings", String(t.crossings))
     ctx.record("architecture", p.sizes.map(String.init).joined(separator: "-"))
     let lastAngles = t.angleRows.last.map { Array($0.dropFirst(2)) } ?? []
-    ctx.record("final_angles", lastAngles.enumerated().map {
-        "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°"
-    }.joined(separator: ", "))
+    ctx.record(
+        "final_angles",
+        lastAngles.enumerated().map {
+            "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°"
+        }.joined(separator: ", "))
 }
 
 // MARK: Figures
 
 func lesson04Figures(_ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunContext) {
-    let depth = p.sizes.count - 1, tol = roundingBound
-    ctx.figure(Figure(
-        name: "circuit-vs-matrix", title: "Microcircuit Hebbian update against the frSF update",
-        claim: "at every training step and layer, max-norm relative error of the circuit's ΔW against frSF's "
-            + "<= \(format(tol))",
-        blocks: [DataBlock("relative error per step", columns: ["step"] + (1...depth).map {
-            "layer \($0): max relative error over the steps since the previous row"
-        }, rows: t.errorRows)],
-        script: """
-        set xlabel 'training step'
-        set ylabel 'relative error of ΔW (max norm)'
-        set logscale y
-        set format y '10^{%L}'
-        set yrange [1e-18:1e-10]
-        set autoscale xfix
-        set key outside top center horizontal samplen 1.5
-        # The checked bound, and the unit roundoff of Double for scale. An exact 0 is drawn at 1e-18.
-        set arrow from graph 0, first \(tol) to graph 1, first \(tol) nohead dt 2 lw 2 lc rgb '#D55E00'
-        set label 'checked bound \(format(tol))' at graph 0.02, first \(tol) offset 0,0.7 tc rgb '#D55E00'
-        set arrow from graph 0, first 2.22e-16 to graph 1, first 2.22e-16 nohead dt 3 lc rgb '#777777'
-        set label 'Double ε = 2.2e-16' at graph 0.02, first 2.22e-16 offset 0,-0.8 tc rgb '#555555'
-        plot for [i=1:\(depth)] DATA index 0 using 1:(column(i+1) > 0 ? column(i+1) : 1e-18) \\
-             with lines lt i title (i == \(depth) ? 'output' : sprintf('hidden %d', i))
-        """))
-    ctx.figure(Figure(
-        name: "angles", title: "Angle between the microcircuit's update and the BP gradient",
-        claim: "hidden layers stay within 90 degrees of BP; output layer at 0",
-        blocks: [DataBlock("circuit", columns: ["step", "loss"] + (1...depth).map { "layer \($0) angle (°)" },
-                           rows: t.angleRows)],
-        script: """
-        set xlabel 'training step'
-        set ylabel 'angle to BP gradient (degrees)'
-        set yrange [-2:100]
-        set key outside top center horizontal samplen 1.5
-        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        set label '90°' at graph 0.01, first 90 offset 0,0.7 tc rgb '#555555'
-        plot for [i=1:\(depth)] DATA index 0 using 1:(column(i+2)) with lines lt i \\
-             title (i == \(depth) ? 'output layer' : sprintf('hidden layer %d', i))
-        """))
+    let depth = p.sizes.count - 1
+    let tol = roundingBound
+    ctx.figure(
+        Figure(
+            name: "circuit-vs-matrix", title: "Microcircuit Hebbian update against the frSF update",
+            claim: "at every training step and layer, max-norm relative error of the circuit's ΔW against frSF's "
+                + "<= \(format(tol))",
+            blocks: [
+                DataBlock(
+                    "relative error per step",
+                    columns: ["step"]
+                        + (1...depth).map {
+                            "layer \($0): max relative error over the steps since the previous row"
+                        }, rows: t.errorRows)
+            ],
+            script: """
+                set xlabel 'training step'
+                set ylabel 'relative error of ΔW (max norm)'
+                set logscale y
+                set format y '10^{%L}'
+                set yrange [1e-18:1e-10]
+                set autoscale xfix
+                set key outside top center horizontal samplen 1.5
+                # The checked bound, and the unit roundoff of Double for scale. An exact 0 is drawn at 1e-18.
+                set arrow from graph 0, first \(tol) to graph 1, first \(tol) nohead dt 2 lw 2 lc rgb '#D55E00'
+                set label 'checked bound \(format(tol))' at graph 0.02, first \(tol) offset 0,0.7 tc rgb '#D55E00'
+                set arrow from graph 0, first 2.22e-16 to graph 1, first 2.22e-16 nohead dt 3 lc rgb '#777777'
+                set label 'Double ε = 2.2e-16' at graph 0.02, first 2.22e-16 offset 0,-0.8 tc rgb '#555555'
+                plot for [i=1:\(depth)] DATA index 0 using 1:(column(i+1) > 0 ? column(i+1) : 1e-18) \\
+                     with lines lt i title (i == \(depth) ? 'output' : sprintf('hidden %d', i))
+                """))
+    ctx.figure(
+        Figure(
+            name: "angles", title: "Angle between the microcircuit's update and the BP gradient",
+            claim: "hidden layers stay within 90 degrees of BP; output layer at 0",
+            blocks: [
+                DataBlock(
+                    "circuit", columns: ["step", "loss"] + (1...depth).map { "layer \($0) angle (°)" },
+                    rows: t.angleRows)
+            ],
+            script: """
+                set xlabel 'training step'
+                set ylabel 'angle to BP gradient (degrees)'
+                set yrange [-2:100]
+                set key outside top center horizontal samplen 1.5
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                set label '90°' at graph 0.01, first 90 offset 0,0.7 tc rgb '#555555'
+                plot for [i=1:\(depth)] DATA index 0 using 1:(column(i+2)) with lines lt i \\
+                     title (i == \(depth) ? 'output layer' : sprintf('hidden layer %d', i))
+                """))
 }

@@ -20,7 +20,7 @@ public let lesson05 = LessonDescriptor(
         .real("input_rate", 0.1, in: 0.001...1, "input rate for a feature of 1 (spikes/ms)"),
         .real("burst_baseline", 0.1, in: 0.001...1, "baseline burst rate ν₀ of the error channel (spikes/ms)"),
         .real("weight_scale", 1.5, in: 0.01...20, "forward weights ~ U(±a), a = weight_scale / (0.05 √n_in) (nA·ms)"),
-        .real("bias", 2.0, in: 0...10, "tonic drive of every Pyr cell (nA); rheobase is 1.5 nA"),
+        .real("bias", 2.0, in: 0...10, "tonic drive of every Pyr cell (nA); rheobase is 1.5 nA")
     ],
     seeds: 5,
     run: runLesson05, estimate: lesson05Estimate)
@@ -46,8 +46,14 @@ struct Lesson05Parameters {
         window = p.real("window")
         var windows: [Double] = []
         var t = p.real("t_min")
-        while t <= p.real("t_max") * (1 + 1e-9) { windows.append(t); t *= 2 }
-        if !windows.contains(window) { windows.append(window); windows.sort() }
+        while t <= p.real("t_max") * (1 + 1e-9) {
+            windows.append(t)
+            t *= 2
+        }
+        if !windows.contains(window) {
+            windows.append(window)
+            windows.sort()
+        }
         self.windows = windows
         settings.tauSynapse = p.real("tau_syn")
         settings.inputRate = p.real("input_rate")
@@ -65,8 +71,9 @@ struct Lesson05Parameters {
 func runLesson05(_ ctx: RunContext) throws {
     let p = try Lesson05Parameters(ctx.parameters)
     var rng = ctx.rng(1)
-    let circuit = SpikingCircuit(sizes: p.sizes, settings: p.settings, weightScale: p.weightScale, bias: p.bias,
-                                 rng: &rng)
+    let circuit = SpikingCircuit(
+        sizes: p.sizes, settings: p.settings, weightScale: p.weightScale, bias: p.bias,
+        rng: &rng)
     let data = YinYang.standard().train
     let idx = Array(0..<p.batch)
     let x = data.x.rows(idx)
@@ -92,13 +99,15 @@ struct Lesson05Prediction {
 
 func lesson05Prediction(_ circuit: SpikingCircuit, x: Matrix, y: Matrix) -> Lesson05Prediction {
     let settings = circuit.settings
-    let rate = rateAngles(rateTwin(circuit), magnitudes: circuit.feedbackMagnitudes, probe: (x, y),
-                          inputRate: settings.inputRate)
+    let rate = rateAngles(
+        rateTwin(circuit), magnitudes: circuit.feedbackMagnitudes, probe: (x, y),
+        inputRate: settings.inputRate)
     let twinPass = rateTwin(circuit).forward(x.map { $0 * settings.inputRate })
     let hiddenRates = twinPass.rates.dropFirst()
     let hiddenCells = hiddenRates.map(\.count).reduce(0, +)
-    return Lesson05Prediction(frsf: rate.frsf, bp: rate.bp, frsfToBP: rate.frsfToBP,
-                              meanRate: 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenCells))
+    return Lesson05Prediction(
+        frsf: rate.frsf, bp: rate.bp, frsfToBP: rate.frsfToBP,
+        meanRate: 1000 * hiddenRates.flatMap(\.data).reduce(0, +) / Double(hiddenCells))
 }
 
 // MARK: Simulation
@@ -116,8 +125,10 @@ struct WindowSweep {
 
 /// One loop over windows; each runs the whole batch through the spiking circuit. The error channels' gains are
 /// homeostatic (each population's own mean |ε| in this batch), never rate-level.
-func windowSweep(_ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, x: Matrix, y: Matrix,
-                 _ p: Lesson05Parameters, _ ctx: RunContext) -> WindowSweep {
+func windowSweep(
+    _ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, x: Matrix, y: Matrix,
+    _ p: Lesson05Parameters, _ ctx: RunContext
+) -> WindowSweep {
     var w = WindowSweep()
     let L = p.depth
     for T in p.windows {
@@ -128,17 +139,20 @@ func windowSweep(_ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, x:
         let signs = zip(u.weights, prediction.frsf).map { signMatchFraction($0.data, $1.data) }
         w.angleRows.append([T] + angles)
         w.signRows.append([T] + signs)
-        ctx.log("T = \(format(T)) ms: angle to rate-level frSF per layer "
-                + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") +
-                "; sign match " + signs.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "))
+        ctx.log(
+            "T = \(format(T)) ms: angle to rate-level frSF per layer "
+                + angles.map { String(format: "%.1f°", $0) }.joined(separator: ", ") + "; sign match "
+                + signs.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "))
         guard T == p.window else { continue }
         w.angles = angles
         w.toBP = zip(u.weights, prediction.bp).map { angleDegrees($0, $1) }
         // Output rates: spike count / T against the Siegert rate of the cell's mean drive.
         let f = c.forward(x, stream: 7)
-        for s in 0..<p.batch { for k in 0..<p.sizes[L] {
-            w.rateError = max(w.rateError, abs(f.rates[L][s, k] - Activation.lifNoisy.apply(f.basal[L - 1][s, k])))
-        } }
+        for s in 0..<p.batch {
+            for k in 0..<p.sizes[L] {
+                w.rateError = max(w.rateError, abs(f.rates[L][s, k] - Activation.lifNoisy.apply(f.basal[L - 1][s, k])))
+            }
+        }
         w.clipped = "\(u.clipped) of \(u.channels)"
     }
     return w
@@ -157,37 +171,54 @@ func forwardRaster(_ circuit: SpikingCircuit, x: Matrix, _ p: Lesson05Parameters
 
 // MARK: Checks
 
-func lesson05Checks(_ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, _ w: WindowSweep,
-                    _ p: Lesson05Parameters, _ ctx: RunContext) {
-    ctx.check(.none("Dale's principle: synapses of the wrong sign", violations: circuit.daleViolations,
-                    of: synapseCount(p.sizes)))
-    let shortest = format(p.windows.first ?? 0), longest = format(p.windows.last ?? 0)
+func lesson05Checks(
+    _ circuit: SpikingCircuit, _ prediction: Lesson05Prediction, _ w: WindowSweep,
+    _ p: Lesson05Parameters, _ ctx: RunContext
+) {
+    ctx.check(
+        .none(
+            "Dale's principle: synapses of the wrong sign", violations: circuit.daleViolations,
+            of: synapseCount(p.sizes)))
+    let shortest = format(p.windows.first ?? 0)
+    let longest = format(p.windows.last ?? 0)
     for l in 0..<p.depth {
-        let first = w.angleRows.first?[l + 1] ?? .nan, last = w.angleRows.last?[l + 1] ?? .nan
+        let first = w.angleRows.first?[l + 1] ?? .nan
+        let last = w.angleRows.last?[l + 1] ?? .nan
         // The angle at one window on one batch is noisy and need not fall monotonically with T; the claim is on
         // the paired difference between the longest and the shortest window, over seeds.
-        ctx.check(.atMost("layer \(l + 1): angle at T = \(longest) ms minus angle at T = \(shortest) ms",
-                          id: "layer-\(l + 1)-angle-falls-with-window", observed: last - first, bound: 0,
-                          unit: "°").overSeeds)
+        ctx.check(
+            .atMost(
+                "layer \(l + 1): angle at T = \(longest) ms minus angle at T = \(shortest) ms",
+                id: "layer-\(l + 1)-angle-falls-with-window", observed: last - first, bound: 0,
+                unit: "°"
+            ).overSeeds)
     }
     let window = format(p.window)
     for l in 0..<p.depth {
         // Descent is kept when ∠(spike, BP) < 90°; by the triangle inequality on angles this is guaranteed when
         // ∠(spike, frSF) < 90° − ∠(frSF, BP), the bound stated here (not tuned: it comes from the rate level).
-        ctx.check(.atMost("layer \(l + 1): angle to rate-level frSF at T = \(window) ms (bound 90° − ∠(frSF, BP))",
-                          observed: w.angles[l], bound: 90 - prediction.frsfToBP[l], unit: "°"))
-        ctx.check(.atMost("layer \(l + 1): angle to BP at T = \(window) ms", observed: w.toBP[l], bound: 90,
-                          unit: "°"))
+        ctx.check(
+            .atMost(
+                "layer \(l + 1): angle to rate-level frSF at T = \(window) ms (bound 90° − ∠(frSF, BP))",
+                observed: w.angles[l], bound: 90 - prediction.frsfToBP[l], unit: "°"))
+        ctx.check(
+            .atMost(
+                "layer \(l + 1): angle to BP at T = \(window) ms", observed: w.toBP[l], bound: 90,
+                unit: "°"))
     }
 }
 
-func lesson05Records(_ prediction: Lesson05Prediction, _ w: WindowSweep, _ p: Lesson05Parameters,
-                     _ ctx: RunContext) {
+func lesson05Records(
+    _ prediction: Lesson05Prediction, _ w: WindowSweep, _ p: Lesson05Parameters,
+    _ ctx: RunContext
+) {
     let L = p.depth
     ctx.record("mean_rate", prediction.meanRate)
     ctx.record("clipped_bursts", w.clipped)
-    ctx.record("frsf_to_bp", prediction.frsfToBP.enumerated()
-        .map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }.joined(separator: ", "))
+    ctx.record(
+        "frsf_to_bp",
+        prediction.frsfToBP.enumerated()
+            .map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }.joined(separator: ", "))
     var table = MarkdownTable(["T (ms)"] + (1...L).map { $0 == L ? "output layer" : "layer \($0)" })
     for (a, s) in zip(w.angleRows, w.signRows) {
         table.append([format(a[0])] + (1...L).map { String(format: "%.1f° / %.0f %%", a[$0], 100 * s[$0]) })
@@ -200,51 +231,59 @@ func lesson05Records(_ prediction: Lesson05Prediction, _ w: WindowSweep, _ p: Le
 
 // MARK: Figures
 
-func lesson05Figures(_ prediction: Lesson05Prediction, _ w: WindowSweep, _ raster: [[Double]],
-                     _ p: Lesson05Parameters, _ ctx: RunContext) {
+func lesson05Figures(
+    _ prediction: Lesson05Prediction, _ w: WindowSweep, _ raster: [[Double]],
+    _ p: Lesson05Parameters, _ ctx: RunContext
+) {
     let L = p.depth
     // The checked bound of each layer at the default window, 90° − ∠(frSF, BP), from this seed's rate level.
     let bounds = prediction.frsfToBP.enumerated().map { l, toBP in
         "set arrow from graph 0, first \(90 - toBP) to graph 1, first \(90 - toBP) nohead lt \(l + 1) dt 3 lw 1.5"
     }
-    ctx.figure(Figure(
-        name: "angle-vs-window", title: "Angle between the spiking Hebbian update and the rate-level frSF update",
-        claim: "the angle shrinks as the counting window T grows",
-        blocks: [DataBlock("angles", columns: ["T (ms)"] + (1...L).map { "layer \($0) angle (°)" },
-                           rows: w.angleRows),
-                 DataBlock("sign match", columns: ["T (ms)"] + (1...L).map { "layer \($0) sign-match fraction" },
-                           rows: w.signRows)],
-        script: """
-        set xlabel 'counting window T (ms)'
-        set ylabel 'angle to rate-level frSF update (degrees)'
-        set logscale x 2
-        set yrange [0:95<*]
-        set key top right
-        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        # The checked bound at T = \(format(p.window)) ms (dotted vertical line), per layer in its colour:
-        # 90° − ∠(frSF, BP) of seed \(ctx.seed) (dotted horizontal lines; the angle must stay below).
-        set arrow from \(p.window), graph 0 to \(p.window), graph 1 nohead dt 3 lc rgb '#777777'
-        \(bounds.joined(separator: "\n"))
-        set label 'checked bounds 90° − ∠(frSF, BP) at T = \(format(p.window)) ms (dotted)' \\
-            at graph 0.02, graph 0.05 tc rgb '#555555'
-        # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L))
-        plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(column(i+1+\(L))) with yerrorlines lt i \
-        title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
-        """))
+    ctx.figure(
+        Figure(
+            name: "angle-vs-window", title: "Angle between the spiking Hebbian update and the rate-level frSF update",
+            claim: "the angle shrinks as the counting window T grows",
+            blocks: [
+                DataBlock(
+                    "angles", columns: ["T (ms)"] + (1...L).map { "layer \($0) angle (°)" },
+                    rows: w.angleRows),
+                DataBlock(
+                    "sign match", columns: ["T (ms)"] + (1...L).map { "layer \($0) sign-match fraction" },
+                    rows: w.signRows)
+            ],
+            script: """
+                set xlabel 'counting window T (ms)'
+                set ylabel 'angle to rate-level frSF update (degrees)'
+                set logscale x 2
+                set yrange [0:95<*]
+                set key top right
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                # The checked bound at T = \(format(p.window)) ms (dotted vertical line), per layer in its colour:
+                # 90° − ∠(frSF, BP) of seed \(ctx.seed) (dotted horizontal lines; the angle must stay below).
+                set arrow from \(p.window), graph 0 to \(p.window), graph 1 nohead dt 3 lc rgb '#777777'
+                \(bounds.joined(separator: "\n"))
+                set label 'checked bounds 90° − ∠(frSF, BP) at T = \(format(p.window)) ms (dotted)' \\
+                    at graph 0.02, graph 0.05 tc rgb '#555555'
+                # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L))
+                plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(column(i+1+\(L))) with yerrorlines lt i \
+                title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
+                """))
     let populations = ["input"] + (1..<L).map { "Pyr \($0)" } + ["Pyr out"]
     let populationTics = populations.enumerated()
         .map { "'\($0.element)' \(Double($0.offset) * 5 + 1.5)" }.joined(separator: ", ")
-    ctx.figure(Figure(
-        name: "raster", title: "Spikes of a few cells of each type (one sample, first seed)",
-        claim: "forward phase: input trains and the Pyr cells they drive, counted over the window T",
-        blocks: [DataBlock("spikes", columns: ["t (ms)", "row", "population index"], rows: raster)],
-        script: """
-        set xlabel 'time (ms)'
-        set ylabel ''
-        set ytics (\(populationTics)) nomirror
-        set yrange [-1:\(populations.count * 5)]
-        set key off
-        set grid noytics
-        plot DATA index 0 using 1:2:(int($3) % 8 + 1) with points pt 5 ps 0.25 lc variable
-        """, summarize: false))
+    ctx.figure(
+        Figure(
+            name: "raster", title: "Spikes of a few cells of each type (one sample, first seed)",
+            claim: "forward phase: input trains and the Pyr cells they drive, counted over the window T",
+            blocks: [DataBlock("spikes", columns: ["t (ms)", "row", "population index"], rows: raster)],
+            script: """
+                set xlabel 'time (ms)'
+                set ylabel ''
+                set ytics (\(populationTics)) nomirror
+                set yrange [-1:\(populations.count * 5)]
+                set key off
+                set grid noytics
+                plot DATA index 0 using 1:2:(int($3) % 8 + 1) with points pt 5 ps 0.25 lc variable
+                """, summarize: false))
 }

@@ -8,22 +8,25 @@ public let lesson06 = LessonDescriptor(
         + "with the same network and budget; the rate-level microcircuit's run is frSF's run, step for step",
     parameters: [
         .integer("seed", 6, in: 0...Int.max, "random seed"),
-        .choice("dataset", "auto", of: DatasetName.allCases.map(\.rawValue),
-                "dataset; auto = the IDX files in data_dir if given, else Fashion-MNIST if installed, else Yin-Yang"),
-        .text("data_dir", "none",
-              "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
+        .choice(
+            "dataset", "auto", of: DatasetName.allCases.map(\.rawValue),
+            "dataset; auto = the IDX files in data_dir if given, else Fashion-MNIST if installed, else Yin-Yang"),
+        .text(
+            "data_dir", "none",
+            "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
         .integer("hidden", 256, in: 1...4096, "units per hidden layer"),
         .integer("hidden_layers", 2, in: 1...6, "hidden layers"),
         .list("rules", "bp,fa,usf,frsf", of: Rule.allCases.map(\.rawValue), "rules to train"),
         .integer("epochs", 10, in: 1...1000, "training epochs"),
         .integer("last_epochs", 3, in: 1...1000, "test accuracy = mean of this many last epochs"),
-        .choice("precision", "double", of: ["double", "float"],
-                "arithmetic of the rules' training (float: sgemm, about 1.4x faster)"),
+        .choice(
+            "precision", "double", of: ["double", "float"],
+            "arithmetic of the rules' training (float: sgemm, about 1.4x faster)"),
         .real("learning_rate", 0.05, in: 1e-6...10, "SGD learning rate"),
         .integer("batch", 32, in: 1...10_000, "mini-batch size"),
         .integer("train_limit", 0, in: 0...10_000_000, "use only the first N training samples (0 = all)"),
         .integer("test_limit", 0, in: 0...10_000_000, "use only the first N test samples (0 = all)"),
-        .integer("circuit_steps", 100, in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF"),
+        .integer("circuit_steps", 100, in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF")
     ],
     seeds: 3,
     run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate)
@@ -33,15 +36,20 @@ public let lesson06 = LessonDescriptor(
     var table = MarkdownTable([])
     for r in Rule.allCases where n.text("accuracy_\(r.rawValue)") != "—" {
         let k = r.rawValue
-        table.append([k, n.text("accuracy_\(k)", digits: 2), n.text("angle_\(k)_1", unit: "°"),
-                      n.text("angle_\(k)_2", unit: "°")])
+        table.append([
+            k, n.text("accuracy_\(k)", digits: 2), n.text("angle_\(k)_1", unit: "°"),
+            n.text("angle_\(k)_2", unit: "°")
+        ])
     }
     return ["accuracy_table": table.bodyText]
 }
 
 /// The datasets lessons 6 and 7 train on (the values of their `dataset` parameter).
 enum DatasetName: String, CaseIterable {
-    case auto, fashionMNIST = "fashion-mnist", mnist, cifar10, yinYang = "yin-yang"
+    case auto
+    case fashionMNIST = "fashion-mnist"
+    case mnist, cifar10
+    case yinYang = "yin-yang"
 }
 
 /// The `dataset` and `data_dir` parameters of lessons 6 and 7, read once.
@@ -70,7 +78,7 @@ struct Lesson6Data {
 func knownIDXDataset(trainLabels: [Int], testLabels: [Int]) -> String? {
     let fingerprints = [
         ("mnist", [5, 0, 4, 1, 9, 2, 1, 3, 1, 4], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]),
-        ("fashion-mnist", [9, 0, 0, 3, 0, 2, 7, 2, 5, 5], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]),
+        ("fashion-mnist", [9, 0, 0, 3, 0, 2, 7, 2, 5, 5], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])
     ]
     return fingerprints.first { _, train, test in
         trainLabels.prefix(10).elementsEqual(train) && testLabels.prefix(10).elementsEqual(test)
@@ -107,25 +115,30 @@ func loadLesson6Data(_ request: DatasetRequest, log: (String) -> Void) throws ->
         // A package folder with any files in it is read, so that a damaged install is reported, not skipped.
         let installed = try? FileManager.default.contentsOfDirectory(atPath: fashionMNISTSystemDirectory)
         if let installed, !installed.isEmpty {
-            return try idx(fashionMNISTSystemDirectory, "fashion-mnist",
-                           hint: "Reinstall with: apt-get install --reinstall dataset-fashion-mnist")
+            return try idx(
+                fashionMNISTSystemDirectory, "fashion-mnist",
+                hint: "Reinstall with: apt-get install --reinstall dataset-fashion-mnist")
         }
-        log("Fashion-MNIST not found in \(fashionMNISTSystemDirectory): install it with "
-            + "'apt-get install dataset-fashion-mnist' (or pass --set data_dir=DIR); using Yin-Yang instead")
+        log(
+            "Fashion-MNIST not found in \(fashionMNISTSystemDirectory): install it with "
+                + "'apt-get install dataset-fashion-mnist' (or pass --set data_dir=DIR); using Yin-Yang instead")
         return yinYang()
     case .fashionMNIST:
-        return try idx(dir ?? fashionMNISTSystemDirectory, "fashion-mnist",
-                       hint: dir == nil ? "Install it with: apt-get install dataset-fashion-mnist" : "")
+        return try idx(
+            dir ?? fashionMNISTSystemDirectory, "fashion-mnist",
+            hint: dir == nil ? "Install it with: apt-get install dataset-fashion-mnist" : "")
     case .mnist:
         guard let dir else {
-            throw LessonError.usage("dataset mnist needs --set data_dir=DIR, a folder (or its raw/) with "
-                                    + idxCanonicalNames.joined(separator: ", ") + " (plain or .gz)")
+            throw LessonError.usage(
+                "dataset mnist needs --set data_dir=DIR, a folder (or its raw/) with "
+                    + idxCanonicalNames.joined(separator: ", ") + " (plain or .gz)")
         }
         return try idx(dir, "mnist")
     case .cifar10:
         guard let dir else {
-            throw LessonError.usage("dataset cifar10 needs --set data_dir=DIR, "
-                                    + "the folder of the binary version (data_batch_1.bin … test_batch.bin)")
+            throw LessonError.usage(
+                "dataset cifar10 needs --set data_dir=DIR, "
+                    + "the folder of the binary version (data_batch_1.bin … test_batch.bin)")
         }
         let d = try wrap("cifar10", hint: "Use the binary version (cifar-10-batches-bin)") { try loadCIFAR10(dir) }
         return Lesson6Data(train: d.train, test: d.test, name: "cifar10", claimsAccuracy: false)
@@ -181,7 +194,8 @@ struct Lesson06Setup {
 
 func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson06Setup {
     let data = try loadLesson6Data(p.data, log: ctx.log)
-    var train = data.train, test = data.test
+    var train = data.train
+    var test = data.test
     if p.trainLimit > 0 { train = train.prefix(p.trainLimit) }
     if p.testLimit > 0 { test = test.prefix(p.testLimit) }
     let sizes = [train.x.cols] + Array(repeating: p.hidden, count: p.hiddenLayers) + [train.classes]
@@ -189,13 +203,16 @@ func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson0
     let initial = Network(sizes: sizes, hidden: .relu, output: .linear, rng: &irng)
     let probeIdx = Array(0..<min(1000, train.count))
     let probe = (x: train.x.rows(probeIdx), y: oneHot(probeIdx.map { train.labels[$0] }, classes: train.classes))
-    let fingerprint = "lesson 6; seed \(ctx.seed); "
+    let fingerprint =
+        "lesson 6; seed \(ctx.seed); "
         + ctx.parameters.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         + "; data \(data.name) \(train.count)/\(test.count)"
-    ctx.log("dataset \(data.name): \(train.count) train, \(test.count) test; network "
+    ctx.log(
+        "dataset \(data.name): \(train.count) train, \(test.count) test; network "
             + "\(sizes.map(String.init).joined(separator: "-")); BLAS \(blasKernel), \(blasThreads) threads")
-    return Lesson06Setup(train: train, test: test, name: data.name, claimsAccuracy: data.claimsAccuracy,
-                         sizes: sizes, initial: initial, probe: probe, fingerprint: fingerprint)
+    return Lesson06Setup(
+        train: train, test: test, name: data.name, claimsAccuracy: data.claimsAccuracy,
+        sizes: sizes, initial: initial, probe: probe, fingerprint: fingerprint)
 }
 
 func runLesson06(_ ctx: RunContext) throws {
@@ -208,7 +225,8 @@ func runLesson06(_ ctx: RunContext) throws {
     var histories: [RuleHistory] = []
     let stop = trainUnderInterrupt(ctx) {
         for rule in p.rules {
-            let (history, stop) = p.precision == .float
+            let (history, stop) =
+                p.precision == .float
                 ? trainRule(rule, Float.self, p, s, ctx) : trainRule(rule, Double.self, p, s, ctx)
             if let history { histories.append(history) }
             if let stop { return stop }
@@ -250,8 +268,10 @@ struct RuleHistory {
 /// Trains one rule in precision T from the shared start, with a checkpoint (stored in Double, which holds every
 /// Float exactly) after each epoch. Returns its history (nil when it could not start) and the error that must
 /// stop the run.
-func trainRule<T: BLASScalar>(_ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
-                              _ ctx: RunContext) -> (RuleHistory?, LessonError?) {
+func trainRule<T: BLASScalar>(
+    _ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
+    _ ctx: RunContext
+) -> (RuleHistory?, LessonError?) {
     let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-\(rule.rawValue).ckpt")
     var learner: LearnerOf<T>
     var h = RuleHistory(rule: rule)
@@ -264,42 +284,53 @@ func trainRule<T: BLASScalar>(_ rule: Rule, _: T.Type, _ p: Lesson06Parameters, 
     } catch {
         return (nil, LessonError("\(error)"))
     }
-    let probeX = DenseMatrix<T>(converting: s.probe.x), probeY = DenseMatrix<T>(converting: s.probe.y)
+    let probeX = DenseMatrix<T>(converting: s.probe.x)
+    let probeY = DenseMatrix<T>(converting: s.probe.y)
     if h.rows.isEmpty {
         let accuracy = 100 * learner.network.accuracy(s.test.x, labels: s.test.labels)
         h.rows.append([0, .nan, accuracy] + learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy))
     }
-    var clock = Date(), lossSum = 0.0, batches = 0
+    var clock = Date()
+    var lossSum = 0.0
+    var batches = 0
     do {
-        try trainEpochs(from: first, through: p.epochs, ctx, interrupted: { epoch in
-            LessonError(interruptedMessage("during \(rule.rawValue) before epoch \(epoch); checkpoints up to epoch "
-                                           + "\(epoch - 1)", ctx))
-        }, train: { epoch in
-            clock = Date()
-            lossSum = 0
-            batches = 0
-            do {
-                try learner.epoch(s.train, config: p.config, epoch: epoch) { _, loss, _ in
-                    lossSum += loss
-                    batches += 1
+        try trainEpochs(
+            from: first, through: p.epochs, ctx,
+            interrupted: { epoch in
+                LessonError(
+                    interruptedMessage(
+                        "during \(rule.rawValue) before epoch \(epoch); checkpoints up to epoch "
+                            + "\(epoch - 1)", ctx))
+            },
+            train: { epoch in
+                clock = Date()
+                lossSum = 0
+                batches = 0
+                do {
+                    try learner.epoch(s.train, config: p.config, epoch: epoch) { _, loss, _ in
+                        lossSum += loss
+                        batches += 1
+                    }
+                } catch let d as TrainingDiverged {
+                    ctx.log(d.description)
+                    return .stoppedEarly
                 }
-            } catch let d as TrainingDiverged {
-                ctx.log(d.description)
-                return .stoppedEarly
-            }
-            return .trained
-        }, completed: { epoch in
-            let seconds = Date().timeIntervalSince(clock)
-            let accuracy = learner.network.accuracy(s.test.x, labels: s.test.labels)
-            let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
-            h.rows.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
-            h.seconds.append(seconds)
-            ctx.plotLive(rule.rawValue, epoch: epoch, value: 100 * accuracy)
-            ctx.log(String(format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s",
-                           rule.rawValue, epoch, p.epochs, learner.steps, lossSum / Double(max(batches, 1)),
-                           100 * accuracy, seconds))
-            try saveCheckpoint(learner, rule: rule, epoch: epoch, history: h.rows, s, path: path)
-        })
+                return .trained
+            },
+            completed: { epoch in
+                let seconds = Date().timeIntervalSince(clock)
+                let accuracy = learner.network.accuracy(s.test.x, labels: s.test.labels)
+                let angles = learner.anglesToBP(x: probeX, y: probeY, loss: .crossEntropy)
+                h.rows.append([Double(epoch), lossSum / Double(max(batches, 1)), 100 * accuracy] + angles)
+                h.seconds.append(seconds)
+                ctx.plotLive(rule.rawValue, epoch: epoch, value: 100 * accuracy)
+                ctx.log(
+                    String(
+                        format: "%@ epoch %d/%d: step %d, loss %.4f, test accuracy %.2f %%, %.2f s",
+                        rule.rawValue, epoch, p.epochs, learner.steps, lossSum / Double(max(batches, 1)),
+                        100 * accuracy, seconds))
+                try saveCheckpoint(learner, rule: rule, epoch: epoch, history: h.rows, s, path: path)
+            })
     } catch let e as LessonError {
         return (h, e)
     } catch {
@@ -311,29 +342,42 @@ func trainRule<T: BLASScalar>(_ rule: Rule, _: T.Type, _ p: Lesson06Parameters, 
 
 /// A learner at the shared start, or, with --resume, at this rule's last checkpoint: the learner, the history
 /// so far and the first epoch still to train.
-func startOrResume<T: BLASScalar>(_ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
-                                  _ ctx: RunContext, path: String) throws
-    -> (learner: LearnerOf<T>, history: [[Double]], first: Int) {
+func startOrResume<T: BLASScalar>(
+    _ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
+    _ ctx: RunContext, path: String
+) throws
+    -> (learner: LearnerOf<T>, history: [[Double]], first: Int)
+{
     let start = NetworkOf<T>(converting: s.initial)
     var frng = ctx.rng(10)
-    let learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
-                               rng: ctx.rng(20))
+    let learner = LearnerOf<T>(
+        network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
+        rng: ctx.rng(20))
     guard ctx.resume else { return (learner, [], 1) }
     let resumePath = ctx.checkpointToResume((path as NSString).lastPathComponent)
-    guard let c = try TrainingCheckpoint.load(from: resumePath, fingerprint: s.fingerprint, rule: rule.rawValue,
-                                              epochs: p.epochs) else { return (learner, [], 1) }
+    guard
+        let c = try TrainingCheckpoint.load(
+            from: resumePath, fingerprint: s.fingerprint, rule: rule.rawValue,
+            epochs: p.epochs)
+    else { return (learner, [], 1) }
     let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
-    var resumed = LearnerOf<T>(network: NetworkOf<T>(converting: saved),
-                               feedback: FeedbackOf<T>(rule: rule, matrices: c.feedback.map {
-                                   DenseMatrix<T>(converting: $0) }),
-                               rng: SplitMix64(state: c.rngState))
+    var resumed = LearnerOf<T>(
+        network: NetworkOf<T>(converting: saved),
+        feedback: FeedbackOf<T>(
+            rule: rule,
+            matrices: c.feedback.map {
+                DenseMatrix<T>(converting: $0)
+            }),
+        rng: SplitMix64(state: c.rngState))
     resumed.steps = c.steps
     ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
     return (resumed, c.history, c.epoch + 1)
 }
 
-func saveCheckpoint<T: BLASScalar>(_ learner: LearnerOf<T>, rule: Rule, epoch: Int, history: [[Double]],
-                                   _ s: Lesson06Setup, path: String) throws {
+func saveCheckpoint<T: BLASScalar>(
+    _ learner: LearnerOf<T>, rule: Rule, epoch: Int, history: [[Double]],
+    _ s: Lesson06Setup, path: String
+) throws {
     let checkpoint = TrainingCheckpoint(
         fingerprint: s.fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps,
         rngState: learner.rng.state,
@@ -360,10 +404,14 @@ func circuitBesideFrSF(_ p: Lesson06Parameters, _ s: Lesson06Setup, _ ctx: RunCo
     let start = Date()
     for step in 1...p.circuitSteps {
         let idx = (0..<p.config.batchSize).map { _ in Int(order.next() % UInt64(s.train.count)) }
-        let x = s.train.x.rows(idx), y = oneHot(idx.map { s.train.labels[$0] }, classes: s.train.classes)
-        r.crossings += circuit.hebbianStep(inputs: (0..<x.rows).map { Array(x.row($0)) },
-                                           targets: (0..<y.rows).map { Array(y.row($0)) },
-                                           learningRate: p.config.learningRate).crossings
+        let x = s.train.x.rows(idx)
+        let y = oneHot(idx.map { s.train.labels[$0] }, classes: s.train.classes)
+        r.crossings +=
+            circuit.hebbianStep(
+                inputs: (0..<x.rows).map { Array(x.row($0)) },
+                targets: (0..<y.rows).map { Array(y.row($0)) },
+                learningRate: p.config.learningRate
+            ).crossings
         try learner.step(x: x, y: y, config: p.config, epoch: 1)
         let w = circuit.weights
         for l in 0..<s.depth {
@@ -372,19 +420,25 @@ func circuitBesideFrSF(_ p: Lesson06Parameters, _ s: Lesson06Setup, _ ctx: RunCo
     }
     r.seconds = Date().timeIntervalSince(start)
     r.mismatches = circuit.feedbackSignMismatches
-    ctx.log(String(format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e",
-                   p.circuitSteps, r.seconds, r.crossings, r.worst))
+    ctx.log(
+        String(
+            format: "microcircuit: %d steps beside frSF in %.1f s, %d zero crossings, max error %.2e",
+            p.circuitSteps, r.seconds, r.crossings, r.worst))
     return r
 }
 
 // MARK: Checks
 
-func lesson06Checks(_ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _ p: Lesson06Parameters,
-                    _ s: Lesson06Setup, _ ctx: RunContext, complete: Bool) {
+func lesson06Checks(
+    _ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _ p: Lesson06Parameters,
+    _ s: Lesson06Setup, _ ctx: RunContext, complete: Bool
+) {
     // NaN or Inf stops a rule early; the check counts the epochs it completed with finite loss and weights.
     for h in histories where h.finished {
-        ctx.check(.atLeast("\(h.rule.rawValue): epochs on \(s.name) completed without divergence",
-                           observed: Double(h.rows.count - 1), bound: Double(p.epochs)))
+        ctx.check(
+            .atLeast(
+                "\(h.rule.rawValue): epochs on \(s.name) completed without divergence",
+                observed: Double(h.rows.count - 1), bound: Double(p.epochs)))
     }
     func late(_ r: Rule) -> Double? {
         histories.first { $0.rule == r }?.late(p.epochs, last: p.lastEpochs)
@@ -396,49 +450,67 @@ func lesson06Checks(_ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _
         let bpReached = late(.bp) ?? bp.rows.last?[2] ?? .nan
         let chance = 100 / Double(s.test.classes)
         let se = 100 * (chance / 100 * (1 - chance / 100) / Double(max(s.test.count, 1))).squareRoot()
-        ctx.check(.atLeast("bp: test accuracy on \(s.name) above chance (\(format(chance)) % + 4 SE), "
-                           + "so that the comparison with bp means something", id: "bp-learned",
-                           observed: bpReached, bound: chance + 4 * se, unit: "%"))
+        ctx.check(
+            .atLeast(
+                "bp: test accuracy on \(s.name) above chance (\(format(chance)) % + 4 SE), "
+                    + "so that the comparison with bp means something", id: "bp-learned",
+                observed: bpReached, bound: chance + 4 * se, unit: "%"))
         for rule in p.rules where rule.isSignConcordant {
             // Paired over seeds: BP and the rule share start and batches on each seed.
-            ctx.check(.atMost("\(rule.rawValue): bp's test accuracy minus \(rule.rawValue)'s on \(s.name) "
-                              + "(mean of the last \(p.lastEpochs) epochs)", id: "\(rule.rawValue)-gap-to-bp",
-                              observed: (late(.bp) ?? .nan) - (late(rule) ?? .nan), bound: 1.5,
-                              unit: "points").overSeeds)
+            ctx.check(
+                .atMost(
+                    "\(rule.rawValue): bp's test accuracy minus \(rule.rawValue)'s on \(s.name) "
+                        + "(mean of the last \(p.lastEpochs) epochs)", id: "\(rule.rawValue)-gap-to-bp",
+                    observed: (late(.bp) ?? .nan) - (late(rule) ?? .nan), bound: 1.5,
+                    unit: "points"
+                ).overSeeds)
         }
     }
     if let circuit {
-        ctx.check(.atMost("microcircuit vs frSF on \(s.name), \(p.circuitSteps) steps: "
-                          + "max relative weight error per step", observed: circuit.worst, bound: roundingBound))
-        ctx.check(.none("microcircuit after training on \(s.name): pairs with sign(B) ≠ sign(Wᵀ)",
-                        violations: circuit.mismatches, of: synapseCount(s.sizes, fromLayer: 2)))
+        ctx.check(
+            .atMost(
+                "microcircuit vs frSF on \(s.name), \(p.circuitSteps) steps: "
+                    + "max relative weight error per step", observed: circuit.worst, bound: roundingBound))
+        ctx.check(
+            .none(
+                "microcircuit after training on \(s.name): pairs with sign(B) ≠ sign(Wᵀ)",
+                violations: circuit.mismatches, of: synapseCount(s.sizes, fromLayer: 2)))
     }
 }
 
-func lesson06Records(_ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _ p: Lesson06Parameters,
-                     _ s: Lesson06Setup, _ ctx: RunContext, complete: Bool) {
+func lesson06Records(
+    _ histories: [RuleHistory], _ circuit: CircuitBesideFrSF?, _ p: Lesson06Parameters,
+    _ s: Lesson06Setup, _ ctx: RunContext, complete: Bool
+) {
     ctx.record("dataset", "\(s.name) (\(s.train.count) training, \(s.test.count) test samples)")
     ctx.record("architecture", s.sizes.map(String.init).joined(separator: "-"))
     let concordantText = concordantRulesText(p.rules)
-    ctx.record("claim", s.claimsAccuracy
-        ? "On \(s.name) \(concordantText) reach within 1.5 points of BP's test accuracy with the same network "
-            + "and budget; the rate-level microcircuit's run is frSF's run, step for step"
-        : "On \(s.name) the rules' accuracy and angles to BP are measured (the 1.5-point claim is checked on "
-            + "MNIST-type image data only); the rate-level microcircuit's run is frSF's run, step for step")
+    ctx.record(
+        "claim",
+        s.claimsAccuracy
+            ? "On \(s.name) \(concordantText) reach within 1.5 points of BP's test accuracy with the same network "
+                + "and budget; the rate-level microcircuit's run is frSF's run, step for step"
+            : "On \(s.name) the rules' accuracy and angles to BP are measured (the 1.5-point claim is checked on "
+                + "MNIST-type image data only); the rate-level microcircuit's run is frSF's run, step for step")
     for h in histories {
         ctx.record("accuracy_\(h.rule.rawValue)", h.late(p.epochs, last: p.lastEpochs) ?? .nan)
         let last = h.rows.last ?? []
         for l in 1..<max(s.depth, 1) {
             ctx.record("angle_\(h.rule.rawValue)_\(l)", last.count > 2 + l ? last[2 + l] : .nan)
         }
-        ctx.recordTiming("seconds_per_epoch_\(h.rule.rawValue)", h.seconds.isEmpty
-            ? "—" : String(format: "%.2f", h.seconds.reduce(0, +) / Double(h.seconds.count)))
+        ctx.recordTiming(
+            "seconds_per_epoch_\(h.rule.rawValue)",
+            h.seconds.isEmpty
+                ? "—" : String(format: "%.2f", h.seconds.reduce(0, +) / Double(h.seconds.count)))
     }
     ctx.record("rules_trained", histories.map(\.rule.rawValue).joined(separator: ","))
     guard complete else { return }
     if let circuit {
-        ctx.recordTiming("circuit_rate", String(format: "%.0f",
-                                                Double(p.circuitSteps * p.config.batchSize) / circuit.seconds))
+        ctx.recordTiming(
+            "circuit_rate",
+            String(
+                format: "%.0f",
+                Double(p.circuitSteps * p.config.batchSize) / circuit.seconds))
         ctx.record("circuit_crossings", String(circuit.crossings))
     } else {
         ctx.recordTiming("circuit_rate", "not run")
@@ -460,12 +532,15 @@ func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: L
     let rows = (0...p.epochs).map { e in
         [Double(e)] + histories.map { h in h.rows.first { Int($0[0]) == e }?[2] ?? .nan }
     }
-    ctx.figure(AccuracyFigure(
-        title: "Test accuracy per epoch on \(s.name)",
-        claim: s.claimsAccuracy ? "\(concordantText) within 1.5 points of bp's final test accuracy on \(s.name)"
-            : "test accuracy per rule on \(s.name) (measured, not claimed)",
-        rules: histories.map(\.rule), rows: rows, xRange: "[0.5:\(p.epochs) + 0.5]", fromEpochOne: true,
-        points: true).figure)
+    ctx.figure(
+        AccuracyFigure(
+            title: "Test accuracy per epoch on \(s.name)",
+            claim: s.claimsAccuracy
+                ? "\(concordantText) within 1.5 points of bp's final test accuracy on \(s.name)"
+                : "test accuracy per rule on \(s.name) (measured, not claimed)",
+            rules: histories.map(\.rule), rows: rows, xRange: "[0.5:\(p.epochs) + 0.5]", fromEpochOne: true,
+            points: true
+        ).figure)
     let L = s.depth
     let curves = histories.enumerated().flatMap { i, h in
         (1..<L).map { l in
@@ -473,19 +548,22 @@ func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: L
             return "DATA index \(i) using 1:\(3 + l) with linespoints \(style) title '\(title)'"
         }
     }
-    ctx.figure(Figure(
-        name: "angles", title: "Angle to the BP gradient per layer over training (\(s.name))",
-        claim: "hidden-layer updates stay within 90 degrees of BP",
-        blocks: histories.map { h in
-            DataBlock(h.rule.rawValue, columns: ["epoch", "loss", "test accuracy (%)"]
-                          + (1...L).map { "layer \($0) angle (°)" }, rows: h.rows)
-        },
-        script: """
-        set xlabel 'epoch'
-        set ylabel 'angle to BP gradient (degrees)'
-        set yrange [0:100]
-        set key outside right top
-        # Each rule in its own style (style.gp); deeper hidden layers are drawn thinner.
-        plot \(curves.joined(separator: ", \\\n     "))
-        """))
+    ctx.figure(
+        Figure(
+            name: "angles", title: "Angle to the BP gradient per layer over training (\(s.name))",
+            claim: "hidden-layer updates stay within 90 degrees of BP",
+            blocks: histories.map { h in
+                DataBlock(
+                    h.rule.rawValue,
+                    columns: ["epoch", "loss", "test accuracy (%)"]
+                        + (1...L).map { "layer \($0) angle (°)" }, rows: h.rows)
+            },
+            script: """
+                set xlabel 'epoch'
+                set ylabel 'angle to BP gradient (degrees)'
+                set yrange [0:100]
+                set key outside right top
+                # Each rule in its own style (style.gp); deeper hidden layers are drawn thinner.
+                plot \(curves.joined(separator: ", \\\n     "))
+                """))
 }

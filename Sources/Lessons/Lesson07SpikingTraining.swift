@@ -10,8 +10,9 @@ public let lesson07 = LessonDescriptor(
         + "spiking update stays within 90° of BP; Dale's principle and sign concordance hold after training",
     parameters: [
         .integer("seed", 7, in: 0...Int.max, "random seed"),
-        .choice("dataset", "auto", of: ["auto", "fashion-mnist", "mnist", "cifar10"],
-                "dataset; auto = Fashion-MNIST from the Debian package"),
+        .choice(
+            "dataset", "auto", of: ["auto", "fashion-mnist", "mnist", "cifar10"],
+            "dataset; auto = Fashion-MNIST from the Debian package"),
         .text("data_dir", "none", "folder with the dataset files (none = the Debian package's folder)"),
         .integer("hidden", 100, in: 1...1024, "Pyr cells per hidden layer"),
         .list("depths", "1", of: ["1", "2", "3"], "numbers of hidden layers to train"),
@@ -24,7 +25,7 @@ public let lesson07 = LessonDescriptor(
         .integer("probe", 256, in: 8...10_000, "training samples in the fixed probe batch for angles"),
         .integer("dt_check", 2000, in: 0...100_000, "test samples classified again at dt = 0.1 ms (0 = skip)"),
         .integer("train_limit", 0, in: 0...10_000_000, "use only the first N training samples (0 = all)"),
-        .integer("test_limit", 0, in: 0...10_000_000, "use only the first N test samples (0 = all)"),
+        .integer("test_limit", 0, in: 0...10_000_000, "use only the first N test samples (0 = all)")
     ],
     seeds: 4,
     run: runLesson07, summary: lesson07Summary, estimate: lesson07Estimate)
@@ -107,11 +108,13 @@ func rateTwin(_ c: SpikingCircuit) -> Network {
 
 /// frSF and BP updates of a rate network on the probe batch, and their angle per layer.
 func rateAngles(_ net: Network, magnitudes: [Matrix], probe: (x: Matrix, y: Matrix), inputRate: Double)
-    -> (frsf: [Matrix], bp: [Matrix], frsfToBP: [Double]) {
+    -> (frsf: [Matrix], bp: [Matrix], frsfToBP: [Double])
+{
     let pass = net.forward(probe.x.map { $0 * inputRate })
     let frsf = net.gradients(pass, targets: probe.y, loss: .mse, feedback: Feedback(rule: .frsf, matrices: magnitudes))
     let bp = net.gradients(pass, targets: probe.y, loss: .mse, feedback: .bp)
-    let f = frsf.dW.map { $0.map { -$0 } }, b = bp.dW.map { $0.map { -$0 } }
+    let f = frsf.dW.map { $0.map { -$0 } }
+    let b = bp.dW.map { $0.map { -$0 } }
     return (f, b, zip(f, b).map { angleDegrees($0, $1) })
 }
 
@@ -135,8 +138,10 @@ func runLesson07(_ ctx: RunContext) throws {
             let start = startCircuit(depth, p, data, ctx)
             // Hidden layers only: the output layer's frSF update is BP's.
             let frsfToBP = lesson07Prediction(start, probe: data.probe).dropLast()
-            predictions.append("\(depth) hidden: " + frsfToBP.enumerated()
-                .map { "layer \($0.offset + 1) \(String(format: "%.1f°", $0.element))" }.joined(separator: ", "))
+            predictions.append(
+                "\(depth) hidden: "
+                    + frsfToBP.enumerated()
+                    .map { "layer \($0.offset + 1) \(String(format: "%.1f°", $0.element))" }.joined(separator: ", "))
             do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { return e } catch {
                 return LessonError("\(error)")
             }
@@ -152,16 +157,20 @@ func runLesson07(_ ctx: RunContext) throws {
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {
     let loaded = try loadLesson6Data(p.data, log: ctx.log)
-    var train = loaded.train, test = loaded.test
+    var train = loaded.train
+    var test = loaded.test
     let name = loaded.name
-    let trainLimit = p.trainLimit, testLimit = p.testLimit
+    let trainLimit = p.trainLimit
+    let testLimit = p.testLimit
     if trainLimit > 0 && trainLimit < train.count { train = train.prefix(trainLimit) }
     if testLimit > 0 && testLimit < test.count { test = test.prefix(testLimit) }
     var order = ctx.rng(71)
     let idx = Array(order.permutation(train.count).prefix(min(p.probe, train.count)))
-    let y = Matrix(rows: idx.count, cols: train.classes,
-                   data: idx.flatMap { p.settings.target(train.labels[$0], classes: train.classes) })
-    let fingerprint = "lesson 7; seed \(ctx.seed); "
+    let y = Matrix(
+        rows: idx.count, cols: train.classes,
+        data: idx.flatMap { p.settings.target(train.labels[$0], classes: train.classes) })
+    let fingerprint =
+        "lesson 7; seed \(ctx.seed); "
         + ctx.parameters.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         + "; data \(name) \(train.count)/\(test.count)"
     ctx.record("dataset", "\(name) (\(train.count) training, \(test.count) test samples)")
@@ -177,39 +186,50 @@ func startCircuit(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ct
 /// Trains every arm of one depth (spiking circuits in each route mode, the rate twin, BP) on the same batches
 /// from the same start, one epoch at a time, with a checkpoint after each epoch.
 func trainDepth(_ start: SpikingCircuit, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) throws
-    -> DepthRun {
-    let sizes = start.sizes, depth = start.depth - 1
+    -> DepthRun
+{
+    let sizes = start.sizes
+    let depth = start.depth - 1
     let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-depth\(depth).json")
-    var run = DepthRun(depth: depth, arms: p.routes.map { Arm(name: "spiking \($0.rawValue)", circuit: start.state) }
-                       + [Arm(name: "rate frSF", network: flatLayers(rateTwin(start))),
-                          Arm(name: "BP", network: flatLayers(rateTwin(start)))])
+    var run = DepthRun(
+        depth: depth,
+        arms: p.routes.map { Arm(name: "spiking \($0.rawValue)", circuit: start.state) }
+            + [
+                Arm(name: "rate frSF", network: flatLayers(rateTwin(start))),
+                Arm(name: "BP", network: flatLayers(rateTwin(start)))
+            ])
     let fingerprint = d.fingerprint + "; depth \(depth)"
     if ctx.resume,
-       let saved = try EpochCheckpoint<DepthRun>.load(
-           from: ctx.checkpointToResume((path as NSString).lastPathComponent), fingerprint: fingerprint,
-           epochs: p.epochs) {
+        let saved = try EpochCheckpoint<DepthRun>.load(
+            from: ctx.checkpointToResume((path as NSString).lastPathComponent), fingerprint: fingerprint,
+            epochs: p.epochs)
+    {
         run = saved.state
         ctx.log("depth \(depth): resumed from the checkpoint of epoch \(run.epoch)")
     }
     var models = try Lesson07Models(run, start: start, sizes: sizes, p)
     if run.epoch == 0 { try models.record(into: &run, epoch: 0, d, ctx) }
     var clock = Date()
-    try trainEpochs(from: run.epoch + 1, through: p.epochs, ctx, interrupted: { epoch in
-        LessonError(interruptedMessage("before epoch \(epoch) of depth \(depth); checkpoints", ctx))
-    }, train: { epoch in
-        clock = Date()
-        try models.trainEpoch(epoch, p, d, ctx, depth: depth)
-        run.epoch = epoch
-        return .trained
-    }, completed: { _ in
-        run.seconds.append(Date().timeIntervalSince(clock))
-        try models.record(into: &run, epoch: run.epoch, d, ctx)
-        for arm in run.arms {
-            ctx.plotLive("\(arm.name), depth \(depth)", epoch: run.epoch, value: arm.history.last?[1] ?? .nan)
-        }
-        try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
-        logEpoch(run, p, ctx)
-    })
+    try trainEpochs(
+        from: run.epoch + 1, through: p.epochs, ctx,
+        interrupted: { epoch in
+            LessonError(interruptedMessage("before epoch \(epoch) of depth \(depth); checkpoints", ctx))
+        },
+        train: { epoch in
+            clock = Date()
+            try models.trainEpoch(epoch, p, d, ctx, depth: depth)
+            run.epoch = epoch
+            return .trained
+        },
+        completed: { _ in
+            run.seconds.append(Date().timeIntervalSince(clock))
+            try models.record(into: &run, epoch: run.epoch, d, ctx)
+            for arm in run.arms {
+                ctx.plotLive("\(arm.name), depth \(depth)", epoch: run.epoch, value: arm.history.last?[1] ?? .nan)
+            }
+            try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
+            logEpoch(run, p, ctx)
+        })
     return run
 }
 
@@ -217,7 +237,8 @@ func logEpoch(_ run: DepthRun, _ p: Lesson07Parameters, _ ctx: RunContext) {
     let accuracies = run.arms.map { "\($0.name) \(String(format: "%.2f", $0.history.last?[1] ?? .nan)) %" }
     let mean = run.seconds.reduce(0, +) / Double(max(run.seconds.count, 1))
     let eta = mean * Double(p.epochs - run.epoch)
-    ctx.log("depth \(run.depth), epoch \(run.epoch)/\(p.epochs): " + accuracies.joined(separator: ", ")
+    ctx.log(
+        "depth \(run.depth), epoch \(run.epoch)/\(p.epochs): " + accuracies.joined(separator: ", ")
             + String(format: "; %.0f s, this depth done in about %.0f s", run.seconds.last ?? 0, eta))
 }
 
@@ -247,21 +268,26 @@ struct Lesson07Models {
                 guard w[l].count == n + net.layers[l].b.count, w[l].allSatisfy(\.isFinite) else {
                     throw LessonError("checkpoint: \(arm.name) has the wrong shape or non-finite weights; delete it")
                 }
-                net.layers[l] = Layer(w: Matrix(rows: net.layers[l].w.rows, cols: net.layers[l].w.cols,
-                                                data: Array(w[l][..<n])), b: Array(w[l][n...]))
+                net.layers[l] = Layer(
+                    w: Matrix(
+                        rows: net.layers[l].w.rows, cols: net.layers[l].w.cols,
+                        data: Array(w[l][..<n])), b: Array(w[l][n...]))
             }
             return net
         }
         let k = p.routes.count
-        twin = Learner(network: try network(run.arms[k]),
-                       feedback: Feedback(rule: .frsf, matrices: start.feedbackMagnitudes), rng: SplitMix64(seed: 0))
-        bp = Learner(network: try network(run.arms[k + 1]), feedback: .bp,
-                     rng: SplitMix64(seed: 0))
+        twin = Learner(
+            network: try network(run.arms[k]),
+            feedback: Feedback(rule: .frsf, matrices: start.feedbackMagnitudes), rng: SplitMix64(seed: 0))
+        bp = Learner(
+            network: try network(run.arms[k + 1]), feedback: .bp,
+            rng: SplitMix64(seed: 0))
     }
 
     /// One epoch in a shared random order; every model sees the same batches.
     mutating func trainEpoch(_ epoch: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext, depth: Int)
-        throws {
+        throws
+    {
         var orderRNG = ctx.rng(72).fork(UInt64(epoch))
         let order = orderRNG.permutation(d.train.count)
         let config = SGDConfig(learningRate: p.learningRate, batchSize: p.batch, loss: .mse)
@@ -269,17 +295,21 @@ struct Lesson07Models {
         var lastLog = clock
         for start in stride(from: 0, to: order.count, by: p.batch) {
             let idx = Array(order[start..<min(start + p.batch, order.count)])
-            let x = d.train.x.rows(idx), labels = idx.map { d.train.labels[$0] }
+            let x = d.train.x.rows(idx)
+            let labels = idx.map { d.train.labels[$0] }
             for c in circuits.indices {
-                circuits[c].train(x: x, labels: labels, learningRate: p.learningRate,
-                                  stream: UInt64(epoch) << 32 + UInt64(start))
+                circuits[c].train(
+                    x: x, labels: labels, learningRate: p.learningRate,
+                    stream: UInt64(epoch) << 32 + UInt64(start))
                 guard circuits[c].allFinite else {
-                    throw LessonError("training diverged: spiking circuit (\(circuits[c].settings.routes.rawValue) "
-                        + "routes), depth \(depth), epoch \(epoch): non-finite weights; lower learning_rate")
+                    throw LessonError(
+                        "training diverged: spiking circuit (\(circuits[c].settings.routes.rawValue) "
+                            + "routes), depth \(depth), epoch \(epoch): non-finite weights; lower learning_rate")
                 }
             }
-            let y = Matrix(rows: idx.count, cols: sizes.last ?? 1,
-                           data: labels.flatMap { p.settings.target($0, classes: sizes.last ?? 1) })
+            let y = Matrix(
+                rows: idx.count, cols: sizes.last ?? 1,
+                data: labels.flatMap { p.settings.target($0, classes: sizes.last ?? 1) })
             let xr = x.map { $0 * p.settings.inputRate }
             do {
                 try twin.step(x: xr, y: y, config: config, epoch: epoch)
@@ -287,9 +317,12 @@ struct Lesson07Models {
             } catch { throw LessonError("\(error)") }
             if Date().timeIntervalSince(lastLog) > 20 {
                 lastLog = Date()
-                let done = start + idx.count, rate = Double(done) / lastLog.timeIntervalSince(clock)
-                ctx.log(String(format: "depth %d, epoch %d: %d/%d samples, %.0f samples/s, epoch done in about %.0f s",
-                               depth, epoch, done, order.count, rate, Double(order.count - done) / rate))
+                let done = start + idx.count
+                let rate = Double(done) / lastLog.timeIntervalSince(clock)
+                ctx.log(
+                    String(
+                        format: "depth %d, epoch %d: %d/%d samples, %.0f samples/s, epoch done in about %.0f s",
+                        depth, epoch, done, order.count, rate, Double(order.count - done) / rate))
             }
         }
     }
@@ -300,12 +333,14 @@ struct Lesson07Models {
         for (i, c) in circuits.enumerated() {
             let (labels, tied) = c.classify(d.test.x, stream: 1 << 40 + UInt64(epoch) << 24)
             let u = c.update(x: d.probe.x, targets: d.probe.y, learningRate: 1, stream: 1 << 41 + UInt64(epoch) << 24)
-            let rate = rateAngles(rateTwin(c), magnitudes: c.feedbackMagnitudes, probe: d.probe,
-                                  inputRate: c.settings.inputRate)
+            let rate = rateAngles(
+                rateTwin(c), magnitudes: c.feedbackMagnitudes, probe: d.probe,
+                inputRate: c.settings.inputRate)
             let toBP = (0..<L).map { angleDegrees(u.weights[$0], rate.bp[$0]) }
             let toFrSF = (0..<L).map { angleDegrees(u.weights[$0], rate.frsf[$0]) }
-            run.arms[i].history.append([Double(epoch), accuracyPercent(labels, d.test.labels)] + toBP + toFrSF
-                                       + [tied, Double(u.clipped) / Double(max(u.channels, 1))])
+            run.arms[i].history.append(
+                [Double(epoch), accuracyPercent(labels, d.test.labels)] + toBP + toFrSF
+                    + [tied, Double(u.clipped) / Double(max(u.channels, 1))])
             run.arms[i].circuit = c.state
         }
         let k = circuits.count
@@ -313,7 +348,8 @@ struct Lesson07Models {
             let out = learner.network.forward(d.test.x.map { $0 * inputRate }).output
             let predicted = (0..<out.rows).map { s in (0..<out.cols).max { out[s, $0] < out[s, $1] } ?? 0 }
             // The twin's angle to BP on the probe batch; BP's own is 0 by definition.
-            let own = i == 0
+            let own =
+                i == 0
                 ? rateAngles(learner.network, magnitudes: twin.feedback.matrices, probe: d.probe, inputRate: inputRate)
                     .frsfToBP
                 : Array(repeating: 0, count: L)
@@ -334,64 +370,91 @@ func accuracyPercent(_ predicted: [Int], _ labels: [Int]) -> Double {
 func lesson07DtCheck(_ run: DepthRun, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
     guard p.dtCheck > 0, p.settings.dt != 0.1, let state = run.arms.first?.circuit else { return }
     let n = min(p.dtCheck, d.test.count)
-    let x = d.test.x.rows(Array(0..<n)), labels = Array(d.test.labels[0..<n])
+    let x = d.test.x.rows(Array(0..<n))
+    let labels = Array(d.test.labels[0..<n])
     var fine = p.settings
     fine.dt = 0.1
     let sizes = p.sizes(run.depth, data: d.train)
     guard let coarseCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: p.settings),
-          let fineCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: fine) else { return }
+        let fineCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: fine)
+    else { return }
     let coarse = coarseCircuit.classify(x, stream: 1 << 42).labels
     let sharp = fineCircuit.classify(x, stream: 1 << 43).labels
     let disagree = Double(zip(coarse, sharp).filter { $0 != $1 }.count) / Double(n)
     // Paired difference of two accuracies on the same samples: Var ≤ P(disagree)/n; 4 standard errors.
     let se = (disagree / Double(n)).squareRoot()
     let diff = accuracyPercent(coarse, labels) - accuracyPercent(sharp, labels)
-    ctx.check(.atMost("dt 0.5 vs 0.1 ms: |test accuracy difference| on \(n) samples (4 paired SE)",
-                      observed: abs(diff), bound: 4 * 100 * se, unit: "points"))
-    ctx.record("dt_check", String(format: "%.2f %% at dt = %@ ms, %.2f %% at dt = 0.1 ms on %d test samples "
-        + "(%.1f %% of predictions differ)", accuracyPercent(coarse, labels), format(p.settings.dt),
-        accuracyPercent(sharp, labels), n, 100 * disagree))
+    ctx.check(
+        .atMost(
+            "dt 0.5 vs 0.1 ms: |test accuracy difference| on \(n) samples (4 paired SE)",
+            observed: abs(diff), bound: 4 * 100 * se, unit: "points"))
+    ctx.record(
+        "dt_check",
+        String(
+            format: "%.2f %% at dt = %@ ms, %.2f %% at dt = 0.1 ms on %d test samples "
+                + "(%.1f %% of predictions differ)", accuracyPercent(coarse, labels), format(p.settings.dt),
+            accuracyPercent(sharp, labels), n, 100 * disagree))
 }
 
 // MARK: Checks
 
-func lesson07Checks(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext,
-                    complete: Bool) {
+func lesson07Checks(
+    _ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext,
+    complete: Bool
+) {
     let chance = 100 / Double(d.train.classes)
     for run in runs {
-        let k = p.routes.count, L = run.depth + 1
+        let k = p.routes.count
+        let L = run.depth + 1
         guard let bp = run.arms[k + 1].history.last?[1], let twin = run.arms[k].history.last?[1] else { continue }
         let tag = "\(run.depth) hidden"
         // BP must have learned for a comparison with BP to mean anything: above chance by 4 binomial SEs.
         let se = 100 * (chance / 100 * (1 - chance / 100) / Double(d.test.count)).squareRoot()
-        ctx.check(.atLeast("\(tag): BP test accuracy above chance (\(format(chance)) % + 4 SE)", observed: bp,
-                           bound: chance + 4 * se, unit: "%"))
+        ctx.check(
+            .atLeast(
+                "\(tag): BP test accuracy above chance (\(format(chance)) % + 4 SE)", observed: bp,
+                bound: chance + 4 * se, unit: "%"))
         // Accuracy gaps are paired (same seed: same start, batches and test set) and claimed over seeds.
         if complete {
-            ctx.check(.atMost("\(tag): BP's test accuracy minus the rate frSF twin's",
-                              id: "depth-\(run.depth)-twin-gap",
-                              observed: bp - twin, bound: 1.5, unit: "points").overSeeds)
+            ctx.check(
+                .atMost(
+                    "\(tag): BP's test accuracy minus the rate frSF twin's",
+                    id: "depth-\(run.depth)-twin-gap",
+                    observed: bp - twin, bound: 1.5, unit: "points"
+                ).overSeeds)
         }
         for (i, mode) in p.routes.enumerated() {
             let arm = run.arms[i]
             if complete, let acc = arm.history.last?[1] {
-                ctx.check(.atMost("\(tag), \(mode.rawValue) routes: BP's test accuracy minus the spiking circuit's",
-                                  id: "depth-\(run.depth)-\(mode.rawValue)-spiking-gap", observed: bp - acc, bound: 3,
-                                  unit: "points").overSeeds)
+                ctx.check(
+                    .atMost(
+                        "\(tag), \(mode.rawValue) routes: BP's test accuracy minus the spiking circuit's",
+                        id: "depth-\(run.depth)-\(mode.rawValue)-spiking-gap", observed: bp - acc, bound: 3,
+                        unit: "points"
+                    ).overSeeds)
             }
             for l in 0..<(L - 1) {
                 let worst = arm.history.map { $0[2 + l] }.max() ?? .nan
-                ctx.check(.atMost("\(tag), \(mode.rawValue): hidden layer \(l + 1) angle to BP, max over epochs",
-                                  observed: worst, bound: 90, unit: "°"))
+                ctx.check(
+                    .atMost(
+                        "\(tag), \(mode.rawValue): hidden layer \(l + 1) angle to BP, max over epochs",
+                        observed: worst, bound: 90, unit: "°"))
             }
-            if let s = arm.circuit, let c = try? SpikingCircuit(restoring: s, sizes: p.sizes(run.depth, data: d.train),
-                                                                 settings: p.settings) {
+            if let s = arm.circuit,
+                let c = try? SpikingCircuit(
+                    restoring: s, sizes: p.sizes(run.depth, data: d.train),
+                    settings: p.settings)
+            {
                 let synapses = synapseCount(p.sizes(run.depth, data: d.train))
-                ctx.check(.none("\(tag), \(mode.rawValue): synapses against their route (Dale)",
-                                violations: c.daleViolations, of: synapses))
-                ctx.check(.none("\(tag), \(mode.rawValue): pairs with sign(B) ≠ sign(Wᵀ)",
-                                violations: c.signMismatches,
-                                of: synapseCount(p.sizes(run.depth, data: d.train), fromLayer: 2)))
+                ctx.check(
+                    .none(
+                        "\(tag), \(mode.rawValue): synapses against their route (Dale)",
+                        violations: c.daleViolations, of: synapses))
+                ctx.check(
+                    .none(
+                        "\(tag), \(mode.rawValue): pairs with sign(B) ≠ sign(Wᵀ)",
+                        violations: c.signMismatches,
+                        of: synapseCount(p.sizes(run.depth, data: d.train), fromLayer: 2)))
             }
         }
     }
@@ -423,17 +486,21 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
     let readout = runs.flatMap { run in
         run.arms.filter { $0.name.hasPrefix("spiking") }.compactMap { arm -> String? in
             guard let last = arm.history.last, last.count >= 2 else { return nil }
-            return String(format: "%d hidden, %@: %.1f %% tied, %.2f %% clipped", run.depth,
-                          String(arm.name.dropFirst("spiking ".count)), 100 * last[last.count - 2],
-                          100 * last[last.count - 1])
+            return String(
+                format: "%d hidden, %@: %.1f %% tied, %.2f %% clipped", run.depth,
+                String(arm.name.dropFirst("spiking ".count)), 100 * last[last.count - 2],
+                100 * last[last.count - 1])
         }
     }
     ctx.record("readout", readout.joined(separator: "; "))
-    ctx.recordTiming("timing", runs.map { run in
-        let total = run.seconds.reduce(0, +)
-        return String(format: "%d hidden: %.0f s per epoch for all arms", run.depth,
-                      total / Double(max(run.seconds.count, 1)))
-    }.joined(separator: "; "))
+    ctx.recordTiming(
+        "timing",
+        runs.map { run in
+            let total = run.seconds.reduce(0, +)
+            return String(
+                format: "%d hidden: %.0f s per epoch for all arms", run.depth,
+                total / Double(max(run.seconds.count, 1)))
+        }.joined(separator: "; "))
     if p.routes.count == 2 {
         let cost = runs.compactMap { run -> String? in
             guard let a = run.arms[0].history.last?[1], let b = run.arms[1].history.last?[1] else { return nil }
@@ -462,29 +529,33 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
                 + "title '\(arm.name)'"
         }
         return """
-        set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot \((bands + lines).joined(separator: ", \\\n     "))
-        """
+            set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+            plot \((bands + lines).joined(separator: ", \\\n     "))
+            """
     }
-    ctx.figure(Figure(
-        name: "accuracy", title: "Test accuracy per epoch on \(d.name)",
-        claim: "spiking within 3 points of BP, rate twin within 1.5",
-        blocks: runs.flatMap { run in
-            run.arms.map { DataBlock("\(run.depth) hidden, \($0.name)", columns: ["epoch", "test accuracy (%)"],
-                                     rows: $0.history.map { Array($0.prefix(2)) }) }
-        },
-        script: """
-        set xlabel 'epoch'
-        set ylabel 'test accuracy (%)'
-        set key bottom right
-        # Epoch 0 (chance level) is in the data but left off the plot, so the differences between models show.
-        # Lines: mean over seeds; bands: ± 1 sd (column 3).
-        set xrange [0.8:\(p.epochs) + 0.2]
-        set xtics 1
-        set multiplot layout 1,\(max(runs.count, 1))
-        \(accuracyPanels.joined(separator: "\n"))
-        unset multiplot
-        """))
+    ctx.figure(
+        Figure(
+            name: "accuracy", title: "Test accuracy per epoch on \(d.name)",
+            claim: "spiking within 3 points of BP, rate twin within 1.5",
+            blocks: runs.flatMap { run in
+                run.arms.map {
+                    DataBlock(
+                        "\(run.depth) hidden, \($0.name)", columns: ["epoch", "test accuracy (%)"],
+                        rows: $0.history.map { Array($0.prefix(2)) })
+                }
+            },
+            script: """
+                set xlabel 'epoch'
+                set ylabel 'test accuracy (%)'
+                set key bottom right
+                # Epoch 0 (chance level) is in the data but left off the plot, so the differences between models show.
+                # Lines: mean over seeds; bands: ± 1 sd (column 3).
+                set xrange [0.8:\(p.epochs) + 0.2]
+                set xtics 1
+                set multiplot layout 1,\(max(runs.count, 1))
+                \(accuracyPanels.joined(separator: "\n"))
+                unset multiplot
+                """))
     let modes = p.routes.count
     let anglePanels = runs.enumerated().map { i, run in
         let curves = run.arms.prefix(modes).enumerated().flatMap { a, arm in
@@ -495,35 +566,37 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
             }
         }
         return """
-        set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-        plot \(curves.joined(separator: ", \\\n     "))
-        """
+            set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
+            plot \(curves.joined(separator: ", \\\n     "))
+            """
     }
-    ctx.figure(Figure(
-        name: "angles", title: "Angle of the spiking update to BP per hidden layer (probe batch)",
-        claim: "every hidden layer's angle to BP stays below 90°",
-        blocks: runs.flatMap { run in
-            let L = run.depth + 1
-            return run.arms.prefix(modes).map { arm in
-                DataBlock("\(run.depth) hidden, \(arm.name)",
-                          columns: ["epoch"] + (1...L).map { "layer \($0) angle to BP (°)" }
-                              + (1...L).map { "layer \($0) angle to rate frSF (°)" },
-                          rows: arm.history.map { [$0[0]] + Array($0[2..<(2 + 2 * L)]) })
-            }
-        },
-        script: """
-        set xlabel 'epoch'
-        set ylabel 'angle to BP (degrees)'
-        set yrange [0:100]
-        set xrange [-0.2:\(p.epochs) + 0.2]
-        set xtics 1
-        # Angles stay above 20° here, so the key sits in the empty band at the bottom.
-        set key bottom right font ',13' spacing 0.9
-        set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-        set multiplot layout 1,\(max(runs.count, 1))
-        \(anglePanels.joined(separator: "\n"))
-        unset multiplot
-        """))
+    ctx.figure(
+        Figure(
+            name: "angles", title: "Angle of the spiking update to BP per hidden layer (probe batch)",
+            claim: "every hidden layer's angle to BP stays below 90°",
+            blocks: runs.flatMap { run in
+                let L = run.depth + 1
+                return run.arms.prefix(modes).map { arm in
+                    DataBlock(
+                        "\(run.depth) hidden, \(arm.name)",
+                        columns: ["epoch"] + (1...L).map { "layer \($0) angle to BP (°)" }
+                            + (1...L).map { "layer \($0) angle to rate frSF (°)" },
+                        rows: arm.history.map { [$0[0]] + Array($0[2..<(2 + 2 * L)]) })
+                }
+            },
+            script: """
+                set xlabel 'epoch'
+                set ylabel 'angle to BP (degrees)'
+                set yrange [0:100]
+                set xrange [-0.2:\(p.epochs) + 0.2]
+                set xtics 1
+                # Angles stay above 20° here, so the key sits in the empty band at the bottom.
+                set key bottom right font ',13' spacing 0.9
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                set multiplot layout 1,\(max(runs.count, 1))
+                \(anglePanels.joined(separator: "\n"))
+                unset multiplot
+                """))
 }
 
 /// How lesson 7 draws a model: BP and the rate frSF twin in their rules' styles, the spiking circuits in reddish

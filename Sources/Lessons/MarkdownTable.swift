@@ -12,8 +12,9 @@ struct MarkdownTable {
     }
 
     mutating func append(_ cells: [String]) {
-        precondition(header.isEmpty || cells.count == header.count,
-                     "MarkdownTable: a row of \(cells.count) cells under a header of \(header.count)")
+        precondition(
+            header.isEmpty || cells.count == header.count,
+            "MarkdownTable: a row of \(cells.count) cells under a header of \(header.count)")
         rows.append(cells)
     }
 

@@ -121,7 +121,8 @@ private func protectProse(_ text: String, prefix: String, spans: inout [MathSpan
         case "<":
             out += "&lt;"
             i += 1
-        case "_" where i > 0 && i + 1 < chars.count && isWordCharacter(chars[i - 1])
+        case "_"
+        where i > 0 && i + 1 < chars.count && isWordCharacter(chars[i - 1])
             && isWordCharacter(chars[i + 1]):
             out += "\\_"  // inside a word (`V_rest`): never emphasis in GitHub's Markdown, but it is in Ink's
             i += 1
@@ -157,7 +158,10 @@ private func closingBackticks(_ chars: [Character], from: Int, count: Int) -> In
 private func closingDisplay(_ chars: [Character], from: Int) -> Int? {
     var k = from
     while k + 1 < chars.count {
-        if chars[k] == "\\" { k += 2; continue }
+        if chars[k] == "\\" {
+            k += 2
+            continue
+        }
         if chars[k] == "\n" && chars[k + 1] == "\n" { return nil }
         if chars[k] == "$" && chars[k + 1] == "$" { return k > from ? k : nil }
         k += 1
@@ -172,7 +176,10 @@ private func closingInline(_ chars: [Character], from: Int) -> Int? {
     var k = from
     while k < chars.count {
         let c = chars[k]
-        if c == "\\" { k += 2; continue }
+        if c == "\\" {
+            k += 2
+            continue
+        }
         if c == "\n" && k + 1 < chars.count && chars[k + 1] == "\n" { return nil }
         if c == "$" {
             let after = k + 1 < chars.count ? chars[k + 1] : " "
@@ -272,7 +279,9 @@ func restoreMath(_ html: String, _ protected: ProtectedMarkdown) -> String {
                 let span = protected.spans[n]
                 let delimiter = span.display ? "$$" : "$"
                 let source = htmlEscaped(delimiter + span.tex + delimiter)
-                out += inTag ? source
+                out +=
+                    inTag
+                    ? source
                     : "<span class=\"math \(span.display ? "display" : "inline")\">\(source)</span>"
                 i = k + 1
                 continue

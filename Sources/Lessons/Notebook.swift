@@ -19,12 +19,14 @@ public struct Notebook: Sendable {
         let lines = text.components(separatedBy: "\n")
         let name = (path as NSString).lastPathComponent
         if let line = Notebook.unclosedPlaceholderLine(lines) {
-            throw LessonError("\(name) line \(line): '{{' is never closed with '}}'; close the placeholder or "
-                + "remove it")
+            throw LessonError(
+                "\(name) line \(line): '{{' is never closed with '}}'; close the placeholder or "
+                    + "remove it")
         }
         guard let open = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```parameters" }) else {
-            throw LessonError("\(name): no ```parameters block; add one listing the lesson's parameters "
-                + "(see lessons/README.md)")
+            throw LessonError(
+                "\(name): no ```parameters block; add one listing the lesson's parameters "
+                    + "(see lessons/README.md)")
         }
         let closing = lines[(open + 1)...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "```" }
         guard let close = closing else {
@@ -38,7 +40,8 @@ public struct Notebook: Sendable {
             if line.isEmpty { continue }
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty,
-                  parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+                parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            else {
                 throw LessonError("\(name) line \(n + 1): '\(lines[n])' is not of the form name = value")
             }
             guard params[parts[0]] == nil else {
@@ -91,9 +94,11 @@ public struct Notebook: Sendable {
     }
 
     /// The executed copy: parameter block showing the values used, placeholders filled.
-    public func executed(parameters used: ParameterValues, overridden: Set<String>, values: [String: String],
-                         checks: [Check], figures: [Figure], renderedFormats: [String],
-                         header: String) throws -> String {
+    public func executed(
+        parameters used: ParameterValues, overridden: Set<String>, values: [String: String],
+        checks: [Check], figures: [Figure], renderedFormats: [String],
+        header: String
+    ) throws -> String {
         var lines = text.components(separatedBy: "\n")
         lines.replaceSubrange(blockLines, with: executedBlock(used, overridden: overridden))
         var body = header + "\n\n" + lines.joined(separator: "\n")
@@ -104,8 +109,9 @@ public struct Notebook: Sendable {
         while let open = rest.range(of: "{{") {
             result += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].range(of: "}}") else {
-                throw LessonError("\((path as NSString).lastPathComponent): '{{' is never closed with '}}'; close "
-                    + "the placeholder or remove it")
+                throw LessonError(
+                    "\((path as NSString).lastPathComponent): '{{' is never closed with '}}'; close "
+                        + "the placeholder or remove it")
             }
             let key = String(rest[open.upperBound..<close.lowerBound]).trimmingCharacters(in: .whitespaces)
             if key == "checks" {

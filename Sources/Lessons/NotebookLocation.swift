@@ -27,15 +27,19 @@ let packageName = "MicrocircuitLessons"
 
 /// Finds the notebook a run of `lesson` uses (see `NotebookLocation`). Throws a one-line error when the
 /// named folder lacks the notebook or no bundled copy can be found.
-public func locateNotebook(_ lesson: LessonDescriptor, lessonsDirectory: String?,
-                           workingDirectory: String = FileManager.default.currentDirectoryPath)
-    throws -> NotebookLocation {
+public func locateNotebook(
+    _ lesson: LessonDescriptor, lessonsDirectory: String?,
+    workingDirectory: String = FileManager.default.currentDirectoryPath
+)
+    throws -> NotebookLocation
+{
     let files = FileManager.default
     if let dir = lessonsDirectory {
         let path = (dir as NSString).appendingPathComponent(lesson.notebookFile)
         guard files.fileExists(atPath: path) else {
-            throw LessonError("no notebook \(lesson.notebookFile) in \(dir) (given with --lessons); copy it there "
-                + "from the repository's lessons/, or leave out --lessons to use the bundled one")
+            throw LessonError(
+                "no notebook \(lesson.notebookFile) in \(dir) (given with --lessons); copy it there "
+                    + "from the repository's lessons/, or leave out --lessons to use the bundled one")
         }
         return NotebookLocation(path: path, origin: .lessonsOption)
     }
@@ -58,8 +62,9 @@ func isPackageRoot(_ dir: String) -> Bool {
 public func bundledNotebookPath(_ file: String) throws -> String {
     guard let bundle = notebookBundle() else {
         let beside = Bundle.main.bundleURL.path
-        throw LessonError("no bundled notebooks: copy \(packageName)_Lessons.resources (built beside the lesson "
-            + "binary, e.g. in .build/release) into \(beside), or pass --lessons DIR")
+        throw LessonError(
+            "no bundled notebooks: copy \(packageName)_Lessons.resources (built beside the lesson "
+                + "binary, e.g. in .build/release) into \(beside), or pass --lessons DIR")
     }
     let name = (file as NSString).deletingPathExtension
     guard let url = bundle.url(forResource: name, withExtension: "md") else {
@@ -73,12 +78,12 @@ public func bundledNotebookPath(_ file: String) throws -> String {
 /// its bundle (after its build folder is gone) gets a one-line error instead.
 func notebookBundle() -> Bundle? {
     #if os(Linux)
-    let beside = Bundle.main.bundleURL.appendingPathComponent("\(packageName)_Lessons.resources").path
-    // The build folder Bundle.module falls back to lies under the package's .build (or a --scratch-path).
-    let buildFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent(".build").path
-    guard FileManager.default.fileExists(atPath: beside) || FileManager.default.fileExists(atPath: buildFolder)
-    else { return nil }
+        let beside = Bundle.main.bundleURL.appendingPathComponent("\(packageName)_Lessons.resources").path
+        // The build folder Bundle.module falls back to lies under the package's .build (or a --scratch-path).
+        let buildFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build").path
+        guard FileManager.default.fileExists(atPath: beside) || FileManager.default.fileExists(atPath: buildFolder)
+        else { return nil }
     #endif
     return Bundle.module
 }
@@ -86,12 +91,15 @@ func notebookBundle() -> Bundle? {
 /// `lesson params N`: every parameter with the value a run would use — the code's default, then the notebook
 /// actually read (see `locateNotebook`), then `overrides` — with its help and admissible values. The first line
 /// names the notebook.
-public func parameterListing(_ lesson: LessonDescriptor, lessonsDirectory: String?,
-                             overrides: [(String, String)] = []) throws -> String {
+public func parameterListing(
+    _ lesson: LessonDescriptor, lessonsDirectory: String?,
+    overrides: [(String, String)] = []
+) throws -> String {
     let location = try locateNotebook(lesson, lessonsDirectory: lessonsDirectory)
     let notebook = try Notebook.load(location.path)
-    let values = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
-                                       notebookName: lesson.notebookFile, overrides: overrides)
+    let values = try resolveParameters(
+        specs: lesson.parameters, notebook: notebook.parameters,
+        notebookName: lesson.notebookFile, overrides: overrides)
     let overridden = Set(overrides.map(\.0))
     var out = ["Lesson \(lesson.number) parameters, from \(location):"]
     for p in lesson.parameters {

@@ -17,8 +17,10 @@ struct SeedRecord: Codable, Equatable {
     /// "complete", or why the seed stopped early.
     let status: String
 
-    init(lesson: String, seed: UInt64, parameters: [String: String], checks: [Check], values: [String: String],
-         numbers: [String: Double], figures: [Figure], status: String) {
+    init(
+        lesson: String, seed: UInt64, parameters: [String: String], checks: [Check], values: [String: String],
+        numbers: [String: Double], figures: [Figure], status: String
+    ) {
         self.lesson = lesson
         self.seed = seed
         self.parameters = parameters
@@ -46,15 +48,17 @@ struct SeedRecord: Codable, Equatable {
 func jsonEncoder() -> JSONEncoder {
     let e = JSONEncoder()
     e.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                            nan: "NaN")
+    e.nonConformingFloatEncodingStrategy = .convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf",
+        nan: "NaN")
     return e
 }
 
 func jsonDecoder() -> JSONDecoder {
     let d = JSONDecoder()
-    d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",
-                                                              nan: "NaN")
+    d.nonConformingFloatDecodingStrategy = .convertFromString(
+        positiveInfinity: "inf", negativeInfinity: "-inf",
+        nan: "NaN")
     return d
 }
 
@@ -62,8 +66,9 @@ func writeSeedRecord(_ r: SeedRecord, folder: String) throws {
     let dir = (folder as NSString).appendingPathComponent("seeds")
     try prepareDirectory(dir)
     let data = try jsonEncoder().encode(r)
-    try writeAtomically(String(decoding: data, as: UTF8.self) + "\n",
-                        to: (dir as NSString).appendingPathComponent("seed-\(r.seed).json"))
+    try writeAtomically(
+        String(decoding: data, as: UTF8.self) + "\n",
+        to: (dir as NSString).appendingPathComponent("seed-\(r.seed).json"))
 }
 
 /// Reads one seed record; one line when it is not one.
@@ -72,8 +77,9 @@ func readSeedRecord(_ path: String) throws -> SeedRecord {
         throw LessonError("cannot read \(path)")
     }
     guard let r = try? jsonDecoder().decode(SeedRecord.self, from: data), r.format == SeedRecord.format else {
-        throw LessonError("\(path) is not a seed record of this version (\(SeedRecord.format)); "
-            + "run that seed again")
+        throw LessonError(
+            "\(path) is not a seed record of this version (\(SeedRecord.format)); "
+                + "run that seed again")
     }
     return r
 }
@@ -117,18 +123,21 @@ struct Conclusion {
 
 /// Combines seed records (any order) into the run's conclusion. The records must share lesson and parameters.
 /// `status`, when given, is the run's status unless a seed stopped (e.g. Ctrl-C after every seed finished).
-func conclude(_ unsorted: [SeedRecord], seeds: [UInt64]? = nil,
-              summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
-              status runStatus: String? = nil) throws -> Conclusion {
+func conclude(
+    _ unsorted: [SeedRecord], seeds: [UInt64]? = nil,
+    summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
+    status runStatus: String? = nil
+) throws -> Conclusion {
     let records = unsorted.sorted { $0.seed < $1.seed }
     guard let first = records.first else { throw LessonError("no seed records to combine") }
     for r in records where r.lesson != first.lesson || r.parameters != first.parameters {
         let diff = Set(r.parameters.keys).union(first.parameters.keys)
             .filter { r.parameters[$0] != first.parameters[$0] }.sorted()
-        throw LessonError(r.lesson != first.lesson
-            ? "seed records of different lessons (\(first.lesson), \(r.lesson)); aggregate one lesson at a time"
-            : "seed \(r.seed) was run with other parameters than seed \(first.seed) (\(diff.joined(separator: ", "))); "
-                + "aggregate only runs of the same parameters")
+        throw LessonError(
+            r.lesson != first.lesson
+                ? "seed records of different lessons (\(first.lesson), \(r.lesson)); aggregate one lesson at a time"
+                : "seed \(r.seed) was run with other parameters than seed \(first.seed) "
+                    + "(\(diff.joined(separator: ", "))); aggregate only runs of the same parameters")
     }
     let recordSeeds = records.map(\.seed)
     guard Set(recordSeeds).count == recordSeeds.count else {
@@ -151,11 +160,13 @@ func conclude(_ unsorted: [SeedRecord], seeds: [UInt64]? = nil,
     }
     let stopped = records.first { $0.status != "complete" }
     let missing = (seeds ?? recordSeeds).filter { !recordSeeds.contains($0) }
-    let status = stopped.map { "seed \($0.seed) \($0.status)" }
+    let status =
+        stopped.map { "seed \($0.seed) \($0.status)" }
         ?? (missing.isEmpty ? runStatus ?? "complete" : "stopped before seed \(missing[0])")
-    return Conclusion(lesson: first.lesson, seeds: recordSeeds, parameters: first.parameters,
-                      checks: combineChecks(records), values: values, numbers: numbers,
-                      figures: combineFigures(records), status: status)
+    return Conclusion(
+        lesson: first.lesson, seeds: recordSeeds, parameters: first.parameters,
+        checks: combineChecks(records), values: values, numbers: numbers,
+        figures: combineFigures(records), status: status)
 }
 
 private func duplicate(_ xs: [UInt64]) -> UInt64 {
@@ -183,7 +194,9 @@ func seedListText(_ seeds: [UInt64]) -> String {
 struct ResultsFile: Encodable {
     struct Parameter: Encodable {
         enum Value: Encodable {
-            case number(Double), integer(Int), text(String)
+            case number(Double)
+            case integer(Int)
+            case text(String)
             func encode(to encoder: Encoder) throws {
                 var c = encoder.singleValueContainer()
                 switch self {
@@ -196,7 +209,12 @@ struct ResultsFile: Encodable {
         let value: Value
         let unit: String
     }
-    struct FigureEntry: Encodable { let name: String; let title: String; let script: String; let data: String }
+    struct FigureEntry: Encodable {
+        let name: String
+        let title: String
+        let script: String
+        let data: String
+    }
     static let schemaName = "microcircuit-lessons results 2"
     let schema = ResultsFile.schemaName
     let lesson: Int
@@ -233,10 +251,13 @@ func typedParameters(_ values: [String: String], specs: [ParameterSpec]) -> [Str
 
 /// Writes a run's outputs from its conclusion: figures (data, script, rendering), results.json, the executed
 /// notebook, run-info.json and report.html.
-func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: Conclusion, folder: String,
-                  options: RunOptions, info: RunInfo) throws -> RunOutcome {
-    let keptEdits = try writeFigureFiles(c.figures, folder: folder, outDirectory: options.outDirectory,
-                                         lesson: "\(lesson.number) \(lesson.slug)")
+func writeOutputs(
+    _ lesson: LessonDescriptor, notebook: Notebook, conclusion c: Conclusion, folder: String,
+    options: RunOptions, info: RunInfo
+) throws -> RunOutcome {
+    let keptEdits = try writeFigureFiles(
+        c.figures, folder: folder, outDirectory: options.outDirectory,
+        lesson: "\(lesson.number) \(lesson.slug)")
     var rendered: [String] = []
     var note = ""
     if options.render && !c.figures.isEmpty {
@@ -254,38 +275,49 @@ func writeOutputs(_ lesson: LessonDescriptor, notebook: Notebook, conclusion c: 
         checks: c.checks, passed: c.checks.filter { $0.passed && $0.counts }.count,
         failed: c.checks.filter { !$0.passed && $0.counts }.count,
         figures: c.figures.map { .init(name: $0.name, title: $0.title, script: $0.scriptFile, data: $0.dataFile) },
-        versions: ["project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel,
-                   "commit": sourceCommit],
+        versions: [
+            "project": projectVersion, "swift": swiftCompilerVersion(), "blas": blasKernel,
+            "commit": sourceCommit
+        ],
         status: c.status)
-    try writeAtomically(String(decoding: try jsonEncoder().encode(results), as: UTF8.self) + "\n",
-                        to: (folder as NSString).appendingPathComponent("results.json"))
-    try writeAtomically(String(decoding: try jsonEncoder().encode(info), as: UTF8.self) + "\n",
-                        to: (folder as NSString).appendingPathComponent("run-info.json"))
+    try writeAtomically(
+        String(decoding: try jsonEncoder().encode(results), as: UTF8.self) + "\n",
+        to: (folder as NSString).appendingPathComponent("results.json"))
+    try writeAtomically(
+        String(decoding: try jsonEncoder().encode(info), as: UTF8.self) + "\n",
+        to: (folder as NSString).appendingPathComponent("run-info.json"))
     var executedText: String?
     if c.status == "complete" {
         let used = ParameterValues(order: lesson.parameters.map(\.name), values: all)
-        let baseline = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
-                                             notebookName: lesson.notebookFile, overrides: [])
+        let baseline = try resolveParameters(
+            specs: lesson.parameters, notebook: notebook.parameters,
+            notebookName: lesson.notebookFile, overrides: [])
         let overridden = Set(all.keys.filter { !seedKeys.contains($0) && all[$0] != baseline.values[$0] })
-        let seedText = c.seeds.count == 1 ? "seed \(c.seeds[0])"
+        let seedText =
+            c.seeds.count == 1
+            ? "seed \(c.seeds[0])"
             : "seeds \(seedListText(c.seeds)) (checks over seeds; text values and tables from seed \(c.seeds[0]))"
-        let header = "> Executed copy of `lessons/\(lesson.notebookFile)` — \(seedText), project \(projectVersion). "
+        let header =
+            "> Executed copy of `lessons/\(lesson.notebookFile)` — \(seedText), project \(projectVersion). "
             + "Reproduce with `swift run -c release lesson \(lesson.number) --seeds \(seedListText(c.seeds))"
             + overridden.sorted().map { " --set \($0)=\(all[$0] ?? "")" }.joined() + "`. "
             + "Results: [results.json](results.json). **\(summaryLine(c.checks))**"
         var values = c.values
         for name in info.timingNames where values[name] == nil { values[name] = "(a timing: see run-info.json)" }
-        let executed = try notebook.executed(parameters: used, overridden: overridden, values: values,
-                                             checks: c.checks, figures: c.figures, renderedFormats: rendered,
-                                             header: header)
+        let executed = try notebook.executed(
+            parameters: used, overridden: overridden, values: values,
+            checks: c.checks, figures: c.figures, renderedFormats: rendered,
+            header: header)
         try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
         executedText = executed
     }
-    let reportNote = try writeReport(lesson, conclusion: c, executed: executedText, folder: folder,
-                                     rendered: rendered, options: options)
+    let reportNote = try writeReport(
+        lesson, conclusion: c, executed: executedText, folder: folder,
+        rendered: rendered, options: options)
     if !reportNote.isEmpty { note = note.isEmpty ? reportNote : note + "; " + reportNote }
-    return RunOutcome(lesson: lesson, checks: c.checks, folder: folder, seeds: c.seeds, renderedFormats: rendered,
-                      renderNote: note)
+    return RunOutcome(
+        lesson: lesson, checks: c.checks, folder: folder, seeds: c.seeds, renderedFormats: rendered,
+        renderNote: note)
 }
 
 /// The commit of the source tree this build came from (`git rev-parse HEAD`, `+modified` when tracked files
@@ -314,7 +346,11 @@ let sourceCommit: String = {
 /// run-info.json: what varies between runs of the same seeds (clock, host, threads), kept apart from
 /// results.json so that results stay byte-identical.
 struct RunInfo: Encodable {
-    struct Seed: Encodable { let seed: UInt64; let seconds: Double; let timings: [String: String] }
+    struct Seed: Encodable {
+        let seed: UInt64
+        let seconds: Double
+        let timings: [String: String]
+    }
     let command: [String]
     let started: String
     let host: [String: String]
@@ -329,8 +365,10 @@ struct RunInfo: Encodable {
         command = options.commandLine
         started = ISO8601DateFormatter().string(from: Date())
         let p = ProcessInfo.processInfo
-        host = ["name": p.hostName, "os": p.operatingSystemVersionString, "cores": String(p.activeProcessorCount),
-                "memory_gib": String(format: "%.1f", Double(p.physicalMemory) / 1_073_741_824)]
+        host = [
+            "name": p.hostName, "os": p.operatingSystemVersionString, "cores": String(p.activeProcessorCount),
+            "memory_gib": String(format: "%.1f", Double(p.physicalMemory) / 1_073_741_824)
+        ]
         threads = options.threads
         blas = blasKernel
     }
@@ -368,8 +406,9 @@ public func aggregateRuns(_ dirs: [String], options: RunOptions) throws -> [RunO
             }
         }
         guard found > 0 else {
-            throw LessonError("aggregate: \(dir) holds no seed records (NN-name/seeds/seed-S.json); "
-                + "give the --out folders of lesson runs")
+            throw LessonError(
+                "aggregate: \(dir) holds no seed records (NN-name/seeds/seed-S.json); "
+                    + "give the --out folders of lesson runs")
         }
     }
     var outcomes: [RunOutcome] = []
@@ -382,8 +421,10 @@ public func aggregateRuns(_ dirs: [String], options: RunOptions) throws -> [RunO
         for r in records { try writeSeedRecord(r, folder: folder) }
         var info = RunInfo(options: options, seeds: conclusion.seeds)
         info.aggregatedFrom = dirs
-        outcomes.append(try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
-                                         options: options, info: info))
+        outcomes.append(
+            try writeOutputs(
+                lesson, notebook: notebook, conclusion: conclusion, folder: folder,
+                options: options, info: info))
     }
     return outcomes
 }

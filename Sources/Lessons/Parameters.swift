@@ -75,7 +75,8 @@ public struct ParameterSpec: Sendable {
             // Decimal notation only: Double() also reads hex floats (0x1p-3), "nan" and "inf", which a notebook
             // or a command line should not carry.
             guard t.allSatisfy({ $0.isASCII && ($0.isNumber || "+-.eE".contains($0)) }),
-                  let x = Double(t), x.isFinite, r.contains(x) else { throw bad }
+                let x = Double(t), x.isFinite, r.contains(x)
+            else { throw bad }
             return format(x)
         case .integer(let r):
             guard let x = Int(t), r.contains(x) else { throw bad }
@@ -126,8 +127,9 @@ public struct ParameterValues: Sendable, Equatable {
     /// silent fallback: the spec's choices and the type's cases must agree.
     func choice<T>(_ name: String, as make: (String) -> T?) throws -> T {
         guard let value = make(text(name)) else {
-            throw LessonError("parameter \(name) = '\(text(name))' names no \(T.self); the lesson's choices and "
-                + "its type disagree")
+            throw LessonError(
+                "parameter \(name) = '\(text(name))' names no \(T.self); the lesson's choices and "
+                    + "its type disagree")
         }
         return value
     }
@@ -157,8 +159,10 @@ public struct ParameterValues: Sendable, Equatable {
 let seedKeys: Set<String> = ["seed", "seeds"]
 
 /// Resolves a run's parameters: code defaults, then the notebook's parameter block, then command-line overrides.
-public func resolveParameters(specs: [ParameterSpec], notebook: [String: String], notebookName: String,
-                              overrides: [(String, String)]) throws -> ParameterValues {
+public func resolveParameters(
+    specs: [ParameterSpec], notebook: [String: String], notebookName: String,
+    overrides: [(String, String)]
+) throws -> ParameterValues {
     var values: [String: String] = [:]
     let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
     for s in specs { values[s.name] = s.defaultValue }

@@ -42,8 +42,9 @@ struct KaTeXAssets: Sendable {
             return nil
         }
         guard let script = read(["katex.min.js", "katex.js"]), let css = read(["katex.min.css", "katex.css"]),
-              !script.localizedCaseInsensitiveContains("</script"),
-              !css.localizedCaseInsensitiveContains("</style") else { return nil }
+            !script.localizedCaseInsensitiveContains("</script"),
+            !css.localizedCaseInsensitiveContains("</style")
+        else { return nil }
         self.script = script
         self.css = KaTeXAssets.inliningFonts(css, directory: directory)
     }
@@ -51,8 +52,11 @@ struct KaTeXAssets: Sendable {
     /// `css` with each `src:` of an `@font-face` whose WOFF2 file is in `directory/fonts` replaced by that file
     /// as a data URI. A font whose file is missing keeps its `src` (the browser then falls back to a system font).
     static func inliningFonts(_ css: String, directory: String) -> String {
-        guard let pattern = try? NSRegularExpression(pattern: #"src:\s*url\(['"]?(fonts/[A-Za-z0-9_.-]+\.woff2)"#
-            + #"['"]?\)[^;}]*"#) else { return css }
+        guard
+            let pattern = try? NSRegularExpression(
+                pattern: #"src:\s*url\(['"]?(fonts/[A-Za-z0-9_.-]+\.woff2)"#
+                    + #"['"]?\)[^;}]*"#)
+        else { return css }
         let ns = css as NSString
         var out = ""
         var last = 0
@@ -122,22 +126,26 @@ func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAsse
     for f in input.figures {
         let path = (folder as NSString).appendingPathComponent(f.file)
         guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
-            throw LessonError("cannot read the figure \(path) to put into report.html; check the disk, or run "
-                + "with --no-render to write the report without figures")
+            throw LessonError(
+                "cannot read the figure \(path) to put into report.html; check the disk, or run "
+                    + "with --no-render to write the report without figures")
         }
-        body = body.replacingOccurrences(of: "src=\"\(f.reference)\"",
-                                         with: "src=\"data:\(f.mediaType);base64,\(data.base64EncodedString())\"")
+        body = body.replacingOccurrences(
+            of: "src=\"\(f.reference)\"",
+            with: "src=\"data:\(f.mediaType);base64,\(data.base64EncodedString())\"")
     }
     body = markingCheckResults(body)
     var notes: [String] = []
     if input.status != "complete" {
-        notes.append("This run stopped before it finished (\(htmlEscaped(input.status))): the page shows what it "
-            + "had. Run the same command with <code>--resume</code> to complete it.")
+        notes.append(
+            "This run stopped before it finished (\(htmlEscaped(input.status))): the page shows what it "
+                + "had. Run the same command with <code>--resume</code> to complete it.")
     }
     if let note = input.figureNote { notes.append(note) }
     if installed == nil && !protected.spans.isEmpty {
-        notes.append("The math is shown as TeX source: KaTeX was not found when this page was written. "
-            + "Install it (<code>apt-get install libjs-katex</code>) and run the lesson again to see it typeset.")
+        notes.append(
+            "The math is shown as TeX source: KaTeX was not found when this page was written. "
+                + "Install it (<code>apt-get install libjs-katex</code>) and run the lesson again to see it typeset.")
     }
     let verdict = input.failed == 0 ? "pass" : "fail"
     var page = """
@@ -152,7 +160,8 @@ func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAsse
         """
     if let katex { page += "<style>\n\(katex.css)\n</style>\n" }
     page += "<style>\n\(reportStyle)</style>\n</head>\n<body>\n<main>\n"
-    page += "<nav class=\"run\"><span class=\"summary \(verdict)\">\(input.passed) passed, \(input.failed) failed"
+    page +=
+        "<nav class=\"run\"><span class=\"summary \(verdict)\">\(input.passed) passed, \(input.failed) failed"
         + "</span>" + input.links.map { " · <a href=\"\(htmlEscaped($0.1))\">\(htmlEscaped($0.0))</a>" }.joined()
         + "</nav>\n"
     for n in notes { page += "<p class=\"notice\">\(n)</p>\n" }
@@ -167,13 +176,16 @@ func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAsse
 /// Gives check tables (those whose header is the check table's) the class `checks`, and their result cells
 /// (`pass`, `**FAIL**`, and with `--explore` `info: pass` / `info: miss`) the classes that colour them.
 func markingCheckResults(_ html: String) -> String {
-    html.replacingOccurrences(of: "<table><thead><tr><th>check</th><th>expected</th>",
-                              with: "<table class=\"checks\"><thead><tr><th>check</th><th>expected</th>")
-        .replacingOccurrences(of: "<td>pass</td>", with: "<td class=\"pass\">pass</td>")
-        .replacingOccurrences(of: "<td>info: pass</td>", with: "<td class=\"info\">info: pass</td>")
-        .replacingOccurrences(of: "<td>info: miss</td>", with: "<td class=\"info\">info: miss</td>")
-        .replacingOccurrences(of: "<td><strong>FAIL</strong></td>",
-                              with: "<td class=\"fail\"><strong>FAIL</strong></td>")
+    html.replacingOccurrences(
+        of: "<table><thead><tr><th>check</th><th>expected</th>",
+        with: "<table class=\"checks\"><thead><tr><th>check</th><th>expected</th>"
+    )
+    .replacingOccurrences(of: "<td>pass</td>", with: "<td class=\"pass\">pass</td>")
+    .replacingOccurrences(of: "<td>info: pass</td>", with: "<td class=\"info\">info: pass</td>")
+    .replacingOccurrences(of: "<td>info: miss</td>", with: "<td class=\"info\">info: miss</td>")
+    .replacingOccurrences(
+        of: "<td><strong>FAIL</strong></td>",
+        with: "<td class=\"fail\"><strong>FAIL</strong></td>")
 }
 
 /// Typesets every math element with KaTeX; a span KaTeX cannot parse is shown in red as its source.
@@ -236,7 +248,9 @@ let reportStyle = """
 /// Why a run's figures are not in its report, and how to get them there; nil when they are (or there are none).
 func reportFigureNote(figures: [Figure], rendered: [String], options: RunOptions) -> String? {
     guard !figures.isEmpty, !rendered.contains("png") else { return nil }
-    let why = !options.render ? "the run was made with <code>--no-render</code>"
+    let why =
+        !options.render
+        ? "the run was made with <code>--no-render</code>"
         : options.gnuplot == nil ? "gnuplot was not found" : "gnuplot failed on them (see the run's notes)"
     return "The figures were not rendered: \(why). Install gnuplot (<code>apt-get install gnuplot-nox</code>) "
         + "and run the same command again (without <code>--no-render</code>) to see them here; "
@@ -246,14 +260,17 @@ func reportFigureNote(figures: [Figure], rendered: [String], options: RunOptions
 /// Writes `report.html` into the run's (staging) folder, atomically. A complete run's page is its executed
 /// notebook; a stopped run's page shows its status, checks and figures. Returns the note for the run's log when
 /// KaTeX is missing (empty otherwise).
-func writeReport(_ lesson: LessonDescriptor, conclusion c: Conclusion, executed: String?, folder: String,
-                 rendered: [String], options: RunOptions) throws -> String {
+func writeReport(
+    _ lesson: LessonDescriptor, conclusion c: Conclusion, executed: String?, folder: String,
+    rendered: [String], options: RunOptions
+) throws -> String {
     let figuresShown = rendered.contains("png")
     let markdown: String
     if let executed {
         markdown = executed
     } else {
-        var text = "# Lesson \(lesson.number) — \(lesson.title)\n\n> Stopped: \(c.status). Results: "
+        var text =
+            "# Lesson \(lesson.number) — \(lesson.title)\n\n> Stopped: \(c.status). Results: "
             + "[results.json](results.json).\n\n## Checks\n\n" + markdownCheckTable(c.checks) + "\n"
         for f in c.figures { text += "\n## \(f.title)\n\n" + f.markdown(renderedFormats: rendered) + "\n" }
         markdown = text

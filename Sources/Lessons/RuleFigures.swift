@@ -23,7 +23,8 @@ struct AccuracyFigure {
         let n = rules.count
         let every = fromEpochOne ? " every ::1" : ""
         let bands = rules.enumerated().map { i, rule in
-            let c = i + 2, sd = i + 2 + n
+            let c = i + 2
+            let sd = i + 2 + n
             return "DATA index 0\(every) using 1:($\(c)-$\(sd)):($\(c)+$\(sd)) with filledcurves "
                 + "\(ruleStyle(rule)) notitle"
         }
@@ -36,15 +37,19 @@ struct AccuracyFigure {
         if let xRange { script.append("set xrange \(xRange)") }
         script.append("set key bottom right")
         if fromEpochOne {
-            script.append("# Epoch 0 (chance level) is in the data but left off the plot so the differences "
-                + "between rules show.")
+            script.append(
+                "# Epoch 0 (chance level) is in the data but left off the plot so the differences "
+                    + "between rules show.")
         }
         script.append("# Mean over seeds (lines) and ± 1 sd over seeds (bands; the sd of column i is column i + \(n)).")
         script.append("plot " + (bands + lines).joined(separator: ", \\\n     "))
         return Figure(
             name: "accuracy", title: title, claim: claim,
-            blocks: [DataBlock("test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" },
-                               rows: rows)],
+            blocks: [
+                DataBlock(
+                    "test accuracy", columns: ["epoch"] + rules.map { "\($0.rawValue) accuracy (%)" },
+                    rows: rows)
+            ],
             script: script.joined(separator: "\n"))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where one run writes: a staging folder beside the final one (`.NN-name.partial`), swapped in once the run
@@ -35,7 +36,8 @@ struct RunFolder {
     /// there is one, else the final folder's.
     func checkpointToResume(_ name: String) -> String {
         let staged = (staging as NSString).appendingPathComponent(name)
-        return FileManager.default.fileExists(atPath: staged) ? staged
+        return FileManager.default.fileExists(atPath: staged)
+            ? staged
             : (final as NSString).appendingPathComponent(name)
     }
 
@@ -53,14 +55,17 @@ struct RunFolder {
                 let target = (staging as NSString).appendingPathComponent(name)
                 var sub: ObjCBool = false
                 guard fm.fileExists(atPath: from, isDirectory: &sub), !sub.boolValue,
-                      !fm.fileExists(atPath: target) else { continue }
+                    !fm.fileExists(atPath: target)
+                else { continue }
                 do {
-                    try fm.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                           withIntermediateDirectories: true)
+                    try fm.createDirectory(
+                        atPath: (target as NSString).deletingLastPathComponent,
+                        withIntermediateDirectories: true)
                     try fm.copyItem(atPath: from, toPath: target)
                 } catch {
-                    throw LessonError("cannot copy checkpoint \(name) into \(staging); check that the output folder "
-                        + "is writable or choose another with --out DIR")
+                    throw LessonError(
+                        "cannot copy checkpoint \(name) into \(staging); check that the output folder "
+                            + "is writable or choose another with --out DIR")
                 }
             }
         }
@@ -75,8 +80,9 @@ struct RunFolder {
             .appendingPathComponent(temporaryName(for: (final as NSString).lastPathComponent + ".old"))
         let hadFinal = fm.fileExists(atPath: final)
         guard !hadFinal || rename(final, old) == 0, rename(staging, final) == 0 else {
-            throw LessonError("cannot move this run's outputs from \(staging) into \(final) "
-                + "(\(String(cString: strerror(errno)))); check that the output folder is writable")
+            throw LessonError(
+                "cannot move this run's outputs from \(staging) into \(final) "
+                    + "(\(String(cString: strerror(errno)))); check that the output folder is writable")
         }
         if hadFinal { try? fm.removeItem(atPath: old) }
     }

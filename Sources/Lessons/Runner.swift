@@ -88,18 +88,24 @@ public struct LessonDescriptor: Sendable {
     /// The cost of one seed, from the parameters alone (see `vetWork`); nil for lessons that are always quick.
     let estimate: (@Sendable (ParameterValues) -> WorkEstimate)?
 
-    init(number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec], seeds: Int = 1,
-         run: @escaping @Sendable (RunContext) throws -> Void,
-         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
-         estimate: (@Sendable (ParameterValues) -> WorkEstimate)? = nil) {
+    init(
+        number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec], seeds: Int = 1,
+        run: @escaping @Sendable (RunContext) throws -> Void,
+        summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
+        estimate: (@Sendable (ParameterValues) -> WorkEstimate)? = nil
+    ) {
         self.summary = summary
         self.estimate = estimate
         self.number = number
         self.slug = slug
         self.title = title
         self.claim = claim
-        self.parameters = parameters + [.integer("seeds", seeds, in: 1...1000,
-                                                 "number of seeds a run uses: seed, seed + 1, …")]
+        self.parameters =
+            parameters + [
+                .integer(
+                    "seeds", seeds, in: 1...1000,
+                    "number of seeds a run uses: seed, seed + 1, …")
+            ]
         self.run = run
     }
 
@@ -171,11 +177,11 @@ public struct RunOutcome {
 
 public func swiftCompilerVersion() -> String {
     #if compiler(>=6.3)
-    return "6.3 or later"
+        return "6.3 or later"
     #elseif compiler(>=6.1)
-    return "6.1–6.2"
+        return "6.1–6.2"
     #else
-    return "older than 6.1"
+        return "older than 6.1"
     #endif
 }
 
@@ -193,18 +199,23 @@ func runSeeds(_ params: ParameterValues, options: RunOptions) -> [UInt64] {
 /// Ctrl-C is caught for the whole run (see `withGracefulInterrupt`): lessons that train stop at the next epoch
 /// boundary or once training ends, and the runner after the seed running when it came. The run then writes what
 /// it has, marked stopped, and throws; `--resume` continues it. A second Ctrl-C exits at once.
-public func runLesson(_ lesson: LessonDescriptor, options: RunOptions,
-                      log: @escaping (String) -> Void = { _ in }) throws -> RunOutcome {
+public func runLesson(
+    _ lesson: LessonDescriptor, options: RunOptions,
+    log: @escaping (String) -> Void = { _ in }
+) throws -> RunOutcome {
     try withGracefulInterrupt { try runLessonCaught(lesson, options: options, log: log) }
 }
 
-private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
-                             log: @escaping (String) -> Void) throws -> RunOutcome {
+private func runLessonCaught(
+    _ lesson: LessonDescriptor, options: RunOptions,
+    log: @escaping (String) -> Void
+) throws -> RunOutcome {
     let notebook = try Notebook.load(locateNotebook(lesson, lessonsDirectory: options.lessonsDirectory).path)
     var overrides = options.overrides
     if let s = options.seed { overrides.append(("seed", String(s))) }
-    let params = try resolveParameters(specs: lesson.parameters, notebook: notebook.parameters,
-                                       notebookName: lesson.notebookFile, overrides: overrides)
+    let params = try resolveParameters(
+        specs: lesson.parameters, notebook: notebook.parameters,
+        notebookName: lesson.notebookFile, overrides: overrides)
     guard !options.outDirectory.isEmpty else {
         throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
     }
@@ -225,8 +236,9 @@ private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
     var interruptedStatus: String?
     for (k, seed) in seeds.enumerated() {
         if k > 0, isInterruptRequested {  // a Ctrl-C before the first seed is the first seed's to see
-            runError = LessonError("interrupted before seed \(seed) (\(k + 1) of \(seeds.count)); the records of the "
-                + "seeds before it are in \(runFolder.final)/seeds: run the same command with --resume to continue")
+            runError = LessonError(
+                "interrupted before seed \(seed) (\(k + 1) of \(seeds.count)); the records of the "
+                    + "seeds before it are in \(runFolder.final)/seeds: run the same command with --resume to continue")
             break
         }
         if seeds.count > 1 {
@@ -238,8 +250,9 @@ private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
         // On --resume, a seed that finished with the same parameters is taken from its record.
         let kept = runFolder.checkpointToResume("seeds/seed-\(seed).json")
         if options.resume, FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept),
-           r.status == "complete", r.lesson == lesson.id,
-           r.parameters == params.values.filter({ !seedKeys.contains($0.key) }) {
+            r.status == "complete", r.lesson == lesson.id,
+            r.parameters == params.values.filter({ !seedKeys.contains($0.key) })
+        {
             log("seed \(seed): complete in an earlier run; taken from its record")
             records.append(r)
             try writeSeedRecord(r, folder: folder)
@@ -247,23 +260,29 @@ private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
         }
         if options.interruptDuringSeed == seed { requestInterrupt() }
         let start = Date()
-        let (record, error) = try runSeed(lesson, params: params, seed: seed, runFolder: runFolder,
-                                          options: options, log: log)
+        let (record, error) = try runSeed(
+            lesson, params: params, seed: seed, runFolder: runFolder,
+            options: options, log: log)
         info.add(seed: seed, seconds: Date().timeIntervalSince(start), timings: record.timings)
         records.append(record.record)
         try writeSeedRecord(record.record, folder: folder)
-        if let error { runError = error; break }
+        if let error {
+            runError = error
+            break
+        }
     }
     if runError == nil, isInterruptRequested, let last = seeds.last {
         // Ctrl-C during the last seed of a lesson that finished it anyway: the run stops all the same.
         interruptedStatus = "stopped: interrupted during seed \(last), which finished"
-        runError = LessonError("interrupted during seed \(last), the last, which finished; its record is in "
-            + "\(runFolder.final)/seeds: run the same command with --resume to complete the run")
+        runError = LessonError(
+            "interrupted during seed \(last), the last, which finished; its record is in "
+                + "\(runFolder.final)/seeds: run the same command with --resume to complete the run")
     }
     var conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
     if options.explore { conclusion.checks = markTunedClaims(conclusion.checks, lesson: lesson) }
-    var outcome = try writeOutputs(lesson, notebook: notebook, conclusion: conclusion, folder: folder,
-                                   options: options, info: info)
+    var outcome = try writeOutputs(
+        lesson, notebook: notebook, conclusion: conclusion, folder: folder,
+        options: options, info: info)
     try runFolder.commit(resume: options.resume)
     committed = true
     outcome.folder = runFolder.final
@@ -273,9 +292,15 @@ private func runLessonCaught(_ lesson: LessonDescriptor, options: RunOptions,
 
 /// Runs one seed. Returns its record, and the error that stopped it if it computed something first; an error
 /// before anything was computed (bad data, bad parameter) is thrown and leaves no output behind.
-func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, runFolder: RunFolder,
-             options: RunOptions, log: @escaping (String) -> Void) throws -> (record: (record: SeedRecord,
-             timings: [String: String]), error: Error?) {
+func runSeed(
+    _ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, runFolder: RunFolder,
+    options: RunOptions, log: @escaping (String) -> Void
+) throws -> (
+    record: (
+        record: SeedRecord,
+        timings: [String: String]
+    ), error: Error?
+) {
     setBLASThreads(1)  // lessons that train large networks raise this themselves, up to ctx.threads
     let context = RunContext(parameters: params.with("seed", String(seed)), seed: seed, log: log)
     let checkpoints = "checkpoints/seed-\(seed)"
@@ -302,20 +327,24 @@ func runSeed(_ lesson: LessonDescriptor, params: ParameterValues, seed: UInt64, 
     if let e = runError, context.checks.isEmpty, context.figures.isEmpty { throw e }
     // A run that checked nothing has shown nothing: say so as a failing check rather than pass vacuously.
     if runError == nil && context.checks.isEmpty {
-        context.check(.atLeast("checks made by this run (none: the chosen parameters skip every claim)",
-                               observed: 0, bound: 1))
+        context.check(
+            .atLeast(
+                "checks made by this run (none: the chosen parameters skip every claim)",
+                observed: 0, bound: 1))
     }
-    let record = SeedRecord(lesson: lesson.id, seed: seed,
-                            parameters: params.values.filter { !seedKeys.contains($0.key) },
-                            checks: context.checks, values: context.values, numbers: context.numbers,
-                            figures: context.figures, status: runError.map { "stopped: \($0)" } ?? "complete")
+    let record = SeedRecord(
+        lesson: lesson.id, seed: seed,
+        parameters: params.values.filter { !seedKeys.contains($0.key) },
+        checks: context.checks, values: context.values, numbers: context.numbers,
+        figures: context.figures, status: runError.map { "stopped: \($0)" } ?? "complete")
     return ((record, context.timings), runError)
 }
 
 /// Removes the temporary files that a killed run left in `folders`, with one line saying so.
 func cleanStaleTemporaries(_ folders: [String], log: (String) -> Void) {
     let removed = folders.map { removeStaleTemporaries(in: $0) }
-    let count = removed.map(\.count).reduce(0, +), bytes = removed.map(\.bytes).reduce(0, +)
+    let count = removed.map(\.count).reduce(0, +)
+    let bytes = removed.map(\.bytes).reduce(0, +)
     if count > 0 {
         log("removed \(count) temporary file\(count == 1 ? "" : "s") (\(bytes) bytes) left by an interrupted run")
     }
@@ -337,8 +366,9 @@ public func writeAtomically(_ text: String, to path: String) throws {
     do {
         try writeFileAtomically(Data(text.utf8), to: path)
     } catch {
-        throw LessonError("cannot write \(path); check that the output folder is writable or choose another with "
-            + "--out DIR")
+        throw LessonError(
+            "cannot write \(path); check that the output folder is writable or choose another with "
+                + "--out DIR")
     }
 }
 
@@ -353,16 +383,19 @@ public func findGnuplot() -> String? {
 }
 
 func renderScript() -> String {
-    var lines = ["#!/bin/sh",
-                 "# Renders every figure under this folder to PNG, SVG and PDF (7 in wide, and 3.5 in as "
-                     + "NAME-1col.pdf). Needs gnuplot (apt-get install gnuplot-nox).",
-                 "set -e", "cd \"$(dirname \"$0\")\"",
-                 "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
-                     + "apt-get install gnuplot-nox' >&2; exit 1; }",
-                 "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"]
+    var lines = [
+        "#!/bin/sh",
+        "# Renders every figure under this folder to PNG, SVG and PDF (7 in wide, and 3.5 in as "
+            + "NAME-1col.pdf). Needs gnuplot (apt-get install gnuplot-nox).",
+        "set -e", "cd \"$(dirname \"$0\")\"",
+        "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
+            + "apt-get install gnuplot-nox' >&2; exit 1; }",
+        "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"
+    ]
     for r in figureRenderings {
-        lines.append("  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"set output '$n\(r.fileSuffix)'\" "
-            + "\"$n.gp\")")
+        lines.append(
+            "  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"set output '$n\(r.fileSuffix)'\" "
+                + "\"$n.gp\")")
     }
     lines += ["  echo \"rendered $d/$n\"", "done"]
     return lines.joined(separator: "\n") + "\n"
@@ -371,9 +404,11 @@ func renderScript() -> String {
 /// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed).
 func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> ([String], String) {
     guard let gnuplot else {
-        return ([],
+        return (
+            [],
             "gnuplot not found: figures written as scripts and data only; install gnuplot-nox and run sh "
-                + "\((folder as NSString).deletingLastPathComponent)/render.sh")
+                + "\((folder as NSString).deletingLastPathComponent)/render.sh"
+        )
     }
     var failures: [String] = []
     for f in figures {
@@ -431,7 +466,8 @@ func installRenderedFigure(_ tmp: String, as path: String, format: String) throw
 
 /// Whether `data` starts and ends as a complete file of `format` (png, pdf or svg) does.
 func figureLooksComplete(_ data: Data, format: String) -> Bool {
-    let head = [UInt8](data.prefix(8)), tail = String(decoding: data.suffix(1024), as: UTF8.self)
+    let head = [UInt8](data.prefix(8))
+    let tail = String(decoding: data.suffix(1024), as: UTF8.self)
     switch format {
     case "png":
         return head == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]

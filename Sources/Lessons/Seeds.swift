@@ -2,8 +2,9 @@ import Foundation
 
 /// Parses a seed list: `5`, `1-5`, `1,3,7`, `1-3,8`. Seeds are returned sorted, without repeats.
 public func parseSeedList(_ text: String) throws -> [UInt64] {
-    let bad = LessonError.usage("--seeds '\(text)' is not a seed list; write e.g. 1-5, 1,3,7 or 1-3,8 "
-        + "(integers ≥ 0, at most 1000 seeds)")
+    let bad = LessonError.usage(
+        "--seeds '\(text)' is not a seed list; write e.g. 1-5, 1,3,7 or 1-3,8 "
+            + "(integers ≥ 0, at most 1000 seeds)")
     var seeds = Set<UInt64>()
     for part in text.split(separator: ",", omittingEmptySubsequences: false) {
         let ends = part.split(separator: "-", omittingEmptySubsequences: false)
@@ -41,9 +42,11 @@ struct Spread {
 /// One-sided 95 % quantile of Student's t with `df` degrees of freedom (table to 30, then the normal 1.645
 /// corrected by the first Cornish–Fisher term, good to 1e-3 beyond 30).
 func studentT95(_ df: Int) -> Double {
-    let table: [Double] = [6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
-                           1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725,
-                           1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697]
+    let table: [Double] = [
+        6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812,
+        1.796, 1.782, 1.771, 1.761, 1.753, 1.746, 1.740, 1.734, 1.729, 1.725,
+        1.721, 1.717, 1.714, 1.711, 1.708, 1.706, 1.703, 1.701, 1.699, 1.697
+    ]
     precondition(df >= 1, "t quantile needs at least one degree of freedom")
     if df <= table.count { return table[df - 1] }
     let z = 1.6448536269514722
@@ -55,8 +58,9 @@ func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
     precondition(!perSeed.isEmpty, "combine needs at least one seed")
     var c = perSeed[0].check
     let values = perSeed.map(\.check.observed)
-    var summary = Check.SeedSummary(seeds: perSeed.map(\.seed), values: values,
-                                    passedPerSeed: perSeed.map(\.check.passed))
+    var summary = Check.SeedSummary(
+        seeds: perSeed.map(\.seed), values: values,
+        passedPerSeed: perSeed.map(\.check.passed))
     switch c.scope {
     case .perSeed:
         // Show the first failing seed, else the seed with the least room to its bounds (relative to the bound).
@@ -66,7 +70,8 @@ func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
             let hi = k.upper.map { $0 - k.observed } ?? .infinity
             return min(lo, hi) / scale
         }
-        let worst = perSeed.first { !$0.check.passed }
+        let worst =
+            perSeed.first { !$0.check.passed }
             ?? perSeed.min { slack($0.check) < slack($1.check) } ?? perSeed[0]
         c = worst.check
         c.passed = perSeed.allSatisfy(\.check.passed)
@@ -82,7 +87,8 @@ func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
             summary.tQuantile = t
             if c.lower != nil { summary.confidenceLower = s.mean - t * se }
             if c.upper != nil { summary.confidenceUpper = s.mean + t * se }
-            c.passed = allFinite && Check.inBounds(summary.confidenceLower ?? s.mean, lower: c.lower, upper: nil)
+            c.passed =
+                allFinite && Check.inBounds(summary.confidenceLower ?? s.mean, lower: c.lower, upper: nil)
                 && Check.inBounds(summary.confidenceUpper ?? s.mean, lower: nil, upper: c.upper)
         } else {
             c.passed = allFinite && Check.inBounds(s.mean, lower: c.lower, upper: c.upper)

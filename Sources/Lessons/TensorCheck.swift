@@ -13,8 +13,9 @@ struct TensorComparison {
     let relativeError: Double
 
     init(_ label: String, observed: [Double], expected: [Double], bound: Double) {
-        precondition(observed.count == expected.count,
-                     "TensorComparison \(label): \(observed.count) entries against \(expected.count)")
+        precondition(
+            observed.count == expected.count,
+            "TensorComparison \(label): \(observed.count) entries against \(expected.count)")
         self.label = label
         self.observed = observed
         self.expected = expected
@@ -31,12 +32,17 @@ struct TensorComparison {
     func listing(first count: Int = 4) -> String {
         let scale = expected.map(abs).max() ?? 0
         let allowed = scale > 0 ? bound * scale : bound
-        var lines = ["\(label): max relative error \(format(relativeError)) (bound \(format(bound))) "
-            + (relativeError <= bound ? "OK" : "NOT OK")]
+        var lines = [
+            "\(label): max relative error \(format(relativeError)) (bound \(format(bound))) "
+                + (relativeError <= bound ? "OK" : "NOT OK")
+        ]
         for i in observed.indices.prefix(count) {
             let ok = abs(observed[i] - expected[i]) <= allowed
-            lines.append("  " + (ok ? "OK    " : "NOT OK") + " " + String(format: "%+.15e  %+.15e", observed[i],
-                                                                            expected[i]))
+            lines.append(
+                "  " + (ok ? "OK    " : "NOT OK") + " "
+                    + String(
+                        format: "%+.15e  %+.15e", observed[i],
+                        expected[i]))
         }
         return lines.joined(separator: "\n")
     }

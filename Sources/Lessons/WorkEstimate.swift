@@ -15,7 +15,7 @@ struct WorkEstimate {
     func seconds(seeds: Int) -> Double {
         var s = operations / operationsPerSecond * Double(seeds)
         #if DEBUG
-        s *= 10  // a debug build runs the numeric loops about ten times slower
+            s *= 10  // a debug build runs the numeric loops about ten times slower
         #endif
         return s
     }
@@ -39,17 +39,21 @@ func vetWork(_ estimate: WorkEstimate?, seeds: Int, lesson: LessonDescriptor, lo
     guard let e = estimate else { return }
     let memory = Double(ProcessInfo.processInfo.physicalMemory)
     if e.bytes > 0.8 * memory {
-        throw LessonError(String(format: "lesson %d would need about %.1f GiB of memory, more than this machine's "
-            + "%.1f GiB allows; %@", lesson.number, e.bytes / 1_073_741_824, memory / 1_073_741_824, e.hint))
+        throw LessonError(
+            String(
+                format: "lesson %d would need about %.1f GiB of memory, more than this machine's "
+                    + "%.1f GiB allows; %@", lesson.number, e.bytes / 1_073_741_824, memory / 1_073_741_824, e.hint))
     }
     let seconds = e.seconds(seeds: seeds)
     if seconds > longestRun {
-        throw LessonError("lesson \(lesson.number) would take about \(durationText(seconds)) with these parameters "
-            + "(\(seeds) seed\(seeds == 1 ? "" : "s")); \(e.hint)")
+        throw LessonError(
+            "lesson \(lesson.number) would take about \(durationText(seconds)) with these parameters "
+                + "(\(seeds) seed\(seeds == 1 ? "" : "s")); \(e.hint)")
     }
     if seconds > 60 {
-        log("estimated time: about \(durationText(seconds)) for \(seeds) seed\(seeds == 1 ? "" : "s") "
-            + "(rough, from the reference machine)")
+        log(
+            "estimated time: about \(durationText(seconds)) for \(seeds) seed\(seeds == 1 ? "" : "s") "
+                + "(rough, from the reference machine)")
     }
 }
 
@@ -57,7 +61,8 @@ func vetWork(_ estimate: WorkEstimate?, seeds: Int, lesson: LessonDescriptor, lo
 
 /// Input width, classes and training samples of a dataset choice before it is loaded.
 private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, train: Int, test: Int) {
-    let limit = p.integer("train_limit"), testLimit = p.integer("test_limit")
+    let limit = p.integer("train_limit")
+    let testLimit = p.integer("test_limit")
     let (inputs, classes, train, test): (Int, Int, Int, Int)
     switch p.string("dataset") {
     case "cifar10": (inputs, classes, train, test) = (3072, 10, 50_000, 10_000)
@@ -71,10 +76,12 @@ private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, t
 /// 10⁸ steps per second.
 @Sendable func lesson01Estimate(_ p: ParameterValues) -> WorkEstimate {
     let clean = Double(p.integer("points")) * p.real("duration") / p.real("dt")
-    let noisy = Double(p.integer("noise_points") * p.integer("noise_trials"))
+    let noisy =
+        Double(p.integer("noise_points") * p.integer("noise_trials"))
         * (p.real("noise_duration") + p.real("noise_warmup")) / p.real("noise_dt")
-    return WorkEstimate(operations: clean + noisy, operationsPerSecond: 1e8, bytes: 0,
-                        hint: "lower duration, noise_duration, noise_trials or points, or raise dt or noise_dt")
+    return WorkEstimate(
+        operations: clean + noisy, operationsPerSecond: 1e8, bytes: 0,
+        hint: "lower duration, noise_duration, noise_trials or points, or raise dt or noise_dt")
 }
 
 /// Lesson 6: synapse-samples of training (forward, backward, update) per rule and epoch; one BLAS thread runs
@@ -85,12 +92,15 @@ private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, t
     let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [d.classes]
     let synapses = Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +))
     let rules = Double(p.list("rules").count)
-    let ops = 3 * synapses * Double(d.train + d.test) * Double(p.integer("epochs")) * rules
+    let ops =
+        3 * synapses * Double(d.train + d.test) * Double(p.integer("epochs")) * rules
         + synapses * 100 * Double(p.integer("circuit_steps") * p.integer("batch"))
-    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * (6 + rules)
+    let bytes =
+        16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * (6 + rules)
         + (p.integer("circuit_steps") > 0 ? 100 * synapses : 0)
-    return WorkEstimate(operations: ops, operationsPerSecond: 2e10, bytes: bytes,
-                        hint: "lower hidden, hidden_layers, epochs or the rules, or set train_limit")
+    return WorkEstimate(
+        operations: ops, operationsPerSecond: 2e10, bytes: bytes,
+        hint: "lower hidden, hidden_layers, epochs or the rules, or set train_limit")
 }
 
 /// Lesson 7: synapse-samples of the spiking circuits (training and testing every epoch); the engine runs about
@@ -98,16 +108,18 @@ private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, t
 @Sendable func lesson07Estimate(_ p: ParameterValues) -> WorkEstimate {
     let d = datasetShape(p)
     let depths = p.list("depths").compactMap(Int.init)
-    let synapses = Double(depths.map { depth -> Int in
-        let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: depth) + [d.classes]
-        return zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +)
-    }.reduce(0, +))
+    let synapses = Double(
+        depths.map { depth -> Int in
+            let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: depth) + [d.classes]
+            return zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +)
+        }.reduce(0, +))
     let routes = Double(p.list("routes").count)
     let ops = synapses * routes * Double(p.integer("epochs")) * Double(d.train + d.test / 2)
     let rate = 1.8e8 * min(1, pow(p.real("dt") / 0.5, 0.35)) * 200 / p.real("window")
     let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * 12
-    return WorkEstimate(operations: ops, operationsPerSecond: rate, bytes: bytes,
-                        hint: "lower hidden, depths, routes or epochs, raise dt, shorten window, or set train_limit")
+    return WorkEstimate(
+        operations: ops, operationsPerSecond: rate, bytes: bytes,
+        hint: "lower hidden, depths, routes or epochs, raise dt, shorten window, or set train_limit")
 }
 
 /// Forward synapses of a fully connected network.
@@ -117,8 +129,9 @@ private func synapses(_ sizes: [Int]) -> Double {
 
 /// Lesson 2: time steps of the LIF pair and Poisson runs (three per trial); about 10⁸ per second.
 @Sendable func lesson02Estimate(_ p: ParameterValues) -> WorkEstimate {
-    WorkEstimate(operations: 3 * Double(p.integer("trials")) * p.real("window") / p.real("dt"),
-                 operationsPerSecond: 1e8, bytes: 0, hint: "lower window or trials, or raise dt")
+    WorkEstimate(
+        operations: 3 * Double(p.integer("trials")) * p.real("window") / p.real("dt"),
+        operationsPerSecond: 1e8, bytes: 0, hint: "lower window or trials, or raise dt")
 }
 
 /// Lesson 3: synapse-samples of training (forward, backward, update) for every rule; the small networks run
@@ -126,16 +139,18 @@ private func synapses(_ sizes: [Int]) -> Double {
 @Sendable func lesson03Estimate(_ p: ParameterValues) -> WorkEstimate {
     let n = synapses([4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3])
     let ops = 3 * n * Double(p.integer("train_size") + 2000) * Double(p.integer("epochs") * p.list("rules").count)
-    return WorkEstimate(operations: ops, operationsPerSecond: 1e9, bytes: 8 * n * 12,
-                        hint: "lower hidden, hidden_layers, epochs or the rules")
+    return WorkEstimate(
+        operations: ops, operationsPerSecond: 1e9, bytes: 8 * n * 12,
+        hint: "lower hidden, hidden_layers, epochs or the rules")
 }
 
 /// Lesson 4: synapse-samples of the cell-by-cell circuit and the matrix rule side by side; about 5·10⁶ per
 /// second (the circuit visits every cell and synapse).
 @Sendable func lesson04Estimate(_ p: ParameterValues) -> WorkEstimate {
     let n = synapses([4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3])
-    return WorkEstimate(operations: n * Double(p.integer("steps") * p.integer("batch")), operationsPerSecond: 5e6,
-                        bytes: 200 * n, hint: "lower hidden, hidden_layers, steps or batch")
+    return WorkEstimate(
+        operations: n * Double(p.integer("steps") * p.integer("batch")), operationsPerSecond: 5e6,
+        bytes: 200 * n, hint: "lower hidden, hidden_layers, steps or batch")
 }
 
 /// Lesson 5: sample-steps of every window of the sweep (settling, forward and one error phase per layer),
@@ -144,8 +159,12 @@ private func synapses(_ sizes: [Int]) -> Double {
     let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
     var windows = p.real("window")
     var t = p.real("t_min")
-    while t <= p.real("t_max") * (1 + 1e-9) { windows += t; t *= 2 }
+    while t <= p.real("t_max") * (1 + 1e-9) {
+        windows += t
+        t *= 2
+    }
     let steps = Double(p.integer("batch")) * Double(sizes.count) * (windows + 50 * 8) / p.real("dt")
-    return WorkEstimate(operations: steps * (1 + synapses(sizes) / 100), operationsPerSecond: 4e6, bytes: 0,
-                        hint: "lower t_max, window, batch or hidden, or raise dt")
+    return WorkEstimate(
+        operations: steps * (1 + synapses(sizes) / 100), operationsPerSecond: 4e6, bytes: 0,
+        hint: "lower t_max, window, batch or hidden, or raise dt")
 }

@@ -47,7 +47,7 @@ public final class GnuplotLive: LiveCurves, @unchecked Sendable {
         self.target = target
         self.minimumInterval = minimumInterval
         switch target {
-        case let .terminal(columns, rows):
+        case .terminal(let columns, let rows):
             send("set terminal dumb size \(columns),\(rows)")
         case .png:
             send("set terminal pngcairo size 1000,620 enhanced font 'DejaVu Sans,13'")
@@ -85,7 +85,7 @@ public final class GnuplotLive: LiveCurves, @unchecked Sendable {
             _ = gp_close(pipe)
             if broken { return "--live: gnuplot stopped during the run; the live curves are incomplete" }
             if !anyPoint { return "--live: this lesson draws no training curves (lessons 3, 6 and 7 do)" }
-            if case let .png(path) = target { return "--live: the last curves are in \(path)" }
+            if case .png(let path) = target { return "--live: the last curves are in \(path)" }
             return nil
         }
     }
@@ -98,7 +98,7 @@ public final class GnuplotLive: LiveCurves, @unchecked Sendable {
         let drawable = curves.filter { $0.y.filter(\.isFinite).count >= 2 }
         guard !drawable.isEmpty else { return }
         send("set title '\(escaped(title))' noenhanced")
-        if case let .png(path) = target { send("set output '\(escaped(temporaryPath(path)))'") }
+        if case .png(let path) = target { send("set output '\(escaped(temporaryPath(path)))'") }
         // Points would crowd a text plot: lines there, lines and points in the image.
         let style: String
         if case .png = target { style = "linespoints" } else { style = "lines" }
@@ -109,10 +109,11 @@ public final class GnuplotLive: LiveCurves, @unchecked Sendable {
         send("plot " + sources.joined(separator: ", "))
         for c in drawable {
             let finite = zip(c.x, c.y).filter { $0.1.isFinite }
-            let xs = finite.map(\.0), ys = finite.map(\.1)
+            let xs = finite.map(\.0)
+            let ys = finite.map(\.1)
             if gp_send_xy(pipe, xs, ys, xs.count) != 0 { broken = true }
         }
-        if case let .png(path) = target {
+        if case .png(let path) = target {
             // gnuplot closes the image on `unset output` and then renames it: a reader never sees half a PNG.
             send("unset output")
             send("system(\"mv -f '\(escaped(temporaryPath(path)))' '\(escaped(path))'\")")

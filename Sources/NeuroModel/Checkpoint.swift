@@ -18,7 +18,8 @@ public enum CheckpointIntegrity {
 
     /// The message for a checkpoint whose epoch is outside 0...`epochs`, or nil when it is inside.
     public static func epochProblem(_ epoch: Int, of epochs: Int, path: String) -> String? {
-        (0...max(epochs, 0)).contains(epoch) ? nil
+        (0...max(epochs, 0)).contains(epoch)
+            ? nil
             : "\(path) claims epoch \(epoch) of a run with \(epochs) epochs; delete it or run without --resume"
     }
 }
@@ -36,10 +37,18 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// Per-epoch rows the lesson records (epoch, loss, accuracy, angles …).
     public var history: [[Double]]
 
-    public init(fingerprint: String, rule: String, epoch: Int, steps: Int, rngState: UInt64,
-                layers: [Layer], feedback: [Matrix], history: [[Double]]) {
-        self.fingerprint = fingerprint; self.rule = rule; self.epoch = epoch; self.steps = steps
-        self.rngState = rngState; self.layers = layers; self.feedback = feedback; self.history = history
+    public init(
+        fingerprint: String, rule: String, epoch: Int, steps: Int, rngState: UInt64,
+        layers: [Layer], feedback: [Matrix], history: [[Double]]
+    ) {
+        self.fingerprint = fingerprint
+        self.rule = rule
+        self.epoch = epoch
+        self.steps = steps
+        self.rngState = rngState
+        self.layers = layers
+        self.feedback = feedback
+        self.history = history
     }
 
     static let magic = Array("MCKPT002".utf8)
@@ -51,14 +60,34 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     public func encoded() -> Data {
         var out = Data(TrainingCheckpoint.magic)
         func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func doubles(_ xs: [Double]) { u64(UInt64(xs.count)); for x in xs { u64(x.bitPattern) } }
-        func string(_ s: String) { let b = Array(s.utf8); u64(UInt64(b.count)); out.append(contentsOf: b) }
-        func matrix(_ m: Matrix) { u64(UInt64(m.rows)); u64(UInt64(m.cols)); doubles(m.data) }
-        string(fingerprint); string(rule)
-        u64(UInt64(epoch)); u64(UInt64(steps)); u64(rngState)
-        u64(UInt64(layers.count)); for l in layers { matrix(l.w); doubles(l.b) }
-        u64(UInt64(feedback.count)); for m in feedback { matrix(m) }
-        u64(UInt64(history.count)); for h in history { doubles(h) }
+        func doubles(_ xs: [Double]) {
+            u64(UInt64(xs.count))
+            for x in xs { u64(x.bitPattern) }
+        }
+        func string(_ s: String) {
+            let b = Array(s.utf8)
+            u64(UInt64(b.count))
+            out.append(contentsOf: b)
+        }
+        func matrix(_ m: Matrix) {
+            u64(UInt64(m.rows))
+            u64(UInt64(m.cols))
+            doubles(m.data)
+        }
+        string(fingerprint)
+        string(rule)
+        u64(UInt64(epoch))
+        u64(UInt64(steps))
+        u64(rngState)
+        u64(UInt64(layers.count))
+        for l in layers {
+            matrix(l.w)
+            doubles(l.b)
+        }
+        u64(UInt64(feedback.count))
+        for m in feedback { matrix(m) }
+        u64(UInt64(history.count))
+        for h in history { doubles(h) }
         u64(CheckpointIntegrity.checksum(out))
         return out
     }
@@ -71,8 +100,9 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         var at = 0
         let corrupt = DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
         guard all.count >= 8, Array(all[0..<8]) != TrainingCheckpoint.uncheckedMagic else {
-            throw DataError("\(path) was written by an older version without an integrity check; delete it or run "
-                + "without --resume")
+            throw DataError(
+                "\(path) was written by an older version without an integrity check; delete it or run "
+                    + "without --resume")
         }
         guard all.count >= 16, Array(all[0..<8]) == TrainingCheckpoint.magic else {
             throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
@@ -103,15 +133,20 @@ public struct TrainingCheckpoint: Equatable, Sendable {
             return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
         }
         func matrix() throws -> Matrix {
-            let r = try count(), c = try count()
+            let r = try count()
+            let c = try count()
             let d = try doubles()
             guard d.count == r * c else { throw corrupt }
             return Matrix(rows: r, cols: c, data: d)
         }
-        fingerprint = try string(); rule = try string()
-        epoch = try count(); steps = try count(); rngState = try u64()
+        fingerprint = try string()
+        rule = try string()
+        epoch = try count()
+        steps = try count()
+        rngState = try u64()
         layers = try (0..<count(1000)).map { _ in
-            let w = try matrix(), b = try doubles()
+            let w = try matrix()
+            let b = try doubles()
             guard b.count == w.rows else { throw corrupt }
             return Layer(w: w, b: b)
         }
@@ -128,12 +163,14 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     /// damaged, belongs to another run or rule, claims more epochs than the run has, or its history does not
     /// match its epoch.
     public static func load(from path: String, fingerprint: String, rule: String, epochs: Int) throws
-        -> TrainingCheckpoint? {
+        -> TrainingCheckpoint?
+    {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         let c = try TrainingCheckpoint(decoding: data, path: path)
         guard c.fingerprint == fingerprint, c.rule == rule else {
-            throw DataError("\(path) was written by a run with other parameters, seed or data; run the same "
-                + "command as before with --resume, or delete it")
+            throw DataError(
+                "\(path) was written by a run with other parameters, seed or data; run the same "
+                    + "command as before with --resume, or delete it")
         }
         if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
             throw DataError(problem)

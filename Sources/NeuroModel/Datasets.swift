@@ -49,8 +49,9 @@ final class DatasetFileReader {
     func read(exactly count: Int, _ what: String) throws -> [UInt8] {
         let bytes = try read(upTo: count)
         guard bytes.count == count else {
-            throw DataError("\(path) is truncated: \(what) needs \(count) bytes, the file holds \(bytes.count); "
-                + "delete it and download it again")
+            throw DataError(
+                "\(path) is truncated: \(what) needs \(count) bytes, the file holds \(bytes.count); "
+                    + "delete it and download it again")
         }
         return bytes
     }
@@ -58,8 +59,9 @@ final class DatasetFileReader {
     /// Throws when the file holds anything after what its header promised.
     func expectEnd(_ promised: String) throws {
         guard try read(upTo: 1).isEmpty else {
-            throw DataError("\(path) is padded or not what its header says: it holds more than \(promised); "
-                + "delete it and download it again")
+            throw DataError(
+                "\(path) is padded or not what its header says: it holds more than \(promised); "
+                    + "delete it and download it again")
         }
     }
 }
@@ -87,13 +89,15 @@ func idxPixelCount(_ n: Int, _ rows: Int, _ cols: Int, path: String) throws -> I
     let (d, o1) = rows.multipliedReportingOverflow(by: cols)
     let (total, o2) = n.multipliedReportingOverflow(by: d)
     guard !o1, !o2, total <= idxPixelLimit else {
-        throw DataError("\(path): header promises \(n)×\(rows)×\(cols) pixels, more than the \(idxPixelLimit) "
-            + "this program reads; the file is corrupt or not an image dataset")
+        throw DataError(
+            "\(path): header promises \(n)×\(rows)×\(cols) pixels, more than the \(idxPixelLimit) "
+                + "this program reads; the file is corrupt or not an image dataset")
     }
     let needed = UInt64(total) * UInt64(MemoryLayout<Double>.size)
     guard needed < ProcessInfo.processInfo.physicalMemory else {
-        throw DataError("\(path): \(n)×\(rows)×\(cols) pixels need \(needed >> 20) MiB as Doubles, more than "
-            + "this machine's \(ProcessInfo.processInfo.physicalMemory >> 20) MiB; use a smaller dataset")
+        throw DataError(
+            "\(path): \(n)×\(rows)×\(cols) pixels need \(needed >> 20) MiB as Doubles, more than "
+                + "this machine's \(ProcessInfo.processInfo.physicalMemory >> 20) MiB; use a smaller dataset")
     }
     return total
 }
@@ -101,8 +105,10 @@ func idxPixelCount(_ n: Int, _ rows: Int, _ cols: Int, path: String) throws -> I
 /// IDX image + label files (MNIST, Fashion-MNIST): magic 0x00000803 with dims (n, rows, cols) for images,
 /// 0x00000801 with dim (n) for labels; unsigned bytes. Pixels are scaled to [0, 1]. Both headers are checked
 /// before any pixel is read, and neither file is read beyond what its header promises.
-public func loadIDX(images imagesPath: String, labels labelsPath: String, classes: Int = 10,
-                    name: String) throws -> Dataset {
+public func loadIDX(
+    images imagesPath: String, labels labelsPath: String, classes: Int = 10,
+    name: String
+) throws -> Dataset {
     let imageFile = try DatasetFileReader(imagesPath)
     let labelFile = try DatasetFileReader(labelsPath)
     let img = try imageFile.read(upTo: 16)
@@ -113,7 +119,9 @@ public func loadIDX(images imagesPath: String, labels labelsPath: String, classe
     guard lab.count == 8, bigEndian32(lab, 0) == 0x0801 else {
         throw DataError("\(labelsPath) is not an IDX label file (wrong magic number); is it the right file?")
     }
-    let n = bigEndian32(img, 4), rows = bigEndian32(img, 8), cols = bigEndian32(img, 12)
+    let n = bigEndian32(img, 4)
+    let rows = bigEndian32(img, 8)
+    let cols = bigEndian32(img, 12)
     let nLabels = bigEndian32(lab, 4)
     guard n > 0, rows > 0, cols > 0 else {
         throw DataError("\(imagesPath): header says \(n)×\(rows)×\(cols) pixels; the file is corrupt")
@@ -124,8 +132,9 @@ public func loadIDX(images imagesPath: String, labels labelsPath: String, classe
     try labelFile.expectEnd("the \(n) labels of its header")
     let labels = labelBytes.map(Int.init)
     if let bad = labels.firstIndex(where: { $0 >= classes }) {
-        throw DataError("\(labelsPath): label \(labels[bad]) at index \(bad) (0-based, of \(n) labels) is "
-            + "outside 0...\(classes - 1); the file is corrupt or not a \(classes)-class dataset")
+        throw DataError(
+            "\(labelsPath): label \(labels[bad]) at index \(bad) (0-based, of \(n) labels) is "
+                + "outside 0...\(classes - 1); the file is corrupt or not a \(classes)-class dataset")
     }
     let pixels = try imageFile.read(exactly: total, "\(n)×\(rows)×\(cols) pixels")
     try imageFile.expectEnd("the \(n)×\(rows)×\(cols) pixels of its header")
@@ -148,8 +157,10 @@ public struct IDXFiles: Equatable, Sendable {
 }
 
 /// The four files in their canonical names (as on yann.lecun.com and in torchvision's `raw/`).
-public let idxCanonicalNames = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte",
-                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+public let idxCanonicalNames = [
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
+]
 
 /// Every name under which one file is commonly distributed: `train-images-idx3-ubyte` and
 /// `train-images.idx3-ubyte` (dot before idx, as in some Kaggle copies), each plain or gzip-compressed.
@@ -171,8 +182,9 @@ public func locateIDXFiles(_ directory: String) throws -> IDXFiles {
     let fm = FileManager.default
     var isFolder: ObjCBool = false
     guard fm.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
-        throw DataError("data folder \(directory) does not exist; give the folder that holds "
-                        + idxCanonicalNames.joined(separator: ", ") + " (or their .gz)")
+        throw DataError(
+            "data folder \(directory) does not exist; give the folder that holds "
+                + idxCanonicalNames.joined(separator: ", ") + " (or their .gz)")
     }
     var found: [String] = []
     var missing: [String] = []
@@ -187,9 +199,10 @@ public func locateIDXFiles(_ directory: String) throws -> IDXFiles {
         }
     }
     guard missing.isEmpty, found.count == 4 else {
-        throw DataError("no \(missing.joined(separator: ", ")) in \(directory) or its raw/ subfolder "
-                        + "(looked for each with '-idx' or '.idx', plain or .gz); "
-                        + "put the MNIST or Fashion-MNIST IDX files there or give the folder that holds them")
+        throw DataError(
+            "no \(missing.joined(separator: ", ")) in \(directory) or its raw/ subfolder "
+                + "(looked for each with '-idx' or '.idx', plain or .gz); "
+                + "put the MNIST or Fashion-MNIST IDX files there or give the folder that holds them")
     }
     return IDXFiles(trainImages: found[0], trainLabels: found[1], testImages: found[2], testLabels: found[3])
 }
@@ -218,7 +231,8 @@ public let fashionMNISTSystemDirectory = "/usr/share/datasets/fashion-mnist"
 /// in data_batch_1.bin … data_batch_5.bin and test_batch.bin (10,000 records each). Pixels scaled to [0, 1].
 /// A file is read no further than `recordLimit` records.
 public func loadCIFAR10(_ directory: String, recordLimit: Int = cifarRecordLimit) throws
-    -> (train: Dataset, test: Dataset) {
+    -> (train: Dataset, test: Dataset)
+{
     let recordSize = 3073
     func load(_ files: [String], _ name: String) throws -> Dataset {
         var bytes: [UInt8] = []
@@ -227,8 +241,9 @@ public func loadCIFAR10(_ directory: String, recordLimit: Int = cifarRecordLimit
             let path = (directory as NSString).appendingPathComponent(f)
             let b = try readPossiblyGzipped(path, limit: recordLimit * recordSize)
             guard !b.isEmpty, b.count % recordSize == 0 else {
-                throw DataError("\(path) is truncated: \(b.count) bytes is not a whole number of 3073-byte "
-                    + "CIFAR-10 records")
+                throw DataError(
+                    "\(path) is truncated: \(b.count) bytes is not a whole number of 3073-byte "
+                        + "CIFAR-10 records")
             }
             origins.append((path, bytes.count / recordSize))
             bytes += b
@@ -241,8 +256,10 @@ public func loadCIFAR10(_ directory: String, recordLimit: Int = cifarRecordLimit
             let label = Int(bytes[s * recordSize])
             guard label < 10 else {
                 let origin = origins.last { $0.first <= s } ?? (path: directory, first: 0)
-                throw DataError("\(origin.path): label \(label) in record \(s - origin.first) (0-based, byte offset "
-                    + "\((s - origin.first) * recordSize)) is outside 0...9; the file is corrupt, download it again")
+                throw DataError(
+                    "\(origin.path): label \(label) in record \(s - origin.first) (0-based, byte offset "
+                        + "\((s - origin.first) * recordSize)) is outside 0...9; the file is corrupt, download it again"
+                )
             }
             labels.append(label)
             for i in 0..<3072 { x.data[s * 3072 + i] = Double(bytes[s * recordSize + 1 + i]) / 255 }

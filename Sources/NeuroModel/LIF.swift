@@ -3,18 +3,22 @@ import Foundation
 /// Parameters of a leaky integrate-and-fire neuron, τ dV/dt = −(V − V_rest) + R I.
 /// Units: ms, mV, MΩ, nA (so R I is in mV and rates in spikes per ms; `rateHz` converts).
 public struct LIFParameters: Sendable, Equatable {
-    public var tau: Double = 20        // membrane time constant τ (ms)
-    public var vRest: Double = -65     // resting potential (mV)
-    public var vReset: Double = -70    // reset potential (mV)
-    public var theta: Double = -50     // threshold θ (mV)
-    public var resistance: Double = 10 // membrane resistance R (MΩ)
-    public var tRef: Double = 2        // absolute refractory period (ms)
+    public var tau: Double = 20  // membrane time constant τ (ms)
+    public var vRest: Double = -65  // resting potential (mV)
+    public var vReset: Double = -70  // reset potential (mV)
+    public var theta: Double = -50  // threshold θ (mV)
+    public var resistance: Double = 10  // membrane resistance R (MΩ)
+    public var tRef: Double = 2  // absolute refractory period (ms)
 
     public init() {}
 
     public init(tau: Double, vRest: Double, vReset: Double, theta: Double, resistance: Double, tRef: Double) {
-        self.tau = tau; self.vRest = vRest; self.vReset = vReset
-        self.theta = theta; self.resistance = resistance; self.tRef = tRef
+        self.tau = tau
+        self.vRest = vRest
+        self.vReset = vReset
+        self.theta = theta
+        self.resistance = resistance
+        self.tRef = tRef
     }
 
     /// Rheobase current I_rh = (θ − V_rest) / R: the smallest constant current that makes the cell fire.
@@ -114,12 +118,15 @@ public func simulateConstantCurrent(_ p: LIFParameters, current: Double, duratio
 /// then counts spikes over `duration` ms with the exact noisy step of length `dt` (ms), drawing every ξ from
 /// `rng` with `tableNormal`. The rate estimate is count / duration (spikes/ms). Draws one deviate per
 /// non-refractory step.
-public func simulateNoisyConstantCurrent(_ model: NoisyLIF, current: Double, duration: Double, dt: Double,
-                                         warmup: Double = 0, rng: inout SplitMix64) -> Int {
+public func simulateNoisyConstantCurrent(
+    _ model: NoisyLIF, current: Double, duration: Double, dt: Double,
+    warmup: Double = 0, rng: inout SplitMix64
+) -> Int {
     var cell = LIFNeuron(parameters: model.cell)
     let decay = Foundation.exp(-dt / model.cell.tau)
     let s = model.stepNoise(dt: dt)
-    let warmSteps = Int((warmup / dt).rounded()), countSteps = Int((duration / dt).rounded())
+    let warmSteps = Int((warmup / dt).rounded())
+    let countSteps = Int((duration / dt).rounded())
     var generator = rng
     defer { rng = generator }
     return NormalTable.values.withUnsafeBufferPointer { table in

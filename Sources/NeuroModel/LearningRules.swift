@@ -24,8 +24,10 @@ public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
             case .fa, .dfa: ms.append(DenseMatrix<T>(rows: rows, cols: cols) { _, _ in T(rng.uniform(-a, a)) })
             case .frsf, .brsf: ms.append(DenseMatrix<T>(rows: rows, cols: cols) { _, _ in T(abs(rng.uniform(-a, a))) })
             case .usf:
-                ms.append(DenseMatrix<T>(rows: rows, cols: cols,
-                                         repeating: T((2.0 / Double(rows + cols)).squareRoot())))
+                ms.append(
+                    DenseMatrix<T>(
+                        rows: rows, cols: cols,
+                        repeating: T((2.0 / Double(rows + cols)).squareRoot())))
             }
         }
         self.matrices = ms
@@ -60,8 +62,9 @@ public struct FeedbackOf<T: BLASScalar>: Sendable, Equatable {
         case .fa, .dfa: return matrices[l]
         case .usf, .frsf, .brsf:
             let m = matrices[l]
-            precondition(m.rows == w.rows && m.cols == w.cols,
-                         "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
+            precondition(
+                m.rows == w.rows && m.cols == w.cols,
+                "Feedback: magnitudes \(m.rows)x\(m.cols) for W \(w.rows)x\(w.cols)")
             var out = [T](repeating: 0, count: m.count)
             out.withUnsafeMutableBufferPointer { o in
                 m.data.withUnsafeBufferPointer { mp in
@@ -86,7 +89,10 @@ public struct GradientsOf<T: BLASScalar>: Sendable {
     public var deltas: [DenseMatrix<T>]
     public var loss: Double
     @inlinable public init(dW: [DenseMatrix<T>], db: [[T]], deltas: [DenseMatrix<T>], loss: Double) {
-        self.dW = dW; self.db = db; self.deltas = deltas; self.loss = loss
+        self.dW = dW
+        self.db = db
+        self.deltas = deltas
+        self.loss = loss
     }
 }
 
@@ -96,8 +102,10 @@ extension NetworkOf {
     /// Backward pass of a rule: δ^L from the loss; δ^l = (δ^{l+1} F^{l+1}) ⊙ f'(u^l) where F is W (bp),
     /// the fixed B (fa), M∘sign(W) (sign-concordant); DFA uses δ^l = (δ^L D^l) ⊙ f'(u^l).
     /// Returns deltas[l] = δ^{l+1} (batch × n_{l+1}).
-    @inlinable public func deltas(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss,
-                                  feedback: FeedbackOf<T>) -> [DenseMatrix<T>] {
+    @inlinable public func deltas(
+        _ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss,
+        feedback: FeedbackOf<T>
+    ) -> [DenseMatrix<T>] {
         let L = depth
         var deltas = Array(repeating: DenseMatrix<T>(rows: 0, cols: 0), count: L)
         deltas[L - 1] = outputDelta(pass, targets: y, loss)
@@ -123,8 +131,10 @@ extension NetworkOf {
     }
 
     /// Per-layer gradients under a rule: dW^l = (1/B) δ^lᵀ r^{l−1}, db^l = (1/B) Σ_s δ^l_s.
-    @inlinable public func gradients(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss,
-                                     feedback: FeedbackOf<T>) -> GradientsOf<T> {
+    @inlinable public func gradients(
+        _ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>, loss: Loss,
+        feedback: FeedbackOf<T>
+    ) -> GradientsOf<T> {
         let ds = deltas(pass, targets: y, loss: loss, feedback: feedback)
         let batch = T(y.rows)
         var dW: [DenseMatrix<T>] = []
@@ -133,8 +143,9 @@ extension NetworkOf {
             gemm(ds[l], transA: true, pass.rates[l], alpha: 1 / batch, into: &g)
             dW.append(g)
         }
-        return GradientsOf<T>(dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds,
-                              loss: self.loss(pass, targets: y, loss))
+        return GradientsOf<T>(
+            dW: dW, db: (0..<depth).map { biasGradient(ds[$0], batch: batch) }, deltas: ds,
+            loss: self.loss(pass, targets: y, loss))
     }
 
     /// db = (1/B) Σ_s δ_s.
@@ -154,8 +165,10 @@ extension NetworkOf {
 
     /// The same step fused into the product: W^l ← W^l − (η/B) δ^lᵀ r^{l−1} as one dgemm with β = 1,
     /// so no gradient matrix is formed (the training loop's path).
-    @inlinable public mutating func descend(_ pass: ForwardPassOf<T>, deltas ds: [DenseMatrix<T>],
-                                            learningRate eta: T) {
+    @inlinable public mutating func descend(
+        _ pass: ForwardPassOf<T>, deltas ds: [DenseMatrix<T>],
+        learningRate eta: T
+    ) {
         let batch = T(pass.rates[0].rows)
         for l in layers.indices {
             gemm(ds[l], transA: true, pass.rates[l], alpha: -eta / batch, beta: 1, into: &layers[l].w)
@@ -172,16 +185,28 @@ extension NetworkOf {
 public func feedbackAngle(_ b: Matrix, _ w: Matrix) -> (degrees: Double, sigma: Double) {
     precondition(b.rows == w.rows && b.cols == w.cols, "feedbackAngle: shapes differ")
     let n = Double(w.count)
-    var sxy = 0.0, sxy2 = 0.0, sx2 = 0.0, sx4 = 0.0, sy2 = 0.0, sy4 = 0.0
+    var sxy = 0.0
+    var sxy2 = 0.0
+    var sx2 = 0.0
+    var sx4 = 0.0
+    var sy2 = 0.0
+    var sy4 = 0.0
     for i in w.data.indices {
-        let x = b.data[i], y = w.data[i]
-        sxy += x * y; sxy2 += x * x * y * y
-        sx2 += x * x; sx4 += x * x * x * x
-        sy2 += y * y; sy4 += y * y * y * y
+        let x = b.data[i]
+        let y = w.data[i]
+        sxy += x * y
+        sxy2 += x * x * y * y
+        sx2 += x * x
+        sx4 += x * x * x * x
+        sy2 += y * y
+        sy4 += y * y * y * y
     }
-    let mxy = sxy / n, mx2 = sx2 / n, my2 = sy2 / n
+    let mxy = sxy / n
+    let mx2 = sx2 / n
+    let my2 = sy2 / n
     let sdxy = max(0, sxy2 / n - mxy * mxy).squareRoot()
-    let sdx2 = max(0, sx4 / n - mx2 * mx2).squareRoot(), sdy2 = max(0, sy4 / n - my2 * my2).squareRoot()
+    let sdx2 = max(0, sx4 / n - mx2 * mx2).squareRoot()
+    let sdy2 = max(0, sy4 / n - my2 * my2).squareRoot()
     let norm = (mx2 * my2).squareRoot()
     let cosine = mxy / norm
     let sigmaCos = (sdxy + abs(cosine) * (sdx2 / (2 * mx2) + sdy2 / (2 * my2)) * norm) / (norm * n.squareRoot())

@@ -6,9 +6,10 @@ import Foundation
 /// functions the networks need.
 public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable {
     /// C ← α op(A) op(B) + β C, row-major.
-    static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
-                         a: UnsafePointer<Self>?, lda: Int, b: UnsafePointer<Self>?, ldb: Int,
-                         beta: Self, c: UnsafeMutablePointer<Self>?, ldc: Int)
+    static func blasGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+        a: UnsafePointer<Self>?, lda: Int, b: UnsafePointer<Self>?, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>?, ldc: Int)
     /// y ← α x + y.
     static func blasAxpy(n: Int, alpha: Self, x: UnsafePointer<Self>?, y: UnsafeMutablePointer<Self>?)
     static func exp(_ x: Self) -> Self
@@ -22,14 +23,19 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable, Codable {
 }
 
 extension Double: BLASScalar {
-    @inlinable public static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
-                                           a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int,
-                                           beta: Double, c: UnsafeMutablePointer<Double>?, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    @inlinable public static func blasGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Double>?, lda: Int, b: UnsafePointer<Double>?, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>?, ldc: Int
+    ) {
+        cblas_dgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    @inlinable public static func blasAxpy(n: Int, alpha: Double, x: UnsafePointer<Double>?,
-                                           y: UnsafeMutablePointer<Double>?) {
+    @inlinable public static func blasAxpy(
+        n: Int, alpha: Double, x: UnsafePointer<Double>?,
+        y: UnsafeMutablePointer<Double>?
+    ) {
         cblas_daxpy(Int32(n), alpha, x, 1, y, 1)
     }
     @inlinable public static func exp(_ x: Double) -> Double { Foundation.exp(x) }
@@ -40,14 +46,19 @@ extension Double: BLASScalar {
 }
 
 extension Float: BLASScalar {
-    @inlinable public static func blasGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
-                                           a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
-                                           beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    @inlinable public static func blasGemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>?, lda: Int, b: UnsafePointer<Float>?, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>?, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    @inlinable public static func blasAxpy(n: Int, alpha: Float, x: UnsafePointer<Float>?,
-                                           y: UnsafeMutablePointer<Float>?) {
+    @inlinable public static func blasAxpy(
+        n: Int, alpha: Float, x: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>?
+    ) {
         cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
     }
     @inlinable public static func exp(_ x: Float) -> Float { Foundation.expf(x) }
@@ -156,9 +167,11 @@ extension DenseMatrix {
 }
 
 /// C ← α op(A) op(B) + β C through OpenBLAS ?gemm; op is identity or transpose.
-@inlinable public func gemm<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false,
-                                           _ b: DenseMatrix<T>, transB: Bool = false,
-                                           alpha: T = 1, beta: T = 0, into c: inout DenseMatrix<T>) {
+@inlinable public func gemm<T: BLASScalar>(
+    _ a: DenseMatrix<T>, transA: Bool = false,
+    _ b: DenseMatrix<T>, transB: Bool = false,
+    alpha: T = 1, beta: T = 0, into c: inout DenseMatrix<T>
+) {
     let m = transA ? a.cols : a.rows
     let k = transA ? a.rows : a.cols
     let kb = transB ? b.cols : b.rows
@@ -173,20 +186,25 @@ extension DenseMatrix {
     a.data.withUnsafeBufferPointer { pa in
         b.data.withUnsafeBufferPointer { pb in
             c.data.withUnsafeMutableBufferPointer { pc in
-                T.blasGemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
-                           a: pa.baseAddress, lda: a.cols, b: pb.baseAddress, ldb: b.cols,
-                           beta: beta, c: pc.baseAddress, ldc: c.cols)
+                T.blasGemm(
+                    transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                    a: pa.baseAddress, lda: a.cols, b: pb.baseAddress, ldb: b.cols,
+                    beta: beta, c: pc.baseAddress, ldc: c.cols)
             }
         }
     }
 }
 
 /// op(A) op(B) as a new matrix.
-@inlinable public func matmul<T: BLASScalar>(_ a: DenseMatrix<T>, transA: Bool = false,
-                                             _ b: DenseMatrix<T>, transB: Bool = false) -> DenseMatrix<T> {
+@inlinable public func matmul<T: BLASScalar>(
+    _ a: DenseMatrix<T>, transA: Bool = false,
+    _ b: DenseMatrix<T>, transB: Bool = false
+) -> DenseMatrix<T> {
     let k = transA ? a.rows : a.cols
-    var c = k > 0 ? DenseMatrix<T>(uninitializedRows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
-                  : DenseMatrix<T>(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
+    var c =
+        k > 0
+        ? DenseMatrix<T>(uninitializedRows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
+        : DenseMatrix<T>(rows: transA ? a.cols : a.rows, cols: transB ? b.rows : b.cols)
     gemm(a, transA: transA, b, transB: transB, into: &c)
     return c
 }
@@ -213,11 +231,14 @@ public func dot(_ a: [Double], _ b: [Double]) -> Double {
 /// â = a/‖a‖ (accurate near 0° and 180°, where acos of the cosine loses half the digits). NaN if either is zero.
 public func angleDegrees(_ a: [Double], _ b: [Double]) -> Double {
     precondition(a.count == b.count, "angle: lengths \(a.count) and \(b.count) differ")
-    let na = dot(a, a).squareRoot(), nb = dot(b, b).squareRoot()
+    let na = dot(a, a).squareRoot()
+    let nb = dot(b, b).squareRoot()
     guard na > 0, nb > 0, na.isFinite, nb.isFinite else { return .nan }
-    var diff = 0.0, sum = 0.0
+    var diff = 0.0
+    var sum = 0.0
     for i in a.indices {
-        let x = a[i] / na, y = b[i] / nb
+        let x = a[i] / na
+        let y = b[i] / nb
         diff += (x - y) * (x - y)
         sum += (x + y) * (x + y)
     }
@@ -225,15 +246,17 @@ public func angleDegrees(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 @inlinable public func angleDegrees<T: BLASScalar>(_ a: DenseMatrix<T>, _ b: DenseMatrix<T>) -> Double {
-    precondition(a.rows == b.rows && a.cols == b.cols,
-                 "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
+    precondition(
+        a.rows == b.rows && a.cols == b.cols,
+        "angle: shapes \(a.rows)x\(a.cols) and \(b.rows)x\(b.cols) differ")
     return angleDegrees(T.doubles(a.data), T.doubles(b.data))
 }
 
 /// Largest |a_i − b_i| / max(‖b‖_∞, tiny): relative error of a against reference b, in the max norm.
 public func maxRelativeError(_ a: [Double], _ reference: [Double]) -> Double {
     precondition(a.count == reference.count, "maxRelativeError: lengths differ")
-    var scale = 0.0, diff = 0.0
+    var scale = 0.0
+    var diff = 0.0
     for i in a.indices {
         scale = max(scale, abs(reference[i]))
         diff = max(diff, abs(a[i] - reference[i]))
@@ -274,7 +297,7 @@ public func setBLASThreads(_ n: Int) {
 /// (glibc's default maps anything above 128 kB anew, and the page faults dominated small-network training).
 public func configureAllocator() {
     #if os(Linux)
-    _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-    _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
+        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
     #endif
 }

@@ -40,26 +40,32 @@ public struct Microcircuit: Sendable {
     /// placed on the routes that match each pair's forward route.
     public init(network: Network, feedbackMagnitudes: [Matrix], softmaxOutput: Bool = false) {
         self.softmaxOutput = softmaxOutput
-        precondition(feedbackMagnitudes.count == network.depth - 1,
-                     "Microcircuit: \(feedbackMagnitudes.count) feedback matrices for \(network.depth) layers")
+        precondition(
+            feedbackMagnitudes.count == network.depth - 1,
+            "Microcircuit: \(feedbackMagnitudes.count) feedback matrices for \(network.depth) layers")
         var layers: [MicrocircuitLayer] = []
         for (l, layer) in network.layers.enumerated() {
             var fb: [[Route]] = []
             if l + 1 < network.depth {
-                let above = network.layers[l + 1].w, mag = feedbackMagnitudes[l]
+                let above = network.layers[l + 1].w
+                let mag = feedbackMagnitudes[l]
                 precondition(mag.rows == above.rows && mag.cols == above.cols, "Microcircuit: feedback \(l) shape")
-                fb = (0..<above.rows).map { k in (0..<above.cols).map { j in
-                    let m = mag[k, j]
-                    switch Route(weight: above[k, j]) {
-                    case .direct: return m > 0 ? .direct(strength: m) : .none
-                    case .viaInterneuron: return m > 0 ? .viaInterneuron(strength: m) : .none
-                    case .none: return .none
+                fb = (0..<above.rows).map { k in
+                    (0..<above.cols).map { j in
+                        let m = mag[k, j]
+                        switch Route(weight: above[k, j]) {
+                        case .direct: return m > 0 ? .direct(strength: m) : .none
+                        case .viaInterneuron: return m > 0 ? .viaInterneuron(strength: m) : .none
+                        case .none: return .none
+                        }
                     }
-                } }
+                }
             }
-            layers.append(MicrocircuitLayer(forward: DaleProjection(weights: layer.w), bias: layer.b,
-                                            feedbackFromAbove: fb,
-                                            cells: Array(repeating: PyramidalCell(), count: layer.b.count)))
+            layers.append(
+                MicrocircuitLayer(
+                    forward: DaleProjection(weights: layer.w), bias: layer.b,
+                    feedbackFromAbove: fb,
+                    cells: Array(repeating: PyramidalCell(), count: layer.b.count)))
         }
         self.layers = layers
         self.hidden = network.hidden
@@ -75,7 +81,8 @@ public struct Microcircuit: Sendable {
     /// Top-down input to the apical compartment of Pyr^l_j when each cell k above sends `signal(k)`:
     /// Σ_direct |R_kj| signal(k) (excitation) − Σ_SST |R_kj| signal(k) (relayed by SST_j, inhibitory).
     func apicalInput(_ l: Int, _ j: Int, _ signal: (Int) -> Double) -> Double {
-        var excitation = 0.0, sst = 0.0
+        var excitation = 0.0
+        var sst = 0.0
         for (k, row) in layers[l].feedbackFromAbove.enumerated() {
             switch row[j] {
             case .direct(let m): excitation += m * signal(k)
@@ -115,7 +122,9 @@ public struct Microcircuit: Sendable {
         for k in 0..<layers[top].size {
             let sstRelay = layers[top].cells[k].rate
             layers[top].cells[k].apical = y[k] - sstRelay
-            layers[top].cells[k].error = softmaxOutput ? layers[top].cells[k].apical
+            layers[top].cells[k].error =
+                softmaxOutput
+                ? layers[top].cells[k].apical
                 : fPrime(top, layers[top].cells[k].basal) * layers[top].cells[k].apical
         }
         for l in stride(from: top - 1, through: 0, by: -1) {
@@ -133,10 +142,13 @@ public struct Microcircuit: Sendable {
     /// (direct ↔ SST), keeping its magnitude. Returns the change of the signed weights per layer and the
     /// number of zero crossings.
     @discardableResult
-    public mutating func hebbianStep(inputs: [[Double]], targets: [[Double]],
-                                     learningRate eta: Double) -> (deltas: [Matrix], crossings: Int) {
-        precondition(inputs.count == targets.count && !inputs.isEmpty,
-                     "hebbianStep: \(inputs.count) inputs, \(targets.count) targets")
+    public mutating func hebbianStep(
+        inputs: [[Double]], targets: [[Double]],
+        learningRate eta: Double
+    ) -> (deltas: [Matrix], crossings: Int) {
+        precondition(
+            inputs.count == targets.count && !inputs.isEmpty,
+            "hebbianStep: \(inputs.count) inputs, \(targets.count) targets")
         var acc = layers.map { Matrix(rows: $0.size, cols: $0.forward.sources) }
         var accBias = layers.map { Array(repeating: 0.0, count: $0.size) }
         let scale = eta / Double(inputs.count)
@@ -213,8 +225,8 @@ public struct Microcircuit: Sendable {
     }
 
     public var daleViolations: Int {
-        layers.map { $0.forward.daleViolations }.reduce(0, +) +
-            layers.flatMap(\.feedbackFromAbove).joined().filter { r in
+        layers.map { $0.forward.daleViolations }.reduce(0, +)
+            + layers.flatMap(\.feedbackFromAbove).joined().filter { r in
                 if case .direct(let s) = r { return !(s > 0) }
                 if case .viaInterneuron(let s) = r { return !(s > 0) }
                 return false

@@ -36,8 +36,12 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
     @inlinable public func slope<T: BLASScalar>(_ u: T) -> T {
         switch self {
         case .relu: return u > 0 ? 1 : 0
-        case .tanh: let t = T.tanh(u); return 1 - t * t
-        case .sigmoid: let s = 1 / (1 + T.exp(-u)); return s * (1 - s)
+        case .tanh:
+            let t = T.tanh(u)
+            return 1 - t * t
+        case .sigmoid:
+            let s = 1 / (1 + T.exp(-u))
+            return s * (1 - s)
         case .linear: return 1
         case .lif: return T(min(Activation.lifCell.slope(current: Double(u)), Activation.lifSlopeCap))
         case .lifNoisy: return T(Activation.lifNoisyTable.slope(Double(u)))
@@ -83,7 +87,8 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
 
     @inlinable public init(layers: [LayerOf<T>], hidden: Activation, output: Activation) {
         for l in 1..<max(layers.count, 1) {
-            precondition(layers[l].w.cols == layers[l - 1].w.rows,
+            precondition(
+                layers[l].w.cols == layers[l - 1].w.rows,
                 "Network: layer \(l + 1) takes \(layers[l].w.cols) inputs but layer \(l) has "
                     + "\(layers[l - 1].w.rows) units")
         }
@@ -94,8 +99,9 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
 
     /// Xavier-uniform weights W ~ U(−a, a), a = √(6 / (n_in + n_out)); zero biases.
     @inlinable public init(sizes: [Int], hidden: Activation, output: Activation, rng: inout SplitMix64) {
-        precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 },
-                     "Network: sizes \(sizes) need ≥ 2 positive entries")
+        precondition(
+            sizes.count >= 2 && sizes.allSatisfy { $0 > 0 },
+            "Network: sizes \(sizes) need ≥ 2 positive entries")
         var layers: [LayerOf<T>] = []
         for l in 1..<sizes.count {
             let a = (6.0 / Double(sizes[l] + sizes[l - 1])).squareRoot()
@@ -107,8 +113,9 @@ public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
 
     /// The same network in another precision.
     @inlinable public init<Other: BLASScalar>(converting n: NetworkOf<Other>) {
-        self.init(layers: n.layers.map { LayerOf<T>(w: DenseMatrix<T>(converting: $0.w), b: $0.b.map { T($0) }) },
-                  hidden: n.hidden, output: n.output)
+        self.init(
+            layers: n.layers.map { LayerOf<T>(w: DenseMatrix<T>(converting: $0.w), b: $0.b.map { T($0) }) },
+            hidden: n.hidden, output: n.output)
     }
 
     @inlinable public var sizes: [Int] { [layers[0].w.cols] + layers.map(\.w.rows) }
@@ -157,7 +164,10 @@ extension NetworkOf {
         switch loss {
         case .mse:
             var e = 0.0
-            for i in y.data.indices { let d = Double(pass.output.data[i] - y.data[i]); e += 0.5 * d * d }
+            for i in y.data.indices {
+                let d = Double(pass.output.data[i] - y.data[i])
+                e += 0.5 * d * d
+            }
             return e / n
         case .crossEntropy:
             let u = pass.potentials[pass.potentials.count - 1]
@@ -173,11 +183,14 @@ extension NetworkOf {
     }
 
     /// δ^L = ∂E_s/∂u^L per sample: mse (r − y) ⊙ f'_out(u); cross-entropy softmax(u) − y.
-    @inlinable public func outputDelta(_ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>,
-                                       _ loss: Loss) -> DenseMatrix<T> {
+    @inlinable public func outputDelta(
+        _ pass: ForwardPassOf<T>, targets y: DenseMatrix<T>,
+        _ loss: Loss
+    ) -> DenseMatrix<T> {
         let u = pass.potentials[pass.potentials.count - 1]
-        precondition(y.rows == u.rows && y.cols == u.cols,
-                     "targets are \(y.rows)x\(y.cols), output is \(u.rows)x\(u.cols)")
+        precondition(
+            y.rows == u.rows && y.cols == u.cols,
+            "targets are \(y.rows)x\(y.cols), output is \(u.rows)x\(u.cols)")
         var d = DenseMatrix<T>(rows: u.rows, cols: u.cols)
         switch loss {
         case .mse:
@@ -212,8 +225,10 @@ extension NetworkOf {
 }
 
 /// One-hot targets (rows = samples).
-@inlinable public func oneHot<T: BLASScalar>(_ labels: [Int], classes: Int,
-                                             as _: T.Type = Double.self) -> DenseMatrix<T> {
+@inlinable public func oneHot<T: BLASScalar>(
+    _ labels: [Int], classes: Int,
+    as _: T.Type = Double.self
+) -> DenseMatrix<T> {
     var m = DenseMatrix<T>(rows: labels.count, cols: classes)
     for (s, c) in labels.enumerated() {
         precondition(c >= 0 && c < classes, "oneHot: label \(c) outside 0..<\(classes)")

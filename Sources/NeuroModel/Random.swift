@@ -1,3 +1,5 @@
+import Foundation
+
 /// SplitMix64 (Steele, Lea & Flood 2014): state += 0x9E3779B97F4A7C15, then two xor-shift-multiply rounds.
 /// Small, fast, and identical on every platform, so a seed reproduces a run bit for bit.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
@@ -57,5 +59,3 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return p
     }
 }
-
-import Foundation

@@ -82,7 +82,7 @@ let gaussLegendre8: [(Double, Double)] = [
     (-0.9602898564975363, 0.1012285362903763), (-0.7966664774136267, 0.2223810344533745),
     (-0.5255324099163290, 0.3137066458778873), (-0.1834346424956498, 0.3626837833783620),
     (0.1834346424956498, 0.3626837833783620), (0.5255324099163290, 0.3137066458778873),
-    (0.7966664774136267, 0.2223810344533745), (0.9602898564975363, 0.1012285362903763),
+    (0.7966664774136267, 0.2223810344533745), (0.9602898564975363, 0.1012285362903763)
 ]
 
 /// ∫_a^b e^{u²}(1 + erf u) du by 8-point Gauss–Legendre on pieces of length ≤ 0.25 (relative error below
@@ -133,8 +133,12 @@ public struct SiegertTable: Sendable {
     /// r(I) in spikes/ms.
     public func rate(_ i: Double) -> Double {
         guard let (k, t) = locate(i) else { return model.rate(current: i) }
-        let t2 = t * t, t3 = t2 * t
-        let h00 = 2 * t3 - 3 * t2 + 1, h10 = t3 - 2 * t2 + t, h01 = -2 * t3 + 3 * t2, h11 = t3 - t2
+        let t2 = t * t
+        let t3 = t2 * t
+        let h00 = 2 * t3 - 3 * t2 + 1
+        let h10 = t3 - 2 * t2 + t
+        let h01 = -2 * t3 + 3 * t2
+        let h11 = t3 - t2
         return h00 * rates[k] + h10 * step * slopes[k] + h01 * rates[k + 1] + h11 * step * slopes[k + 1]
     }
 
@@ -142,7 +146,10 @@ public struct SiegertTable: Sendable {
     public func slope(_ i: Double) -> Double {
         guard let (k, t) = locate(i) else { return model.slope(current: i) }
         let t2 = t * t
-        let d00 = 6 * t2 - 6 * t, d10 = 3 * t2 - 4 * t + 1, d01 = -6 * t2 + 6 * t, d11 = 3 * t2 - 2 * t
+        let d00 = 6 * t2 - 6 * t
+        let d10 = 3 * t2 - 4 * t + 1
+        let d01 = -6 * t2 + 6 * t
+        let d11 = 3 * t2 - 2 * t
         return (d00 * rates[k] + d01 * rates[k + 1]) / step + d10 * slopes[k] + d11 * slopes[k + 1]
     }
 }
@@ -163,7 +170,8 @@ public enum NormalTable {
 
     /// Φ⁻¹(p) by bisection on Φ(x) = ½ erfc(−x/√2), to 1e-15.
     static func inverseNormalCDF(_ p: Double) -> Double {
-        var lo = -10.0, hi = 10.0
+        var lo = -10.0
+        var hi = 10.0
         for _ in 0..<100 {
             let mid = 0.5 * (lo + hi)
             if 0.5 * Foundation.erfc(-mid / 2.0.squareRoot()) < p { lo = mid } else { hi = mid }

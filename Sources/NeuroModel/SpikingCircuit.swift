@@ -127,8 +127,10 @@ public struct SpikingCircuit: Sendable {
     /// Draws W^l ~ U(±a_l) with a_l = weightScale / (0.05 √n_{l−1}) nA·ms (inputs near 50 Hz then give currents
     /// of about ±weightScale nA), biases `bias` nA, and feedback magnitudes from the distribution of |W| at
     /// initialisation: |R^l| ~ |U(±a_{l+1})|, in W's units.
-    public init(sizes: [Int], settings: SpikingSettings, weightScale: Double = 1.5, bias: Double = 2,
-                rng: inout SplitMix64) {
+    public init(
+        sizes: [Int], settings: SpikingSettings, weightScale: Double = 1.5, bias: Double = 2,
+        rng: inout SplitMix64
+    ) {
         precondition(sizes.count >= 2 && sizes.allSatisfy { $0 > 0 }, "SpikingCircuit: sizes \(sizes)")
         let bounds = (1..<sizes.count).map { weightScale / (0.05 * Double(sizes[$0 - 1]).squareRoot()) }
         let w = (1..<sizes.count).map { l in
@@ -137,20 +139,24 @@ public struct SpikingCircuit: Sendable {
         let r = (2..<max(sizes.count, 2)).map { l in
             Matrix(rows: sizes[l], cols: sizes[l - 1]) { _, _ in abs(rng.uniform(-bounds[l - 1], bounds[l - 1])) }
         }
-        self.init(weights: w, biases: (1..<sizes.count).map { Array(repeating: bias, count: sizes[$0]) },
-                  feedbackMagnitudes: r, settings: settings, seed: rng.next())
+        self.init(
+            weights: w, biases: (1..<sizes.count).map { Array(repeating: bias, count: sizes[$0]) },
+            feedbackMagnitudes: r, settings: settings, seed: rng.next())
     }
 
     /// A circuit with given weights, biases and feedback magnitudes; routes follow the signs of W
     /// (a zero weight gets the direct route).
-    public init(weights: [Matrix], biases: [[Double]], feedbackMagnitudes: [Matrix], settings: SpikingSettings,
-                seed: UInt64) {
+    public init(
+        weights: [Matrix], biases: [[Double]], feedbackMagnitudes: [Matrix], settings: SpikingSettings,
+        seed: UInt64
+    ) {
         precondition(!weights.isEmpty && biases.count == weights.count, "SpikingCircuit: one bias per layer")
         precondition(feedbackMagnitudes.count == weights.count - 1, "SpikingCircuit: one |R| per hidden layer")
         for l in 1..<weights.count {
             precondition(weights[l].cols == weights[l - 1].rows, "SpikingCircuit: layer \(l + 1) input size")
-            precondition(feedbackMagnitudes[l - 1].rows == weights[l].rows
-                         && feedbackMagnitudes[l - 1].cols == weights[l].cols, "SpikingCircuit: |R| shape")
+            precondition(
+                feedbackMagnitudes[l - 1].rows == weights[l].rows
+                    && feedbackMagnitudes[l - 1].cols == weights[l].cols, "SpikingCircuit: |R| shape")
         }
         precondition(feedbackMagnitudes.allSatisfy { $0.data.allSatisfy { $0 >= 0 } }, "SpikingCircuit: |R| < 0")
         let refractorySteps = Activation.lifCell.tRef / settings.dt
@@ -172,7 +178,8 @@ public struct SpikingCircuit: Sendable {
     /// pair's feedback synapse on its route (direct +, through SST −).
     public var signedFeedback: [Matrix] {
         (0..<(depth - 1)).map { l in
-            let m = feedbackMagnitudes[l], s = routeSigns[l + 1]
+            let m = feedbackMagnitudes[l]
+            let s = routeSigns[l + 1]
             return Matrix(rows: m.rows, cols: m.cols, data: (0..<m.count).map { Double(s[$0]) * m.data[$0] })
         }
     }
@@ -186,7 +193,9 @@ public struct SpikingCircuit: Sendable {
     /// Pairs with a non-zero forward weight whose feedback sign differs: sign(B) ≠ sign(Wᵀ). Zero by design.
     public var signMismatches: Int {
         (0..<(depth - 1)).map { l in
-            let w = weights[l + 1], m = feedbackMagnitudes[l], s = routeSigns[l + 1]
+            let w = weights[l + 1]
+            let m = feedbackMagnitudes[l]
+            let s = routeSigns[l + 1]
             return (0..<w.count).filter { w.data[$0] != 0 && m.data[$0] > 0 && w.data[$0].signum != Double(s[$0]) }
                 .count
         }.reduce(0, +)
@@ -216,8 +225,11 @@ final class SpikingWorkspace: @unchecked Sendable {
         offset = hidden.indices.map { hidden[..<$0].reduce(0, +) }
         countOffset = sizes.indices.map { sizes[..<$0].reduce(0, +) }
         let cells = hidden.reduce(0, +)
-        v = .allocate(capacity: cells); current = .allocate(capacity: cells); driveSum = .allocate(capacity: cells)
-        refractory = .allocate(capacity: cells); spiked = .allocate(capacity: cells)
+        v = .allocate(capacity: cells)
+        current = .allocate(capacity: cells)
+        driveSum = .allocate(capacity: cells)
+        refractory = .allocate(capacity: cells)
+        spiked = .allocate(capacity: cells)
         counts = .allocate(capacity: sizes.reduce(0, +))
         spikedCount = Array(repeating: 0, count: hidden.count)
         stepStart = Array(repeating: 0, count: steps + 1)
@@ -229,8 +241,12 @@ final class SpikingWorkspace: @unchecked Sendable {
     }
 
     deinit {
-        v.deallocate(); current.deallocate(); driveSum.deallocate(); refractory.deallocate()
-        spiked.deallocate(); counts.deallocate()
+        v.deallocate()
+        current.deallocate()
+        driveSum.deallocate()
+        refractory.deallocate()
+        spiked.deallocate()
+        counts.deallocate()
     }
 
     func counts(_ l: Int) -> [Double] { Array(UnsafeBufferPointer(start: counts + countOffset[l], count: sizes[l])) }
@@ -267,7 +283,8 @@ public struct RasterSpike: Sendable, Equatable {
 extension SpikingCircuit {
     /// Poisson input spike times for one sample, bucketed by time step (counting sort), into `ws`.
     func drawInputEvents(_ x: ArraySlice<Double>, steps: Int, ws: SpikingWorkspace, rng: inout SplitMix64) {
-        let dt = settings.dt, duration = Double(steps) * dt
+        let dt = settings.dt
+        let duration = Double(steps) * dt
         ws.eventStep.removeAll(keepingCapacity: true)
         ws.eventSource.removeAll(keepingCapacity: true)
         for (i, xi) in x.enumerated() where xi > 0 {
@@ -294,65 +311,84 @@ extension SpikingCircuit {
     }
 
     /// One sample's forward phase: settle, then count over T. Writes counts and drive sums into `ws`.
-    func runForward(_ x: ArraySlice<Double>, weights w: SourceMajorWeights, ws: SpikingWorkspace,
-                    rng: inout SplitMix64, raster: ((RasterSpike) -> Void)? = nil) {
+    func runForward(
+        _ x: ArraySlice<Double>, weights w: SourceMajorWeights, ws: SpikingWorkspace,
+        rng: inout SplitMix64, raster: ((RasterSpike) -> Void)? = nil
+    ) {
         let cell = Activation.lifCell
-        let settleSteps = settings.settleSteps, steps = settleSteps + settings.countSteps
+        let settleSteps = settings.settleSteps
+        let steps = settleSteps + settings.countSteps
         drawInputEvents(x, steps: steps, ws: ws, rng: &rng)
         let synDecay = Foundation.exp(-settings.dt / settings.tauSynapse)
         let memDecay = Foundation.exp(-settings.dt / cell.tau)
         let noise = NoisyLIF(cell: cell, sigma: settings.noiseSigma).stepNoise(dt: settings.dt)
         let refractorySteps = Int32((cell.tRef / settings.dt).rounded())
-        let L = depth, cells = sizes.dropFirst().reduce(0, +)
-        for i in 0..<cells { ws.v[i] = cell.vRest; ws.current[i] = 0; ws.driveSum[i] = 0; ws.refractory[i] = 0 }
+        let L = depth
+        let cells = sizes.dropFirst().reduce(0, +)
+        for i in 0..<cells {
+            ws.v[i] = cell.vRest
+            ws.current[i] = 0
+            ws.driveSum[i] = 0
+            ws.refractory[i] = 0
+        }
         for i in 0..<sizes.reduce(0, +) { ws.counts[i] = 0 }
         NormalTable.values.withUnsafeBufferPointer { table in
-        ws.sorted.withUnsafeBufferPointer { events in
-            for n in 0..<steps {
-                let counting = n >= settleSteps
-                let time = Double(n - settleSteps) * settings.dt
-                let first = Int(ws.stepStart[n]), last = Int(ws.stepStart[n + 1])
-                if counting { for e in first..<last { ws.counts[Int(events[e])] += 1 } }
-                if let raster, counting {
-                    for e in first..<last { raster(RasterSpike(time: time, layer: 0, cell: Int(events[e]))) }
-                }
-                for l in 0..<L {
-                    let nl = sizes[l + 1], c = ws.current + ws.offset[l]
-                    for k in 0..<nl { c[k] *= synDecay }
-                    w.bySource[l].withUnsafeBufferPointer { wt in
-                        guard let base = wt.baseAddress else { return }
-                        if l == 0 {
-                            for e in first..<last { addColumn(base + Int(events[e]) * nl, to: c, count: nl) }
-                        } else {
-                            let below = ws.spiked + ws.offset[l - 1]
-                            for e in 0..<ws.spikedCount[l - 1] {
-                                addColumn(base + Int(below[e]) * nl, to: c, count: nl)
+            ws.sorted.withUnsafeBufferPointer { events in
+                for n in 0..<steps {
+                    let counting = n >= settleSteps
+                    let time = Double(n - settleSteps) * settings.dt
+                    let first = Int(ws.stepStart[n])
+                    let last = Int(ws.stepStart[n + 1])
+                    if counting { for e in first..<last { ws.counts[Int(events[e])] += 1 } }
+                    if let raster, counting {
+                        for e in first..<last { raster(RasterSpike(time: time, layer: 0, cell: Int(events[e]))) }
+                    }
+                    for l in 0..<L {
+                        let nl = sizes[l + 1]
+                        let c = ws.current + ws.offset[l]
+                        for k in 0..<nl { c[k] *= synDecay }
+                        w.bySource[l].withUnsafeBufferPointer { wt in
+                            guard let base = wt.baseAddress else { return }
+                            if l == 0 {
+                                for e in first..<last { addColumn(base + Int(events[e]) * nl, to: c, count: nl) }
+                            } else {
+                                let below = ws.spiked + ws.offset[l - 1]
+                                for e in 0..<ws.spikedCount[l - 1] {
+                                    addColumn(base + Int(below[e]) * nl, to: c, count: nl)
+                                }
                             }
                         }
-                    }
-                    stepSomas(l, ws: ws, counting: counting, memDecay: memDecay, noise: noise,
-                              refractorySteps: refractorySteps, table: table, rng: &rng)
-                    if let raster, counting {
-                        let here = ws.spiked + ws.offset[l]
-                        for e in 0..<ws.spikedCount[l] {
-                            raster(RasterSpike(time: time, layer: l + 1, cell: Int(here[e])))
+                        stepSomas(
+                            l, ws: ws, counting: counting, memDecay: memDecay, noise: noise,
+                            refractorySteps: refractorySteps, table: table, rng: &rng)
+                        if let raster, counting {
+                            let here = ws.spiked + ws.offset[l]
+                            for e in 0..<ws.spikedCount[l] {
+                                raster(RasterSpike(time: time, layer: l + 1, cell: Int(here[e])))
+                            }
                         }
                     }
                 }
             }
-        }
         }
     }
 
     /// The somas of layer l take one exact step: V ← μ + (V − μ)e^{−dt/τ} + σ_step ξ,
     /// μ = V_rest + R(b + I_syn).
     @inline(__always)
-    func stepSomas(_ l: Int, ws: SpikingWorkspace, counting: Bool, memDecay: Double, noise: Double,
-                   refractorySteps: Int32, table: UnsafeBufferPointer<Double>, rng: inout SplitMix64) {
+    func stepSomas(
+        _ l: Int, ws: SpikingWorkspace, counting: Bool, memDecay: Double, noise: Double,
+        refractorySteps: Int32, table: UnsafeBufferPointer<Double>, rng: inout SplitMix64
+    ) {
         let cell = Activation.lifCell
-        let o = ws.offset[l], nl = sizes[l + 1]
-        let v = ws.v + o, c = ws.current + o, sum = ws.driveSum + o, refractory = ws.refractory + o
-        let spiked = ws.spiked + o, counts = ws.counts + ws.countOffset[l + 1]
+        let o = ws.offset[l]
+        let nl = sizes[l + 1]
+        let v = ws.v + o
+        let c = ws.current + o
+        let sum = ws.driveSum + o
+        let refractory = ws.refractory + o
+        let spiked = ws.spiked + o
+        let counts = ws.counts + ws.countOffset[l + 1]
         var fired = 0
         biases[l].withUnsafeBufferPointer { b in
             for k in 0..<nl {
@@ -388,9 +424,12 @@ extension SpikingCircuit {
     /// not depend on how samples are shared among threads. Returns rates (batch × n_l, index 0 input) and
     /// mean drives (index 0 is layer 1).
     public func forward(_ x: Matrix, stream: UInt64, threads: Int = SpikingCircuit.threads)
-        -> (rates: [Matrix], basal: [Matrix]) {
+        -> (rates: [Matrix], basal: [Matrix])
+    {
         precondition(x.cols == sizes[0], "SpikingCircuit.forward: \(x.cols) inputs for \(sizes[0])")
-        let batch = x.rows, T = settings.window, countSteps = Double(settings.countSteps)
+        let batch = x.rows
+        let T = settings.window
+        let countSteps = Double(settings.countSteps)
         let w = SourceMajorWeights(weights, tauSynapse: settings.tauSynapse)
         var rates = sizes.map { Matrix(rows: batch, cols: $0) }
         var basal = sizes.dropFirst().map { Matrix(rows: batch, cols: $0) }
@@ -426,11 +465,13 @@ extension SpikingCircuit {
         let ws = SpikingWorkspace(sizes: sizes, steps: settings.settleSteps + settings.countSteps)
         var rng = sampleStream(stream, part: 0)
         withoutActuallyEscaping(raster) { record in
-            runForward(x[...], weights: SourceMajorWeights(weights, tauSynapse: settings.tauSynapse), ws: ws,
-                       rng: &rng, raster: record)
+            runForward(
+                x[...], weights: SourceMajorWeights(weights, tauSynapse: settings.tauSynapse), ws: ws,
+                rng: &rng, raster: record)
         }
-        return SpikingForward(rates: sizes.indices.map { ws.counts($0).map { $0 / settings.window } },
-                              basal: (0..<depth).map { ws.driveSums($0).map { $0 / Double(settings.countSteps) } })
+        return SpikingForward(
+            rates: sizes.indices.map { ws.counts($0).map { $0 / settings.window } },
+            basal: (0..<depth).map { ws.driveSums($0).map { $0 / Double(settings.countSteps) } })
     }
 
     /// Number of worker threads for the sample-parallel loops (all cores by default).
@@ -440,13 +481,17 @@ extension SpikingCircuit {
     /// (no class is favoured). Also returns the fraction of samples whose top count was tied.
     public func classify(_ x: Matrix, stream: UInt64) -> (labels: [Int], tied: Double) {
         let (rates, basal) = forward(x, stream: stream)
-        let out = rates[depth], drive = basal[depth - 1], n = sizes[depth]
-        var labels: [Int] = [], ties = 0
+        let out = rates[depth]
+        let drive = basal[depth - 1]
+        let n = sizes[depth]
+        var labels: [Int] = []
+        var ties = 0
         for s in 0..<x.rows {
             var best = 0
             var tie = false
             for k in 1..<n {
-                let r = out[s, k], rb = out[s, best]
+                let r = out[s, k]
+                let rb = out[s, best]
                 if r > rb || (r == rb && drive[s, k] > drive[s, best]) { best = k }
             }
             for k in 0..<n where k != best && out[s, k] == out[s, best] { tie = true }
@@ -478,11 +523,14 @@ final class SampleResults: @unchecked Sendable {
 extension SpikingCircuit {
     /// Poisson count with mean λ (inversion; means above 500 summed in parts).
     static func poisson(_ lambda: Double, rng: inout SplitMix64) -> Int {
-        var remaining = lambda, total = 0
+        var remaining = lambda
+        var total = 0
         while remaining > 0 {
             let part = min(remaining, 500)
             remaining -= part
-            var p = Foundation.exp(-part), cumulative = p, k = 0
+            var p = Foundation.exp(-part)
+            var cumulative = p
+            var k = 0
             let u = rng.uniform()
             while u > cumulative && p > 0 {
                 k += 1
@@ -496,10 +544,14 @@ extension SpikingCircuit {
 
     /// One batch through all three phases: the local learning signals and the update η/B Σ ε r̂ᵀ they give.
     /// Does not change the circuit (the returned `gainState` is what the populations' running means become).
-    public func update(x: Matrix, targets y: Matrix, learningRate eta: Double, stream: UInt64,
-                       threads: Int = SpikingCircuit.threads) -> SpikingUpdate {
+    public func update(
+        x: Matrix, targets y: Matrix, learningRate eta: Double, stream: UInt64,
+        threads: Int = SpikingCircuit.threads
+    ) -> SpikingUpdate {
         precondition(y.rows == x.rows && y.cols == sizes[depth], "SpikingCircuit.update: targets \(y.rows)x\(y.cols)")
-        let batch = x.rows, T = settings.window, nu0 = settings.burstBaseline
+        let batch = x.rows
+        let T = settings.window
+        let nu0 = settings.burstBaseline
         let (rates, basal) = forward(x, stream: stream, threads: threads)
         var errors = sizes.dropFirst().map { Matrix(rows: batch, cols: $0) }
         // Output apical: teacher minus the SST copy of the cell's own rate; ε = f′(ū) a.
@@ -507,7 +559,10 @@ extension SpikingCircuit {
         for i in 0..<errors[top].count {
             errors[top].data[i] = slopeTable.slope(basal[top].data[i]) * (y.data[i] - rates[depth].data[i])
         }
-        var gains: [Double] = [], newState = gainState, clipped = 0, channels = 0
+        var gains: [Double] = []
+        var newState = gainState
+        var clipped = 0
+        var channels = 0
         let feedback = signedFeedback
         var burstRNG = (0..<batch).map { sampleStream(stream &+ UInt64($0), part: 1) }
         for l in stride(from: top, to: 0, by: -1) {
@@ -517,7 +572,9 @@ extension SpikingCircuit {
             if !(m > 0) { m = batchMean > 0 ? batchMean : 1 }
             let kappa = settings.gainTarget * nu0 / m
             gains.append(kappa)
-            newState[l - 1] = gainState[l - 1].isNaN ? batchMean
+            newState[l - 1] =
+                gainState[l - 1].isNaN
+                ? batchMean
                 : (1 - settings.gainMemory) * gainState[l - 1] + settings.gainMemory * batchMean
             // Burst counts in the window, then the apical decode â = (n/T − ν₀)/κ · B.
             var deviation = Matrix(rows: batch, cols: sizes[l + 1])
@@ -536,21 +593,24 @@ extension SpikingCircuit {
             }
         }
         let scale = eta / Double(batch)
-        var dW: [Matrix] = [], db: [[Double]] = []
+        var dW: [Matrix] = []
+        var db: [[Double]] = []
         for l in 0..<depth {
             dW.append(matmul(errors[l], transA: true, rates[l]).map { scale * $0 })
             db.append((0..<sizes[l + 1]).map { k in scale * (0..<batch).reduce(0) { $0 + errors[l][$1, k] } })
         }
-        return SpikingUpdate(weights: dW, biases: db, errors: errors, rates: rates, clipped: clipped,
-                             channels: channels, gains: gains.reversed(), gainState: newState)
+        return SpikingUpdate(
+            weights: dW, biases: db, errors: errors, rates: rates, clipped: clipped,
+            channels: channels, gains: gains.reversed(), gainState: newState)
     }
 
     /// Applies an update through the routes. Moving routes: W += ΔW, and a pair whose weight changes sign
     /// swaps route, its feedback synapse with it. Fixed routes: s·W is clipped at zero; no route ever changes.
     public mutating func apply(_ u: SpikingUpdate) {
         for l in 0..<depth {
-            precondition(u.weights[l].rows == weights[l].rows && u.weights[l].cols == weights[l].cols,
-                         "SpikingCircuit.apply: update shape of layer \(l + 1)")
+            precondition(
+                u.weights[l].rows == weights[l].rows && u.weights[l].cols == weights[l].cols,
+                "SpikingCircuit.apply: update shape of layer \(l + 1)")
             for i in 0..<weights[l].count {
                 let new = weights[l].data[i] + u.weights[l].data[i]
                 switch settings.routes {
@@ -578,8 +638,9 @@ extension SpikingCircuit {
     @discardableResult
     public mutating func train(x: Matrix, labels: [Int], learningRate eta: Double, stream: UInt64) -> SpikingUpdate {
         let classes = sizes[depth]
-        let y = Matrix(rows: labels.count, cols: classes,
-                       data: labels.flatMap { settings.target($0, classes: classes) })
+        let y = Matrix(
+            rows: labels.count, cols: classes,
+            data: labels.flatMap { settings.target($0, classes: classes) })
         let u = update(x: x, targets: y, learningRate: eta, stream: stream)
         apply(u)
         return u
@@ -607,33 +668,42 @@ public struct SpikingCircuitState: Codable, Equatable, Sendable {
 
 extension SpikingCircuit {
     public var state: SpikingCircuitState {
-        SpikingCircuitState(weights: weights.map(\.data), biases: biases,
-                            feedbackMagnitudes: feedbackMagnitudes.map(\.data),
-                            routeSigns: routeSigns, gainState: gainState.map { $0.isNaN ? nil : $0 },
-                            crossings: crossings, seed: seed)
+        SpikingCircuitState(
+            weights: weights.map(\.data), biases: biases,
+            feedbackMagnitudes: feedbackMagnitudes.map(\.data),
+            routeSigns: routeSigns, gainState: gainState.map { $0.isNaN ? nil : $0 },
+            crossings: crossings, seed: seed)
     }
 
     /// Restores a saved state into a circuit of the same sizes; throws a one-line message on a mismatch.
     public init(restoring s: SpikingCircuitState, sizes: [Int], settings: SpikingSettings) throws {
         let L = sizes.count - 1
-        let counts: Bool = s.weights.count == L && s.biases.count == L && s.routeSigns.count == L
+        let counts: Bool =
+            s.weights.count == L && s.biases.count == L && s.routeSigns.count == L
             && s.feedbackMagnitudes.count == L - 1 && s.gainState.count == L - 1
-        let layersFit: Bool = counts && (0..<L).allSatisfy { (l: Int) -> Bool in
-            let n: Int = sizes[l + 1] * sizes[l]
-            return s.weights[l].count == n && s.routeSigns[l].count == n && s.biases[l].count == sizes[l + 1]
-        }
-        let shapesFit: Bool = layersFit && (0..<(L - 1)).allSatisfy { (l: Int) -> Bool in
-            s.feedbackMagnitudes[l].count == sizes[l + 2] * sizes[l + 1]
-        }
+        let layersFit: Bool =
+            counts
+            && (0..<L).allSatisfy { (l: Int) -> Bool in
+                let n: Int = sizes[l + 1] * sizes[l]
+                return s.weights[l].count == n && s.routeSigns[l].count == n && s.biases[l].count == sizes[l + 1]
+            }
+        let shapesFit: Bool =
+            layersFit
+            && (0..<(L - 1)).allSatisfy { (l: Int) -> Bool in
+                s.feedbackMagnitudes[l].count == sizes[l + 2] * sizes[l + 1]
+            }
         guard shapesFit else { throw DataError("the saved spiking circuit does not have the sizes \(sizes)") }
-        let finite = s.weights.joined().allSatisfy(\.isFinite) && s.biases.joined().allSatisfy(\.isFinite)
+        let finite =
+            s.weights.joined().allSatisfy(\.isFinite) && s.biases.joined().allSatisfy(\.isFinite)
             && s.feedbackMagnitudes.joined().allSatisfy { $0.isFinite && $0 >= 0 }
         guard finite else { throw DataError("the saved spiking circuit holds non-finite weights or negative |R|") }
-        self.init(weights: (0..<L).map { Matrix(rows: sizes[$0 + 1], cols: sizes[$0], data: s.weights[$0]) },
-                  biases: s.biases,
-                  feedbackMagnitudes: (0..<(L - 1)).map {
-                      Matrix(rows: sizes[$0 + 2], cols: sizes[$0 + 1], data: s.feedbackMagnitudes[$0]) },
-                  settings: settings, seed: s.seed)
+        self.init(
+            weights: (0..<L).map { Matrix(rows: sizes[$0 + 1], cols: sizes[$0], data: s.weights[$0]) },
+            biases: s.biases,
+            feedbackMagnitudes: (0..<(L - 1)).map {
+                Matrix(rows: sizes[$0 + 2], cols: sizes[$0 + 1], data: s.feedbackMagnitudes[$0])
+            },
+            settings: settings, seed: s.seed)
         routeSigns = s.routeSigns
         gainState = s.gainState.map { $0 ?? .nan }
         crossings = s.crossings

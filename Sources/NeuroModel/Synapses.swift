@@ -65,10 +65,12 @@ public struct DaleProjection: Sendable {
     /// Drive onto target k, summed synapse by synapse: Σ_direct s·r_j − Σ_interneuron s·r^{PV}_j,
     /// where the relay interneuron's rate equals its source's (r^{PV}_j = r_j).
     public func drive(sourceRates r: [Double], interneuronRates rPV: [Double]) -> [Double] {
-        precondition(r.count == sources && rPV.count == sources,
-                     "DaleProjection.drive: \(r.count) rates for \(sources) sources")
+        precondition(
+            r.count == sources && rPV.count == sources,
+            "DaleProjection.drive: \(r.count) rates for \(sources) sources")
         return routes.map { row in
-            var excitation = 0.0, inhibition = 0.0
+            var excitation = 0.0
+            var inhibition = 0.0
             for (j, route) in row.enumerated() {
                 switch route {
                 case .direct(let s): excitation += s * r[j]

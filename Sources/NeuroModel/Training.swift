@@ -11,7 +11,10 @@ public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
         "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate"
     }
     public init(rule: String, epoch: Int, step: Int, what: String) {
-        self.rule = rule; self.epoch = epoch; self.step = step; self.what = what
+        self.rule = rule
+        self.epoch = epoch
+        self.step = step
+        self.what = what
     }
 }
 
@@ -64,8 +67,10 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
 
     /// One SGD step on a batch; returns the batch loss.
     @discardableResult
-    @inlinable public mutating func step(x: DenseMatrix<T>, y: DenseMatrix<T>, config: SGDConfig,
-                                         epoch: Int) throws -> Double {
+    @inlinable public mutating func step(
+        x: DenseMatrix<T>, y: DenseMatrix<T>, config: SGDConfig,
+        epoch: Int
+    ) throws -> Double {
         feedback.newBatch(rng: &rng)
         let pass = network.forward(x)
         let loss = network.loss(pass, targets: y, config.loss)
@@ -75,11 +80,14 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
         }
         let bound = divergenceLossFactor * uninformativeLoss(y, config.loss)
         guard loss <= bound else {
-            throw TrainingDiverged(rule: label, epoch: epoch, step: steps, what: String(
-                format: "loss = %.3g, above 1e6 × the loss of an uninformative prediction (%.3g)", loss, bound))
+            throw TrainingDiverged(
+                rule: label, epoch: epoch, step: steps,
+                what: String(
+                    format: "loss = %.3g, above 1e6 × the loss of an uninformative prediction (%.3g)", loss, bound))
         }
-        network.descend(pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback),
-                        learningRate: T(config.learningRate))
+        network.descend(
+            pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback),
+            learningRate: T(config.learningRate))
         return loss
     }
 
@@ -91,21 +99,27 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
 
     /// Per layer: the angle (degrees) between this rule's update and BP's gradient, and the ratio of their
     /// norms ‖ΔW_rule‖ / ‖ΔW_bp‖, on a fixed probe batch with the current weights.
-    @inlinable public func alignmentToBP(x: DenseMatrix<T>, y: DenseMatrix<T>,
-                                         loss: Loss) -> (angles: [Double], normRatios: [Double]) {
+    @inlinable public func alignmentToBP(
+        x: DenseMatrix<T>, y: DenseMatrix<T>,
+        loss: Loss
+    ) -> (angles: [Double], normRatios: [Double]) {
         let pass = network.forward(x)
         let g = network.gradients(pass, targets: y, loss: loss, feedback: feedback)
         let bp = network.gradients(pass, targets: y, loss: loss, feedback: .bp)
-        return (zip(g.dW, bp.dW).map { angleDegrees($0, $1) },
-                zip(g.dW, bp.dW).map { $1.frobeniusNorm > 0 ? $0.frobeniusNorm / $1.frobeniusNorm : .nan })
+        return (
+            zip(g.dW, bp.dW).map { angleDegrees($0, $1) },
+            zip(g.dW, bp.dW).map { $1.frobeniusNorm > 0 ? $0.frobeniusNorm / $1.frobeniusNorm : .nan }
+        )
     }
 
     /// One epoch over `data` in a fresh random order. Every `angleEvery` steps (and before the first) the
     /// angles to BP on `probe` and then the norm ratios (one of each per layer) are measured and passed to
     /// `observe(step, loss, alignment)`; otherwise alignment is empty.
-    @inlinable public mutating func epoch(_ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0,
-                                          probe: (x: DenseMatrix<T>, y: DenseMatrix<T>)? = nil,
-                                          observe: (Int, Double, [Double]) -> Void = { _, _, _ in }) throws {
+    @inlinable public mutating func epoch(
+        _ data: Dataset, config: SGDConfig, epoch: Int, angleEvery: Int = 0,
+        probe: (x: DenseMatrix<T>, y: DenseMatrix<T>)? = nil,
+        observe: (Int, Double, [Double]) -> Void = { _, _, _ in }
+    ) throws {
         let order = rng.permutation(data.count)
         var start = 0
         while start < order.count {

@@ -52,10 +52,14 @@ public enum YinYang {
         for s in 0..<count {
             let goal = rng.integer(below: 3)
             while true {
-                let px = rng.uniform() * 2 * rBig, py = rng.uniform() * 2 * rBig
+                let px = rng.uniform() * 2 * rBig
+                let py = rng.uniform() * 2 * rBig
                 let r2 = (px - rBig) * (px - rBig) + (py - rBig) * (py - rBig)
                 guard r2.squareRoot() <= rBig, classify(px, py) == goal else { continue }
-                x[s, 0] = px; x[s, 1] = py; x[s, 2] = 1 - px; x[s, 3] = 1 - py
+                x[s, 0] = px
+                x[s, 1] = py
+                x[s, 2] = 1 - px
+                x[s, 3] = 1 - py
                 labels.append(goal)
                 break
             }
@@ -66,10 +70,13 @@ public enum YinYang {
     /// The published splits: 5000 training (seed 42), 1000 validation (41) and 1000 test (40) samples; smaller
     /// sizes take the first samples of each.
     public static func standard(train: Int = 5000, validation: Int = 1000, test: Int = 1000)
-        -> (train: Dataset, validation: Dataset, test: Dataset) {
-        (generate(count: train, seed: 42, name: "yin-yang train"),
-         generate(count: validation, seed: 41, name: "yin-yang validation"),
-         generate(count: test, seed: 40, name: "yin-yang test"))
+        -> (train: Dataset, validation: Dataset, test: Dataset)
+    {
+        (
+            generate(count: train, seed: 42, name: "yin-yang train"),
+            generate(count: validation, seed: 41, name: "yin-yang validation"),
+            generate(count: test, seed: 40, name: "yin-yang test")
+        )
     }
 }
 
@@ -107,7 +114,8 @@ public struct MersenneTwister {
 
     /// Uniform in [0, 1) with 53 random bits (numpy's `random_sample`).
     public mutating func uniform() -> Double {
-        let a = Double(next32() >> 5), b = Double(next32() >> 6)
+        let a = Double(next32() >> 5)
+        let b = Double(next32() >> 6)
         return (a * 67_108_864 + b) / 9_007_199_254_740_992
     }
 
@@ -117,7 +125,11 @@ public struct MersenneTwister {
         let range = UInt32(n - 1)
         guard range > 0 else { return 0 }
         var mask = range
-        mask |= mask >> 1; mask |= mask >> 2; mask |= mask >> 4; mask |= mask >> 8; mask |= mask >> 16
+        mask |= mask >> 1
+        mask |= mask >> 2
+        mask |= mask >> 4
+        mask |= mask >> 8
+        mask |= mask >> 16
         while true {
             let v = next32() & mask
             if v <= range { return Int(v) }

@@ -5,7 +5,8 @@ import NeuroModel
 // samples per second of the spiking microcircuit. Run: swift run -c release benchmark [epochs]
 
 configureAllocator()
-let threads = ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init)
+let threads =
+    ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init)
     ?? ProcessInfo.processInfo.activeProcessorCount
 setBLASThreads(threads)
 SpikingCircuit.threads = threads
@@ -22,8 +23,10 @@ if arguments.first == "forward" {
     _ = circuit.forward(x.rows(Array(0..<32)), stream: 0)
     let clock = Date()
     _ = circuit.forward(x, stream: 1)
-    print(String(format: "%.1f forward samples/s (784-100-10, dt = %@ ms, %d threads)",
-                 512 / Date().timeIntervalSince(clock), String(settings.dt), SpikingCircuit.threads))
+    print(
+        String(
+            format: "%.1f forward samples/s (784-100-10, dt = %@ ms, %d threads)",
+            512 / Date().timeIntervalSince(clock), String(settings.dt), SpikingCircuit.threads))
     exit(0)
 }
 let epochs = arguments.first.flatMap(Int.init) ?? 1
@@ -50,14 +53,16 @@ func timeRules<T: BLASScalar>(_: T.Type, name: String) {
     let start = NetworkOf<T>(converting: initial)
     for rule in [Rule.bp, .fa, .dfa, .usf, .frsf, .brsf] {
         var frng = SplitMix64(seed: 3)
-        var learner = LearnerOf<T>(network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
-                                   rng: SplitMix64(seed: 4))
+        var learner = LearnerOf<T>(
+            network: start, feedback: FeedbackOf<T>(rule: rule, network: start, rng: &frng),
+            rng: SplitMix64(seed: 4))
         var times: [Double] = []
         for e in 1...epochs {
             let clock = Date()
             let config = SGDConfig(learningRate: 0.05, batchSize: 32, loss: .crossEntropy)
             do { try learner.epoch(train, config: config, epoch: e) } catch {
-                print("\(rule.rawValue): \(error)"); break
+                print("\(rule.rawValue): \(error)")
+                break
             }
             times.append(Date().timeIntervalSince(clock))
         }
@@ -85,8 +90,9 @@ for sizes in [[784, 100, 10], [784, 256, 256, 10]] {
         var s = 0
         while s < n {
             let idx = Array(s..<(s + 32))
-            circuit.train(x: train.x.rows(idx), labels: idx.map { train.labels[$0] }, learningRate: 2000,
-                          stream: UInt64(s))
+            circuit.train(
+                x: train.x.rows(idx), labels: idx.map { train.labels[$0] }, learningRate: 2000,
+                stream: UInt64(s))
             s += 32
         }
         let trainRate = Double(n) / Date().timeIntervalSince(clock)

@@ -1,11 +1,13 @@
 import Foundation
 import Testing
-@testable import Lessons
+
 @testable import LessonCLI
+@testable import Lessons
 
 @Suite(.serialized) struct AggregateTests {
     func run(_ lesson: LessonDescriptor, seeds: [UInt64], out: String, overrides: [(String, String)]) throws
-        -> RunOutcome {
+        -> RunOutcome
+    {
         var options = RunOptions()
         options.seeds = seeds
         options.outDirectory = out
@@ -25,9 +27,10 @@ import Testing
         options.render = false
         let merged = try aggregateRuns([root + "/s6", root + "/s4", root + "/s5"], options: options)
         #expect(merged.count == 1 && merged.first?.seeds == [4, 5, 6])
-        let files = try FileManager.default.contentsOfDirectory(atPath: whole.folder).filter {
-            $0 != "run-info.json" && $0 != "seeds" && $0 != "checkpoints"
-        } + ["seeds/seed-4.json", "seeds/seed-6.json"]
+        let files =
+            try FileManager.default.contentsOfDirectory(atPath: whole.folder).filter {
+                $0 != "run-info.json" && $0 != "seeds" && $0 != "checkpoints"
+            } + ["seeds/seed-4.json", "seeds/seed-6.json"]
         #expect(files.contains("results.json") && files.contains("accuracy.dat"))
         for f in files {
             let a = FileManager.default.contents(atPath: whole.folder + "/" + f)

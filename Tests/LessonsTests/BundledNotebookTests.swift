@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct BundledNotebookTests {
     @Test func everyLessonsNotebookLoadsFromTheBundle() throws {
@@ -11,8 +12,9 @@ import NeuroModel
             let bundled = try Notebook.load(path)
             let repository = try Notebook.load(packageRoot + "/lessons/" + l.notebookFile)
             #expect(bundled.text == repository.text, "bundled \(l.notebookFile) differs from lessons/; rebuild")
-            _ = try resolveParameters(specs: l.parameters, notebook: bundled.parameters,
-                                      notebookName: l.notebookFile, overrides: [])
+            _ = try resolveParameters(
+                specs: l.parameters, notebook: bundled.parameters,
+                notebookName: l.notebookFile, overrides: [])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 @Suite struct CheckTests {
@@ -28,7 +29,8 @@ import Testing
         let bad = TensorComparison("off", observed: [1, 2.5], expected: [1, 2], bound: roundingBound)
         #expect(!bad.check("off").passed && bad.relativeError == 0.25)
         let lines = bad.listing().split(separator: "\n")
-        #expect(lines.count == 3 && lines[0].hasSuffix("NOT OK") && lines[1].contains(" OK ")
+        #expect(
+            lines.count == 3 && lines[0].hasSuffix("NOT OK") && lines[1].contains(" OK ")
                 && lines[2].contains("NOT OK"))
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Lessons
+
 @testable import LessonCLI
+@testable import Lessons
 
 @Suite struct CommandLineTests {
     func parsed<T: LessonSubcommand>(_ args: [String], as type: T.Type) throws -> T {
@@ -9,15 +10,19 @@ import Testing
     }
 
     @Test func parsesRunsAndOptions() throws {
-        let run = try parsed(["04", "--seed", "7", "--set", "steps=10", "--out", "/tmp/x", "--no-render", "--resume",
-                              "--threads", "2", "--quiet", "--lessons", "/tmp/l"], as: RunCommand.self)
+        let run = try parsed(
+            [
+                "04", "--seed", "7", "--set", "steps=10", "--out", "/tmp/x", "--no-render", "--resume",
+                "--threads", "2", "--quiet", "--lessons", "/tmp/l"
+            ], as: RunCommand.self)
         let o = try run.runOptions()
         #expect(run.lesson == "04" && run.quiet)
         #expect(o.seed == 7 && o.outDirectory == "/tmp/x" && !o.render && o.resume && o.threads == 2)
         #expect(o.lessonsDirectory == "/tmp/l" && o.overrides.first?.0 == "steps" && o.overrides.first?.1 == "10")
         // The same with `run` spelled out, options first and --opt=value.
-        let same = try parsed(["run", "--seed=7", "--set=steps=10", "--set", "n=3", "--out=/tmp/x", "04"],
-                              as: RunCommand.self)
+        let same = try parsed(
+            ["run", "--seed=7", "--set=steps=10", "--set", "n=3", "--out=/tmp/x", "04"],
+            as: RunCommand.self)
         #expect(same.lesson == "04")
         #expect(try same.runOptions().seed == 7 && same.runOptions().overrides.map(\.0) == ["steps", "n"])
         #expect(try parsed(["3", "--seeds", "1-3,8"], as: RunCommand.self).runOptions().seeds == [1, 2, 3, 8])
@@ -31,11 +36,13 @@ import Testing
     }
 
     @Test func badInputsAreOneLineUsageErrors() {
-        let bad: [[String]] = [["99"], ["nonsense"], ["1", "--bogus"], ["1", "--seed"], ["1", "--seed", "-3"],
-                               ["1", "--seed", "abc"], ["1", "--seed=abc"], ["1", "--set", "novalue"], ["1", "2"],
-                               ["1", "--threads", "0"], ["1", "--seeds", "3-1"], ["all", "--set", "epochs=1"],
-                               ["all", "--seeds", "1-3"], ["updates"], ["list", "extra"], ["list", "--quiet"],
-                               ["params"], ["params", "99"], ["aggregate"], ["run"]]
+        let bad: [[String]] = [
+            ["99"], ["nonsense"], ["1", "--bogus"], ["1", "--seed"], ["1", "--seed", "-3"],
+            ["1", "--seed", "abc"], ["1", "--seed=abc"], ["1", "--set", "novalue"], ["1", "2"],
+            ["1", "--threads", "0"], ["1", "--seeds", "3-1"], ["all", "--set", "epochs=1"],
+            ["all", "--seeds", "1-3"], ["updates"], ["list", "extra"], ["list", "--quiet"],
+            ["params"], ["params", "99"], ["aggregate"], ["run"]
+        ]
         for args in bad {
             do {
                 _ = try parseCommand(args)
@@ -54,11 +61,14 @@ import Testing
         let cases: [([String], String)] = [
             (["99"], "lesson: error: unknown lesson '99'; run 'lesson list' to see lessons 1–7"),
             (["1", "--seed", "abc"], "lesson: error: --seed 'abc' is not an integer in 0...\(Int.max)"),
-            (["all", "--set", "epochs=1"], "lesson: error: --set names one lesson's parameters; run that lesson on "
-                + "its own (e.g. lesson 3 --set epochs=…)"),
+            (
+                ["all", "--set", "epochs=1"],
+                "lesson: error: --set names one lesson's parameters; run that lesson on "
+                    + "its own (e.g. lesson 3 --set epochs=…)"
+            ),
             (["updates"], "lesson: error: updates needs --spec FILE.json; see README, 'Exchange format'"),
             (["1", "2"], "lesson: error: unexpected argument '2'; see 'lesson run --help'"),
-            (["params"], "lesson: error: missing expected argument '<lesson>'; see 'lesson params --help'"),
+            (["params"], "lesson: error: missing expected argument '<lesson>'; see 'lesson params --help'")
         ]
         for (args, message) in cases {
             do {
@@ -75,7 +85,7 @@ import Testing
             (["help", "run"], "--seeds <LIST>"), (["4", "--help"], "--set <name=value>"),
             (["params", "--help"], "USAGE: lesson params <lesson>"), (["aggregate", "-h"], "--out <DIR>"),
             (["--version"], projectVersion), (["--generate-completion-script", "bash"], "-F _lesson lesson"),
-            (["--generate-completion-script=zsh"], "#compdef lesson"),
+            (["--generate-completion-script=zsh"], "#compdef lesson")
         ]
         for (args, text) in cases {
             do {
@@ -162,8 +172,11 @@ import Testing
             let (status, stderr) = try runExecutable(args, output: "/dev/full")
             #expect(status == 1, "\(args): exit \(status)")
             let lines = stderr.split(separator: "\n").filter { !$0.hasPrefix("lesson: note: this is a debug build") }
-            #expect(lines == ["lesson: error: cannot write to standard output (No space left on device); the output "
-                + "was lost"], "\(args): \(stderr)")
+            #expect(
+                lines == [
+                    "lesson: error: cannot write to standard output (No space left on device); the output "
+                        + "was lost"
+                ], "\(args): \(stderr)")
         }
         let (status, stderr) = try runExecutable(["list"], output: "/dev/null")
         #expect(status == 0 && stderr.isEmpty, "\(stderr)")
@@ -182,7 +195,8 @@ import Testing
         #expect(bare.0 == 2 && bare.stdout.isEmpty && bare.stderr.contains("SUBCOMMANDS:"), "\(bare)")
         let bogus = try run(["1", "--bogus"])
         #expect(bogus.0 == 2 && bogus.stdout.isEmpty, "\(bogus)")
-        #expect(bogus.stderr.hasPrefix("lesson: error: unknown option '--bogus'")
+        #expect(
+            bogus.stderr.hasPrefix("lesson: error: unknown option '--bogus'")
                 && bogus.stderr.filter { $0 == "\n" }.count == 1, "\(bogus)")
         let unknown = try run(["nonsense"])
         #expect(unknown.0 == 2 && unknown.stderr.contains("lesson list"), "\(unknown)")
@@ -199,8 +213,10 @@ import Testing
         let executable = try #require(lessonExecutable, "build the lesson executable first")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["1", "--set", "duration=300", "--set", "points=5", "--seeds", "1-2", "--no-render",
-                       "--out", temporaryFolder("cli-out")]
+        p.arguments = [
+            "1", "--set", "duration=300", "--set", "points=5", "--seeds", "1-2", "--no-render",
+            "--out", temporaryFolder("cli-out")
+        ]
         let sink = try #require(FileHandle(forWritingAtPath: output))
         (p.standardOutput, p.standardError) = (sink, sink)
         try p.run()

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct DatasetLessonRunTests {
-    let small: [(String, String)] = [("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"),
-                                     ("learning_rate", "0.1"), ("rules", "bp,usf,frsf"), ("circuit_steps", "20"),
-                                     ("seeds", "1")]
+    let small: [(String, String)] = [
+        ("dataset", "yin-yang"), ("hidden", "32"), ("epochs", "3"),
+        ("learning_rate", "0.1"), ("rules", "bp,usf,frsf"), ("circuit_steps", "20"),
+        ("seeds", "1")
+    ]
 
     @Test func lesson6PassesOnYinYangAtSmallSize() throws {
         _ = try runSmall("6", small)
@@ -27,14 +30,17 @@ import NeuroModel
 
         options.outDirectory = temporaryFolder("resumed")
         options.stopAfterEpochs = 4  // bp's 3 epochs, then one of usf's
-        expectLessonError(["interrupted during usf before epoch 2; checkpoints up to epoch 1 are in",
-                           "run the same command with --resume to continue"]) {
+        expectLessonError([
+            "interrupted during usf before epoch 2; checkpoints up to epoch 1 are in",
+            "run the same command with --resume to continue"
+        ]) {
             _ = try runLessonSerially(try findLesson("6"), options: options)
         }
         let partial = try FileManager.default.contentsOfDirectory(atPath: options.outDirectory + "/06-datasets")
         let checkpoints = try FileManager.default.contentsOfDirectory(
             atPath: options.outDirectory + "/06-datasets/checkpoints/seed-6")
-        #expect(checkpoints.contains("checkpoint-bp.ckpt") && partial.contains("results.json")
+        #expect(
+            checkpoints.contains("checkpoint-bp.ckpt") && partial.contains("results.json")
                 && partial.contains("accuracy.dat"))
         #expect(!partial.contains { $0.contains(".tmp") })
         options.stopAfterEpochs = nil
@@ -42,8 +48,9 @@ import NeuroModel
         let resumed = try runLessonSerially(try findLesson("6"), options: options)
         for file in ["results.json", "accuracy.dat", "angles.dat"] {
             let a = FileManager.default.contents(atPath: full.folder + "/" + file)
-            #expect(a != nil && a == FileManager.default.contents(atPath: resumed.folder + "/" + file),
-                    "\(file) differs after resume")
+            #expect(
+                a != nil && a == FileManager.default.contents(atPath: resumed.folder + "/" + file),
+                "\(file) differs after resume")
         }
     }
 
@@ -56,8 +63,10 @@ import NeuroModel
         options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
         options.outDirectory = temporaryFolder("l6-corrupt")
         options.stopAfterEpochs = 2
-        expectLessonError(["interrupted during bp before epoch 3; checkpoints up to epoch 2 are in",
-                           "run the same command with --resume to continue"]) {
+        expectLessonError([
+            "interrupted during bp before epoch 3; checkpoints up to epoch 2 are in",
+            "run the same command with --resume to continue"
+        ]) {
             _ = try runLessonSerially(try findLesson("6"), options: options)
         }
         let path = options.outDirectory + "/06-datasets/checkpoints/seed-6/checkpoint-bp.ckpt"
@@ -69,8 +78,10 @@ import NeuroModel
         let error = try #require(throws: LessonError.self) {
             _ = try runLessonSerially(try findLesson("6"), options: options)
         }
-        #expect(error.description.contains("checkpoint-bp.ckpt is corrupt (checksum mismatch); delete it or run "
-            + "without --resume"), "\(error)")
+        #expect(
+            error.description.contains(
+                "checkpoint-bp.ckpt is corrupt (checksum mismatch); delete it or run "
+                    + "without --resume"), "\(error)")
         #expect(!error.description.contains("\n") && !error.description.contains("diverged"))
     }
 
@@ -84,8 +95,10 @@ import NeuroModel
         let out = temporaryFolder("l6-stale")
         let folder = out + "/06-datasets"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let stale = ["06-datasets/.checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)",
-                     "06-datasets/.dat.nosync1234.AbCd", ".render.sh.tmp-\(dead.processIdentifier)"]
+        let stale = [
+            "06-datasets/.checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)",
+            "06-datasets/.dat.nosync1234.AbCd", ".render.sh.tmp-\(dead.processIdentifier)"
+        ]
         let live = ".other-file.dat.tmp-\(ProcessInfo.processInfo.processIdentifier)"
         for name in stale + [live] {
             FileManager.default.createFile(atPath: out + "/" + name, contents: Data(count: 1000))

@@ -1,14 +1,17 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct DivergenceRuleTests {
     /// A loss that explodes while still finite is a divergence; a claim relative to BP needs BP to have learned.
     @Test func lesson6ExplodingLossIsADivergenceAndBPMustLearn() throws {
         let data = try learnableIDXFolder()
-        let base = [("dataset", "auto"), ("data_dir", data), ("hidden", "64"), ("epochs", "2"),
-                    ("rules", "bp,usf"), ("circuit_steps", "0")]
+        let base = [
+            ("dataset", "auto"), ("data_dir", data), ("hidden", "64"), ("epochs", "2"),
+            ("rules", "bp,usf"), ("circuit_steps", "0")
+        ]
         let (good, _) = try runUnchecked("6", base + [("learning_rate", "0.1")])
         let learned = try #require(good.checks.first { $0.id == "bp-learned" })
         #expect(learned.passed && learned.name.contains("above chance (10 % + 4 SE)"), "\(learned)")
@@ -17,8 +20,9 @@ import NeuroModel
         #expect(good.failed == 0)
 
         let (bad, log) = try runUnchecked("6", base + [("learning_rate", "10")])
-        #expect(log.contains { $0.contains("training diverged: rule bp") && $0.contains("above 1e6 ×") },
-                "\(log.joined(separator: "\n"))")
+        #expect(
+            log.contains { $0.contains("training diverged: rule bp") && $0.contains("above 1e6 ×") },
+            "\(log.joined(separator: "\n"))")
         let bpLearned = try #require(bad.checks.first { $0.id == "bp-learned" })
         #expect(!bpLearned.passed)
         #expect(bad.checks.contains { $0.name.hasPrefix("bp: epochs") && !$0.passed })

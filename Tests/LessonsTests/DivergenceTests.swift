@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct DivergenceTests {
     /// A linear network with η = 10 diverges under BP: the run names the rule and step, keeps its figures
@@ -11,8 +12,10 @@ import NeuroModel
         options.lessonsDirectory = packageRoot + "/lessons"
         options.outDirectory = temporaryFolder("diverge")
         options.render = false
-        options.overrides = [("activation", "linear"), ("learning_rate", "10"), ("epochs", "4"), ("rules", "bp"),
-                             ("random_nets", "10")]
+        options.overrides = [
+            ("activation", "linear"), ("learning_rate", "10"), ("epochs", "4"), ("rules", "bp"),
+            ("random_nets", "10")
+        ]
         var messages: [String] = []
         let outcome = try runLessonSerially(try findLesson("3"), options: options, log: { messages.append($0) })
         #expect(messages.contains { $0.contains("rule bp") && $0.contains("step") })

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 @Suite struct ExchangeFormatTests {
@@ -11,13 +12,17 @@ import Testing
 
     /// Reference values computed independently with numpy for this network (tanh hidden, linear output, MSE, frSF).
     @Test func frsfUpdateMatchesIndependentComputation() throws {
-        let path = write("""
-        {"method":"frsf","activation":"tanh","output_activation":"linear","loss":"mse",
-         "layers":[{"W":[[0.5,-0.2],[0.1,0.3],[-0.4,0.2]],"b":[0,0.1,0]},{"W":[[1,-1,0.5]],"b":[0]}],
-         "x":[[1,2],[0.5,-1]],"y":[[0.3],[-0.2]],"feedback":[[[0.2,0.7,0.4]]]}
-        """)
+        let path = write(
+            """
+            {"method":"frsf","activation":"tanh","output_activation":"linear","loss":"mse",
+             "layers":[{"W":[[0.5,-0.2],[0.1,0.3],[-0.4,0.2]],"b":[0,0.1,0]},{"W":[[1,-1,0.5]],"b":[0]}],
+             "x":[[1,2],[0.5,-1]],"y":[[0.3],[-0.2]],"feedback":[[[0.2,0.7,0.4]]]}
+            """)
         let json = try updatesJSON(specPath: path)
-        struct Out: Decodable { struct L: Decodable { let dW: [[Double]] }; let layers: [L] }
+        struct Out: Decodable {
+            struct L: Decodable { let dW: [[Double]] }
+            let layers: [L]
+        }
         let out = try JSONDecoder().decode(Out.self, from: Data(json.utf8))
         let hidden: [Double] = [0.06170693, 0.21889909, -0.06974183, -0.5370381, 0.12317744, 0.44514015]
         let top: [Double] = [-0.07944654, 0.33022325, 0.11033899]
@@ -32,7 +37,7 @@ import Testing
             "{\"method\":\"fa\",\"activation\":\"tanh\",\"loss\":\"mse\","
                 + "\"layers\":[{\"W\":[[1]],\"b\":[0]},{\"W\":[[1]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}",
             "{\"method\":\"bp\",\"activation\":\"tanh\",\"loss\":\"mse\","
-                + "\"layers\":[{\"W\":[[1,2]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}",
+                + "\"layers\":[{\"W\":[[1,2]],\"b\":[0]}],\"x\":[[1]],\"y\":[[1]]}"
         ]
         for c in cases {
             expectLessonError(["spec"]) { _ = try updatesJSON(specPath: write(c)) }

@@ -1,11 +1,14 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct ExecutedParameterBlockTests {
-    let specs: [ParameterSpec] = [.integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
-                                  .integer("n", 5, in: 1...100, "n")]
+    let specs: [ParameterSpec] = [
+        .integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
+        .integer("n", 5, in: 1...100, "n")
+    ]
     let text = """
         # Title
         ```parameters
@@ -18,10 +21,12 @@ import NeuroModel
 
     func block(_ overrides: [(String, String)]) throws -> [String] {
         let nb = try Notebook(path: "x.md", text: text)
-        let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md",
-                                      overrides: overrides)
-        let out = try nb.executed(parameters: v, overridden: Set(overrides.map(\.0)), values: [:], checks: [],
-                                  figures: [], renderedFormats: [], header: "H")
+        let v = try resolveParameters(
+            specs: specs, notebook: nb.parameters, notebookName: "x.md",
+            overrides: overrides)
+        let out = try nb.executed(
+            parameters: v, overridden: Set(overrides.map(\.0)), values: [:], checks: [],
+            figures: [], renderedFormats: [], header: "H")
         let lines = out.components(separatedBy: "\n")
         let open = try #require(lines.firstIndex(of: "```parameters"))
         let close = try #require(lines[(open + 1)...].firstIndex(of: "```"))
@@ -29,8 +34,11 @@ import NeuroModel
     }
 
     @Test func commentsUnitsAndLayoutAreKept() throws {
-        #expect(try block([]) == ["seed = 3", "dt = 0.1         # time step (ms)",
-                                  "                 # a continuation comment", "n = 5"])
+        #expect(
+            try block([]) == [
+                "seed = 3", "dt = 0.1         # time step (ms)",
+                "                 # a continuation comment", "n = 5"
+            ])
     }
 
     @Test func overriddenValuesSaySoAndKeepTheComment() throws {
@@ -43,11 +51,14 @@ import NeuroModel
     @Test func everyNotebookKeepsItsCommentsWhenExecuted() throws {
         for l in allLessons {
             let nb = try Notebook.load(packageRoot + "/lessons/" + l.notebookFile)
-            let v = try resolveParameters(specs: l.parameters, notebook: nb.parameters,
-                                          notebookName: l.notebookFile, overrides: [])
+            let v = try resolveParameters(
+                specs: l.parameters, notebook: nb.parameters,
+                notebookName: l.notebookFile, overrides: [])
             let original = nb.text.components(separatedBy: "\n")[nb.blockLines]
-            #expect(Array(original.dropFirst().dropLast()) == nb.executedBlock(v, overridden: []).dropFirst()
-                        .dropLast(), "\(l.notebookFile)")
+            #expect(
+                Array(original.dropFirst().dropLast())
+                    == nb.executedBlock(v, overridden: []).dropFirst()
+                    .dropLast(), "\(l.notebookFile)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 /// `--explore`: calibrated claims are reported as informational and do not fail the run; identities still do.
@@ -9,8 +10,10 @@ import Testing
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
         options.render = false
-        options.overrides = [("epochs", "3"), ("hidden", "20"), ("rules", "bp,frsf"), ("random_nets", "10"),
-                             ("angle_every", "50")]
+        options.overrides = [
+            ("epochs", "3"), ("hidden", "20"), ("rules", "bp,frsf"), ("random_nets", "10"),
+            ("angle_every", "50")
+        ]
         options.outDirectory = temporaryFolder("explore-plain")
         let plain = try runLessonSerially(try findLesson("3"), options: options)
         #expect(plain.failed > 0, "3 epochs reached the 95 % claim; the test needs a failing calibrated claim")
@@ -32,8 +35,12 @@ import Testing
         let results = try String(contentsOfFile: explored.folder + "/results.json", encoding: .utf8)
         #expect(results.contains("\"informational\" : true"))
         #expect(results.contains("\"failed\" : 0"))
-        let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath:
-            packageRoot + "/docs/results.schema.json")))
+        let schema = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(
+                contentsOf: URL(
+                    fileURLWithPath:
+                        packageRoot + "/docs/results.schema.json")))
         let errors = validate(try JSONDecoder().decode(JSONValue.self, from: Data(results.utf8)), schema)
         #expect(errors.isEmpty, "\(errors.prefix(5))")
     }
@@ -51,7 +58,7 @@ import Testing
             ("07-spiking-training", "depth-1-twin-gap"), ("07-spiking-training", "depth-1-moving-spiking-gap"),
             ("07-spiking-training", "hidden-bp-test-accuracy-above-chance-se"),
             ("07-spiking-training", "hidden-moving-hidden-layer-angle-to-bp-max-over-epochs"),
-            ("07-spiking-training", "dt-vs-ms-test-accuracy-difference-on-samples-paired-se"),
+            ("07-spiking-training", "dt-vs-ms-test-accuracy-difference-on-samples-paired-se")
         ]
         let exact: [(String, String)] = [
             ("01-lif", "spikes-at-rheobase"), ("02-synapses", "routes-realise-w-exactly-max-w"),
@@ -62,7 +69,7 @@ import Testing
             ("06-datasets", "microcircuit-vs-frsf-on-fashion-mnist-steps-max-relative-weight-error-per-step"),
             ("06-datasets", "microcircuit-after-training-on-fashion-mnist-pairs-with-sign-b-sign-w"),
             ("07-spiking-training", "hidden-moving-synapses-against-their-route-dale"),
-            ("07-spiking-training", "hidden-moving-pairs-with-sign-b-sign-w"),
+            ("07-spiking-training", "hidden-moving-pairs-with-sign-b-sign-w")
         ]
         for (lesson, id) in tuned { #expect(isTunedToDefaults(id, lessonID: lesson), "\(lesson): \(id)") }
         for (lesson, id) in exact { #expect(!isTunedToDefaults(id, lessonID: lesson), "\(lesson): \(id)") }

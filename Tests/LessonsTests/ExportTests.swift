@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 @testable import NeuroModel
 
@@ -44,7 +45,7 @@ let npzDump = """
         let arrays: [(name: String, array: NumpyArray)] = [
             ("W1", NumpyArray(m)), ("b1", NumpyArray(shape: [2], [0.1, 0.2])),
             ("signs", NumpyArray(shape: [1, 3], [Int64(1), -1, 1])), ("epoch", NumpyArray(shape: [], [Int64(7)])),
-            ("history", historyArray([[0, 1], [1]])),
+            ("history", historyArray([[0, 1], [1]]))
         ]
         let path = temporaryFolder("npz") + "/a.npz"
         try npzArchive(arrays).write(to: URL(fileURLWithPath: path))
@@ -64,7 +65,9 @@ let npzDump = """
     @Test func archivesAreDeterministicAndNamesChecked() throws {
         let a = [(name: "x", array: NumpyArray(shape: [3], [1.0, 2, 3]))]
         #expect(try npzArchive(a) == npzArchive(a))
-        #expect(throws: DataError.self) { _ = try npzArchive([(name: "a/b", array: NumpyArray(shape: [0], [Double]()))]) }
+        #expect(throws: DataError.self) {
+            _ = try npzArchive([(name: "a/b", array: NumpyArray(shape: [0], [Double]()))])
+        }
     }
 
     /// A lesson 6 checkpoint exported: numpy reads the trained weights the checkpoint holds, bit for bit; a
@@ -76,12 +79,15 @@ let npzDump = """
         options.lessonsDirectory = packageRoot + "/lessons"
         options.render = false
         options.outDirectory = temporaryFolder("export")
-        options.overrides = [("dataset", "yin-yang"), ("hidden", "16"), ("epochs", "2"), ("rules", "frsf"),
-                             ("circuit_steps", "0")]
+        options.overrides = [
+            ("dataset", "yin-yang"), ("hidden", "16"), ("epochs", "2"), ("rules", "frsf"),
+            ("circuit_steps", "0")
+        ]
         let outcome = try runLessonSerially(try findLesson("6"), options: options)
         let checkpoint = outcome.folder + "/checkpoints/seed-\(outcome.seeds[0])/checkpoint-frsf.ckpt"
-        let saved = try TrainingCheckpoint(decoding: Data(contentsOf: URL(fileURLWithPath: checkpoint)),
-                                           path: checkpoint)
+        let saved = try TrainingCheckpoint(
+            decoding: Data(contentsOf: URL(fileURLWithPath: checkpoint)),
+            path: checkpoint)
         let npz = options.outDirectory + "/frsf.npz"
         let names = try exportCheckpoint(checkpoint, to: npz)
         #expect(names == ["W1", "b1", "W2", "b2", "W3", "b3", "B1", "B2", "history", "epoch"])

@@ -1,11 +1,13 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct FigureFileTests {
-    let figure = Figure(name: "demo", title: "Demo", claim: "c", blocks: [DataBlock("one", columns: ["x"])],
-                        script: "plot DATA index 0 using 1:1")
+    let figure = Figure(
+        name: "demo", title: "Demo", claim: "c", blocks: [DataBlock("one", columns: ["x"])],
+        script: "plot DATA index 0 using 1:1")
 
     func read(_ path: String) throws -> String { try String(contentsOfFile: path, encoding: .utf8) }
 
@@ -16,7 +18,8 @@ import NeuroModel
     }
 
     @Test func anEditedScriptOrStyleIsKeptAndTheNewVersionWrittenBeside() throws {
-        let out = temporaryFolder("edits"), folder = out + "/01-demo"
+        let out = temporaryFolder("edits")
+        let folder = out + "/01-demo"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         #expect(try writeFigureFiles([seeded(1)], folder: folder, outDirectory: out, lesson: "1") == "")
         let script = try read(folder + "/demo.gp")
@@ -27,8 +30,9 @@ import NeuroModel
         // Edit the script and the style: both are kept, the runner's versions go beside them.
         let edited = try read(folder + "/demo.gp").replacingOccurrences(of: "using 1:1", with: "using 1:1 lw 4")
         try edited.write(toFile: folder + "/demo.gp", atomically: true, encoding: .utf8)
-        try (try read(out + "/style.gp") + "set key off\n").write(toFile: out + "/style.gp", atomically: true,
-                                                                  encoding: .utf8)
+        try (try read(out + "/style.gp") + "set key off\n").write(
+            toFile: out + "/style.gp", atomically: true,
+            encoding: .utf8)
         let note = try writeFigureFiles([seeded(3)], folder: folder, outDirectory: out, lesson: "1")
         #expect(try read(folder + "/demo.gp") == edited)
         #expect(try read(folder + "/demo.new.gp").contains("seeds: 3"))
@@ -68,7 +72,8 @@ import NeuroModel
     func styleAndRuleFunctionWorkInGnuplot() throws {
         let gnuplot = try #require(findGnuplot())
         let dir = temporaryFolder("rulestyle")
-        let script = sharedGnuplotStyle + "\nset terminal dumb\nset output '/dev/null'\n"
+        let script =
+            sharedGnuplotStyle + "\nset terminal dumb\nset output '/dev/null'\n"
             + "print rule_lt('frsf'), rule_lt('bp'), rule_lt('other')\nplot x \(ruleStyle(.usf))\n"
         try script.write(toFile: dir + "/t.gp", atomically: true, encoding: .utf8)
         let p = Process()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 /// Figure scripts are usable on their own: copied out of the run folder with their data file, a script draws
@@ -29,7 +30,8 @@ import Testing
             #expect(p.terminationStatus == 0, "gnuplot failed in \(folder)")
             return try Data(contentsOf: URL(fileURLWithPath: folder + "/out.svg"))
         }
-        let inPlace = try render(in: outcome.folder), copied = try render(in: alone)
+        let inPlace = try render(in: outcome.folder)
+        let copied = try render(in: alone)
         #expect(!inPlace.isEmpty && inPlace == copied)
         // In place the script reads the shared style.gp: an edit there shows in the figure.
         let style = options.outDirectory + "/style.gp"

@@ -1,13 +1,17 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 @Suite struct FigureWriterTests {
     @Test func dataFileHasHeaderAndBlocks() {
-        let f = Figure(name: "demo", title: "Demo", claim: "a claim",
-                       blocks: [DataBlock("one", columns: ["x (s)", "y (Hz)"], rows: [[1, 2], [3, 0.1]]),
-                                DataBlock("two", columns: ["x (s)"], rows: [[5]])],
-                       script: "plot DATA index 0 using 1:2")
+        let f = Figure(
+            name: "demo", title: "Demo", claim: "a claim",
+            blocks: [
+                DataBlock("one", columns: ["x (s)", "y (Hz)"], rows: [[1, 2], [3, 0.1]]),
+                DataBlock("two", columns: ["x (s)"], rows: [[5]])
+            ],
+            script: "plot DATA index 0 using 1:2")
         var g = f
         g.seeds = [9]
         let text = g.dataText(lesson: "1 lif")

@@ -37,7 +37,9 @@ func linesOver(_ limit: Int, in text: String) -> [(line: Int, length: Int)] {
             }
         }
         #expect(files > 20, "found only \(files) Swift files under \(packageRoot)")
-        #expect(long.isEmpty, """
+        #expect(
+            long.isEmpty,
+            """
             \(long.count) line(s) over \(maximumLineLength) characters:
             \(long.joined(separator: "\n"))
             """)

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Lessons
+
 @testable import LessonCLI
+@testable import Lessons
 
 /// Issue 11 #10 and #17: work estimated up front; empty --out, hex floats refused; --resume applies to every
 /// lesson (finished seeds are taken from their records).
@@ -17,16 +18,25 @@ import Testing
 
     @Test func runsThatCannotFinishOrFitAreRefusedUpFront() throws {
         for (key, overrides, words) in [
-            ("1", [("noise_duration", "1000000"), ("noise_dt", "0.001"), ("noise_trials", "10000")],
-             "would take about"),
+            (
+                "1", [("noise_duration", "1000000"), ("noise_dt", "0.001"), ("noise_trials", "10000")],
+                "would take about"
+            ),
             ("2", [("window", "1000000"), ("dt", "0.001"), ("trials", "10000"), ("seeds", "3")], "would take about"),
             ("3", [("hidden", "4096"), ("hidden_layers", "8"), ("epochs", "10000")], "would take about"),
-            ("4", [("hidden", "512"), ("hidden_layers", "6"), ("steps", "100000"), ("batch", "1000")],
-             "would take about"),
-            ("5", [("t_max", "40000"), ("window", "20000"), ("dt", "0.01"), ("hidden", "256"), ("hidden_layers", "4"),
-                   ("batch", "512")], "would take about"),
+            (
+                "4", [("hidden", "512"), ("hidden_layers", "6"), ("steps", "100000"), ("batch", "1000")],
+                "would take about"
+            ),
+            (
+                "5",
+                [
+                    ("t_max", "40000"), ("window", "20000"), ("dt", "0.01"), ("hidden", "256"), ("hidden_layers", "4"),
+                    ("batch", "512")
+                ], "would take about"
+            ),
             ("6", [("hidden", "4096"), ("hidden_layers", "6"), ("epochs", "1000")], "would take about"),
-            ("7", [("hidden", "1024"), ("depths", "1,2,3"), ("epochs", "1000"), ("dt", "0.01")], "would take about"),
+            ("7", [("hidden", "1024"), ("depths", "1,2,3"), ("epochs", "1000"), ("dt", "0.01")], "would take about")
         ] {
             do {
                 _ = try runLessonSerially(try findLesson(key), options: options(key, overrides))
@@ -41,8 +51,11 @@ import Testing
     @Test func emptyOutAndHexFloatsAreUsageErrors() throws {
         var o = options("2", [])
         o.outDirectory = ""
-        #expect(throws: LessonError.usage("--out needs a folder name (an empty one would write into the current "
-            + "folder)")) { _ = try runLessonSerially(lesson02, options: o) }
+        #expect(
+            throws: LessonError.usage(
+                "--out needs a folder name (an empty one would write into the current "
+                    + "folder)")
+        ) { _ = try runLessonSerially(lesson02, options: o) }
         let spec = ParameterSpec.real("dt", 0.1, in: 0.001...1, "time step (ms)")
         for bad in ["0x1p-3", "nan", "inf", "1_0"] {
             expectLessonError(["--set: dt = '\(bad)' is not valid; expected a number"]) {

@@ -1,17 +1,22 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Testing
+
 @testable import Lessons
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A Ctrl-C (simulated by the test hooks, which set the flag the SIGINT handler sets) that arrives during the
 /// last epoch, or during a seed of a lesson that never looks at it, stops the run as "stopped"; `--resume`
 /// then ends with the results of an uninterrupted run.
 @Suite struct InterruptTests {
-    static let lesson6 = [("dataset", "yin-yang"), ("hidden", "16"), ("epochs", "3"), ("learning_rate", "0.1"),
-                          ("rules", "bp,frsf"), ("circuit_steps", "0"), ("seeds", "1")]
-    static let lesson7 = Lesson07Tests.tiny.filter { $0.0 != "depths" && $0.0 != "routes" && $0.0 != "dt_check" }
+    static let lesson6 = [
+        ("dataset", "yin-yang"), ("hidden", "16"), ("epochs", "3"), ("learning_rate", "0.1"),
+        ("rules", "bp,frsf"), ("circuit_steps", "0"), ("seeds", "1")
+    ]
+    static let lesson7 =
+        Lesson07Tests.tiny.filter { $0.0 != "depths" && $0.0 != "routes" && $0.0 != "dt_check" }
         + [("depths", "1"), ("routes", "fixed"), ("dt_check", "0")]
     static let lesson2 = [("window", "2000"), ("trials", "8"), ("seeds", "2")]
 
@@ -28,11 +33,14 @@ import Testing
     /// message naming the interrupt and results.json marked stopped), then resumed: the resumed run's files equal
     /// the uninterrupted run's. Returns the stopped run's status.
     @discardableResult
-    func interruptThenResume(_ lesson: String, _ overrides: [(String, String)], files: [String],
-                             interrupt: (inout RunOptions) -> Void) throws -> String {
+    func interruptThenResume(
+        _ lesson: String, _ overrides: [(String, String)], files: [String],
+        interrupt: (inout RunOptions) -> Void
+    ) throws -> String {
         let id = try findLesson(lesson).id
-        let whole = try runLessonSerially(try findLesson(lesson),
-                                          options: options(overrides, folder: temporaryFolder("int-whole")))
+        let whole = try runLessonSerially(
+            try findLesson(lesson),
+            options: options(overrides, folder: temporaryFolder("int-whole")))
         var interrupted = options(overrides, folder: temporaryFolder("int-stopped"))
         interrupt(&interrupted)
         let error = try #require(throws: LessonError.self) {

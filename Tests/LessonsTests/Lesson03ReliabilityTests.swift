@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct Lesson03ReliabilityTests {
 
@@ -33,8 +34,12 @@ import NeuroModel
 
     /// With nothing measured in the checked window the angle check fails and says so (NaN, not −inf).
     @Test func unmeasuredAngleIsReportedAsNotMeasured() throws {
-        let (outcome, _) = try runUnchecked("3", [("epochs", "1"), ("rules", "bp,fa,usf"), ("hidden", "20"),
-                                                  ("train_size", "300"), ("random_nets", "10")])
+        let (outcome, _) = try runUnchecked(
+            "3",
+            [
+                ("epochs", "1"), ("rules", "bp,fa,usf"), ("hidden", "20"),
+                ("train_size", "300"), ("random_nets", "10")
+            ])
         let fa = try #require(outcome.checks.first { $0.name.hasPrefix("fa: hidden-layer angle") })
         #expect(!fa.passed && fa.observed.isNaN)
         #expect(fa.name.contains("no angle measured; raise epochs or lower angle_every"), "\(fa.name)")
@@ -47,7 +52,8 @@ import NeuroModel
             _ = try runUnchecked("3", [("batch", "400"), ("train_size", "300")])
         }
         #expect(error.status == 2)
-        #expect(error.description == "batch (400) is larger than the training set (train_size 300); choose batch ≤ "
-            + "train_size")
+        #expect(
+            error.description == "batch (400) is larger than the training set (train_size 300); choose batch ≤ "
+                + "train_size")
     }
 }

@@ -1,18 +1,22 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct Lesson07Tests {
     /// A tiny run on Yin-Yang: too small for the accuracy claims, so only the claims that must hold at any
     /// size are asserted (Dale, sign concordance, BP above chance), and that every claim was checked.
-    static let tiny = [("dataset", "auto"), ("data_dir", "none"), ("hidden", "12"), ("depths", "1,2"),
-                       ("routes", "moving,fixed"), ("epochs", "2"), ("train_limit", "400"), ("test_limit", "300"),
-                       ("probe", "32"), ("dt_check", "100"), ("window", "100"), ("learning_rate", "2000"),
-                       ("seeds", "1")]
+    static let tiny = [
+        ("dataset", "auto"), ("data_dir", "none"), ("hidden", "12"), ("depths", "1,2"),
+        ("routes", "moving,fixed"), ("epochs", "2"), ("train_limit", "400"), ("test_limit", "300"),
+        ("probe", "32"), ("dt_check", "100"), ("window", "100"), ("learning_rate", "2000"),
+        ("seeds", "1")
+    ]
 
     func run(_ overrides: [(String, String)], folder: String, resume: Bool = false, stopAfter: Int? = nil) throws
-        -> RunOutcome {
+        -> RunOutcome
+    {
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
         options.outDirectory = folder
@@ -42,7 +46,8 @@ import NeuroModel
 
     /// Stopped after one epoch, then resumed: the same results.json and data files as an uninterrupted run.
     @Test func interruptedRunResumesToTheSameResult() throws {
-        let small = Lesson07Tests.tiny.filter { $0.0 != "depths" && $0.0 != "routes" }
+        let small =
+            Lesson07Tests.tiny.filter { $0.0 != "depths" && $0.0 != "routes" }
             + [("depths", "1"), ("routes", "fixed"), ("dt_check", "0")]
         let whole = try run(small, folder: temporaryFolder("l7-whole"))
         let folder = temporaryFolder("l7-resumed")
@@ -59,7 +64,8 @@ import NeuroModel
 
     /// A checkpoint with one changed byte is refused with one line, not resumed.
     @Test func corruptCheckpointIsRefused() throws {
-        let small = Lesson07Tests.tiny.filter { $0.0 != "depths" && $0.0 != "routes" }
+        let small =
+            Lesson07Tests.tiny.filter { $0.0 != "depths" && $0.0 != "routes" }
             + [("depths", "1"), ("routes", "moving"), ("dt_check", "0")]
         let folder = temporaryFolder("l7-corrupt")
         expectLessonError(["interrupted before epoch 2 of depth 1; checkpoints are in"]) {

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct LessonRunTests {
     /// Lesson 1's noisy part at a coarser step and fewer, shorter trials (its dt-bias term grows accordingly).
-    static let smallNoise: [(String, String)] = [("noise_dt", "0.1"), ("noise_trials", "16"),
-                                                  ("noise_duration", "1000"), ("noise_points", "4")]
+    static let smallNoise: [(String, String)] = [
+        ("noise_dt", "0.1"), ("noise_trials", "16"),
+        ("noise_duration", "1000"), ("noise_points", "4")
+    ]
 
     @Test func lesson1PassesAtSmallSize() throws {
         _ = try runSmall("1", [("duration", "500"), ("points", "8")] + Self.smallNoise)
@@ -21,8 +24,9 @@ import NeuroModel
             let nb = try Notebook.load(packageRoot + "/lessons/" + l.notebookFile)
             for spec in l.parameters {
                 let inNotebook = try #require(nb.parameters[spec.name], "\(l.notebookFile) lacks \(spec.name)")
-                #expect(try spec.normalise(inNotebook, source: l.notebookFile) == spec.defaultValue,
-                        "\(l.notebookFile): \(spec.name) = \(inNotebook), code default \(spec.defaultValue)")
+                #expect(
+                    try spec.normalise(inNotebook, source: l.notebookFile) == spec.defaultValue,
+                    "\(l.notebookFile): \(spec.name) = \(inNotebook), code default \(spec.defaultValue)")
             }
             #expect(Set(nb.parameters.keys) == Set(l.parameters.map(\.name)))
         }
@@ -47,8 +51,9 @@ import NeuroModel
         let d = try runSmall("4", [("hidden", "12"), ("steps", "60")])
         for file in ["results.json", "angles.dat", "circuit-vs-matrix.dat", "04-microcircuit.executed.md"] {
             let x = FileManager.default.contents(atPath: c.folder + "/" + file)
-            #expect(x != nil && x == FileManager.default.contents(atPath: d.folder + "/" + file),
-                    "\(file) differs between identical runs")
+            #expect(
+                x != nil && x == FileManager.default.contents(atPath: d.folder + "/" + file),
+                "\(file) differs between identical runs")
         }
         for file in ["results.json", "hebbian-window.dat", "dale-drive.dat", "02-synapses.executed.md"] {
             let x = FileManager.default.contents(atPath: a.folder + "/" + file)

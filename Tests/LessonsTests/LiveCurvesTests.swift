@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import LessonCLI
 @testable import Lessons
 @testable import LivePlot
@@ -41,8 +42,10 @@ import Testing
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
         options.render = false
-        options.overrides = [("epochs", "6"), ("hidden", "20"), ("rules", "bp,frsf"), ("random_nets", "10"),
-                             ("angle_every", "50")]
+        options.overrides = [
+            ("epochs", "6"), ("hidden", "20"), ("rules", "bp,frsf"), ("random_nets", "10"),
+            ("angle_every", "50")
+        ]
         options.outDirectory = root + "/plain"
         _ = try runLessonSerially(try findLesson("3"), options: options)
         let live = try GnuplotLive(gnuplot: gnuplot, target: .png(root + "/live.png"), minimumInterval: 0)
@@ -62,9 +65,12 @@ import Testing
     @Test func badLiveOptionsAreUsageErrors() {
         let cases: [([String], String)] = [
             (["3", "--live", "--live-png", "/tmp/x.png"], "give either --live or --live-png FILE, not both"),
-            (["3", "--live-png", "/no/such/folder/x.png"], "--live-png: folder /no/such/folder does not exist or "
-                + "is not writable"),
-            (["3", "--live-png", "/tmp/x.txt"], "--live-png needs a file name ending in .png"),
+            (
+                ["3", "--live-png", "/no/such/folder/x.png"],
+                "--live-png: folder /no/such/folder does not exist or "
+                    + "is not writable"
+            ),
+            (["3", "--live-png", "/tmp/x.txt"], "--live-png needs a file name ending in .png")
         ]
         for (args, message) in cases {
             do {

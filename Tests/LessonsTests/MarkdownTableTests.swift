@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct MarkdownTableTests {
     @Test func pipesInCellsAreEscaped() {
@@ -14,7 +15,7 @@ import NeuroModel
         let checks: [Check] = [
             .close("routes realise W exactly, max |ΔW|", observed: 0, expected: 0, tolerance: 0),
             .atMost("LIF pair: max |Δw − η r r|", observed: 1, bound: 2, unit: "1/ms²"),
-            .within("plain name", observed: 1, lower: 0, upper: 2),
+            .within("plain name", observed: 1, lower: 0, upper: 2)
         ]
         let rows = markdownCheckTable(checks).split(separator: "\n").filter { $0.hasPrefix("|") }
         #expect(rows.count == checks.count + 2)

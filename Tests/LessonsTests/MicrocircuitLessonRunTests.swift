@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct MicrocircuitLessonRunTests {
     @Test func lesson4PassesAtSmallSize() throws {

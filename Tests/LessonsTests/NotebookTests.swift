@@ -1,23 +1,34 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 @Suite struct NotebookTests {
-    let specs: [ParameterSpec] = [.integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
-                                  .list("rules", "bp,fa", of: ["bp", "fa", "usf"], "r")]
+    let specs: [ParameterSpec] = [
+        .integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
+        .list("rules", "bp,fa", of: ["bp", "fa", "usf"], "r")
+    ]
 
     @Test func parsesBlockAndAppliesOverridesInOrder() throws {
         let nb = try Notebook(path: "x.md", text: "# T\n```parameters\nseed = 3  # c\ndt = 0.2\n```\n{{dt}} {{checks}}")
-        let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [("dt",
-                                                                                                                "0.5")])
+        let v = try resolveParameters(
+            specs: specs, notebook: nb.parameters, notebookName: "x.md",
+            overrides: [
+                (
+                    "dt",
+                    "0.5"
+                )
+            ])
         #expect(v.integer("seed") == 3)
         #expect(v.real("dt") == 0.5)
         #expect(v.list("rules") == ["bp", "fa"])
     }
 
     @Test func brokenBlocksAndBadValuesGiveOneLineErrors() {
-        let cases = ["```parameters\nseed 3\n```", "```parameters\nseed = 3\n", "no block here",
-                     "```parameters\nseed = 1\nseed = 2\n```"]
+        let cases = [
+            "```parameters\nseed 3\n```", "```parameters\nseed = 3\n", "no block here",
+            "```parameters\nseed = 1\nseed = 2\n```"
+        ]
         for text in cases {
             expectLessonError(["x.md"]) { _ = try Notebook(path: "x.md", text: text) }
         }
@@ -31,23 +42,29 @@ import Testing
             _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md", overrides: [("nope", "1")])
         }
         expectLessonError(["--set: rules = 'bp,dfa' is not valid; expected a comma-separated list from"]) {
-            _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md",
-                                      overrides: [("rules", "bp,dfa")])
+            _ = try resolveParameters(
+                specs: specs, notebook: [:], notebookName: "x.md",
+                overrides: [("rules", "bp,dfa")])
         }
     }
 
     @Test func executedCopyFillsPlaceholdersAndRejectsUnknownOnes() throws {
         let nb = try Notebook(path: "x.md", text: "```parameters\nseed = 3\n```\nvalue {{answer}}\n{{checks}}")
         let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
-        let out = try nb.executed(parameters: v, overridden: [], values: ["answer": "42"],
-                                  checks: [.atMost("c", observed: 0,
-                                                   bound: 1)], figures: [], renderedFormats: [], header: "H")
+        let out = try nb.executed(
+            parameters: v, overridden: [], values: ["answer": "42"],
+            checks: [
+                .atMost(
+                    "c", observed: 0,
+                    bound: 1)
+            ], figures: [], renderedFormats: [], header: "H")
         #expect(out.contains("value 42"))
         #expect(out.contains("1 passed, 0 failed"))
         #expect(!out.contains("{{"))
         #expect(throws: LessonError.self) {
-            _ = try nb.executed(parameters: v, overridden: [], values: [:], checks: [], figures: [],
-                                renderedFormats: [], header: "H")
+            _ = try nb.executed(
+                parameters: v, overridden: [], values: [:], checks: [], figures: [],
+                renderedFormats: [], header: "H")
         }
     }
 }
@@ -60,8 +77,9 @@ extension NotebookTests {
             let nb = try Notebook(path: "x.md", text: unix.replacingOccurrences(of: "\n", with: ending))
             #expect(nb.parameters == ["seed": "3", "dt": "0.2"], "\(ending.debugDescription)")
             let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
-            let out = try nb.executed(parameters: v, overridden: [], values: ["answer": "42"], checks: [],
-                                      figures: [], renderedFormats: [], header: "H")
+            let out = try nb.executed(
+                parameters: v, overridden: [], values: ["answer": "42"], checks: [],
+                figures: [], renderedFormats: [], header: "H")
             #expect(out.contains("\nvalue 42\n") && !out.contains("\r") && out.contains("seed = 3  # c\n"))
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import NeuroModel
+import Testing
+
 @testable import Lessons
 
 /// The Markdown and math machinery of report.html.
@@ -12,8 +13,9 @@ import NeuroModel
     }
 
     @Test func underscoresInsideWordsAreNotEmphasis() {
-        #expect(protectMath("V_rest and r_pre, _emph_ and `a_b`").markdown
-            == "V\\_rest and r\\_pre, _emph_ and `a_b`")
+        #expect(
+            protectMath("V_rest and r_pre, _emph_ and `a_b`").markdown
+                == "V\\_rest and r\\_pre, _emph_ and `a_b`")
     }
 
     @Test func dollarsThatAreNotMathStayText() {
@@ -26,8 +28,9 @@ import NeuroModel
         let text = "Run `echo $HOME & $PATH <x>` then\n\n```sh\nA=$1 && B=$2 <c>\n```\nand $y$."
         let p = protectMath(text)
         #expect(p.spans == [MathSpan(tex: "y", display: false)])
-        #expect(p.markdown == "Run `echo $HOME & $PATH <x>` then\n\n```sh\nA=$1 && B=$2 <c>\n```\nand "
-            + p.placeholder(0) + ".")
+        #expect(
+            p.markdown == "Run `echo $HOME & $PATH <x>` then\n\n```sh\nA=$1 && B=$2 <c>\n```\nand "
+                + p.placeholder(0) + ".")
     }
 
     @Test func mathInATableRowReadsEscapedPipesBack() {
@@ -49,19 +52,22 @@ import NeuroModel
     @Test func restoredMathIsAnElementInTextAndSourceInAttributes() {
         let p = protectMath("$a<b$ and ![$x$](f.png)")
         let html = "<p>\(p.placeholder(0)) and <img src=\"f.png\" alt=\"\(p.placeholder(1))\"/></p>"
-        #expect(restoreMath(html, p)
-            == "<p><span class=\"math inline\">$a&lt;b$</span> and <img src=\"f.png\" alt=\"$x$\"/></p>")
+        #expect(
+            restoreMath(html, p)
+                == "<p><span class=\"math inline\">$a&lt;b$</span> and <img src=\"f.png\" alt=\"$x$\"/></p>")
     }
 
     @Test func softBreaksJoinProseButKeepBlocks() {
         let text = "one\n- item *a\n  b* c\n`code` d\n\n| x |\n|---|\n# H\n```\nk\nl\n```\nhard  \nbreak"
-        #expect(joiningSoftBreaks(text)
-            == "one\n- item *a b* c `code` d\n\n| x |\n|---|\n# H\n```\nk\nl\n```\nhard  \nbreak")
+        #expect(
+            joiningSoftBreaks(text)
+                == "one\n- item *a b* c `code` d\n\n| x |\n|---|\n# H\n```\nk\nl\n```\nhard  \nbreak")
     }
 
     @Test func checkResultsAreColoured() {
-        let html = markingCheckResults("<table><thead><tr><th>check</th><th>expected</th></tr></thead>"
-            + "<tbody><tr><td>a</td><td>pass</td></tr><tr><td>b</td><td><strong>FAIL</strong></td></tr></tbody>")
+        let html = markingCheckResults(
+            "<table><thead><tr><th>check</th><th>expected</th></tr></thead>"
+                + "<tbody><tr><td>a</td><td>pass</td></tr><tr><td>b</td><td><strong>FAIL</strong></td></tr></tbody>")
         #expect(html.contains("<table class=\"checks\">"))
         #expect(html.contains("<td class=\"pass\">pass</td>") && html.contains("<td class=\"fail\"><strong>FAIL"))
     }
@@ -79,10 +85,12 @@ func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sour
     #expect(!html.contains("<script src"), sourceLocation: sourceLocation)
     #expect(!html.contains("<link"), sourceLocation: sourceLocation)
     #expect(!html.contains("@import"), sourceLocation: sourceLocation)
-    #expect(html.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("data:") },
-            sourceLocation: sourceLocation)
-    #expect(html.components(separatedBy: "<img src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:image/") },
-            sourceLocation: sourceLocation)
+    #expect(
+        html.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("data:") },
+        sourceLocation: sourceLocation)
+    #expect(
+        html.components(separatedBy: "<img src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:image/") },
+        sourceLocation: sourceLocation)
 }
 
 /// report.html of real runs.
@@ -128,8 +136,9 @@ func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sour
     }
 
     @Test func withoutKaTeXTheMathIsSourceAndThePageSaysHowToRenderIt() throws {
-        let input = ReportInput(title: "T", markdown: "# T\n\nThe rule $\\Delta w = \\eta x$.", links: [],
-                                passed: 1, failed: 0, status: "complete", figures: [], figureNote: nil)
+        let input = ReportInput(
+            title: "T", markdown: "# T\n\nThe rule $\\Delta w = \\eta x$.", links: [],
+            passed: 1, failed: 0, status: "complete", figures: [], figureNote: nil)
         let html = try reportHTML(input, folder: NSTemporaryDirectory(), katex: nil)
         #expect(!html.contains("<script"))
         #expect(html.contains("<span class=\"math inline\">$\\Delta w = \\eta x$</span>"))
@@ -138,8 +147,9 @@ func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sour
     }
 
     @Test func aPageWithoutMathCarriesNoKaTeX() throws {
-        let input = ReportInput(title: "T", markdown: "# T\n\nNo math, $5 at most.", links: [], passed: 1,
-                                failed: 0, status: "complete", figures: [], figureNote: nil)
+        let input = ReportInput(
+            title: "T", markdown: "# T\n\nNo math, $5 at most.", links: [], passed: 1,
+            failed: 0, status: "complete", figures: [], figureNote: nil)
         let katex = KaTeXAssets(script: "var katex = {};", css: ".katex {}")
         let html = try reportHTML(input, folder: NSTemporaryDirectory(), katex: katex)
         #expect(!html.contains("<script") && !html.contains(".katex {}") && !html.contains("libjs-katex"))
@@ -163,10 +173,12 @@ func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sour
     @Test func aStoppedRunsReportSaysSoAndShowsItsChecks() throws {
         let folder = temporaryFolder("report-stopped")
         let checks: [Check] = [.atMost("error", observed: 2, bound: 1), .atMost("other", observed: 0, bound: 1)]
-        let c = Conclusion(lesson: lesson02.id, seeds: [2], parameters: [:], checks: checks, values: [:],
-                           numbers: [:], figures: [], status: "stopped: interrupted after epoch 3")
-        _ = try writeReport(lesson02, conclusion: c, executed: nil, folder: folder, rendered: [],
-                            options: RunOptions())
+        let c = Conclusion(
+            lesson: lesson02.id, seeds: [2], parameters: [:], checks: checks, values: [:],
+            numbers: [:], figures: [], status: "stopped: interrupted after epoch 3")
+        _ = try writeReport(
+            lesson02, conclusion: c, executed: nil, folder: folder, rendered: [],
+            options: RunOptions())
         let html = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
         #expect(html.contains("This run stopped before it finished (stopped: interrupted after epoch 3)"))
         #expect(html.contains("1 passed, 1 failed") && html.contains("<td class=\"fail\"><strong>FAIL"))
@@ -177,8 +189,10 @@ func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sour
     @Test func indexListsEveryLessonWithItsResultAndLinks() throws {
         let outcome = try Self.lesson2.get()
         let out = (outcome.folder as NSString).deletingLastPathComponent
-        let results: [LessonRunResult] = [.notRun(lesson01), .finished(outcome), .stopped(lesson03, "a <b> error"),
-                                          .notRun(lesson04)]
+        let results: [LessonRunResult] = [
+            .notRun(lesson01), .finished(outcome), .stopped(lesson03, "a <b> error"),
+            .notRun(lesson04)
+        ]
         try writeIndexPage(results, outDirectory: out)
         let html = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         expectSelfContained(html)
@@ -210,8 +224,11 @@ func runChromium(_ chromium: String, _ args: [String], page: String) throws -> D
     defer { try? FileManager.default.removeItem(atPath: profile) }
     let p = Process()
     p.executableURL = URL(fileURLWithPath: chromium)
-    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile)",
-                   "--virtual-time-budget=5000"] + args + [URL(fileURLWithPath: page).absoluteString]
+    p.arguments =
+        [
+            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--user-data-dir=\(profile)",
+            "--virtual-time-budget=5000"
+        ] + args + [URL(fileURLWithPath: page).absoluteString]
     let out = Pipe()
     p.standardOutput = out
     p.standardError = FileHandle.nullDevice
@@ -236,22 +253,29 @@ func visibleText(_ dom: String) -> String {
 
 /// report.html in a real browser: headless Chromium draws it, and KaTeX has typeset every equation.
 @Suite(.serialized) struct ReportInBrowserTests {
-    @Test(.enabled(if: chromium != nil && KaTeXAssets.installed != nil,
-                   "needs Chromium and KaTeX (apt-get install chromium libjs-katex)"))
+    @Test(
+        .enabled(
+            if: chromium != nil && KaTeXAssets.installed != nil,
+            "needs Chromium and KaTeX (apt-get install chromium libjs-katex)"))
     func chromiumShowsFiguresAndTypesetMath() throws {
         guard let chromium else { return }
         let outcome = try ReportTests.lesson2.get()
         let page = outcome.folder + "/report.html"
         let shot = temporaryFolder("screenshot") + "/report.png"
-        _ = try runChromium(chromium, ["--screenshot=\(shot)", "--window-size=1200,2000",
-                                       "--hide-scrollbars"], page: page)
+        _ = try runChromium(
+            chromium,
+            [
+                "--screenshot=\(shot)", "--window-size=1200,2000",
+                "--hide-scrollbars"
+            ], page: page)
         let png = try #require(FileManager.default.contents(atPath: shot), "Chromium wrote no screenshot")
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         // A blank or text-only page compresses to a few kB; figures and typeset math make it much larger.
         #expect(png.count > 100_000, "screenshot of \(png.count) bytes")
 
         let dom = String(decoding: try runChromium(chromium, ["--dump-dom"], page: page), as: UTF8.self)
-        let spans = pageMain(try String(contentsOfFile: page, encoding: .utf8))
+        let spans =
+            pageMain(try String(contentsOfFile: page, encoding: .utf8))
             .components(separatedBy: "<span class=\"math ").count - 1
         #expect(spans > 10)
         #expect(dom.components(separatedBy: "class=\"katex\"").count - 1 == spans, "every equation typeset")

@@ -1,18 +1,32 @@
 import Foundation
 import Testing
+
 @testable import Lessons
 
 /// A JSON value, decoded strictly (a boolean is never a number).
 indirect enum JSONValue: Decodable {
-    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
 
     init(from decoder: Decoder) throws {
         let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null } else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let x = try? c.decode(Double.self) { self = .number(x) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let x = try? c.decode(Double.self) {
+            self = .number(x)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 
     var typeName: String {
@@ -36,7 +50,11 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
         let allowed: [String]
         switch t {
         case .string(let one): allowed = [one]
-        case .array(let many): allowed = many.compactMap { if case .string(let x) = $0 { return x }; return nil }
+        case .array(let many):
+            allowed = many.compactMap {
+                if case .string(let x) = $0 { return x }
+                return nil
+            }
         default: allowed = []
         }
         let actual = value.typeName
@@ -45,11 +63,16 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
         }
     }
     if case .array(let options)? = s["enum"], case .string(let v) = value,
-       !options.contains(where: { if case .string(let o) = $0 { return o == v }; return false }) {
+        !options.contains(where: {
+            if case .string(let o) = $0 { return o == v }
+            return false
+        })
+    {
         errors.append("\(path): '\(v)' not in enum")
     }
     if case .string(let pattern)? = s["pattern"], case .string(let v) = value,
-       v.range(of: pattern, options: .regularExpression) == nil {
+        v.range(of: pattern, options: .regularExpression) == nil
+    {
         errors.append("\(path): '\(v)' does not match \(pattern)")
     }
     if case .object(let object) = value {
@@ -62,8 +85,11 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
             if let sub = properties[key] {
                 errors += validate(v, sub, path: "\(path).\(key)")
             } else if let extra = s["additionalProperties"] {
-                if case .bool(false) = extra { errors.append("\(path): unexpected key \(key)") }
-                else { errors += validate(v, extra, path: "\(path).\(key)") }
+                if case .bool(false) = extra {
+                    errors.append("\(path): unexpected key \(key)")
+                } else {
+                    errors += validate(v, extra, path: "\(path).\(key)")
+                }
             }
         }
     }
@@ -76,8 +102,12 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
 @Suite(.serialized) struct ResultsSchemaTests {
     /// results.json of a single-seed and a multi-seed run follows docs/results.schema.json.
     @Test func resultsFollowTheSchema() throws {
-        let schema = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath:
-            packageRoot + "/docs/results.schema.json")))
+        let schema = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(
+                contentsOf: URL(
+                    fileURLWithPath:
+                        packageRoot + "/docs/results.schema.json")))
         for seeds: [UInt64] in [[2], [2, 3]] {
             var options = RunOptions()
             options.lessonsDirectory = packageRoot + "/lessons"
@@ -91,7 +121,8 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
             let errors = validate(results, schema)
             #expect(errors.isEmpty, "\(errors.prefix(5).joined(separator: "; "))")
             guard case .object(let top) = results, case .object(let params)? = top["parameters"],
-                  case .object(let window)? = params["window"] else {
+                case .object(let window)? = params["window"]
+            else {
                 Issue.record("results.json lacks parameters.window")
                 continue
             }
@@ -106,9 +137,11 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
 
     /// The validator itself rejects what the schema forbids.
     @Test func validatorRejectsViolations() throws {
-        let schema = try JSONDecoder().decode(JSONValue.self, from: Data(
-            #"{"type":"object","required":["a"],"additionalProperties":false,"properties":{"a":{"type":"integer"}}}"#
-                .utf8))
+        let schema = try JSONDecoder().decode(
+            JSONValue.self,
+            from: Data(
+                (#"{"type":"object","required":["a"],"additionalProperties":false,"#
+                    + #""properties":{"a":{"type":"integer"}}}"#).utf8))
         let bad = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":"x","b":1}"#.utf8))
         #expect(validate(bad, schema).count == 2)
         let good = try JSONDecoder().decode(JSONValue.self, from: Data(#"{"a":3}"#.utf8))

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct RunOutputTests {
     func options(_ out: String, seed: UInt64, lessons: String = packageRoot + "/lessons") -> RunOptions {
@@ -39,15 +40,17 @@ import NeuroModel
 
         let broken = temporaryFolder("broken-notebooks")
         let text = try String(contentsOfFile: packageRoot + "/lessons/04-microcircuit.md", encoding: .utf8)
-        try (text + "\n{{no_such_value}}\n").write(toFile: broken + "/04-microcircuit.md", atomically: true,
-                                                    encoding: .utf8)
+        try (text + "\n{{no_such_value}}\n").write(
+            toFile: broken + "/04-microcircuit.md", atomically: true,
+            encoding: .utf8)
         let error = try #require(throws: LessonError.self) {
             _ = try runLessonSerially(lesson, options: options(out, seed: 8, lessons: broken))
         }
         #expect(error.description.contains("{{no_such_value}}"))
         #expect(try contents(second.folder) == after, "a failed run changed the previous run's folder")
         // Only the hidden staging folder may remain, holding the finished seeds' records for --resume.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out).filter { !$0.hasPrefix(".") }.sorted()
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: out).filter { !$0.hasPrefix(".") }.sorted()
                 == ["04-microcircuit", "render.sh", "style.gp"])
     }
 
@@ -61,8 +64,10 @@ import NeuroModel
         var o = RunOptions()
         o.lessonsDirectory = packageRoot + "/lessons"
         o.outDirectory = temporaryFolder("fake-render")
-        o.overrides = [("duration", "300"), ("points", "5"), ("noise_dt", "0.1"), ("noise_trials", "4"),
-                       ("noise_duration", "300"), ("noise_points", "3")]
+        o.overrides = [
+            ("duration", "300"), ("points", "5"), ("noise_dt", "0.1"), ("noise_trials", "4"),
+            ("noise_duration", "300"), ("noise_points", "3")
+        ]
         o.gnuplot = script
         return try runLessonSerially(try findLesson("1"), options: o)
     }
@@ -70,24 +75,29 @@ import NeuroModel
     /// gnuplot exiting 0 without writing its file, with an empty one, or with a cut-off one: one line each, and
     /// no figure left under its final name (nor a temporary).
     @Test func renderedFiguresAreCheckedBeforeTheyAreKept() throws {
-        let cases = [("exit 0", "gnuplot wrote no file"), (": > \"$OUT\"", "gnuplot wrote an empty file"),
-                     ("printf '\\211PNG\\r\\n\\032\\n%%PDF- <svg' > \"$OUT\"", "incomplete or damaged")]
+        let cases = [
+            ("exit 0", "gnuplot wrote no file"), (": > \"$OUT\"", "gnuplot wrote an empty file"),
+            ("printf '\\211PNG\\r\\n\\032\\n%%PDF- <svg' > \"$OUT\"", "incomplete or damaged")
+        ]
         for (body, message) in cases {
             let outcome = try renderWith(body)
             #expect(outcome.renderedFormats.isEmpty)
-            #expect(outcome.renderNote.contains(message) && !outcome.renderNote.contains("\n"),
-                    "\(outcome.renderNote)")
+            #expect(
+                outcome.renderNote.contains(message) && !outcome.renderNote.contains("\n"),
+                "\(outcome.renderNote)")
             #expect(!outcome.renderNote.contains("NSCocoaErrorDomain") && !outcome.renderNote.contains("Error Domain"))
             let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
-            #expect(!files.contains { $0.hasSuffix(".png") || $0.hasSuffix(".svg") || $0.hasSuffix(".pdf") },
-                    "\(files)")
+            #expect(
+                !files.contains { $0.hasSuffix(".png") || $0.hasSuffix(".svg") || $0.hasSuffix(".pdf") },
+                "\(files)")
             #expect(!files.contains { $0.contains(".tmp") }, "\(files)")
         }
     }
 
     @Test func completeFiguresAreRecognised() {
-        let png = Data([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2] + [0, 0, 0, 0] + Array("IEND".utf8)
-            + [0xae, 0x42, 0x60, 0x82])
+        let png = Data(
+            [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2] + [0, 0, 0, 0] + Array("IEND".utf8)
+                + [0xae, 0x42, 0x60, 0x82])
         #expect(figureLooksComplete(png, format: "png"))
         #expect(!figureLooksComplete(png.dropLast(3), format: "png"))
         #expect(figureLooksComplete(Data("%PDF-1.5\n…\n%%EOF\n".utf8), format: "pdf"))

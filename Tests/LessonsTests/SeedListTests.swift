@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Lessons
+
 @testable import LessonCLI
+@testable import Lessons
 
 @Suite struct SeedListTests {
     @Test func parsesRangesAndLists() throws {

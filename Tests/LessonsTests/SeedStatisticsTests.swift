@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Lessons
+
 @testable import LessonCLI
+@testable import Lessons
 
 @Suite struct SeedStatisticsTests {
     /// Student t one-sided 95 % quantiles from the table and the large-df expansion (reference values from the

@@ -1,14 +1,18 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Testing
+
 @testable import Lessons
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Real SIGINTs sent to the built `lesson` executable while lesson 6 trains on the embedded Yin-Yang data.
 @Suite(.serialized) struct SignalTests {
-    static let arguments = ["6", "--set", "dataset=yin-yang", "--set", "hidden=48", "--set", "epochs=8",
-                            "--set", "rules=bp", "--set", "circuit_steps=0", "--set", "seeds=1", "--no-render"]
+    static let arguments = [
+        "6", "--set", "dataset=yin-yang", "--set", "hidden=48", "--set", "epochs=8",
+        "--set", "rules=bp", "--set", "circuit_steps=0", "--set", "seeds=1", "--no-render"
+    ]
 
     /// One Ctrl-C: the run stops at the next epoch boundary with exit 1 and results.json marked stopped; the same
     /// command with --resume exits 0 with the results.json of an uninterrupted run.
@@ -29,8 +33,9 @@ import Testing
         #expect(resumed.finish() == 0, "\(resumed.stderr)")
         let whole = try LessonProcess(lesson, Self.arguments + ["--out", root + "/whole", "--quiet"])
         #expect(whole.finish() == 0, "\(whole.stderr)")
-        #expect(sameFile(root + "/whole/06-datasets/results.json", root + "/stopped/06-datasets/results.json"),
-                "results.json differs between the resumed and the uninterrupted run")
+        #expect(
+            sameFile(root + "/whole/06-datasets/results.json", root + "/stopped/06-datasets/results.json"),
+            "results.json differs between the resumed and the uninterrupted run")
     }
 
     /// Two Ctrl-C: the second exits with status 130 at once, with one line saying so. (Epochs of several
@@ -49,8 +54,11 @@ import Testing
         #expect(run.finish() == 130, "\(run.stderr)")
         #expect(run.process.terminationReason == .exit)
         let lines = run.stderr.split(separator: "\n").filter { $0.contains("interrupted again") }
-        #expect(lines == ["lesson: interrupted again: stopping now; this run's outputs are incomplete (the last "
-                          + "complete checkpoint is kept)"], "\(run.stderr)")
+        #expect(
+            lines == [
+                "lesson: interrupted again: stopping now; this run's outputs are incomplete (the last "
+                    + "complete checkpoint is kept)"
+            ], "\(run.stderr)")
         #expect(!FileManager.default.fileExists(atPath: root + "/06-datasets/results.json"))
     }
 }

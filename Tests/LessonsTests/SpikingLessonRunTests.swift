@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
+@testable import Lessons
 
 @Suite struct SpikingLessonRunTests {
     @Test func lesson5PassesAtNotebookSize() throws {

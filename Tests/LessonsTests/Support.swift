@@ -1,11 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
-import Testing
-@testable import Lessons
 import NeuroModel
+import Testing
+
 @testable import LessonCLI
+@testable import Lessons
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 // Helpers shared by the test suites of this target.
 
@@ -85,8 +87,10 @@ func learnableIDXFolder(train: Int = 600, test: Int = 300) throws -> String {
 }
 
 /// Lesson 3 at a learning rate at which BP's loss explodes (linear units).
-let lesson3Diverging: [(String, String)] = [("learning_rate", "10"), ("epochs", "4"), ("activation", "linear"),
-                                            ("hidden", "20"), ("train_size", "600"), ("random_nets", "10")]
+let lesson3Diverging: [(String, String)] = [
+    ("learning_rate", "10"), ("epochs", "4"), ("activation", "linear"),
+    ("hidden", "20"), ("train_size", "600"), ("random_nets", "10")
+]
 
 /// The package root, found from this file's location, so tests run from any working directory.
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -104,7 +108,8 @@ func temporaryFolder(_ name: String) -> String {
 nonisolated(unsafe) let lessonRunLock = NSLock()
 
 func runLessonSerially(_ lesson: LessonDescriptor, options: RunOptions, log: @escaping (String) -> Void = { _ in })
-    throws -> RunOutcome {
+    throws -> RunOutcome
+{
     lessonRunLock.lock()
     defer { lessonRunLock.unlock() }
     // One seed unless the test chooses (lessons default to several; tests that need them say so).
@@ -159,8 +164,10 @@ func runProcess(_ tool: String, _ args: [String], in dir: String) throws -> Int3
 
 /// Expects `body` to throw a `LessonError` whose one-line message contains every fragment: the type and the
 /// message, so that a test of one error cannot pass on another.
-func expectLessonError(_ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
-                       _ body: () throws -> Void) {
+func expectLessonError(
+    _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
     do {
         try body()
         Issue.record("expected a LessonError containing \(fragments)", sourceLocation: sourceLocation)
@@ -168,8 +175,9 @@ func expectLessonError(_ fragments: [String], sourceLocation: SourceLocation = #
         for fragment in fragments {
             #expect(error.description.contains(fragment), "\(error.description)", sourceLocation: sourceLocation)
         }
-        #expect(!error.description.contains("\n"), "not one line: \(error.description)",
-                sourceLocation: sourceLocation)
+        #expect(
+            !error.description.contains("\n"), "not one line: \(error.description)",
+            sourceLocation: sourceLocation)
     } catch {
         Issue.record("expected a LessonError, got \(error)", sourceLocation: sourceLocation)
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-@testable import Lessons
+
 @testable import LessonCLI
+@testable import Lessons
 
 /// Results do not depend on the thread count (`--threads`): lesson 6 (BLAS) and lesson 7 (the spiking engine).
 @Suite(.serialized) struct ThreadCountTests {
@@ -16,20 +17,28 @@ import Testing
     }
 
     @Test func resultsAreTheSameBytesForOneTwoAndFourThreads() throws {
-        let l6 = [("dataset", "yin-yang"), ("hidden", "128"), ("epochs", "1"), ("rules", "bp,fa"),
-                  ("circuit_steps", "0"), ("train_limit", "1000"), ("test_limit", "300")]
+        let l6 = [
+            ("dataset", "yin-yang"), ("hidden", "128"), ("epochs", "1"), ("rules", "bp,fa"),
+            ("circuit_steps", "0"), ("train_limit", "1000"), ("test_limit", "300")
+        ]
         let dropped: Set<String> = ["depths", "routes", "seeds", "train_limit", "test_limit", "epochs", "dt_check"]
-        let l7 = Lesson07Tests.tiny.filter { !dropped.contains($0.0) }
-            + [("depths", "1"), ("routes", "moving"), ("dt_check", "0"), ("epochs", "1"), ("train_limit", "150"),
-               ("test_limit", "100")]
-        for (key, overrides, files) in [("6", l6, ["results.json", "accuracy.dat", "angles.dat"]),
-                                        ("7", l7, ["results.json", "accuracy.dat"])] {
+        let l7 =
+            Lesson07Tests.tiny.filter { !dropped.contains($0.0) }
+            + [
+                ("depths", "1"), ("routes", "moving"), ("dt_check", "0"), ("epochs", "1"), ("train_limit", "150"),
+                ("test_limit", "100")
+            ]
+        for (key, overrides, files) in [
+            ("6", l6, ["results.json", "accuracy.dat", "angles.dat"]),
+            ("7", l7, ["results.json", "accuracy.dat"])
+        ] {
             let outcomes = try [1, 2, 4].map { try run(key, threads: $0, overrides) }
             for f in files {
                 let a = FileManager.default.contents(atPath: outcomes[0].folder + "/" + f)
                 for o in outcomes.dropFirst() {
-                    #expect(a != nil && a == FileManager.default.contents(atPath: o.folder + "/" + f),
-                            "lesson \(key): \(f) differs with another thread count")
+                    #expect(
+                        a != nil && a == FileManager.default.contents(atPath: o.folder + "/" + f),
+                        "lesson \(key): \(f) differs with another thread count")
                 }
             }
         }

@@ -1,13 +1,18 @@
 import Foundation
 import Testing
+
 @testable import NeuroModel
 
 @Suite struct DatasetLoaderTests {
-    func mnistFolder(images: [UInt8] = idxImages(4), labels: [UInt8] = idxLabels([0, 1, 2, 9]),
-                     compress: Bool = true) -> DataFolder {
+    func mnistFolder(
+        images: [UInt8] = idxImages(4), labels: [UInt8] = idxLabels([0, 1, 2, 9]),
+        compress: Bool = true
+    ) -> DataFolder {
         let d = DataFolder()
-        for (name, bytes) in [("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
-                              ("t10k-images-idx3-ubyte", idxImages(2)), ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))] {
+        for (name, bytes) in [
+            ("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels),
+            ("t10k-images-idx3-ubyte", idxImages(2)), ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))
+        ] {
             d.write(name, bytes)
             if compress { d.gzip(name) }
         }
@@ -26,12 +31,13 @@ import Testing
     }
 
     @Test func rejectsWrongMagicTruncationBadLabelsAndMissingFiles() {
-        var bad = idxImages(4); bad[3] = 0x01
+        var bad = idxImages(4)
+        bad[3] = 0x01
         let cases: [DataFolder] = [
-            mnistFolder(images: bad),                                  // wrong magic
-            mnistFolder(images: Array(idxImages(4).dropLast(5))),      // short read
-            mnistFolder(labels: idxLabels([0, 1, 2, 10])),             // label out of range
-            mnistFolder(labels: idxLabels([0, 1, 2])),                 // count mismatch
+            mnistFolder(images: bad),  // wrong magic
+            mnistFolder(images: Array(idxImages(4).dropLast(5))),  // short read
+            mnistFolder(labels: idxLabels([0, 1, 2, 10])),  // label out of range
+            mnistFolder(labels: idxLabels([0, 1, 2]))  // count mismatch
         ]
         for d in cases {
             #expect(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
@@ -55,13 +61,16 @@ import Testing
                 for sub in ["", "raw/"] {
                     let d = DataFolder()
                     if !sub.isEmpty {
-                        try FileManager.default.createDirectory(atPath: d.path + "/raw",
-                                                                withIntermediateDirectories: true)
+                        try FileManager.default.createDirectory(
+                            atPath: d.path + "/raw",
+                            withIntermediateDirectories: true)
                     }
-                    let files = [("train-images", "idx3", idxImages(4)),
-                                 ("train-labels", "idx1", idxLabels([0, 1, 2, 9])),
-                                 ("t10k-images", "idx3", idxImages(2)),
-                                 ("t10k-labels", "idx1", idxLabels([3, 4]))]
+                    let files = [
+                        ("train-images", "idx3", idxImages(4)),
+                        ("train-labels", "idx1", idxLabels([0, 1, 2, 9])),
+                        ("t10k-images", "idx3", idxImages(2)),
+                        ("t10k-labels", "idx1", idxLabels([3, 4]))
+                    ]
                     for (stem, idx, bytes) in files {
                         let name = sub + stem + (dotted ? "." : "-") + idx + "-ubyte"
                         d.write(name, bytes)
@@ -108,8 +117,9 @@ import Testing
     @Test func overflowingOrHugeIDXHeaderIsOneLineError() throws {
         let huge = 0x7fff_ffff
         for (n, rows, cols) in [(huge, huge, huge), (1 << 20, 1 << 20, 1 << 20), (100_000, 10_000, 10_000)] {
-            let d = mnistFolder(images: be32(0x803) + be32(n) + be32(rows) + be32(cols),
-                                labels: be32(0x801) + be32(n), compress: false)
+            let d = mnistFolder(
+                images: be32(0x803) + be32(n) + be32(rows) + be32(cols),
+                labels: be32(0x801) + be32(n), compress: false)
             let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
             #expect(error.description.contains("train-images-idx3-ubyte"), "\(error)")
             #expect(error.description.contains("header promises \(n)×\(rows)×\(cols) pixels"), "\(error)")
@@ -131,22 +141,25 @@ import Testing
 
         let zero = mnistFolder(compress: false)
         try FileManager.default.removeItem(atPath: zero.path + "/train-images-idx3-ubyte")
-        try FileManager.default.createSymbolicLink(atPath: zero.path + "/train-images-idx3-ubyte",
-                                                   withDestinationPath: "/dev/zero")
+        try FileManager.default.createSymbolicLink(
+            atPath: zero.path + "/train-images-idx3-ubyte",
+            withDestinationPath: "/dev/zero")
         let magic = try #require(throws: DataError.self) { _ = try loadIDXDirectory(zero.path, name: "t") }
         #expect(magic.description.contains("is not an IDX image file"), "\(magic)")
 
         let short = mnistFolder(images: Array(idxImages(4).dropLast(5)))
         let truncated = try #require(throws: DataError.self) { _ = try loadIDXDirectory(short.path, name: "t") }
-        #expect(truncated.description.contains("is truncated: 4×2×3 pixels needs 24 bytes, the file holds 19"),
-                "\(truncated)")
+        #expect(
+            truncated.description.contains("is truncated: 4×2×3 pixels needs 24 bytes, the file holds 19"),
+            "\(truncated)")
     }
 
     /// A CIFAR-10 file linked to /dev/zero is read no further than the record limit.
     @Test func cifarFileIsReadNoFurtherThanItsLimit() throws {
         let d = DataFolder()
-        try FileManager.default.createSymbolicLink(atPath: d.path + "/data_batch_1.bin",
-                                                   withDestinationPath: "/dev/zero")
+        try FileManager.default.createSymbolicLink(
+            atPath: d.path + "/data_batch_1.bin",
+            withDestinationPath: "/dev/zero")
         let error = try #require(throws: DataError.self) { _ = try loadCIFAR10(d.path, recordLimit: 100) }
         #expect(error.description.contains("data_batch_1.bin is padded or not what its header says"), "\(error)")
         #expect(error.description.contains("more than 307300 bytes"), "\(error)")
@@ -157,15 +170,17 @@ import Testing
     @Test func labelErrorsNameFileAndRecord() throws {
         let d = mnistFolder(labels: idxLabels([0, 42, 2, 9]))
         let idx = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
-        #expect(idx.description.contains("train-labels-idx1-ubyte.gz: label 42 at index 1 (0-based, of 4 labels)"),
-                "\(idx)")
+        #expect(
+            idx.description.contains("train-labels-idx1-ubyte.gz: label 42 at index 1 (0-based, of 4 labels)"),
+            "\(idx)")
         let c = DataFolder()
         func records(_ labels: [UInt8]) -> [UInt8] { labels.flatMap { [$0] + [UInt8](repeating: 1, count: 3072) } }
         for b in 1...5 { c.write("data_batch_\(b).bin", records(b == 3 ? [1, 2, 12] : [1, 2])) }
         c.write("test_batch.bin", records([7]))
         let cifar = try #require(throws: DataError.self) { _ = try loadCIFAR10(c.path) }
-        #expect(cifar.description.contains("data_batch_3.bin: label 12 in record 2 (0-based, byte offset 6146)"),
-                "\(cifar)")
+        #expect(
+            cifar.description.contains("data_batch_3.bin: label 12 in record 2 (0-based, byte offset 6146)"),
+            "\(cifar)")
     }
 
     @Test func readsAndValidatesCIFAR10Binary() throws {
@@ -185,14 +200,25 @@ import Testing
     @Test func checkpointRoundTripsAndRejectsDamage() throws {
         var g = SplitMix64(seed: 9)
         let net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
-        let c = TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: 3, steps: 99, rngState: g.state,
-                                   layers: net.layers,
-                                   feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)], history: [[0, .nan, 1], [1,
-                                       0.5, 2]])
+        let c = TrainingCheckpoint(
+            fingerprint: "f", rule: "frsf", epoch: 3, steps: 99, rngState: g.state,
+            layers: net.layers,
+            feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
+            history: [
+                [0, .nan, 1],
+                [
+                    1,
+                    0.5, 2
+                ]
+            ])
         let data = c.encoded()
         let back = try TrainingCheckpoint(decoding: data, path: "x")
-        #expect(back.layers == c.layers && back.rngState == c.rngState && back.epoch == 3 && back.history[1] == [1,
-            0.5, 2])
+        #expect(
+            back.layers == c.layers && back.rngState == c.rngState && back.epoch == 3
+                && back.history[1] == [
+                    1,
+                    0.5, 2
+                ])
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x") }
         #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x") }
     }
@@ -201,9 +227,10 @@ import Testing
         var g = SplitMix64(seed: 9)
         var net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
         if let weight { net.layers[1].w[1, 2] = weight }
-        return TrainingCheckpoint(fingerprint: "f", rule: "frsf", epoch: epoch, steps: 99, rngState: g.state,
-                                  layers: net.layers, feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
-                                  history: (0...epoch).map { [Double($0), 0.5, 1] })
+        return TrainingCheckpoint(
+            fingerprint: "f", rule: "frsf", epoch: epoch, steps: 99, rngState: g.state,
+            layers: net.layers, feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
+            history: (0...epoch).map { [Double($0), 0.5, 1] })
     }
 
     /// One flipped bit anywhere (a weight, the RNG state, the checksum itself) is refused with one line.
@@ -216,8 +243,9 @@ import Testing
                 let error = try #require(throws: DataError.self) {
                     _ = try TrainingCheckpoint(decoding: Data(bad), path: "c.ckpt")
                 }
-                #expect(error.description == "checkpoint c.ckpt is corrupt (checksum mismatch); delete it or run "
-                    + "without --resume", "byte \(i) bit \(bit): \(error)")
+                #expect(
+                    error.description == "checkpoint c.ckpt is corrupt (checksum mismatch); delete it or run "
+                        + "without --resume", "byte \(i) bit \(bit): \(error)")
             }
         }
         var old = data
@@ -230,8 +258,9 @@ import Testing
     @Test func checkpointWithNaNWeightIsCorruptNotDivergence() throws {
         let data = smallCheckpoint(weight: .nan).encoded()
         let error = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data, path: "c") }
-        #expect(error.description == "checkpoint c is corrupt (a weight is not finite); delete it or run without "
-            + "--resume")
+        #expect(
+            error.description == "checkpoint c is corrupt (a weight is not finite); delete it or run without "
+                + "--resume")
         #expect(!error.description.contains("diverged"))
     }
 
@@ -243,8 +272,9 @@ import Testing
         let epochs = try #require(throws: DataError.self) {
             _ = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 3)
         }
-        #expect(epochs.description == "\(path) claims epoch 100 of a run with 3 epochs; delete it or run without "
-            + "--resume")
+        #expect(
+            epochs.description == "\(path) claims epoch 100 of a run with 3 epochs; delete it or run without "
+                + "--resume")
         let other = try #require(throws: DataError.self) {
             _ = try TrainingCheckpoint.load(from: path, fingerprint: "g", rule: "frsf", epochs: 300)
         }

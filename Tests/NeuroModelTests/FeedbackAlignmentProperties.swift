@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeuroModel
 import PropertyBased
+import Testing
+
+@testable import NeuroModel
 
 @Suite struct FeedbackAlignmentProperties {
     @Test func outputLayerUpdateIsIdenticalForEveryRule() async {
@@ -11,8 +12,9 @@ import PropertyBased
             let bp = net.gradients(pass, targets: y, loss: loss, feedback: Feedback(rule: .bp, matrices: []))
             var g = SplitMix64(seed: UInt64(seed) &+ 1)
             for rule in Rule.allCases {
-                let r = net.gradients(pass, targets: y, loss: loss,
-                                      feedback: Feedback(rule: rule, network: net, rng: &g))
+                let r = net.gradients(
+                    pass, targets: y, loss: loss,
+                    feedback: Feedback(rule: rule, network: net, rng: &g))
                 #expect(r.dW[net.depth - 1] == bp.dW[net.depth - 1])
                 #expect(r.db[net.depth - 1] == bp.db[net.depth - 1])
             }
@@ -26,8 +28,9 @@ import PropertyBased
             let bp = net.gradients(pass, targets: y, loss: .mse, feedback: Feedback(rule: .bp, matrices: []))
             var g = SplitMix64(seed: UInt64(seed) &+ 7)
             for rule in [Rule.usf, .frsf, .brsf] {
-                let r = net.gradients(pass, targets: y, loss: .mse,
-                                      feedback: Feedback(rule: rule, network: net, rng: &g))
+                let r = net.gradients(
+                    pass, targets: y, loss: .mse,
+                    feedback: Feedback(rule: rule, network: net, rng: &g))
                 #expect(dot(r.dW[0].data, bp.dW[0].data) >= -1e-15 * bp.dW[0].frobeniusNorm * r.dW[0].frobeniusNorm)
             }
         }
@@ -68,7 +71,8 @@ import PropertyBased
         let d = YinYang.generate(count: 900, seed: 5, name: "t")
         for c in 0..<3 { #expect(abs(d.labels.filter { $0 == c }.count - 300) <= 56) }
         for s in 0..<d.count {
-            let x = d.x[s, 0], y = d.x[s, 1]
+            let x = d.x[s, 0]
+            let y = d.x[s, 1]
             #expect((x - 0.5) * (x - 0.5) + (y - 0.5) * (y - 0.5) <= 0.25 + 1e-12)
             #expect(abs(d.x[s, 2] - (1 - x)) < 1e-15)
             #expect(YinYang.classify(x, y) == d.labels[s])

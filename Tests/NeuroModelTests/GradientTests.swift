@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeuroModel
 import PropertyBased
+import Testing
+
+@testable import NeuroModel
 
 @Suite struct GradientTests {
     /// BP against central finite differences of the batch-mean loss, in Double (error O(h²) + O(ε/h)).
@@ -11,20 +12,25 @@ import PropertyBased
         let h = 1e-6
         for l in net.layers.indices {
             for i in 0..<net.layers[l].w.count {
-                var plus = net, minus = net
+                var plus = net
+                var minus = net
                 plus.layers[l].w.data[i] += h
                 minus.layers[l].w.data[i] -= h
-                let fd = (plus.loss(plus.forward(x), targets: y, loss)
-                          - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
-                #expect(abs(fd - g.dW[l].data[i]) <= 1e-6 * max(1, abs(fd)),
-                        "layer \(l) weight \(i): fd \(fd) vs bp \(g.dW[l].data[i])")
+                let fd =
+                    (plus.loss(plus.forward(x), targets: y, loss)
+                        - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
+                #expect(
+                    abs(fd - g.dW[l].data[i]) <= 1e-6 * max(1, abs(fd)),
+                    "layer \(l) weight \(i): fd \(fd) vs bp \(g.dW[l].data[i])")
             }
             for k in net.layers[l].b.indices {
-                var plus = net, minus = net
+                var plus = net
+                var minus = net
                 plus.layers[l].b[k] += h
                 minus.layers[l].b[k] -= h
-                let fd = (plus.loss(plus.forward(x), targets: y, loss)
-                          - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
+                let fd =
+                    (plus.loss(plus.forward(x), targets: y, loss)
+                        - minus.loss(minus.forward(x), targets: y, loss)) / (2 * h)
                 #expect(abs(fd - g.db[l][k]) <= 1e-6 * max(1, abs(fd)))
             }
         }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeuroModel
 import PropertyBased
+import Testing
+
+@testable import NeuroModel
 
 @Suite struct MicrocircuitProperties {
     /// Rate level: the circuit's Hebbian update has the frSF update's sign in every entry (it is equal to rounding).
@@ -16,8 +17,10 @@ import PropertyBased
             let x = Matrix(rows: batch, cols: sizes[0]) { _, _ in g.uniform() }
             let y = Matrix(rows: batch, cols: sizes[3]) { _, _ in g.uniform() }
             var circuit = Microcircuit(network: net, feedbackMagnitudes: fb.matrices)
-            let deltas = circuit.hebbianStep(inputs: (0..<batch).map { Array(x.row($0)) },
-                                             targets: (0..<batch).map { Array(y.row($0)) }, learningRate: 0.1).deltas
+            let deltas = circuit.hebbianStep(
+                inputs: (0..<batch).map { Array(x.row($0)) },
+                targets: (0..<batch).map { Array(y.row($0)) }, learningRate: 0.1
+            ).deltas
             let expected = net.gradients(net.forward(x), targets: y, loss: .mse, feedback: fb)
             for l in deltas.indices {
                 let reference = expected.dW[l].data.map { -0.1 * $0 }
@@ -30,9 +33,13 @@ import PropertyBased
     }
 
     @Test func zeroCrossingMovesFeedbackToTheMatchingRoute() {
-        let net = Network(layers: [Layer(w: Matrix(rows: 1, cols: 1, data: [1]), b: [0]),
-                                   Layer(w: Matrix(rows: 1, cols: 1, data: [0.01]),
-                                         b: [0])], hidden: .linear, output: .linear)
+        let net = Network(
+            layers: [
+                Layer(w: Matrix(rows: 1, cols: 1, data: [1]), b: [0]),
+                Layer(
+                    w: Matrix(rows: 1, cols: 1, data: [0.01]),
+                    b: [0])
+            ], hidden: .linear, output: .linear)
         var circuit = Microcircuit(network: net, feedbackMagnitudes: [Matrix(rows: 1, cols: 1, data: [0.3])])
         #expect(circuit.layers[0].feedbackFromAbove[0][0] == .direct(strength: 0.3))
         // r^1 = 1, r^2 = 0.01, target −1: ΔW² = η (−1 − 0.01) · 1 < −0.01, so W² crosses zero.

@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import NeuroModel
 
 @Suite struct NoisyStepTests {
     let model = NoisyLIF(sigma: 4)
 
     @Test func zeroNoiseIsTheNoiseFreeStep() {
-        var a = LIFNeuron(parameters: model.cell), b = LIFNeuron(parameters: model.cell)
+        var a = LIFNeuron(parameters: model.cell)
+        var b = LIFNeuron(parameters: model.cell)
         let decay = exp(-0.1 / model.cell.tau)
         for _ in 0..<3000 {
             let sa = a.step(current: 2.5, dt: 0.1, decay: decay)
@@ -36,8 +38,10 @@ import Testing
         var cell = model.cell
         cell.theta = 1e9
         var n = LIFNeuron(parameters: cell)
-        let dt = 20.0, steps = 50_000
-        let decay = exp(-dt / cell.tau), s = model.stepNoise(dt: dt)
+        let dt = 20.0
+        let steps = 50_000
+        let decay = exp(-dt / cell.tau)
+        let s = model.stepNoise(dt: dt)
         let mu = cell.vRest + cell.resistance * 1.0
         var g = SplitMix64(seed: 5)
         var xs: [Double] = []
@@ -48,7 +52,8 @@ import Testing
                 xs.append(n.v)
             }
         }
-        let rho = exp(-1.0), variance = model.sigma * model.sigma / 2
+        let rho = exp(-1.0)
+        let variance = model.sigma * model.sigma / 2
         let m = xs.reduce(0, +) / Double(steps)
         let v = xs.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(steps)
         let seMean = (variance / Double(steps) * (1 + rho) / (1 - rho)).squareRoot()
@@ -60,15 +65,18 @@ import Testing
     /// Mean rate of K trials at dt = 0.1 ms against Siegert: within 4 SE plus the discrete-monitoring bias
     /// |r(θ + 0.5826 s) − r(θ)|, s = stepNoise(dt) (see lesson 1). Below and above rheobase, fixed seed.
     @Test func simulatedRateConvergesToSiegert() {
-        let dt = 0.1, trials = 48, duration = 3000.0
+        let dt = 0.1
+        let trials = 48
+        let duration = 3000.0
         var raised = model.cell
         raised.theta += 1.4603545088095868 / (2 * Double.pi).squareRoot() * model.stepNoise(dt: dt)
         let shifted = NoisyLIF(cell: raised, sigma: model.sigma)
         for (k, i) in [1.0, 2.0].enumerated() {
             let rates = (0..<trials).map { trial -> Double in
                 var g = SplitMix64(seed: 2024).fork(UInt64(100 * k + trial))
-                let count = simulateNoisyConstantCurrent(model, current: i, duration: duration, dt: dt,
-                                                         warmup: 200, rng: &g)
+                let count = simulateNoisyConstantCurrent(
+                    model, current: i, duration: duration, dt: dt,
+                    warmup: 200, rng: &g)
                 return Double(count) / duration
             }
             let mean = rates.reduce(0, +) / Double(trials)

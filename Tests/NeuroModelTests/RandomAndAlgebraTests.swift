@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import NeuroModel
 
 @Suite struct RandomAndAlgebraTests {
     @Test func splitMixIsReproducibleAndForksAreIndependent() {
-        var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42)
+        var a = SplitMix64(seed: 42)
+        var b = SplitMix64(seed: 42)
         #expect((0..<10).map { _ in a.next() } == (0..<10).map { _ in b.next() })
-        var f1 = SplitMix64(seed: 42).fork(1), f2 = SplitMix64(seed: 42).fork(2)
+        var f1 = SplitMix64(seed: 42).fork(1)
+        var f2 = SplitMix64(seed: 42).fork(2)
         #expect(f1.next() != f2.next())
         var g = SplitMix64(seed: 7)
         let xs = (0..<20000).map { _ in g.normal() }
@@ -20,10 +23,12 @@ import Testing
         let a = Matrix(rows: 5, cols: 7) { _, _ in g.normal() }
         let b = Matrix(rows: 7, cols: 4) { _, _ in g.normal() }
         let c = matmul(a, b)
-        for i in 0..<5 { for j in 0..<4 {
-            let naive = (0..<7).map { a[i, $0] * b[$0, j] }.reduce(0, +)
-            #expect(abs(c[i, j] - naive) < 1e-12)
-        } }
+        for i in 0..<5 {
+            for j in 0..<4 {
+                let naive = (0..<7).map { a[i, $0] * b[$0, j] }.reduce(0, +)
+                #expect(abs(c[i, j] - naive) < 1e-12)
+            }
+        }
         let ct = matmul(b, transA: true, a, transB: true)
         #expect(maxRelativeError(ct.data, c.transposed.data) < 1e-14)
     }

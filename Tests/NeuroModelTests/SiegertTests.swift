@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import NeuroModel
 
 /// The Siegert rate and slope of the noisy LIF cell, its table, the table-based normal deviates and the
@@ -16,7 +17,7 @@ import Testing
             (1.2, 0.010298969560794013, 0.027014256438160335),
             (1.5, 0.018512271776937338, 0.027009118053361925),
             (2.0, 0.0312940756258853, 0.02418541943721248),
-            (3.0, 0.05355574089989761, 0.020722517500746572),
+            (3.0, 0.05355574089989761, 0.020722517500746572)
         ]
         for (i, rate, slope) in reference {
             #expect(abs(model.rate(current: i) - rate) <= 1e-10 * rate, "rate at \(i) nA")
@@ -28,7 +29,8 @@ import Testing
     /// ≤ √3 h³ max|r⁗| / 216 (|r⁗| < 10 spikes/ms/nA⁴ here), i.e. < 5e-13 and < 1e-9. Points off the nodes.
     @Test func tableMatchesFormula() {
         let table = SiegertTable(model, from: -1, to: 6)
-        var worstRate = 0.0, worstSlope = 0.0
+        var worstRate = 0.0
+        var worstSlope = 0.0
         for k in 0..<700 {
             let i = -0.9 + 0.0100037 * Double(k)
             worstRate = max(worstRate, abs(table.rate(i) - model.rate(current: i)))
@@ -43,11 +45,13 @@ import Testing
     /// Central difference FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ estimated by a second difference of the exact slope
     /// (H = 0.01 nA). Allowed: twice the truncation term plus 1e-10 for quadrature rounding (~1e-13 · r / h).
     @Test func slopeMatchesFiniteDifference() {
-        let h = 1e-4, bigH = 1e-2
+        let h = 1e-4
+        let bigH = 1e-2
         for i in stride(from: 0.3, through: 5.0, by: 0.1) {
             let fd = (model.rate(current: i + h) - model.rate(current: i - h)) / (2 * h)
-            let third = (model.slope(current: i + bigH) - 2 * model.slope(current: i)
-                + model.slope(current: i - bigH)) / (bigH * bigH)
+            let third =
+                (model.slope(current: i + bigH) - 2 * model.slope(current: i)
+                    + model.slope(current: i - bigH)) / (bigH * bigH)
             let allowed = 2 * h * h / 6 * abs(third) + 1e-10
             #expect(abs(model.slope(current: i) - fd) <= allowed, "at \(i) nA")
         }
@@ -70,9 +74,12 @@ import Testing
         let c = tiny.cell
         for i in stride(from: 1.6, through: 5.0, by: 0.3) {
             let mu = c.vRest + c.resistance * i
-            let d = c.tau * 0.05 * 0.05 / 4 * (1 / ((mu - c.theta) * (mu - c.theta))
-                - 1 / ((mu - c.vReset) * (mu - c.vReset)))
-            let r0 = c.rate(current: i), rs = tiny.rate(current: i)
+            let d =
+                c.tau * 0.05 * 0.05 / 4
+                * (1 / ((mu - c.theta) * (mu - c.theta))
+                    - 1 / ((mu - c.vReset) * (mu - c.vReset)))
+            let r0 = c.rate(current: i)
+            let rs = tiny.rate(current: i)
             #expect(rs >= r0 * (1 - 1e-12) && rs <= 1 / (1 / r0 - d) * (1 + 1e-12), "at \(i) nA")
         }
     }

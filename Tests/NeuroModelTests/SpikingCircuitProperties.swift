@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeuroModel
 import PropertyBased
+import Testing
+
+@testable import NeuroModel
 
 @Suite struct SpikingCircuitProperties {
     /// Moving routes: after any number of spiking training steps, every pair's feedback sign equals its forward

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeuroModel
 import PropertyBased
+import Testing
+
+@testable import NeuroModel
 
 @Suite struct SpikingCircuitTests {
     /// With a large η, fixed routes do clip synapses at zero (so the property above is exercised).
@@ -72,8 +73,10 @@ import PropertyBased
         let code = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
         let identifiers = Set(code.split { !($0.isLetter || $0.isNumber || $0 == "_") }.map(String.init))
-        let rateLevel = ["Network", "NetworkOf", "Feedback", "FeedbackOf", "Learner", "LearnerOf", "gradients",
-                         "deltas", "ForwardPass", "ForwardPassOf", "Microcircuit", "GradientsOf", "descend"]
+        let rateLevel = [
+            "Network", "NetworkOf", "Feedback", "FeedbackOf", "Learner", "LearnerOf", "gradients",
+            "deltas", "ForwardPass", "ForwardPassOf", "Microcircuit", "GradientsOf", "descend"
+        ]
         for name in rateLevel { #expect(!identifiers.contains(name), "SpikingCircuit.swift uses \(name)") }
         #expect(identifiers.contains("SpikingCircuit"))  // the file was read
     }
@@ -89,12 +92,15 @@ import PropertyBased
             let circuit = SpikingCircuit(sizes: [4, 20, 3], settings: settings, rng: &g)
             let x = Matrix(rows: 16, cols: 4) { _, _ in g.uniform() }
             let y = Matrix(rows: 16, cols: 3) { _, _ in 0.02 + 0.06 * Double(g.next() % 2) }
-            let twin = Network(layers: zip(circuit.weights, circuit.biases).map { Layer(w: $0, b: $1) },
-                               hidden: .lifNoisy, output: .lifNoisy)
-            let reference = twin.gradients(twin.forward(x.map { $0 * 0.1 }), targets: y, loss: .mse,
-                                           feedback: Feedback(rule: .frsf, matrices: circuit.feedbackMagnitudes))
+            let twin = Network(
+                layers: zip(circuit.weights, circuit.biases).map { Layer(w: $0, b: $1) },
+                hidden: .lifNoisy, output: .lifNoisy)
+            let reference = twin.gradients(
+                twin.forward(x.map { $0 * 0.1 }), targets: y, loss: .mse,
+                feedback: Feedback(rule: .frsf, matrices: circuit.feedbackMagnitudes))
             let spiking = circuit.update(x: x, targets: y, learningRate: 1, stream: UInt64(seed)).weights
-            var same = 0, large = 0
+            var same = 0
+            var large = 0
             for l in spiking.indices {
                 let ref = reference.dW[l].data.map { -$0 }
                 let big = ref.indices.filter { abs(ref[$0]) > 0.1 * (ref.map(abs).max() ?? 0) }

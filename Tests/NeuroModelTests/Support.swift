@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import NeuroModel
 import PropertyBased
+import Testing
+
+@testable import NeuroModel
 
 // Helpers shared by the test suites of this target.
 
@@ -12,8 +13,11 @@ struct DataFolder {
         path = NSTemporaryDirectory() + "lesson-data-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
-    func write(_ name: String, _ bytes: [UInt8]) { FileManager.default.createFile(atPath: path + "/" + name,
-                                                                                  contents: Data(bytes)) }
+    func write(_ name: String, _ bytes: [UInt8]) {
+        FileManager.default.createFile(
+            atPath: path + "/" + name,
+            contents: Data(bytes))
+    }
     func gzip(_ name: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/gzip")
@@ -25,8 +29,10 @@ struct DataFolder {
 
 func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xff), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
 
-func idxImages(_ n: Int, rows: Int = 2,
-    cols: Int = 3) -> [UInt8] {
+func idxImages(
+    _ n: Int, rows: Int = 2,
+    cols: Int = 3
+) -> [UInt8] {
     be32(0x803) + be32(n) + be32(rows) + be32(cols) + (0..<(n * rows * cols)).map { UInt8($0 % 256) }
 }
 

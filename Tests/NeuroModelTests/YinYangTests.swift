@@ -1,4 +1,5 @@
 import Testing
+
 @testable import NeuroModel
 
 /// The embedded Yin-Yang set against the published procedure run with numpy's RandomState (reference numbers
