@@ -1,16 +1,5 @@
 import Foundation
-
-/// One-line, user-facing error: what went wrong and what to do. The executable prints it and exits non-zero.
-public struct LessonError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    /// Exit status: 2 for usage errors, 1 for everything else.
-    public let status: Int32
-    public init(_ message: String, status: Int32 = 1) {
-        self.description = message
-        self.status = status
-    }
-    public static func usage(_ message: String) -> LessonError { LessonError(message, status: 2) }
-}
+import NeuroModel
 
 /// A lesson parameter: name, kind with its admissible values, default, and help.
 public struct ParameterSpec: Sendable {
@@ -184,16 +173,11 @@ public func resolveParameters(
     return ParameterValues(order: specs.map(\.name), values: values)
 }
 
-/// The exact-integration LIF simulator holds the refractory period for a whole number of steps.
+/// A parameter error unless `stepDividesRefractory(dt, tRef)` (see the model library).
 func requireStepDividesRefractory(_ dt: Double, _ tRef: Double) throws {
-    guard abs(tRef / dt - (tRef / dt).rounded()) < 1e-9 else {
+    guard stepDividesRefractory(dt, tRef) else {
         throw LessonError.usage(
             "dt = \(format(dt)) ms does not divide t_ref = \(format(tRef)) ms; "
                 + "choose dt so that t_ref/dt is an integer")
     }
-}
-
-/// Number of forward synapses of a network with these layer sizes, counting layers from `firstLayer` (1-based).
-func synapseCount(_ sizes: [Int], fromLayer firstLayer: Int = 1) -> Int {
-    (max(firstLayer, 1)..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)
 }

@@ -1,12 +1,6 @@
 import CZlib
 import Foundation
 
-/// A dataset file that is missing, truncated or malformed. The message names the file and what to do.
-public struct DataError: Error, CustomStringConvertible, Equatable {
-    public let description: String
-    public init(_ message: String) { description = message }
-}
-
 /// A dataset file read through zlib (gzip-compressed and plain files alike), a bounded number of bytes at a
 /// time, so that a file is never read further than its header promises (a gzip bomb or a link to /dev/zero
 /// costs no more memory than a valid file).

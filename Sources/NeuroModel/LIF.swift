@@ -148,3 +148,10 @@ public func rateFromSpikeTimes(_ spikes: [Double]) -> Double {
     guard spikes.count >= 2, let first = spikes.first, let last = spikes.last else { return 0 }
     return Double(spikes.count - 1) / (last - first)
 }
+
+/// Whether the time step `dt` divides the refractory period `tRef` (both in ms): the exact-integration LIF
+/// simulator holds the refractory period for a whole number of steps, so it needs tRef/dt to be an integer
+/// (to 1e-9, relative to one step, so that a decimal dt such as 0.1 ms counts).
+public func stepDividesRefractory(_ dt: Double, _ tRef: Double) -> Bool {
+    abs(tRef / dt - (tRef / dt).rounded()) < 1e-9
+}

@@ -236,3 +236,12 @@ extension NetworkOf {
     }
     return m
 }
+
+/// Number of forward synapses of a network with these layer sizes, counting weight layers from `firstLayer`
+/// (1-based: layer l connects sizes[l − 1] to sizes[l]).
+///
+///     synapseCount([784, 100, 10])               // 79_400
+///     synapseCount([784, 100, 10], fromLayer: 2) // 1_000
+public func synapseCount(_ sizes: [Int], fromLayer firstLayer: Int = 1) -> Int {
+    (max(firstLayer, 1)..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)
+}

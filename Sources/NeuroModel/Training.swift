@@ -1,23 +1,5 @@
 import Foundation
 
-/// Training stopped because the loss or the weights stopped being finite, or the loss exploded (see
-/// `divergenceLossFactor`).
-public struct TrainingDiverged: Error, CustomStringConvertible, Sendable {
-    public let rule: String
-    public let epoch: Int
-    public let step: Int
-    public let what: String
-    public var description: String {
-        "training diverged: rule \(rule), epoch \(epoch), step \(step): \(what); lower the learning rate"
-    }
-    public init(rule: String, epoch: Int, step: Int, what: String) {
-        self.rule = rule
-        self.epoch = epoch
-        self.step = step
-        self.what = what
-    }
-}
-
 /// Training has diverged once a batch loss exceeds this many times the loss of an uninformative prediction
 /// (see `uninformativeLoss`), even while it is still finite: a loss that grows a millionfold past where an
 /// untrained network starts has left the regime in which any rule learns (at learning rate 10 lesson 6's

@@ -60,3 +60,35 @@ func removeStaleTemporaries(in folder: String) -> (count: Int, bytes: Int) {
     }
     return (count, bytes)
 }
+
+/// Removes the temporary files that a killed run left in `folders`, with one line saying so.
+func cleanStaleTemporaries(_ folders: [String], log: (String) -> Void) {
+    let removed = folders.map { removeStaleTemporaries(in: $0) }
+    let count = removed.map(\.count).reduce(0, +)
+    let bytes = removed.map(\.bytes).reduce(0, +)
+    if count > 0 {
+        log("removed \(count) temporary file\(count == 1 ? "" : "s") (\(bytes) bytes) left by an interrupted run")
+    }
+}
+
+func prepareDirectory(_ path: String) throws {
+    do {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    } catch {
+        throw LessonError("cannot create output folder \(path); choose a writable folder with --out DIR")
+    }
+    guard FileManager.default.isWritableFile(atPath: path) else {
+        throw LessonError("output folder \(path) is not writable; choose another with --out DIR")
+    }
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees a half-written file.
+public func writeAtomically(_ text: String, to path: String) throws {
+    do {
+        try writeFileAtomically(Data(text.utf8), to: path)
+    } catch {
+        throw LessonError(
+            "cannot write \(path); check that the output folder is writable or choose another with "
+                + "--out DIR")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import NeuroModel
+
+// gnuplot: finding it, the render script written beside the figures, rendering and checking its output.
+
+/// Locates gnuplot on PATH.
+public func findGnuplot() -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for dir in path.split(separator: ":") {
+        let candidate = "\(dir)/gnuplot"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+func renderScript() -> String {
+    var lines = [
+        "#!/bin/sh",
+        "# Renders every figure under this folder to PNG, SVG and PDF (7 in wide, and 3.5 in as "
+            + "NAME-1col.pdf). Needs gnuplot (apt-get install gnuplot-nox).",
+        "set -e", "cd \"$(dirname \"$0\")\"",
+        "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
+            + "apt-get install gnuplot-nox' >&2; exit 1; }",
+        "for gp in */*.gp; do", "  d=$(dirname \"$gp\"); n=$(basename \"$gp\" .gp)"
+    ]
+    for r in figureRenderings {
+        lines.append(
+            "  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"set output '$n\(r.fileSuffix)'\" "
+                + "\"$n.gp\")")
+    }
+    lines += ["  echo \"rendered $d/$n\"", "done"]
+    return lines.joined(separator: "\n") + "\n"
+}
+
+/// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed).
+func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> ([String], String) {
+    guard let gnuplot else {
+        return (
+            [],
+            "gnuplot not found: figures written as scripts and data only; install gnuplot-nox and run sh "
+                + "\((folder as NSString).deletingLastPathComponent)/render.sh"
+        )
+    }
+    var failures: [String] = []
+    for f in figures {
+        for r in figureRenderings {
+            let tmp = temporaryName(for: f.name + r.fileSuffix)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: gnuplot)
+            p.currentDirectoryURL = URL(fileURLWithPath: folder)
+            p.arguments = ["-e", "set terminal \(r.terminal)", "-e", "set output '\(tmp)'", f.scriptFile]
+            let err = Pipe()
+            p.standardError = err
+            p.standardOutput = FileHandle.nullDevice
+            let tmpPath = (folder as NSString).appendingPathComponent(tmp)
+            let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
+            do {
+                try p.run()
+                let msg = err.fileHandleForReading.readDataToEndOfFile()
+                p.waitUntilExit()
+                if p.terminationStatus == 0 {
+                    try installRenderedFigure(tmpPath, as: finalPath, format: r.format)
+                } else {
+                    let text = String(decoding: msg, as: UTF8.self)
+                    let first = text.split(separator: "\n").last.map(String.init) ?? "error"
+                    failures.append("\(f.name)\(r.fileSuffix): \(first)")
+                }
+            } catch let e as LessonError {
+                failures.append("\(f.name)\(r.fileSuffix): \(e.description)")
+            } catch {
+                failures.append("\(f.name)\(r.fileSuffix): cannot run \(gnuplot)")
+            }
+            unlink(tmpPath)
+        }
+    }
+    if failures.isEmpty { return (figureFormats, "") }
+    return ([], "gnuplot failed on " + failures.joined(separator: "; "))
+}
+
+/// Checks what gnuplot wrote to `tmp` (it exits 0 even when a write failed, e.g. on a full disk) and renames
+/// it to `path`: the file must exist, be non-empty and look complete for its format (PNG: signature and IEND
+/// chunk; PDF: header and %%EOF; SVG: an <svg> element closed at the end). Otherwise throws one line, and
+/// nothing is left under the final name.
+func installRenderedFigure(_ tmp: String, as path: String, format: String) throws {
+    let name = (path as NSString).lastPathComponent
+    guard let data = FileManager.default.contents(atPath: tmp) else {
+        throw LessonError("gnuplot wrote no file (is the disk full or the folder not writable?)")
+    }
+    guard !data.isEmpty else { throw LessonError("gnuplot wrote an empty file (is the disk full?)") }
+    guard figureLooksComplete(data, format: format) else {
+        throw LessonError("gnuplot wrote an incomplete or damaged \(format.uppercased()) file (is the disk full?)")
+    }
+    guard rename(tmp, path) == 0 else {
+        throw LessonError("cannot rename the rendered figure to \(name) (\(String(cString: strerror(errno))))")
+    }
+}
+
+/// Whether `data` starts and ends as a complete file of `format` (png, pdf or svg) does.
+func figureLooksComplete(_ data: Data, format: String) -> Bool {
+    let head = [UInt8](data.prefix(8))
+    let tail = String(decoding: data.suffix(1024), as: UTF8.self)
+    switch format {
+    case "png":
+        return head == [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+            && [UInt8](data.suffix(12)).dropFirst(4).prefix(4).elementsEqual(Array("IEND".utf8))
+    case "pdf":
+        return head.starts(with: Array("%PDF-".utf8)) && tail.contains("%%EOF")
+    case "svg":
+        let start = String(decoding: data.prefix(1024), as: UTF8.self)
+        return start.contains("<svg") && tail.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("</svg>")
+    default:
+        return true
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+import NeuroModel
+
+// A lesson as the runner knows it, and the registry of every lesson.
+
+/// A lesson: identity, claim, parameters, and the code that computes and checks one seed.
+public struct LessonDescriptor: Sendable {
+    public let number: Int
+    public let slug: String
+    public let title: String
+    public let claim: String
+    /// The lesson's own parameters followed by `seeds`, the number of seeds a run uses by default.
+    public let parameters: [ParameterSpec]
+    public let run: @Sendable (RunContext) throws -> Void
+    /// Values for the notebook made from every seed's numbers (e.g. a table of means ± sd over seeds); they
+    /// replace the first seed's values of the same names.
+    let summary: (@Sendable (SeedNumbers) -> [String: String])?
+    /// The cost of one seed, from the parameters alone (see `vetWork`); nil for lessons that are always quick.
+    let estimate: (@Sendable (ParameterValues) -> WorkEstimate)?
+
+    init(
+        number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec], seeds: Int = 1,
+        run: @escaping @Sendable (RunContext) throws -> Void,
+        summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
+        estimate: (@Sendable (ParameterValues) -> WorkEstimate)? = nil
+    ) {
+        self.summary = summary
+        self.estimate = estimate
+        self.number = number
+        self.slug = slug
+        self.title = title
+        self.claim = claim
+        self.parameters =
+            parameters + [
+                .integer(
+                    "seeds", seeds, in: 1...1000,
+                    "number of seeds a run uses: seed, seed + 1, …")
+            ]
+        self.run = run
+    }
+
+    public var id: String { String(format: "%02d-%@", number, slug) }
+    public var notebookFile: String { id + ".md" }
+}
+
+/// Every lesson, in teaching order.
+public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07]
+
+/// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
+public func findLesson(_ key: String) throws -> LessonDescriptor {
+    if let n = Int(key), let l = allLessons.first(where: { $0.number == n }) { return l }
+    if let l = allLessons.first(where: { $0.slug == key || $0.id == key }) { return l }
+    throw LessonError.usage("unknown lesson '\(key)'; run 'lesson list' to see lessons 1–\(allLessons.count)")
+}
