@@ -64,14 +64,7 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
     let summary =
         "\(passed) checks passed, \(failed) failed"
         + (unfinished > 0 ? "; \(unfinished) lesson\(unfinished == 1 ? "" : "s") not finished" : "")
-    return """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="microcircuit lessons \(htmlEscaped(projectVersion))">
-        <title>Microcircuit lessons — every lesson</title>
+    return htmlPageStart(title: "Microcircuit lessons — every lesson") + "\n" + """
         <style>
         \(reportStyle)td.number { text-align: right; font-variant-numeric: tabular-nums; }
         td.notrun { color: #777; }

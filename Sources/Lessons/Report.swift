@@ -148,16 +148,7 @@ func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAsse
                 + "Install it (<code>apt-get install libjs-katex</code>) and run the lesson again to see it typeset.")
     }
     let verdict = input.failed == 0 ? "pass" : "fail"
-    var page = """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta name="generator" content="microcircuit lessons \(htmlEscaped(projectVersion))">
-        <title>\(htmlEscaped(input.title))</title>
-
-        """
+    var page = htmlPageStart(title: input.title) + "\n"
     if let katex { page += "<style>\n\(katex.css)\n</style>\n" }
     page += "<style>\n\(reportStyle)</style>\n</head>\n<body>\n<main>\n"
     page +=
@@ -292,3 +283,16 @@ func writeReport(
 
 /// The name of a run's report page in its folder.
 public let reportFileName = "report.html"
+
+/// The start of every page this program writes, up to and including its title.
+func htmlPageStart(title: String) -> String {
+    """
+    <!DOCTYPE html>
+    <html lang="en">
+    <head>
+    <meta charset="utf-8">
+    <meta name="viewport" content="width=device-width, initial-scale=1">
+    <meta name="generator" content="microcircuit lessons \(htmlEscaped(projectVersion))">
+    <title>\(htmlEscaped(title))</title>
+    """
+}

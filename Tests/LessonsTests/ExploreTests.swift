@@ -35,12 +35,7 @@ import Testing
         let results = try String(contentsOfFile: explored.folder + "/results.json", encoding: .utf8)
         #expect(results.contains("\"informational\" : true"))
         #expect(results.contains("\"failed\" : 0"))
-        let schema = try JSONDecoder().decode(
-            JSONValue.self,
-            from: Data(
-                contentsOf: URL(
-                    fileURLWithPath:
-                        packageRoot + "/docs/results.schema.json")))
+        let schema = try resultsSchema()
         let errors = validate(try JSONDecoder().decode(JSONValue.self, from: Data(results.utf8)), schema)
         #expect(errors.isEmpty, "\(errors.prefix(5))")
     }

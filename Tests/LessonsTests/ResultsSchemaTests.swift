@@ -99,15 +99,16 @@ func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [S
     return errors
 }
 
+/// docs/results.schema.json, parsed.
+func resultsSchema() throws -> JSONValue {
+    let path = packageRoot + "/docs/results.schema.json"
+    return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+}
+
 @Suite(.serialized) struct ResultsSchemaTests {
     /// results.json of a single-seed and a multi-seed run follows docs/results.schema.json.
     @Test func resultsFollowTheSchema() throws {
-        let schema = try JSONDecoder().decode(
-            JSONValue.self,
-            from: Data(
-                contentsOf: URL(
-                    fileURLWithPath:
-                        packageRoot + "/docs/results.schema.json")))
+        let schema = try resultsSchema()
         for seeds: [UInt64] in [[2], [2, 3]] {
             var options = RunOptions()
             options.lessonsDirectory = packageRoot + "/lessons"
