@@ -266,9 +266,14 @@ func lesson01Records(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
 // MARK: Figures
 
 func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
+    voltageFigure(s, p, ctx)
+    fICurveFigure(s, predicted, p, ctx)
+    slopeFigure(p, ctx)
+}
+
+/// The claim's two parts side by side: the subthreshold response and regular firing.
+func voltageFigure(_ s: LIFSimulation, _ p: Lesson01Parameters, _ ctx: RunContext) {
     let cell = p.cell
-    let rheobase = cell.rheobase
-    let dt = p.dt
     ctx.figure(
         Figure(
             name: "voltage", title: "Membrane potential under a current step",
@@ -298,6 +303,13 @@ func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
                 plot DATA index 1 using 1:2 with lines lt 1 lw 1.5 title 'spiking'
                 unset multiplot
                 """))
+}
+
+/// Simulated rates on the closed-form f-I curve, with the rheobase marked.
+func fICurveFigure(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters, _ ctx: RunContext) {
+    let cell = p.cell
+    let rheobase = cell.rheobase
+    let dt = p.dt
     let fiRows = p.currents.enumerated().map { k, i in [i, 1000 * s.rates[k], 1000 * predicted[k]] }
     let dense = (0...400).map { p.iMax * Double($0) / 400 }
     ctx.figure(
@@ -322,6 +334,13 @@ func lesson01Figures(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
                 plot DATA index 1 using 1:2 with lines lt 1 title 'closed form f(I)', \\
                      DATA index 0 using 1:2 with points lt 2 pt 7 title 'simulated (dt = \(format(dt)) ms)'
                 """))
+}
+
+/// The slope f′(I) on a log axis with its asymptote at the rheobase.
+func slopeFigure(_ p: Lesson01Parameters, _ ctx: RunContext) {
+    let cell = p.cell
+    let rheobase = cell.rheobase
+    let dense = (0...400).map { p.iMax * Double($0) / 400 }
     // Currents approaching the rheobase geometrically (I_rh (1 + 10^-x), x = 4 … 1.75), then the even grid.
     let approach = stride(from: 4.0, to: 1.7, by: -0.25).map { rheobase * (1 + pow(10, -$0)) }
     let nearRheobase = approach + dense.filter { $0 > 1.02 * rheobase }

@@ -516,6 +516,12 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
 // MARK: Figures
 
 func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
+    lesson07AccuracyFigure(runs, p, d, ctx)
+    lesson07AngleFigure(runs, p, ctx)
+}
+
+/// Test accuracy per epoch of every model, one panel per depth.
+func lesson07AccuracyFigure(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
     // One panel per depth, labelled (a), (b), …; block order is depth-major, arms in a fixed order. The rate
     // twin and BP are drawn in their rules' styles (`ruleStyle`), the spiking circuits in their own.
     let armCount = runs.first?.arms.count ?? 0
@@ -556,6 +562,10 @@ func lesson07Figures(_ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07D
                 \(accuracyPanels.joined(separator: "\n"))
                 unset multiplot
                 """))
+}
+
+/// Angle of each spiking circuit's update to BP per hidden layer, one panel per depth.
+func lesson07AngleFigure(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunContext) {
     let modes = p.routes.count
     let anglePanels = runs.enumerated().map { i, run in
         let curves = run.arms.prefix(modes).enumerated().flatMap { a, arm in

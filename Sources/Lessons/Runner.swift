@@ -129,12 +129,7 @@ private func runLessonCaught(
             let left = done.isEmpty ? "" : "; about " + durationText(perSeed * Double(seeds.count - k)) + " left"
             log("seed \(seed) (\(k + 1) of \(seeds.count)\(left))")
         }
-        // On --resume, a seed that finished with the same parameters is taken from its record.
-        let kept = runFolder.checkpointToResume("seeds/seed-\(seed).json")
-        if options.resume, FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept),
-            r.status == "complete", r.lesson == lesson.id,
-            r.parameters == params.values.filter({ !seedKeys.contains($0.key) })
-        {
+        if options.resume, let r = finishedRecord(seed, lesson: lesson, params: params, runFolder: runFolder) {
             log("seed \(seed): complete in an earlier run; taken from its record")
             records.append(r)
             try writeSeedRecord(r, folder: folder)
@@ -170,6 +165,18 @@ private func runLessonCaught(
     outcome.folder = runFolder.final
     if let e = runError { throw e }
     return outcome
+}
+
+/// On --resume: the record of `seed` kept by an earlier run when that seed finished with the same parameters.
+func finishedRecord(_ seed: UInt64, lesson: LessonDescriptor, params: ParameterValues, runFolder: RunFolder)
+    -> SeedRecord?
+{
+    let kept = runFolder.checkpointToResume("seeds/seed-\(seed).json")
+    guard FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept) else { return nil }
+    let same =
+        r.status == "complete" && r.lesson == lesson.id
+        && r.parameters == params.values.filter { !seedKeys.contains($0.key) }
+    return same ? r : nil
 }
 
 /// Runs one seed. Returns its record, and the error that stopped it if it computed something first; an error
