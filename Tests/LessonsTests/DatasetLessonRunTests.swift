@@ -101,7 +101,7 @@ import Testing
         ]
         let live = ".other-file.dat.tmp-\(ProcessInfo.processInfo.processIdentifier)"
         for name in stale + [live] {
-            FileManager.default.createFile(atPath: out + "/" + name, contents: Data(count: 1000))
+            #expect(FileManager.default.createFile(atPath: out + "/" + name, contents: Data(count: 1000)))
         }
         #expect(isStaleTemporary(".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)") && !isStaleTemporary(live))
         #expect(isStaleTemporary(".dat.nosync1234.AbCd"))

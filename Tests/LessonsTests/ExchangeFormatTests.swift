@@ -6,7 +6,7 @@ import Testing
 @Suite struct ExchangeFormatTests {
     func write(_ text: String) -> String {
         let path = temporaryFolder("spec") + "/spec.json"
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(text.utf8)), "cannot write \(path)")
         return path
     }
 

@@ -105,7 +105,7 @@ func temporaryFolder(_ name: String) -> String {
 /// Lesson runs share process-wide state (OpenBLAS's thread count, which lessons set, and the SIGINT flag), and
 /// Swift Testing runs tests in parallel: tests therefore run lessons one at a time, or a byte-for-byte
 /// comparison could see another lesson's thread setting.
-nonisolated(unsafe) let lessonRunLock = NSLock()
+let lessonRunLock = NSLock()
 
 func runLessonSerially(_ lesson: LessonDescriptor, options: RunOptions, log: @escaping (String) -> Void = { _ in })
     throws -> RunOutcome

@@ -14,9 +14,8 @@ struct DataFolder {
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
     func write(_ name: String, _ bytes: [UInt8]) {
-        FileManager.default.createFile(
-            atPath: path + "/" + name,
-            contents: Data(bytes))
+        #expect(
+            FileManager.default.createFile(atPath: path + "/" + name, contents: Data(bytes)), "cannot write \(name)")
     }
     func gzip(_ name: String) {
         let p = Process()
