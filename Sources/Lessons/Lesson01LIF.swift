@@ -7,24 +7,23 @@ public let lesson01 = LessonDescriptor(
     claim: "The simulated f-I curve matches the closed form within the time-step bound r − r/(1 + r·dt); "
         + "with white-noise input it matches the Siegert rate within 4 SE + the discrete-step bias",
     parameters: [
-        .integer("seed", 1, in: 0...Int.max, "random seed (lesson 1 is deterministic; recorded for uniformity)"),
-        .real("dt", 0.1, in: 0.001...1, "time step (ms); must divide t_ref"),
-        .real("tau", 20, in: 1...200, "membrane time constant τ (ms)"),
-        .real("t_ref", 2, in: 0...20, "refractory period (ms)"),
-        .real("duration", 2000, in: 200...100_000, "simulated time per current (ms)"),
-        .real("i_max", 5, in: 1.6...50, "largest current of the f-I curve (nA)"),
-        .integer("points", 30, in: 3...400, "currents on the f-I curve"),
-        .real("i_step", 1.0, in: 0...1.49, "subthreshold step current for the voltage check (nA)"),
-        .real("i_trace", 2.5, in: 1.6...50, "suprathreshold current for the voltage trace (nA)"),
-        .real("noise_dt", 0.01, in: 0.001...1, "time step of the noisy simulation (ms); must divide t_ref"),
-        .integer("noise_trials", 32, in: 2...10_000, "independent trials K per current (noisy f-I)"),
-        .real("noise_duration", 5000, in: 100...1_000_000, "counted time per noisy trial (ms)"),
-        .real("noise_warmup", 200, in: 0...100_000, "uncounted time before each noisy trial (ms)"),
-        .real("noise_i_min", 0.8, in: 0...50, "smallest current of the noisy f-I curve (nA)"),
-        .real("noise_i_max", 3, in: 0.1...50, "largest current of the noisy f-I curve (nA)"),
-        .integer("noise_points", 7, in: 2...100, "currents on the noisy f-I curve")
+        .integer("seed", in: 0...Int.max, "random seed (lesson 1 is deterministic; recorded for uniformity)"),
+        .real("dt", in: 0.001...1, "time step (ms); must divide t_ref"),
+        .real("tau", in: 1...200, "membrane time constant τ (ms)"),
+        .real("t_ref", in: 0...20, "refractory period (ms)"),
+        .real("duration", in: 200...100_000, "simulated time per current (ms)"),
+        .real("i_max", in: 1.6...50, "largest current of the f-I curve (nA)"),
+        .integer("points", in: 3...400, "currents on the f-I curve"),
+        .real("i_step", in: 0...1.49, "subthreshold step current for the voltage check (nA)"),
+        .real("i_trace", in: 1.6...50, "suprathreshold current for the voltage trace (nA)"),
+        .real("noise_dt", in: 0.001...1, "time step of the noisy simulation (ms); must divide t_ref"),
+        .integer("noise_trials", in: 2...10_000, "independent trials K per current (noisy f-I)"),
+        .real("noise_duration", in: 100...1_000_000, "counted time per noisy trial (ms)"),
+        .real("noise_warmup", in: 0...100_000, "uncounted time before each noisy trial (ms)"),
+        .real("noise_i_min", in: 0...50, "smallest current of the noisy f-I curve (nA)"),
+        .real("noise_i_max", in: 0.1...50, "largest current of the noisy f-I curve (nA)"),
+        .integer("noise_points", in: 2...100, "currents on the noisy f-I curve")
     ],
-    seeds: 3,
     run: runLesson01, estimate: lesson01Estimate)
 
 // MARK: Parameters

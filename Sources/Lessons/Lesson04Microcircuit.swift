@@ -7,15 +7,14 @@ public let lesson04 = LessonDescriptor(
     claim: "Computed cell by cell and route by route, the microcircuit's Hebbian update equals the frSF update of "
         + "the matrix algorithm to rounding error, and its feedback stays sign-concordant through zero crossings",
     parameters: [
-        .integer("seed", 4, in: 0...Int.max, "random seed"),
-        .integer("hidden", 30, in: 1...512, "Pyr cells per hidden layer"),
-        .integer("hidden_layers", 2, in: 1...6, "hidden layers"),
-        .choice("activation", "sigmoid", of: ["sigmoid", "tanh", "relu"], "somatic rate function f (all layers)"),
-        .integer("batch", 16, in: 1...1000, "samples per Hebbian step"),
-        .integer("steps", 300, in: 1...100_000, "training steps run side by side"),
-        .real("learning_rate", 0.5, in: 1e-6...100, "η")
+        .integer("seed", in: 0...Int.max, "random seed"),
+        .integer("hidden", in: 1...512, "Pyr cells per hidden layer"),
+        .integer("hidden_layers", in: 1...6, "hidden layers"),
+        .choice("activation", of: ["sigmoid", "tanh", "relu"], "somatic rate function f (all layers)"),
+        .integer("batch", in: 1...1000, "samples per Hebbian step"),
+        .integer("steps", in: 1...100_000, "training steps run side by side"),
+        .real("learning_rate", in: 1e-6...100, "η")
     ],
-    seeds: 3,
     run: runLesson04, estimate: lesson04Estimate)
 
 // MARK: Parameters

@@ -8,21 +8,20 @@ public let lesson05 = LessonDescriptor(
         + "update shrinks as the window T grows, and at the default T it is below 90° − ∠(frSF, BP), so the update "
         + "still descends",
     parameters: [
-        .integer("seed", 5, in: 0...Int.max, "random seed"),
-        .integer("hidden", 20, in: 1...256, "Pyr cells per hidden layer"),
-        .integer("hidden_layers", 1, in: 1...4, "hidden layers"),
-        .integer("batch", 16, in: 1...512, "samples in the measured batch"),
-        .real("window", 800, in: 10...20_000, "default counting window T (ms)"),
-        .real("t_min", 25, in: 5...20_000, "shortest window of the sweep (ms)"),
-        .real("t_max", 1600, in: 10...40_000, "longest window of the sweep (ms); windows double from t_min"),
-        .real("dt", 0.1, in: 0.01...1, "time step (ms); must divide t_ref = 2 ms"),
-        .real("tau_syn", 20, in: 0.5...200, "synaptic time constant τ_s (ms)"),
-        .real("input_rate", 0.1, in: 0.001...1, "input rate for a feature of 1 (spikes/ms)"),
-        .real("burst_baseline", 0.1, in: 0.001...1, "baseline burst rate ν₀ of the error channel (spikes/ms)"),
-        .real("weight_scale", 1.5, in: 0.01...20, "forward weights ~ U(±a), a = weight_scale / (0.05 √n_in) (nA·ms)"),
-        .real("bias", 2.0, in: 0...10, "tonic drive of every Pyr cell (nA); rheobase is 1.5 nA")
+        .integer("seed", in: 0...Int.max, "random seed"),
+        .integer("hidden", in: 1...256, "Pyr cells per hidden layer"),
+        .integer("hidden_layers", in: 1...4, "hidden layers"),
+        .integer("batch", in: 1...512, "samples in the measured batch"),
+        .real("window", in: 10...20_000, "default counting window T (ms)"),
+        .real("t_min", in: 5...20_000, "shortest window of the sweep (ms)"),
+        .real("t_max", in: 10...40_000, "longest window of the sweep (ms); windows double from t_min"),
+        .real("dt", in: 0.01...1, "time step (ms); must divide t_ref = 2 ms"),
+        .real("tau_syn", in: 0.5...200, "synaptic time constant τ_s (ms)"),
+        .real("input_rate", in: 0.001...1, "input rate for a feature of 1 (spikes/ms)"),
+        .real("burst_baseline", in: 0.001...1, "baseline burst rate ν₀ of the error channel (spikes/ms)"),
+        .real("weight_scale", in: 0.01...20, "forward weights ~ U(±a), a = weight_scale / (0.05 √n_in) (nA·ms)"),
+        .real("bias", in: 0...10, "tonic drive of every Pyr cell (nA); rheobase is 1.5 nA")
     ],
-    seeds: 5,
     run: runLesson05, estimate: lesson05Estimate)
 
 // MARK: Parameters

@@ -9,7 +9,8 @@ public struct LessonDescriptor: Sendable {
     public let slug: String
     public let title: String
     public let claim: String
-    /// The lesson's own parameters followed by `seeds`, the number of seeds a run uses by default.
+    /// The lesson's own parameters followed by `seeds`, the number of seeds a run uses. Their values, defaults
+    /// included, are in the lesson's notebook.
     public let parameters: [ParameterSpec]
     public let run: @Sendable (RunContext) throws -> Void
     /// Values for the notebook made from every seed's numbers (e.g. a table of means ± sd over seeds); they
@@ -19,7 +20,7 @@ public struct LessonDescriptor: Sendable {
     let estimate: (@Sendable (ParameterValues) -> WorkEstimate)?
 
     init(
-        number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec], seeds: Int = 1,
+        number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec],
         run: @escaping @Sendable (RunContext) throws -> Void,
         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
         estimate: (@Sendable (ParameterValues) -> WorkEstimate)? = nil
@@ -31,11 +32,7 @@ public struct LessonDescriptor: Sendable {
         self.title = title
         self.claim = claim
         self.parameters =
-            parameters + [
-                .integer(
-                    "seeds", seeds, in: 1...1000,
-                    "number of seeds a run uses: seed, seed + 1, …")
-            ]
+            parameters + [.integer("seeds", in: 1...1000, "number of seeds a run uses: seed, seed + 1, …")]
         self.run = run
     }
 

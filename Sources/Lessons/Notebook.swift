@@ -145,7 +145,6 @@ public struct Notebook: Sendable {
     func executedBlock(_ used: ParameterValues, overridden: Set<String>) -> [String] {
         let lines = text.components(separatedBy: "\n")
         var block = ["```parameters"]
-        var shown: Set<String> = []
         for n in (blockLines.lowerBound + 1)..<blockLines.upperBound {
             let line = lines[n]
             let hash = line.firstIndex(of: "#")
@@ -156,7 +155,6 @@ public struct Notebook: Sendable {
                 continue
             }
             let name = parts[0]
-            shown.insert(name)
             let comment = hash.map { line[line.index(after: $0)...].trimmingCharacters(in: .whitespaces) } ?? ""
             let head = "\(name) = \(value)"
             if overridden.contains(name) {
@@ -168,9 +166,6 @@ public struct Notebook: Sendable {
             } else {
                 block.append(head)
             }
-        }
-        for (k, v) in used.ordered where !shown.contains(k) {
-            block.append("\(k) = \(v)" + (overridden.contains(k) ? "  # overridden" : ""))
         }
         block.append("```")
         return block

@@ -88,9 +88,9 @@ func notebookBundle() -> Bundle? {
     return Bundle.module
 }
 
-/// `lesson params N`: every parameter with the value a run would use — the code's default, then the notebook
-/// actually read (see `locateNotebook`), then `overrides` — with its help and admissible values. The first line
-/// names the notebook.
+/// `lesson params N`: every parameter with the value a run would use — the notebook actually read (see
+/// `locateNotebook`), then `overrides` — with its help and admissible values. The first line names the notebook;
+/// a value that differs from the bundled notebook's (the defaults) says so.
 public func parameterListing(
     _ lesson: LessonDescriptor, lessonsDirectory: String?,
     overrides: [(String, String)] = []
@@ -100,15 +100,24 @@ public func parameterListing(
     let values = try resolveParameters(
         specs: lesson.parameters, notebook: notebook.parameters,
         notebookName: lesson.notebookFile, overrides: overrides)
+    let defaults = try bundledDefaults(lesson, unless: location)
     let overridden = Set(overrides.map(\.0))
     var out = ["Lesson \(lesson.number) parameters, from \(location):"]
     for p in lesson.parameters {
-        let value = values.values[p.name] ?? p.defaultValue
+        let value = values.text(p.name)
         var notes: [String] = []
         if overridden.contains(p.name) { notes.append("--set") }
-        if value != p.defaultValue { notes.append("code default \(p.defaultValue)") }
+        if let d = defaults?.text(p.name), d != value { notes.append("bundled default \(d)") }
         out.append("  \(p.name) = \(value)" + (notes.isEmpty ? "" : "  (" + notes.joined(separator: "; ") + ")"))
         out.append("      \(p.help); \(p.admissible)")
     }
     return out.joined(separator: "\n")
+}
+
+/// The bundled notebook's values (the defaults), or nil when `location` is that notebook or no bundle is found.
+func bundledDefaults(_ lesson: LessonDescriptor, unless location: NotebookLocation) throws -> ParameterValues? {
+    guard location.origin != .bundled, let path = try? bundledNotebookPath(lesson.notebookFile) else { return nil }
+    return try resolveParameters(
+        specs: lesson.parameters, notebook: Notebook.load(path).parameters,
+        notebookName: "bundled " + lesson.notebookFile, overrides: [])
 }

@@ -1,7 +1,8 @@
 import Foundation
 import NeuroModel
 
-/// A lesson parameter: name, kind with its admissible values, default, and help.
+/// A lesson parameter as the code declares it: name, kind with its admissible values, and help. Its value,
+/// default included, comes from the lesson's notebook, the one source of every default (see `resolveParameters`).
 public struct ParameterSpec: Sendable {
     public enum Kind: Sendable {
         case real(ClosedRange<Double>)
@@ -15,27 +16,22 @@ public struct ParameterSpec: Sendable {
 
     public let name: String
     public let kind: Kind
-    public let defaultValue: String
     public let help: String
 
-    public static func real(
-        _ name: String, _ value: Double, in range: ClosedRange<Double>, _ help: String
-    ) -> ParameterSpec {
-        ParameterSpec(name: name, kind: .real(range), defaultValue: format(value), help: help)
+    public static func real(_ name: String, in range: ClosedRange<Double>, _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .real(range), help: help)
     }
-    public static func integer(
-        _ name: String, _ value: Int, in range: ClosedRange<Int>, _ help: String
-    ) -> ParameterSpec {
-        ParameterSpec(name: name, kind: .integer(range), defaultValue: String(value), help: help)
+    public static func integer(_ name: String, in range: ClosedRange<Int>, _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .integer(range), help: help)
     }
-    public static func choice(_ name: String, _ value: String, of options: [String], _ help: String) -> ParameterSpec {
-        ParameterSpec(name: name, kind: .choice(options), defaultValue: value, help: help)
+    public static func choice(_ name: String, of options: [String], _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .choice(options), help: help)
     }
-    public static func list(_ name: String, _ value: String, of options: [String], _ help: String) -> ParameterSpec {
-        ParameterSpec(name: name, kind: .list(options), defaultValue: value, help: help)
+    public static func list(_ name: String, of options: [String], _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .list(options), help: help)
     }
-    public static func text(_ name: String, _ value: String, _ help: String) -> ParameterSpec {
-        ParameterSpec(name: name, kind: .text, defaultValue: value, help: help)
+    public static func text(_ name: String, _ help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .text, help: help)
     }
 
     /// The unit, when the help text ends with one in parentheses, e.g. "time step (ms)".
@@ -147,14 +143,14 @@ public struct ParameterValues: Sendable, Equatable {
 /// The parameters that choose seeds: kept out of a seed's record, since a run over several seeds shares the rest.
 let seedKeys: Set<String> = ["seed", "seeds"]
 
-/// Resolves a run's parameters: code defaults, then the notebook's parameter block, then command-line overrides.
+/// Resolves a run's parameters: the notebook's parameter block, which must give every declared parameter (the
+/// notebook is where defaults live), then command-line overrides.
 public func resolveParameters(
     specs: [ParameterSpec], notebook: [String: String], notebookName: String,
     overrides: [(String, String)]
 ) throws -> ParameterValues {
     var values: [String: String] = [:]
     let byName = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0) })
-    for s in specs { values[s.name] = s.defaultValue }
     for (name, text) in notebook.sorted(by: { $0.key < $1.key }) {
         guard let spec = byName[name] else {
             throw LessonError(
@@ -162,6 +158,13 @@ public func resolveParameters(
                     + specs.map(\.name).joined(separator: ", "))
         }
         values[name] = try spec.normalise(text, source: notebookName)
+    }
+    let missing = specs.filter { values[$0.name] == nil }
+    guard missing.isEmpty else {
+        throw LessonError(
+            "\(notebookName): the parameter block lacks "
+                + missing.map { "\($0.name) (\($0.help); \($0.admissible))" }.joined(separator: ", ")
+                + "; add a line 'name = value  # comment' for each (see lessons/README.md)")
     }
     for (name, text) in overrides {
         guard let spec = byName[name] else {

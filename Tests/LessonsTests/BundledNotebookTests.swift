@@ -42,10 +42,10 @@ import Testing
         try original.replacingOccurrences(of: "steps = 300 ", with: "steps = 120 ")
             .write(toFile: dir + "/04-microcircuit.md", atomically: true, encoding: .utf8)
         let listing = try parameterListing(lesson, lessonsDirectory: dir)
-        #expect(listing.contains("steps = 120  (code default 300)"), "\(listing)")
+        #expect(listing.contains("steps = 120  (bundled default 300)"), "\(listing)")
         #expect(listing.contains("from \(dir)/04-microcircuit.md (from --lessons)"))
         let overridden = try parameterListing(lesson, lessonsDirectory: dir, overrides: [("steps", "7")])
-        #expect(overridden.contains("steps = 7  (--set; code default 300)"))
+        #expect(overridden.contains("steps = 7  (--set; bundled default 300)"))
         #expect(try parameterListing(lesson, lessonsDirectory: nil).contains("steps = 300\n"))
     }
 }

@@ -6,8 +6,8 @@ import Testing
 
 @Suite struct ExecutedParameterBlockTests {
     let specs: [ParameterSpec] = [
-        .integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
-        .integer("n", 5, in: 1...100, "n")
+        .integer("seed", in: 0...100, "s"), .real("dt", in: 0.01...1, "t"),
+        .integer("n", in: 1...100, "n")
     ]
     let text = """
         # Title
@@ -15,6 +15,7 @@ import Testing
         seed = 3
         dt = 0.1         # time step (ms)
                          # a continuation comment
+        n = 5
         ```
         {{checks}}
         """
@@ -44,7 +45,7 @@ import Testing
     @Test func overriddenValuesSaySoAndKeepTheComment() throws {
         let lines = try block([("dt", "0.25"), ("n", "7")])
         #expect(lines.contains("dt = 0.25  # overridden (notebook: 0.1); time step (ms)"))
-        #expect(lines.contains("n = 7  # overridden"))
+        #expect(lines.contains("n = 7  # overridden (notebook: 5)"))
         #expect(lines.contains("                 # a continuation comment"))
     }
 

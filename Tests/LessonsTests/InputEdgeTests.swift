@@ -56,7 +56,7 @@ import Testing
                 "--out needs a folder name (an empty one would write into the current "
                     + "folder)")
         ) { _ = try runLessonSerially(lesson02, options: o) }
-        let spec = ParameterSpec.real("dt", 0.1, in: 0.001...1, "time step (ms)")
+        let spec = ParameterSpec.real("dt", in: 0.001...1, "time step (ms)")
         for bad in ["0x1p-3", "nan", "inf", "1_0"] {
             expectLessonError(["--set: dt = '\(bad)' is not valid; expected a number"]) {
                 _ = try spec.normalise(bad, source: "--set")

@@ -5,23 +5,33 @@ import Testing
 
 @Suite struct NotebookTests {
     let specs: [ParameterSpec] = [
-        .integer("seed", 1, in: 0...100, "s"), .real("dt", 0.1, in: 0.01...1, "t"),
-        .list("rules", "bp,fa", of: ["bp", "fa", "usf"], "r")
+        .integer("seed", in: 0...100, "s"), .real("dt", in: 0.01...1, "t"),
+        .list("rules", of: ["bp", "fa", "usf"], "r")
     ]
 
     @Test func parsesBlockAndAppliesOverridesInOrder() throws {
-        let nb = try Notebook(path: "x.md", text: "# T\n```parameters\nseed = 3  # c\ndt = 0.2\n```\n{{dt}} {{checks}}")
+        let nb = try Notebook(
+            path: "x.md", text: "# T\n```parameters\nseed = 3  # c\ndt = 0.2\nrules = bp,fa\n```\n{{dt}} {{checks}}")
         let v = try resolveParameters(
-            specs: specs, notebook: nb.parameters, notebookName: "x.md",
-            overrides: [
-                (
-                    "dt",
-                    "0.5"
-                )
-            ])
+            specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [("dt", "0.5")])
         #expect(v.integer("seed") == 3)
         #expect(v.real("dt") == 0.5)
         #expect(v.list("rules") == ["bp", "fa"])
+    }
+
+    let complete = ["seed": "1", "dt": "0.1", "rules": "bp"]
+
+    /// The notebook holds every default: a parameter it leaves out is an error naming it, even when `--set` gives it.
+    @Test func aParameterMissingFromTheNotebookIsAnError() {
+        expectLessonError([
+            "x.md: the parameter block lacks dt (t; a number in [0.01, 1]), rules (r; ", "lessons/README"
+        ]) {
+            _ = try resolveParameters(specs: specs, notebook: ["seed": "1"], notebookName: "x.md", overrides: [])
+        }
+        expectLessonError(["x.md: the parameter block lacks dt "]) {
+            _ = try resolveParameters(
+                specs: specs, notebook: ["seed": "1", "rules": "bp"], notebookName: "x.md", overrides: [("dt", "0.5")])
+        }
     }
 
     @Test func brokenBlocksAndBadValuesGiveOneLineErrors() {
@@ -36,20 +46,21 @@ import Testing
             _ = try resolveParameters(specs: specs, notebook: ["dt": "fast"], notebookName: "x.md", overrides: [])
         }
         expectLessonError(["--set: dt = '5' is not valid"]) {
-            _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md", overrides: [("dt", "5")])
+            _ = try resolveParameters(specs: specs, notebook: complete, notebookName: "x.md", overrides: [("dt", "5")])
         }
         expectLessonError(["unknown parameter 'nope'; this lesson has: "]) {
-            _ = try resolveParameters(specs: specs, notebook: [:], notebookName: "x.md", overrides: [("nope", "1")])
+            _ = try resolveParameters(
+                specs: specs, notebook: complete, notebookName: "x.md", overrides: [("nope", "1")])
         }
         expectLessonError(["--set: rules = 'bp,dfa' is not valid; expected a comma-separated list from"]) {
             _ = try resolveParameters(
-                specs: specs, notebook: [:], notebookName: "x.md",
-                overrides: [("rules", "bp,dfa")])
+                specs: specs, notebook: complete, notebookName: "x.md", overrides: [("rules", "bp,dfa")])
         }
     }
 
     @Test func executedCopyFillsPlaceholdersAndRejectsUnknownOnes() throws {
-        let nb = try Notebook(path: "x.md", text: "```parameters\nseed = 3\n```\nvalue {{answer}}\n{{checks}}")
+        let nb = try Notebook(
+            path: "x.md", text: "```parameters\nseed = 3\ndt = 0.1\nrules = bp\n```\nvalue {{answer}}\n{{checks}}")
         let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
         let out = try nb.executed(
             parameters: v, overridden: [], values: ["answer": "42"],
@@ -72,10 +83,10 @@ import Testing
 extension NotebookTests {
     /// Windows (CRLF) and old Mac (CR) line endings parse like Unix ones; the executed copy has Unix ones.
     @Test func windowsLineEndingsParse() throws {
-        let unix = "# T\n```parameters\nseed = 3  # c\ndt = 0.2\n```\nvalue {{answer}}\n{{checks}}\n"
+        let unix = "# T\n```parameters\nseed = 3  # c\ndt = 0.2\nrules = bp\n```\nvalue {{answer}}\n{{checks}}\n"
         for ending in ["\r\n", "\r"] {
             let nb = try Notebook(path: "x.md", text: unix.replacingOccurrences(of: "\n", with: ending))
-            #expect(nb.parameters == ["seed": "3", "dt": "0.2"], "\(ending.debugDescription)")
+            #expect(nb.parameters == ["seed": "3", "dt": "0.2", "rules": "bp"], "\(ending.debugDescription)")
             let v = try resolveParameters(specs: specs, notebook: nb.parameters, notebookName: "x.md", overrides: [])
             let out = try nb.executed(
                 parameters: v, overridden: [], values: ["answer": "42"], checks: [],
