@@ -173,6 +173,13 @@ public struct Check: Codable, Equatable, Sendable {
 /// the microcircuit's Hebbian update with the matrix frSF update; their sums differ only in order).
 let roundingBound = 1e-12
 
+/// A check against sampling noise allows this many standard errors: under a normal approximation a true claim
+/// fails one such check with probability 6e-5 (two-sided), so a run of a few dozen checks rarely fails by chance.
+let samplingErrorMultiple = 4.0
+
+/// The angle to BP's update (°) beyond which an update has a negative inner product with it, i.e. points uphill.
+let descentAngleBound = 90.0
+
 /// A stable check identifier from its name: ASCII letters only, words joined by '-'. Numbers are dropped so
 /// that the id does not change with parameter values or measurements.
 func checkID(_ name: String) -> String {

@@ -131,6 +131,35 @@ func slopeAgainstDifference(_ cell: LIFParameters, iMax: Double) -> Double {
     return worstSlope
 }
 
+/// Lesson 1's tolerances, each derived here once; the checks name them.
+enum Lesson01Tolerance {
+    /// Subthreshold V(t) (mV): the exponential integrator is exact for constant input, so only rounding remains,
+    /// at most n ε |V| = (200 ms / dt) × 2.2e-16 × 70 mV ≈ 3e-10 mV for dt ≥ 0.01 ms.
+    static let subthreshold = 1e-9
+    /// Relative slack on the rate interval (r/(1 + r·dt), r] for rounding in the spike times and the rate: the
+    /// sums behind a rate carry about n ε ≪ 1e-9 relative error for n ≤ 10⁶ steps.
+    static let rateRounding = 1e-9
+    /// Closed-form slope f'(I) vs its central difference at h = 1e-5 nA (relative): truncation h² f‴/6 and
+    /// rounding ε f / h are both below 1e-8 for I ≥ 1.2 × rheobase; the bound is 100 times that estimate.
+    static let slope = 1e-6
+    /// The Siegert quadrature's error on a rate, relative: about 1e-13, with a factor of 10 to spare.
+    static let quadratureRelative = 1e-12
+    /// The same quadrature error on a central-difference slope (spikes/ms/nA): 1e-13 relative on rates below
+    /// 0.1 /ms, amplified by 1/h = 10³ /nA.
+    static let quadratureSlope = 1e-11
+    /// Below rheobase the noise-free slope is 0; noise must make it clearly positive (Hz/nA): far above the
+    /// quadrature's error, and three decades below the smallest slope there at the defaults (about 1.4 Hz/nA,
+    /// at 0.5 nA).
+    static let positiveSlope = 1e-3
+}
+
+/// The interval (r/(1 + r·dt), r] holding the rate simulated at step dt, widened by `rateRounding`, times `scale`
+/// (1000 for Hz from spikes/ms).
+func rateInterval(_ r: Double, _ dt: Double, scale: Double = 1) -> (lower: Double, upper: Double) {
+    let slack = Lesson01Tolerance.rateRounding
+    return (scale * r / (1 + r * dt) * (1 - slack), scale * r * (1 + slack))
+}
+
 // MARK: Simulation
 
 /// The noise-free cell simulated: f-I sweep, subthreshold step, rates at two currents, rheobase, a spiking trace.
@@ -212,9 +241,9 @@ func lesson01Checks(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Para
     ctx.check(
         .atMost(
             "subthreshold V(t) vs V_rest + RI(1 − e^{−t/τ}), max error", observed: s.worstStep,
-            bound: 1e-9, unit: "mV"))
+            bound: Lesson01Tolerance.subthreshold, unit: "mV"))
     // f-I: with threshold detection at step ends and exact integration, every simulated ISI lies in
-    // [ISI, ISI + dt), so the simulated rate lies in (r/(1 + r·dt), r]; a 1e-9 relative slack covers rounding.
+    // [ISI, ISI + dt), so the simulated rate lies in (r/(1 + r·dt), r]; `rateInterval` widens it for rounding.
     let (outside, tested, _) = fiBias(s, predicted, p)
     ctx.check(.none("f-I: simulated rates outside (r/(1+r·dt), r]", violations: outside, of: tested))
     for (i, rs) in s.checkedRates {
@@ -222,7 +251,8 @@ func lesson01Checks(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Para
         ctx.check(
             .within(
                 "rate at \(format(i)) nA within the dt bound", observed: 1000 * rs,
-                lower: 1000 * r / (1 + r * dt) * (1 - 1e-9), upper: 1000 * r * (1 + 1e-9), unit: "Hz"))
+                lower: rateInterval(r, dt, scale: 1000).lower, upper: rateInterval(r, dt, scale: 1000).upper, unit: "Hz"
+            ))
     }
     // Rheobase: silent just below I_rh, firing just above.
     ctx.check(.atMost("spikes at 0.99 × rheobase", observed: Double(s.below), bound: 0))
@@ -230,7 +260,7 @@ func lesson01Checks(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Para
     ctx.check(
         .atMost(
             "slope f'(I): closed form vs central difference, max relative error",
-            observed: slopeAgainstDifference(p.cell, iMax: p.iMax), bound: 1e-6))
+            observed: slopeAgainstDifference(p.cell, iMax: p.iMax), bound: Lesson01Tolerance.slope))
 }
 
 /// Above rheobase: currents whose simulated rate lies outside (r/(1 + r·dt), r], currents tested, and the
@@ -244,8 +274,7 @@ func fiBias(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Parameters)
     for (k, i) in p.currents.enumerated() where i > p.cell.rheobase * 1.001 {
         let r = predicted[k]
         let rs = s.rates[k]
-        let lower = r / (1 + r * p.dt) * (1 - 1e-9)
-        let upper = r * (1 + 1e-9)
+        let (lower, upper) = rateInterval(r, p.dt)
         tested += 1
         if !(rs >= lower && rs <= upper) { outside += 1 }
         worstFraction = max(worstFraction, (r - rs) / (r - r / (1 + r * p.dt)))
@@ -374,7 +403,7 @@ func slopeFigure(_ p: Lesson01Parameters, _ ctx: RunContext) {
 
 /// The Siegert slope against the central difference of the Siegert rate: FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ is
 /// estimated by a second difference of the exact slope with H = 0.01 nA. Allowed: twice that truncation term
-/// plus 1e-11 spikes/ms/nA for the quadrature's ~1e-13 relative error amplified by 1/h. Returns the worst
+/// plus `Lesson01Tolerance.quadratureSlope` for the quadrature's own error. Returns the worst
 /// error / allowed and the worst error.
 func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error: Double) {
     let h = 1e-3
@@ -386,7 +415,7 @@ func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error:
         let third =
             (model.slope(current: i + bigH) - 2 * model.slope(current: i)
                 + model.slope(current: i - bigH)) / (bigH * bigH)
-        let allowed = 2 * h * h / 6 * abs(third) + 1e-11
+        let allowed = 2 * h * h / 6 * abs(third) + Lesson01Tolerance.quadratureSlope
         let error = abs(model.slope(current: i) - fd)
         worstExcess = max(worstExcess, error / allowed)
         worstSlopeError = max(worstSlopeError, error)
@@ -397,7 +426,8 @@ func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error:
 /// Small-noise limit. For u < 0 the Siegert integrand is erfcx(|u|), and for x > 0
 /// (1 − 1/(2x²)) / (√π x) ≤ erfcx(x) ≤ 1 / (√π x). Integrating between the limits gives ISI₀ − D ≤ ISI_σ ≤ ISI₀
 /// with D = (τ σ² / 4) (1/(μ − θ)² − 1/(μ − V_reset)²), so above rheobase r₀ ≤ r_σ ≤ 1/(ISI₀ − D) exactly;
-/// 1e-12 relative slack covers the quadrature. Returns currents outside, currents tested, worst fraction used.
+/// `Lesson01Tolerance.quadratureRelative` covers the quadrature. Returns currents outside, currents tested, worst
+/// fraction used.
 func smallNoiseLimit(_ cell: LIFParameters) -> (outside: Int, tested: Int, worstFraction: Double) {
     let tiny = NoisyLIF(cell: cell, sigma: 0.05)
     var outside = 0
@@ -412,7 +442,8 @@ func smallNoiseLimit(_ cell: LIFParameters) -> (outside: Int, tested: Int, worst
         let rs = tiny.rate(current: i)
         let upper = 1 / (1 / r0 - d)
         tested += 1
-        if !(rs >= r0 * (1 - 1e-12) && rs <= upper * (1 + 1e-12)) { outside += 1 }
+        let slack = Lesson01Tolerance.quadratureRelative
+        if !(rs >= r0 * (1 - slack) && rs <= upper * (1 + slack)) { outside += 1 }
         worstFraction = max(worstFraction, (rs - r0) / (upper - r0))
     }
     return (outside, tested, worstFraction)
@@ -431,7 +462,7 @@ func noisyChecks(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Para
         ctx.check(
             .close(
                 "noisy rate at \(format(i)) nA: simulated mean vs Siegert (±4 SE + dt bias)",
-                observed: mean, expected: r, tolerance: 4 * se + bias, unit: "Hz"))
+                observed: mean, expected: r, tolerance: samplingErrorMultiple * se + bias, unit: "Hz"))
     }
     ctx.check(
         .atMost(
@@ -440,7 +471,8 @@ func noisyChecks(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Para
     ctx.check(
         .atLeast(
             "Siegert slope below rheobase (0.5–1.4 nA), minimum; noise-free slope there is 0",
-            observed: minimumSubthresholdSlope(noisy, cell: p.cell), bound: 1e-3, unit: "Hz/nA"))
+            observed: minimumSubthresholdSlope(noisy, cell: p.cell), bound: Lesson01Tolerance.positiveSlope,
+            unit: "Hz/nA"))
     let small = smallNoiseLimit(p.cell)
     ctx.check(
         .none(

@@ -199,10 +199,10 @@ func lesson05Checks(
         ctx.check(
             .atMost(
                 "layer \(l + 1): angle to rate-level frSF at T = \(window) ms (bound 90° − ∠(frSF, BP))",
-                observed: w.angles[l], bound: 90 - prediction.frsfToBP[l], unit: "°"))
+                observed: w.angles[l], bound: descentAngleBound - prediction.frsfToBP[l], unit: "°"))
         ctx.check(
             .atMost(
-                "layer \(l + 1): angle to BP at T = \(window) ms", observed: w.toBP[l], bound: 90,
+                "layer \(l + 1): angle to BP at T = \(window) ms", observed: w.toBP[l], bound: descentAngleBound,
                 unit: "°"))
     }
 }
