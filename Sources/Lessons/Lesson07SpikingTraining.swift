@@ -155,8 +155,8 @@ func runLesson07(_ ctx: RunContext) throws {
         return nil
     }
     ctx.record("prediction", predictions.joined(separator: "; "))
-    if stop == nil, let first = runs.first { lesson07DtCheck(first, p, data, ctx) }
-    lesson07Checks(runs, p, data, ctx, complete: stop == nil)
+    if stop == nil, let first = runs.first { try lesson07DtCheck(first, p, data, ctx) }
+    try lesson07Checks(runs, p, data, ctx, complete: stop == nil)
     lesson07Figures(runs, p, data, ctx)
     if let stop { throw stop }
 }
@@ -373,7 +373,8 @@ func accuracyPercent(_ predicted: [Int], _ labels: [Int]) -> Double {
 }
 
 /// dt-independence: the first depth's first trained circuit classifies test samples again at dt = 0.1 ms.
-func lesson07DtCheck(_ run: DepthRun, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
+/// A trained state that cannot be restored is an error, never a check that silently disappears.
+func lesson07DtCheck(_ run: DepthRun, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) throws {
     guard p.dtCheck > 0, p.settings.dt != 0.1, let state = run.arms.first?.circuit else { return }
     let n = min(p.dtCheck, d.test.count)
     let x = d.test.x.rows(Array(0..<n))
@@ -381,9 +382,8 @@ func lesson07DtCheck(_ run: DepthRun, _ p: Lesson07Parameters, _ d: Lesson07Data
     var fine = p.settings
     fine.dt = 0.1
     let sizes = p.sizes(run.depth, data: d.train)
-    guard let coarseCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: p.settings),
-        let fineCircuit = try? SpikingCircuit(restoring: state, sizes: sizes, settings: fine)
-    else { return }
+    let coarseCircuit = try SpikingCircuit(restoring: state, sizes: sizes, settings: p.settings)
+    let fineCircuit = try SpikingCircuit(restoring: state, sizes: sizes, settings: fine)
     let coarse = coarseCircuit.classify(x, stream: 1 << 42).labels
     let sharp = fineCircuit.classify(x, stream: 1 << 43).labels
     let disagree = Double(zip(coarse, sharp).filter { $0 != $1 }.count) / Double(n)
@@ -407,7 +407,7 @@ func lesson07DtCheck(_ run: DepthRun, _ p: Lesson07Parameters, _ d: Lesson07Data
 func lesson07Checks(
     _ runs: [DepthRun], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext,
     complete: Bool
-) {
+) throws {
     let chance = 100 / Double(d.train.classes)
     for run in runs {
         let k = p.routes.count
@@ -448,11 +448,8 @@ func lesson07Checks(
                         "\(tag), \(mode.rawValue): hidden layer \(l + 1) angle to BP, max over epochs",
                         observed: worst, bound: descentAngleBound, unit: "°"))
             }
-            if let s = arm.circuit,
-                let c = try? SpikingCircuit(
-                    restoring: s, sizes: p.sizes(run.depth, data: d.train),
-                    settings: p.settings)
-            {
+            if let s = arm.circuit {
+                let c = try SpikingCircuit(restoring: s, sizes: p.sizes(run.depth, data: d.train), settings: p.settings)
                 let synapses = synapseCount(p.sizes(run.depth, data: d.train))
                 ctx.check(
                     .none(
