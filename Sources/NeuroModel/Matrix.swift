@@ -156,12 +156,7 @@ public typealias Matrix = DenseMatrix<Double>
 
 // MARK: - Gradient descent
 
-extension DenseMatrix {
-    /// The gradient-descent update of a gradient: ΔW = −η·∇, entry by entry (the one place it is written).
-    @inlinable public func descentStep(learningRate eta: Scalar) -> DenseMatrix { map { -eta * $0 } }
-}
-
-/// The gradient-descent update −η·g of a flat gradient (see `DenseMatrix.descentStep`).
+/// The gradient-descent update ΔW = −η·g of a gradient, entry by entry (the one place the lessons write it).
 @inlinable public func descentStep(_ gradient: [Double], learningRate eta: Double) -> [Double] {
     gradient.map { -eta * $0 }
 }
