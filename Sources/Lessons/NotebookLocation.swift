@@ -68,7 +68,9 @@ public func bundledNotebookPath(_ file: String) throws -> String {
     }
     let name = (file as NSString).deletingPathExtension
     guard let url = bundle.url(forResource: name, withExtension: "md") else {
-        throw LessonError("the bundled notebooks lack \(file); rebuild, or pass --lessons DIR")
+        throw LessonError(
+            "the notebook bundle \(bundle.bundlePath) lacks \(file): copy \(packageName)_Lessons.resources from the "
+                + "build folder (e.g. .build/release) beside the lesson binary, or pass --lessons DIR")
     }
     return url.path
 }

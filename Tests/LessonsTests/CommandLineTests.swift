@@ -140,13 +140,6 @@ import Testing
         #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
     }
 
-    /// The `lesson` executable built beside this test bundle.
-    var lessonExecutable: String? {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return [beside.appendingPathComponent("lesson").path, packageRoot + "/.build/debug/lesson"]
-            .first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
     /// Runs `lesson` with standard output to `output`; returns its exit status and standard error.
     func runExecutable(_ args: [String], output: String) throws -> (Int32, String) {
         let executable = try #require(lessonExecutable, "build the lesson executable first")
@@ -167,7 +160,7 @@ import Testing
     }
 
     /// Output lost to a failed standard output is an error (exit 1, one line), not a silent success.
-    @Test func failedStandardOutputIsAnError() throws {
+    @Test(needsLessonExecutable) func failedStandardOutputIsAnError() throws {
         for args in [["list"], ["help"], ["--help"], ["--version"], ["params", "6"]] {
             let (status, stderr) = try runExecutable(args, output: "/dev/full")
             #expect(status == 1, "\(args): exit \(status)")
@@ -184,7 +177,7 @@ import Testing
 
     /// Exit statuses of the executable: a bare `lesson` prints its help and exits 2, usage errors exit 2 with one
     /// line, a command that cannot finish exits 1, `--version` prints the version.
-    @Test func exitStatuses() throws {
+    @Test(needsLessonExecutable) func exitStatuses() throws {
         let output = temporaryFolder("cli") + "/stdout"
         func run(_ args: [String]) throws -> (Int32, stdout: String, stderr: String) {
             _ = FileManager.default.createFile(atPath: output, contents: nil)
@@ -207,7 +200,7 @@ import Testing
     }
 
     /// The lesson's title is on standard output before its first progress line, even in one file.
-    @Test func titleBeforeProgress() throws {
+    @Test(needsLessonExecutable) func titleBeforeProgress() throws {
         let output = temporaryFolder("cli") + "/both"
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         let executable = try #require(lessonExecutable, "build the lesson executable first")

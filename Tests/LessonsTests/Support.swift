@@ -131,15 +131,18 @@ func cellSeparators(_ row: String) -> Int {
     return count
 }
 
-/// The `lesson` executable built beside this test bundle.
+/// The `lesson` executable built beside this test bundle (or in the package's debug build folder).
 let lessonExecutable: String? = {
     let dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [dir, dir.deletingLastPathComponent()] {
-        let path = candidate.appendingPathComponent("lesson").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
+    let candidates = [dir, dir.deletingLastPathComponent()].map { $0.appendingPathComponent("lesson").path }
+    return (candidates + [packageRoot + "/.build/debug/lesson"]).first {
+        FileManager.default.isExecutableFile(atPath: $0)
     }
-    return nil
 }()
+
+/// The condition of a test that runs the `lesson` executable: it is skipped, and says so, without one.
+let needsLessonExecutable = ConditionTrait.enabled(
+    if: lessonExecutable != nil, "needs the lesson executable (built by swift build)")
 
 let gnuParallel: String? = {
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") {
