@@ -40,8 +40,23 @@ struct Lesson01Parameters {
     /// The noisy part's parameters.
     struct NoiseParameters {
         let dt: Double, trials: Int, duration: Double, warmup: Double
-        /// The noisy f-I curve's currents (nA).
+        /// The noisy f-I curve's currents (nA): `noise_points` from noise_i_min to noise_i_max.
         let currents: [Double]
+
+        init(_ p: ParameterValues, cell: LIFParameters) throws {
+            dt = p.real("noise_dt")
+            try requireStepDividesRefractory(dt, cell.tRef)
+            trials = p.integer("noise_trials")
+            duration = p.real("noise_duration")
+            warmup = p.real("noise_warmup")
+            let points = p.integer("noise_points")
+            let iMin = p.real("noise_i_min")
+            let iMax = p.real("noise_i_max")
+            guard iMax > iMin else {
+                throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
+            }
+            currents = (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
+        }
     }
 
     init(_ p: ParameterValues) throws {
@@ -52,28 +67,14 @@ struct Lesson01Parameters {
         dt = p.real("dt")
         duration = p.real("duration")
         try requireStepDividesRefractory(dt, cell.tRef)
-        noise = NoiseParameters(
-            dt: p.real("noise_dt"), trials: p.integer("noise_trials"),
-            duration: p.real("noise_duration"), warmup: p.real("noise_warmup"),
-            currents: try noisyCellCurrents(p, cell: cell))
-        iMax = p.real("i_max")
+        noise = try NoiseParameters(p, cell: cell)
+        let iMax = p.real("i_max")
+        self.iMax = iMax
         iStep = p.real("i_step")
         iTrace = p.real("i_trace")
         let points = p.integer("points")
-        currents = (0..<points).map { p.real("i_max") * Double($0) / Double(points - 1) }
+        currents = (0..<points).map { iMax * Double($0) / Double(points - 1) }
     }
-}
-
-/// The currents of the noisy f-I curve (nA), after checking the noisy part's parameters (before any work).
-func noisyCellCurrents(_ p: ParameterValues, cell: LIFParameters) throws -> [Double] {
-    try requireStepDividesRefractory(p.real("noise_dt"), cell.tRef)
-    let points = p.integer("noise_points")
-    let iMin = p.real("noise_i_min")
-    let iMax = p.real("noise_i_max")
-    guard iMax > iMin else {
-        throw LessonError.usage("noise_i_max (\(format(iMax))) must exceed noise_i_min (\(format(iMin)))")
-    }
-    return (0..<points).map { iMin + (iMax - iMin) * Double($0) / Double(points - 1) }
 }
 
 func runLesson01(_ ctx: RunContext) throws {

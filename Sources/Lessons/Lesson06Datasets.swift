@@ -194,6 +194,9 @@ struct Lesson06Setup {
     var depth: Int { sizes.count - 1 }
 }
 
+/// Lesson 6's networks: ReLU hidden units and a linear output under softmax cross-entropy (fresh or resumed).
+let lesson06Activations: (hidden: Activation, output: Activation) = (.relu, .linear)
+
 func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson06Setup {
     let data = try loadLesson6Data(p.data, log: ctx.log)
     var train = data.train
@@ -202,7 +205,8 @@ func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson0
     if p.testLimit > 0 { test = test.prefix(p.testLimit) }
     let sizes = [train.x.cols] + Array(repeating: p.hidden, count: p.hiddenLayers) + [train.classes]
     var irng = ctx.rng(1)
-    let initial = Network(sizes: sizes, hidden: .relu, output: .linear, rng: &irng)
+    let initial = Network(
+        sizes: sizes, hidden: lesson06Activations.hidden, output: lesson06Activations.output, rng: &irng)
     let probeIdx = Array(0..<min(1000, train.count))
     let probe = (x: train.x.rows(probeIdx), y: oneHot(probeIdx.map { train.labels[$0] }, classes: train.classes))
     let fingerprint =
@@ -362,7 +366,7 @@ func startOrResume<T: BLASScalar>(
             from: resumePath, fingerprint: s.fingerprint, rule: rule.rawValue,
             epochs: p.epochs)
     else { return (learner, [], 1) }
-    let saved = Network(layers: c.layers, hidden: .relu, output: .linear)
+    let saved = Network(layers: c.layers, hidden: lesson06Activations.hidden, output: lesson06Activations.output)
     var resumed = LearnerOf<T>(
         network: NetworkOf<T>(converting: saved),
         feedback: FeedbackOf<T>(

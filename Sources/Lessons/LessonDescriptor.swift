@@ -17,13 +17,13 @@ public struct LessonDescriptor: Sendable {
     /// replace the first seed's values of the same names.
     let summary: (@Sendable (SeedNumbers) -> [String: String])?
     /// The cost of one seed, from the parameters alone (see `vetWork`); nil for lessons that are always quick.
-    let estimate: (@Sendable (ParameterValues) -> WorkEstimate)?
+    let estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)?
 
     init(
         number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec],
         run: @escaping @Sendable (RunContext) throws -> Void,
         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
-        estimate: (@Sendable (ParameterValues) -> WorkEstimate)? = nil
+        estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)? = nil
     ) {
         self.summary = summary
         self.estimate = estimate

@@ -102,7 +102,7 @@ private func runLessonCaught(
         throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
     }
     let seeds = runSeeds(params, options: options)
-    try vetWork(lesson.estimate?(params), seeds: seeds.count, lesson: lesson, log: log)
+    try vetWork(try lesson.estimate?(params), seeds: seeds.count, lesson: lesson, log: log)
     let runFolder = RunFolder(outDirectory: options.outDirectory, id: lesson.id)
     try prepareDirectory(options.outDirectory)
     cleanStaleTemporaries([runFolder.final, runFolder.staging, options.outDirectory], log: log)

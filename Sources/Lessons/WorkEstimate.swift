@@ -58,68 +58,21 @@ func vetWork(_ estimate: WorkEstimate?, seeds: Int, lesson: LessonDescriptor, lo
 }
 
 // MARK: Estimates of the lessons with parameters that can make a run very large
+// Each reads its lesson's typed parameters, so a combination the lesson refuses is refused here, before any work.
 
-/// Input width, classes and training samples of a dataset choice before it is loaded.
-private func datasetShape(_ p: ParameterValues) -> (inputs: Int, classes: Int, train: Int, test: Int) {
-    let limit = p.integer("train_limit")
-    let testLimit = p.integer("test_limit")
+/// Input width, classes and training and test samples of a dataset choice before it is loaded.
+private func datasetShape(_ request: DatasetRequest, trainLimit: Int, testLimit: Int)
+    -> (inputs: Int, classes: Int, train: Int, test: Int)
+{
     let (inputs, classes, train, test): (Int, Int, Int, Int)
-    switch p.string("dataset") {
-    case "cifar10": (inputs, classes, train, test) = (3072, 10, 50_000, 10_000)
-    case "yin-yang": (inputs, classes, train, test) = (4, 3, 5000, 1000)
-    default: (inputs, classes, train, test) = (784, 10, 60_000, 10_000)
+    switch request.dataset {
+    case .cifar10: (inputs, classes, train, test) = (3072, 10, 50_000, 10_000)
+    case .yinYang: (inputs, classes, train, test) = (4, 3, 5000, 1000)
+    case .auto, .mnist, .fashionMNIST: (inputs, classes, train, test) = (784, 10, 60_000, 10_000)
     }
-    return (inputs, classes, limit > 0 ? min(limit, train) : train, testLimit > 0 ? min(testLimit, test) : test)
-}
-
-/// Lesson 1: time steps of the noise-free f-I curve and of the noisy trials; the exact integrator runs about
-/// 10⁸ steps per second.
-@Sendable func lesson01Estimate(_ p: ParameterValues) -> WorkEstimate {
-    let clean = Double(p.integer("points")) * p.real("duration") / p.real("dt")
-    let noisy =
-        Double(p.integer("noise_points") * p.integer("noise_trials"))
-        * (p.real("noise_duration") + p.real("noise_warmup")) / p.real("noise_dt")
-    return WorkEstimate(
-        operations: clean + noisy, operationsPerSecond: 1e8, bytes: 0,
-        hint: "lower duration, noise_duration, noise_trials or points, or raise dt or noise_dt")
-}
-
-/// Lesson 6: synapse-samples of training (forward, backward, update) per rule and epoch; one BLAS thread runs
-/// about 2·10¹⁰ of these per second. Memory: the dataset, a few copies of every network, the cell-by-cell
-/// circuit (about 100 bytes per synapse).
-@Sendable func lesson06Estimate(_ p: ParameterValues) -> WorkEstimate {
-    let d = datasetShape(p)
-    let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [d.classes]
-    let synapses = Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +))
-    let rules = Double(p.list("rules").count)
-    let ops =
-        3 * synapses * Double(d.train + d.test) * Double(p.integer("epochs")) * rules
-        + synapses * 100 * Double(p.integer("circuit_steps") * p.integer("batch"))
-    let bytes =
-        16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * (6 + rules)
-        + (p.integer("circuit_steps") > 0 ? 100 * synapses : 0)
-    return WorkEstimate(
-        operations: ops, operationsPerSecond: 2e10, bytes: bytes,
-        hint: "lower hidden, hidden_layers, epochs or the rules, or set train_limit")
-}
-
-/// Lesson 7: synapse-samples of the spiking circuits (training and testing every epoch); the engine runs about
-/// 1.8·10⁸ per second at dt = 0.5 ms and T = 200 ms on two cores, slower at smaller dt and longer windows.
-@Sendable func lesson07Estimate(_ p: ParameterValues) -> WorkEstimate {
-    let d = datasetShape(p)
-    let depths = p.list("depths").compactMap(Int.init)
-    let synapses = Double(
-        depths.map { depth -> Int in
-            let sizes = [d.inputs] + Array(repeating: p.integer("hidden"), count: depth) + [d.classes]
-            return zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +)
-        }.reduce(0, +))
-    let routes = Double(p.list("routes").count)
-    let ops = synapses * routes * Double(p.integer("epochs")) * Double(d.train + d.test / 2)
-    let rate = 1.8e8 * min(1, pow(p.real("dt") / 0.5, 0.35)) * 200 / p.real("window")
-    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * synapses * 12
-    return WorkEstimate(
-        operations: ops, operationsPerSecond: rate, bytes: bytes,
-        hint: "lower hidden, depths, routes or epochs, raise dt, shorten window, or set train_limit")
+    return (
+        inputs, classes, trainLimit > 0 ? min(trainLimit, train) : train, testLimit > 0 ? min(testLimit, test) : test
+    )
 }
 
 /// Forward synapses of a fully connected network.
@@ -127,18 +80,32 @@ private func synapses(_ sizes: [Int]) -> Double {
     Double(zip(sizes, sizes.dropFirst()).map { $0 * $1 }.reduce(0, +))
 }
 
+/// Lesson 1: time steps of the noise-free f-I curve and of the noisy trials; the exact integrator runs about
+/// 10⁸ steps per second.
+@Sendable func lesson01Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson01Parameters(values)
+    let n = p.noise
+    let clean = Double(p.currents.count) * p.duration / p.dt
+    let noisy = Double(n.currents.count * n.trials) * (n.duration + n.warmup) / n.dt
+    return WorkEstimate(
+        operations: clean + noisy, operationsPerSecond: 1e8, bytes: 0,
+        hint: "lower duration, noise_duration, noise_trials or points, or raise dt or noise_dt")
+}
+
 /// Lesson 2: time steps of the LIF pair and Poisson runs (three per trial); about 10⁸ per second.
-@Sendable func lesson02Estimate(_ p: ParameterValues) -> WorkEstimate {
-    WorkEstimate(
-        operations: 3 * Double(p.integer("trials")) * p.real("window") / p.real("dt"),
-        operationsPerSecond: 1e8, bytes: 0, hint: "lower window or trials, or raise dt")
+@Sendable func lesson02Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson02Parameters(values)
+    return WorkEstimate(
+        operations: 3 * Double(p.trials) * p.window / p.dt, operationsPerSecond: 1e8, bytes: 0,
+        hint: "lower window or trials, or raise dt")
 }
 
 /// Lesson 3: synapse-samples of training (forward, backward, update) for every rule; the small networks run
 /// about 10⁹ per second.
-@Sendable func lesson03Estimate(_ p: ParameterValues) -> WorkEstimate {
-    let n = synapses([4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3])
-    let ops = 3 * n * Double(p.integer("train_size") + 2000) * Double(p.integer("epochs") * p.list("rules").count)
+@Sendable func lesson03Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson03Parameters(values)
+    let n = synapses(p.sizes)
+    let ops = 3 * n * Double(p.trainSize + 2000) * Double(p.epochs * p.rules.count)
     return WorkEstimate(
         operations: ops, operationsPerSecond: 1e9, bytes: 8 * n * 12,
         hint: "lower hidden, hidden_layers, epochs or the rules")
@@ -146,25 +113,52 @@ private func synapses(_ sizes: [Int]) -> Double {
 
 /// Lesson 4: synapse-samples of the cell-by-cell circuit and the matrix rule side by side; about 5·10⁶ per
 /// second (the circuit visits every cell and synapse).
-@Sendable func lesson04Estimate(_ p: ParameterValues) -> WorkEstimate {
-    let n = synapses([4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3])
+@Sendable func lesson04Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson04Parameters(values)
+    let n = synapses(p.sizes)
     return WorkEstimate(
-        operations: n * Double(p.integer("steps") * p.integer("batch")), operationsPerSecond: 5e6,
+        operations: n * Double(p.steps * p.batch), operationsPerSecond: 5e6,
         bytes: 200 * n, hint: "lower hidden, hidden_layers, steps or batch")
 }
 
-/// Lesson 5: sample-steps of every window of the sweep (settling, forward and one error phase per layer),
-/// weighted by the circuit's size; about 4·10⁶ per second.
-@Sendable func lesson05Estimate(_ p: ParameterValues) -> WorkEstimate {
-    let sizes = [4] + Array(repeating: p.integer("hidden"), count: p.integer("hidden_layers")) + [3]
-    var windows = p.real("window")
-    var t = p.real("t_min")
-    while t <= p.real("t_max") * (1 + 1e-9) {
-        windows += t
-        t *= 2
-    }
-    let steps = Double(p.integer("batch")) * Double(sizes.count) * (windows + 50 * 8) / p.real("dt")
+/// Lesson 5: sample-steps of every window of the sweep and of the default window (settling, forward and one
+/// error phase per layer), weighted by the circuit's size; about 4·10⁶ per second.
+@Sendable func lesson05Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson05Parameters(values)
+    let windows = p.window + p.windows.reduce(0, +)
+    let steps = Double(p.batch) * Double(p.sizes.count) * (windows + 50 * 8) / p.settings.dt
     return WorkEstimate(
-        operations: steps * (1 + synapses(sizes) / 100), operationsPerSecond: 4e6, bytes: 0,
+        operations: steps * (1 + synapses(p.sizes) / 100), operationsPerSecond: 4e6, bytes: 0,
         hint: "lower t_max, window, batch or hidden, or raise dt")
+}
+
+/// Lesson 6: synapse-samples of training (forward, backward, update) per rule and epoch; one BLAS thread runs
+/// about 2·10¹⁰ of these per second. Memory: the dataset, a few copies of every network, the cell-by-cell
+/// circuit (about 100 bytes per synapse).
+@Sendable func lesson06Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson06Parameters(values)
+    let d = datasetShape(p.data, trainLimit: p.trainLimit, testLimit: p.testLimit)
+    let n = synapses([d.inputs] + Array(repeating: p.hidden, count: p.hiddenLayers) + [d.classes])
+    let rules = Double(p.rules.count)
+    let ops =
+        3 * n * Double(d.train + d.test) * Double(p.epochs) * rules
+        + n * 100 * Double(p.circuitSteps * p.config.batchSize)
+    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * n * (6 + rules) + (p.circuitSteps > 0 ? 100 * n : 0)
+    return WorkEstimate(
+        operations: ops, operationsPerSecond: 2e10, bytes: bytes,
+        hint: "lower hidden, hidden_layers, epochs or the rules, or set train_limit")
+}
+
+/// Lesson 7: synapse-samples of the spiking circuits (training and testing every epoch); the engine runs about
+/// 1.8·10⁸ per second at dt = 0.5 ms and T = 200 ms on two cores, slower at smaller dt and longer windows.
+@Sendable func lesson07Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson07Parameters(values)
+    let d = datasetShape(p.data, trainLimit: p.trainLimit, testLimit: p.testLimit)
+    let n = p.depths.map { synapses([d.inputs] + Array(repeating: p.hidden, count: $0) + [d.classes]) }.reduce(0, +)
+    let ops = n * Double(p.routes.count * p.epochs) * Double(d.train + d.test / 2)
+    let rate = 1.8e8 * min(1, pow(p.settings.dt / 0.5, 0.35)) * 200 / p.settings.window
+    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * n * 12
+    return WorkEstimate(
+        operations: ops, operationsPerSecond: rate, bytes: bytes,
+        hint: "lower hidden, depths, routes or epochs, raise dt, shorten window, or set train_limit")
 }
