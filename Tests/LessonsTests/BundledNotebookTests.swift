@@ -30,7 +30,7 @@ import Testing
         #expect(try locateNotebook(lesson, lessonsDirectory: nil, workingDirectory: elsewhere).origin == .bundled)
         let option = try locateNotebook(lesson, lessonsDirectory: elsewhere + "/lessons", workingDirectory: elsewhere)
         #expect(option.origin == .lessonsOption)
-        #expect(throws: LessonError.self) {
+        expectLessonError(["no notebook 04-microcircuit.md in ", "(given with --lessons)"]) {
             _ = try locateNotebook(lesson, lessonsDirectory: temporaryFolder("empty"), workingDirectory: elsewhere)
         }
     }

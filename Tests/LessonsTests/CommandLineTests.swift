@@ -135,9 +135,13 @@ import Testing
         var options = RunOptions()
         options.lessonsDirectory = dir
         options.outDirectory = temporaryFolder("out")
-        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
+        expectLessonError(["01-lif.md: dt = 'fast' is not valid; expected a number in"]) {
+            _ = try runLessonSerially(try findLesson("1"), options: options)
+        }
         options.lessonsDirectory = temporaryFolder("empty")
-        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("1"), options: options) }
+        expectLessonError(["no notebook 01-lif.md in ", "(given with --lessons)"]) {
+            _ = try runLessonSerially(try findLesson("1"), options: options)
+        }
     }
 
     /// Runs `lesson` with standard output to `output`; returns its exit status and standard error.

@@ -72,7 +72,7 @@ import Testing
         #expect(out.contains("value 42"))
         #expect(out.contains("1 passed, 0 failed"))
         #expect(!out.contains("{{"))
-        #expect(throws: LessonError.self) {
+        expectLessonError(["x.md refers to ", "answer", "which the lesson does not produce"]) {
             _ = try nb.executed(
                 parameters: v, overridden: [], values: [:], checks: [], figures: [],
                 renderedFormats: [], header: "H")

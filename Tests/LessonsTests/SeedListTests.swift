@@ -13,12 +13,10 @@ import Testing
         #expect(seedListText([1, 2, 3, 8, 10, 11]) == "1-3,8,10-11")
     }
 
-    @Test func refusesMalformedLists() {
+    @Test func refusesMalformedLists() throws {
         for bad in ["", "a", "3-1", "1,,2", "-1", "1-", "0-5000", "1.5"] {
-            #expect(throws: LessonError.self) { try parseSeedList(bad) }
-            do { _ = try parseSeedList(bad) } catch let e as LessonError {
-                #expect(e.status == 2 && e.description.contains("is not a seed list"))
-            } catch {}
+            let e = try #require(throws: LessonError.self) { try parseSeedList(bad) }
+            #expect(e.status == 2 && e.description.contains("is not a seed list"), "\(bad): \(e)")
         }
     }
 

@@ -33,16 +33,18 @@ import Testing
     @Test func rejectsWrongMagicTruncationBadLabelsAndMissingFiles() {
         var bad = idxImages(4)
         bad[3] = 0x01
-        let cases: [DataFolder] = [
-            mnistFolder(images: bad),  // wrong magic
-            mnistFolder(images: Array(idxImages(4).dropLast(5))),  // short read
-            mnistFolder(labels: idxLabels([0, 1, 2, 10])),  // label out of range
-            mnistFolder(labels: idxLabels([0, 1, 2]))  // count mismatch
+        let cases: [(DataFolder, [String])] = [
+            (mnistFolder(images: bad), ["is not an IDX image file (wrong magic number)"]),
+            (mnistFolder(images: Array(idxImages(4).dropLast(5))), ["is truncated: ", "download it again"]),
+            (mnistFolder(labels: idxLabels([0, 1, 2, 10])), ["label 10 at index 3", "outside 0...9"]),
+            (mnistFolder(labels: idxLabels([0, 1, 2])), ["has 4 images but ", " has 3 labels"])
         ]
-        for d in cases {
-            #expect(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        for (d, fragments) in cases {
+            expectError(DataError.self, fragments) { _ = try loadIDXDirectory(d.path, name: "t") }
         }
-        #expect(throws: DataError.self) { _ = try loadIDXDirectory("/nonexistent", name: "t") }
+        expectError(DataError.self, ["data folder /nonexistent does not exist; give the folder that holds"]) {
+            _ = try loadIDXDirectory("/nonexistent", name: "t")
+        }
     }
 
     @Test func rejectsCorruptGzip() {
@@ -50,7 +52,9 @@ import Testing
         var bytes = [UInt8](FileManager.default.contents(atPath: d.path + "/train-images-idx3-ubyte.gz") ?? Data())
         for i in 12..<min(bytes.count, 40) { bytes[i] ^= 0x5a }
         d.write("train-images-idx3-ubyte.gz", bytes)
-        #expect(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        expectError(DataError.self, ["train-images-idx3-ubyte.gz is corrupt (gzip stream error)"]) {
+            _ = try loadIDXDirectory(d.path, name: "t")
+        }
     }
 
     /// Every common distribution of the four files: '-idx' or '.idx' before the type, plain or gzip,
@@ -192,9 +196,13 @@ import Testing
         #expect(train.count == 10 && test.count == 1 && train.x.cols == 3072)
         #expect(test.labels == [7])
         d.write("test_batch.bin", Array(records([7]).dropLast()))
-        #expect(throws: DataError.self) { _ = try loadCIFAR10(d.path) }
+        expectError(DataError.self, ["test_batch.bin is truncated: 3072 bytes is not a whole number of 3073-byte"]) {
+            _ = try loadCIFAR10(d.path)
+        }
         d.write("test_batch.bin", records([12]))
-        #expect(throws: DataError.self) { _ = try loadCIFAR10(d.path) }
+        expectError(DataError.self, ["test_batch.bin: label 12 in record 0", "is outside 0...9"]) {
+            _ = try loadCIFAR10(d.path)
+        }
     }
 
     @Test func checkpointRoundTripsAndRejectsDamage() throws {
@@ -219,8 +227,12 @@ import Testing
                     1,
                     0.5, 2
                 ])
-        #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x") }
-        #expect(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x") }
+        expectError(DataError.self, ["checkpoint x is corrupt (checksum mismatch); delete it or run without"]) {
+            _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x")
+        }
+        expectError(DataError.self, ["x is not a checkpoint of this program; delete it or run without --resume"]) {
+            _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x")
+        }
     }
 
     func smallCheckpoint(epoch: Int = 3, weight: Double? = nil) -> TrainingCheckpoint {

@@ -85,7 +85,7 @@ import Testing
         let net = Network(sizes: [4, 8, 3], hidden: .relu, output: .linear, rng: &g)
         var learner = Learner(network: net, feedback: Feedback(rule: .fa, network: net, rng: &g), rng: g)
         let data = YinYang.generate(count: 60, seed: 2, name: "t")
-        #expect(throws: TrainingDiverged.self) {
+        expectError(TrainingDiverged.self, ["training diverged: rule fa, epoch ", "lower the learning rate"]) {
             let config = SGDConfig(learningRate: 1e6, batchSize: 10, loss: .mse)
             for e in 1...50 { try learner.epoch(data, config: config, epoch: e) }
         }

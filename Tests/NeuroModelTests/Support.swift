@@ -71,3 +71,21 @@ func smallSpikingCase(_ seed: Int, routes: RouteMode) -> (SpikingCircuit, Matrix
     let x = Matrix(rows: batch, cols: sizes[0]) { _, _ in g.uniform() }
     return (circuit, x, (0..<batch).map { _ in Int(g.next() % UInt64(sizes[3])) })
 }
+
+/// Expects `body` to throw an error of type `E` whose one-line message contains every fragment.
+func expectError<E: Error & CustomStringConvertible>(
+    _ expected: E.Type, _ fragments: [String], sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws -> Void
+) {
+    do {
+        try body()
+        Issue.record("expected a \(E.self) containing \(fragments)", sourceLocation: sourceLocation)
+    } catch let error as E {
+        for fragment in fragments {
+            #expect(error.description.contains(fragment), "\(error.description)", sourceLocation: sourceLocation)
+        }
+        #expect(!error.description.contains("\n"), "not one line: \(error)", sourceLocation: sourceLocation)
+    } catch {
+        Issue.record("expected a \(E.self), got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
+    }
+}
