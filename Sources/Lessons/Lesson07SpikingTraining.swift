@@ -467,7 +467,7 @@ func lesson07Checks(
 }
 
 func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunContext) {
-    var rows: [String] = []
+    var table = MarkdownTable([])  // the header is in the notebook
     for run in runs {
         let L = run.depth + 1
         for arm in run.arms {
@@ -482,11 +482,11 @@ func lesson07Records(_ runs: [DepthRun], _ p: Lesson07Parameters, _ ctx: RunCont
             } else {
                 angles = (0..<(L - 1)).map { String(format: "%.1f°", last[2 + $0]) }.joined(separator: ", ")
             }
-            rows.append("| \(run.depth) | \(arm.name) | \(String(format: "%.2f", last[1])) % | \(angles) |")
+            table.append(["\(run.depth)", arm.name, String(format: "%.2f", last[1]) + " %", angles])
             ctx.record("accuracy_\(run.depth)_\(arm.name.replacingOccurrences(of: " ", with: "_"))", last[1])
         }
     }
-    ctx.record("accuracy_table", rows.joined(separator: "\n"))
+    ctx.record("accuracy_table", table.bodyText)
     // history rows of the spiking arms end with [tied fraction, clipped burst fraction].
     let readout = runs.flatMap { run in
         run.arms.filter { $0.name.hasPrefix("spiking") }.compactMap { arm -> String? in
