@@ -185,3 +185,130 @@ func expectLessonError(
         Issue.record("expected a LessonError, got \(error)", sourceLocation: sourceLocation)
     }
 }
+
+// MARK: report.html
+
+func pageMain(_ html: String) -> String {
+    guard let open = html.range(of: "<main>"), let close = html.range(of: "</main>") else { return "" }
+    return String(html[open.upperBound..<close.lowerBound])
+}
+
+/// Checks that `html` is one self-contained page: nothing fetched from anywhere (no script or style sheet by
+/// address, no `url(` but data URIs, every image a data URI).
+func expectSelfContained(_ html: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(!html.contains("<script src"), sourceLocation: sourceLocation)
+    #expect(!html.contains("<link"), sourceLocation: sourceLocation)
+    #expect(!html.contains("@import"), sourceLocation: sourceLocation)
+    #expect(
+        html.components(separatedBy: "url(").dropFirst().allSatisfy { $0.hasPrefix("data:") },
+        sourceLocation: sourceLocation)
+    #expect(
+        html.components(separatedBy: "<img src=\"").dropFirst().allSatisfy { $0.hasPrefix("data:image/") },
+        sourceLocation: sourceLocation)
+}
+
+/// report.html of real runs.
+
+// MARK: results.json and its schema
+
+/// A JSON value, decoded strictly (a boolean is never a number).
+indirect enum JSONValue: Decodable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let x = try? c.decode(Double.self) {
+            self = .number(x)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
+    }
+
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number(let x): return x == x.rounded() && abs(x) < 1e15 ? "integer" : "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+/// Validates `value` against the subset of JSON Schema that docs/results.schema.json uses (type, enum, pattern,
+/// required, properties, additionalProperties, items); returns every violation with its path.
+func validate(_ value: JSONValue, _ schema: JSONValue, path: String = "$") -> [String] {
+    guard case .object(let s) = schema else { return [] }
+    var errors: [String] = []
+    if let t = s["type"] {
+        let allowed: [String]
+        switch t {
+        case .string(let one): allowed = [one]
+        case .array(let many):
+            allowed = many.compactMap {
+                if case .string(let x) = $0 { return x }
+                return nil
+            }
+        default: allowed = []
+        }
+        let actual = value.typeName
+        if !allowed.contains(actual) && !(actual == "integer" && allowed.contains("number")) {
+            errors.append("\(path): \(actual), schema wants \(allowed.joined(separator: "|"))")
+        }
+    }
+    if case .array(let options)? = s["enum"], case .string(let v) = value,
+        !options.contains(where: {
+            if case .string(let o) = $0 { return o == v }
+            return false
+        })
+    {
+        errors.append("\(path): '\(v)' not in enum")
+    }
+    if case .string(let pattern)? = s["pattern"], case .string(let v) = value,
+        v.range(of: pattern, options: .regularExpression) == nil
+    {
+        errors.append("\(path): '\(v)' does not match \(pattern)")
+    }
+    if case .object(let object) = value {
+        if case .array(let required)? = s["required"] {
+            for case .string(let key) in required where object[key] == nil { errors.append("\(path): lacks \(key)") }
+        }
+        let properties: [String: JSONValue]
+        if case .object(let p)? = s["properties"] { properties = p } else { properties = [:] }
+        for (key, v) in object {
+            if let sub = properties[key] {
+                errors += validate(v, sub, path: "\(path).\(key)")
+            } else if let extra = s["additionalProperties"] {
+                if case .bool(false) = extra {
+                    errors.append("\(path): unexpected key \(key)")
+                } else {
+                    errors += validate(v, extra, path: "\(path).\(key)")
+                }
+            }
+        }
+    }
+    if case .array(let items) = value, let itemSchema = s["items"] {
+        for (i, v) in items.enumerated() { errors += validate(v, itemSchema, path: "\(path)[\(i)]") }
+    }
+    return errors
+}
+
+/// docs/results.schema.json, parsed.
+func resultsSchema() throws -> JSONValue {
+    let path = packageRoot + "/docs/results.schema.json"
+    return try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+}
