@@ -386,7 +386,8 @@ func slopeFigure(_ p: Lesson01Parameters, _ ctx: RunContext) {
             ],
             script: """
                 rh = \(rheobase)
-                # f'(I) with its vertical asymptote at the rheobase I_rh: f' → ∞ as I → I_rh from above; below I_rh
+                # f'(I) with its vertical asymptote at the rheobase I_rh: f' → ∞ as I → I_rh from above; \
+                below I_rh
                 # the cell is silent and f' = 0 (off the log axis).
                 set xlabel 'input current I (nA)'
                 set ylabel "slope f'(I) (Hz/nA)"
@@ -425,10 +426,10 @@ func siegertSlopeAgainstDifference(_ model: NoisyLIF) -> (excess: Double, error:
 }
 
 /// Small-noise limit. For u < 0 the Siegert integrand is erfcx(|u|), and for x > 0
-/// (1 − 1/(2x²)) / (√π x) ≤ erfcx(x) ≤ 1 / (√π x). Integrating between the limits gives ISI₀ − D ≤ ISI_σ ≤ ISI₀
-/// with D = (τ σ² / 4) (1/(μ − θ)² − 1/(μ − V_reset)²), so above rheobase r₀ ≤ r_σ ≤ 1/(ISI₀ − D) exactly;
-/// `Lesson01Tolerance.quadratureRelative` covers the quadrature. Returns currents outside, currents tested, worst
-/// fraction used.
+/// (1 − 1/(2x²)) / (√π x) ≤ erfcx(x) ≤ 1 / (√π x). Integrating between the limits gives
+/// ISI₀ − D ≤ ISI_σ ≤ ISI₀ with D = (τ σ² / 4) (1/(μ − θ)² − 1/(μ − V_reset)²),
+/// so above rheobase r₀ ≤ r_σ ≤ 1/(ISI₀ − D) exactly; `Lesson01Tolerance.quadratureRelative` covers
+/// the quadrature. Returns currents outside, currents tested, worst fraction used.
 func smallNoiseLimit(_ cell: LIFParameters) -> (outside: Int, tested: Int, worstFraction: Double) {
     let tiny = NoisyLIF(cell: cell, sigma: 0.05)
     var outside = 0

@@ -274,7 +274,8 @@ func lesson02Checks(
         .close(
             "Poisson pre × LIF post: mean Δw vs η ν r_post",
             observed: h.poisson.reduce(0, +) / Double(p.trials), expected: prediction.poissonUpdate,
-            tolerance: samplingErrorMultiple * prediction.poissonSE(p) + prediction.poissonPostBound(p), unit: "1/ms²"))
+            tolerance: samplingErrorMultiple * prediction.poissonSE(p) + prediction.poissonPostBound(p),
+            unit: "1/ms²"))
     ctx.check(tensors.teacher.check("apical teacher: Hebbian Δw vs delta rule −η∂E/∂w, max relative error"))
     ctx.check(
         .atLeast(

@@ -378,7 +378,9 @@ func lesson03Figures(_ runs: [RuleRun], _ p: Lesson03Parameters, _ ctx: RunConte
     let cols =
         ["step", "loss"]
         + (1...layers).map { $0 == layers ? "output layer angle (°)" : "hidden layer \($0) angle (°)" }
-        + (1...layers).map { $0 == layers ? "output layer norm ratio" : "hidden layer \($0) norm ratio ‖ΔW‖/‖ΔW_bp‖" }
+        + (1...layers).map {
+            $0 == layers ? "output layer norm ratio" : "hidden layer \($0) norm ratio " + "‖ΔW‖/‖ΔW_bp‖"
+        }
     let curves = runs.enumerated().flatMap { i, run in
         (1..<layers).map { layer in
             let c = layer + 2

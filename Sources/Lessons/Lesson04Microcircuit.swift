@@ -48,10 +48,10 @@ func runLesson04(_ ctx: RunContext) throws {
 
 // MARK: Prediction
 
-// With a^L = y − r^L and a^l = B^l ε^{l+1}, ε^l = f'(u^l) a^l is −δ^l of frSF with B^l = |R^l| ∘ sign(W^{l+1})ᵀ,
-// so ΔW^l = η/B Σ_s ε^l_s r^{l−1}_sᵀ = −η dW^l_frSF; for the output layer this is also BP's update. A single
-// Pyr layer under an apical teacher is the delta rule (BP). Every comparison is "equal to rounding"
-// (`roundingBound`); the single-precision matrix algorithm against the Double circuit to 1e-5
+// With a^L = y − r^L and a^l = B^l ε^{l+1}, ε^l = f'(u^l) a^l is −δ^l of frSF with
+// B^l = |R^l| ∘ sign(W^{l+1})ᵀ, so ΔW^l = η/B Σ_s ε^l_s r^{l−1}_sᵀ = −η dW^l_frSF; for the output layer
+// this is also BP's update. A single Pyr layer under an apical teacher is the delta rule (BP). Every comparison is
+// "equal to rounding" (`roundingBound`); the single-precision matrix algorithm against the Double circuit to 1e-5
 // (ε_Float ≈ 6e-8 times the depth of the sums).
 
 /// The bound of the single-precision frSF update against the Double circuit.

@@ -5,7 +5,8 @@ import NeuroModel
 public let lesson05 = LessonDescriptor(
     number: 5, slug: "spiking-microcircuit", title: "The spiking microcircuit",
     claim: "With LIF somas, spike counts and burst-coded errors, the Hebbian update's angle to the rate-level frSF "
-        + "update shrinks as the window T grows, and at the default T it is below 90° − ∠(frSF, BP), so the update "
+        + "update shrinks as the window T grows, and at the default T it is below 90° − ∠(frSF, BP), "
+        + "so the update "
         + "still descends",
     parameters: [
         .integer("seed", in: 0...Int.max, "random seed"),

@@ -152,7 +152,8 @@ func conclude(
     var values = first.values
     if records.count > 1 {
         for (name, n) in numbers where first.values[name] != nil {
-            values[name] = "\(format(n.mean)) ± \(format(n.standardError ?? .nan)) (mean ± SE, \(records.count) seeds)"
+            values[name] =
+                "\(format(n.mean)) ± \(format(n.standardError ?? .nan)) " + "(mean ± SE, \(records.count) seeds)"
         }
     }
     if let summary {

@@ -41,7 +41,8 @@ struct AccuracyFigure {
                 "# Epoch 0 (chance level) is in the data but left off the plot so the differences "
                     + "between rules show.")
         }
-        script.append("# Mean over seeds (lines) and ± 1 sd over seeds (bands; the sd of column i is column i + \(n)).")
+        script.append(
+            "# Mean over seeds (lines) and ± 1 sd over seeds (bands; the sd of column i is column i + \(n)).")
         script.append("plot " + (bands + lines).joined(separator: ", \\\n     "))
         return Figure(
             name: "accuracy", title: title, claim: claim,

@@ -41,8 +41,8 @@ public struct LIFParameters: Sendable, Equatable {
     /// Closed-form rate in Hz.
     public func rateHz(current i: Double) -> Double { 1000 * rate(current: i) }
 
-    /// Slope f'(I) = dr/dI = r² · τ R (θ − V_reset) / ((v − (θ−V_rest)) (v − (V_reset−V_rest))), v = R I;
-    /// from differentiating 1/ISI. In spikes per ms per nA; 0 below rheobase, unbounded at rheobase.
+    /// Slope f'(I) = dr/dI = r² · τ R (θ − V_reset) / ((v − (θ−V_rest)) (v − (V_reset−V_rest))),
+    /// v = R I, from differentiating 1/ISI. In spikes per ms per nA; 0 below rheobase, unbounded at rheobase.
     public func slope(current i: Double) -> Double {
         let v = resistance * i
         let above = v - (theta - vRest)
@@ -113,11 +113,11 @@ public func simulateConstantCurrent(_ p: LIFParameters, current: Double, duratio
     return spikes
 }
 
-/// Spike count of a noisy LIF cell (`NoisyLIF`: τ dV/dt = −(V − V_rest) + R I + σ √τ ξ) under constant current
-/// `current` (nA): starts at V_rest, runs `warmup` ms uncounted (so the count starts near the stationary state),
-/// then counts spikes over `duration` ms with the exact noisy step of length `dt` (ms), drawing every ξ from
-/// `rng` with `tableNormal`. The rate estimate is count / duration (spikes/ms). Draws one deviate per
-/// non-refractory step.
+/// Spike count of a noisy LIF cell (`NoisyLIF`: τ dV/dt = −(V − V_rest) + R I + σ √τ ξ) under
+/// constant current `current` (nA): starts at V_rest, runs `warmup` ms uncounted (so the count starts near
+/// the stationary state), then counts spikes over `duration` ms with the exact noisy step of length `dt`
+/// (ms), drawing every ξ from `rng` with `tableNormal`. The rate estimate is count / duration (spikes/ms).
+/// Draws one deviate per non-refractory step.
 public func simulateNoisyConstantCurrent(
     _ model: NoisyLIF, current: Double, duration: Double, dt: Double,
     warmup: Double = 0, rng: inout SplitMix64

@@ -32,7 +32,8 @@ public enum Activation: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1; lif: capped f'; lifNoisy: Siegert dr/dI.
+    /// relu: 1[u > 0]; tanh: 1 − tanh²u; sigmoid: σ(u)(1 − σ(u)); linear: 1; lif: capped f';
+    /// lifNoisy: Siegert dr/dI.
     @inlinable public func slope<T: BLASScalar>(_ u: T) -> T {
         switch self {
         case .relu: return u > 0 ? 1 : 0

@@ -42,8 +42,9 @@ import Testing
         #expect(table.rate(10) == model.rate(current: 10))
     }
 
-    /// Central difference FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ estimated by a second difference of the exact slope
-    /// (H = 0.01 nA). Allowed: twice the truncation term plus 1e-10 for quadrature rounding (~1e-13 · r / h).
+    /// Central difference FD(h) − r′ = h² r‴/6 + O(h⁴); r‴ estimated by a second difference of the exact
+    /// slope (H = 0.01 nA). Allowed: twice the truncation term plus 1e-10 for quadrature rounding
+    /// (~1e-13 · r / h).
     @Test func slopeMatchesFiniteDifference() {
         let h = 1e-4
         let bigH = 1e-2
