@@ -248,12 +248,11 @@ func lesson01Checks(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Para
     let (outside, tested, _) = fiBias(s, predicted, p)
     ctx.check(.none("f-I: simulated rates outside (r/(1+r·dt), r]", violations: outside, of: tested))
     for (i, rs) in s.checkedRates {
-        let r = p.cell.rate(current: i)
+        let hz = rateInterval(p.cell.rate(current: i), dt, scale: 1000)
         ctx.check(
             .within(
-                "rate at \(format(i)) nA within the dt bound", observed: 1000 * rs,
-                lower: rateInterval(r, dt, scale: 1000).lower, upper: rateInterval(r, dt, scale: 1000).upper, unit: "Hz"
-            ))
+                "rate at \(format(i)) nA within the dt bound", observed: 1000 * rs, lower: hz.lower,
+                upper: hz.upper, unit: "Hz"))
     }
     // Rheobase: silent just below I_rh, firing just above.
     ctx.check(.atMost("spikes at 0.99 × rheobase", observed: Double(s.below), bound: 0))

@@ -102,7 +102,7 @@ public func parameterListing(
     let values = try resolveParameters(
         specs: lesson.parameters, notebook: notebook.parameters,
         notebookName: lesson.notebookFile, overrides: overrides)
-    let defaults = try bundledDefaults(lesson, unless: location)
+    let defaults = bundledDefaults(lesson, unless: location)
     let overridden = Set(overrides.map(\.0))
     var out = ["Lesson \(lesson.number) parameters, from \(location):"]
     for p in lesson.parameters {
@@ -116,10 +116,11 @@ public func parameterListing(
     return out.joined(separator: "\n")
 }
 
-/// The bundled notebook's values (the defaults), or nil when `location` is that notebook or no bundle is found.
-func bundledDefaults(_ lesson: LessonDescriptor, unless location: NotebookLocation) throws -> ParameterValues? {
+/// The bundled notebook's values (the defaults), or nil when `location` is that notebook, or no bundle is found,
+/// or the bundle is out of date (a listing of the notebook actually used does not depend on it).
+func bundledDefaults(_ lesson: LessonDescriptor, unless location: NotebookLocation) -> ParameterValues? {
     guard location.origin != .bundled, let path = try? bundledNotebookPath(lesson.notebookFile) else { return nil }
-    return try resolveParameters(
+    return try? resolveParameters(
         specs: lesson.parameters, notebook: Notebook.load(path).parameters,
         notebookName: "bundled " + lesson.notebookFile, overrides: [])
 }
