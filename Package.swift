@@ -22,8 +22,11 @@ let package = Package(
         .systemLibrary(name: "CSystem"),
         // Ctrl-C handling: a SIGINT handler in C, so that it uses only async-signal-safe calls.
         .target(name: "CInterrupt"),
+        // The spiking circuit's forward phase per sample, in C so that it is vectorised for the processor it runs
+        // on (AVX2 when present, chosen at run time) with the same arithmetic on every processor.
+        .target(name: "CSpikingKernel"),
         // Model: neurons, synapses, networks, learning rules, microcircuit, datasets.
-        .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib", "CSystem"]),
+        .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib", "CSystem", "CSpikingKernel"]),
         // Lessons: every lesson plus the check / notebook / figure machinery. The notebooks in lessons/ are
         // bundled as its resources by the BundleNotebooks plugin (SwiftPM takes resources only from inside a
         // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.

@@ -96,11 +96,6 @@ func runLesson01(_ ctx: RunContext) throws {
 // f(I) = 1 / (t_ref + τ ln((RI − (V_reset − V_rest)) / (RI − (θ − V_rest)))), silent below the rheobase; its
 // slope f'(I) in closed form (`LIFParameters.rate`, `.slope`). With white-noise input the rate is Siegert's.
 
-/// −ζ(1/2)/√(2π) ≈ 0.5826: the Siegmund / Broadie–Glasserman–Kou constant. A Gaussian random walk with step
-/// standard deviation s, watched only at its steps, first exceeds a level θ about as a continuous diffusion
-/// first reaches θ + 0.5826 s.
-let discreteMonitoringShift = 1.4603545088095868 / (2 * Double.pi).squareRoot()
-
 /// The noisy cell's prediction: Siegert rate; discretisation bias from the effective threshold θ + Δθ,
 /// Δθ = 0.5826 s(dt).
 struct NoisyPrediction {
@@ -112,7 +107,7 @@ struct NoisyPrediction {
     init(_ p: Lesson01Parameters) {
         model = NoisyLIF(cell: p.cell, sigma: Activation.lifNoiseSigma)
         stepStd = model.stepNoise(dt: p.noise.dt)
-        shift = discreteMonitoringShift * stepStd
+        shift = NoisyLIF.discreteMonitoringShift * stepStd
         var raised = p.cell
         raised.theta += shift
         shifted = NoisyLIF(cell: raised, sigma: model.sigma)

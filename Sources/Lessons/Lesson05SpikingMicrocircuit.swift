@@ -71,8 +71,10 @@ struct Lesson05Parameters {
 func runLesson05(_ ctx: RunContext) throws {
     let p = try Lesson05Parameters(ctx.parameters)
     var rng = ctx.rng(1)
+    var settings = p.settings
+    settings.threads = ctx.threads
     let circuit = SpikingCircuit(
-        sizes: p.sizes, settings: p.settings, weightScale: p.weightScale, bias: p.bias,
+        sizes: p.sizes, settings: settings, weightScale: p.weightScale, bias: p.bias,
         rng: &rng)
     let data = YinYang.standard().train
     let idx = Array(0..<p.batch)

@@ -134,7 +134,8 @@ struct Lesson07Data {
 }
 
 func runLesson07(_ ctx: RunContext) throws {
-    let p = try Lesson07Parameters(ctx.parameters)
+    var p = try Lesson07Parameters(ctx.parameters)
+    p.settings.threads = ctx.threads
     let data = try lesson07Data(ctx, p)
     var runs: [DepthRun] = []
     setBLASThreads(1)  // parallelism is over samples; small products stay single-threaded and reproducible
@@ -186,7 +187,9 @@ func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07
 /// The shared start of every model of one depth: weights, biases and |R| drawn from the run's seed.
 func startCircuit(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) -> SpikingCircuit {
     var rng = ctx.rng(70 + UInt64(depth))
-    return SpikingCircuit(sizes: p.sizes(depth, data: d.train), settings: p.settings, rng: &rng)
+    var settings = p.settings
+    settings.threads = ctx.threads
+    return SpikingCircuit(sizes: p.sizes(depth, data: d.train), settings: settings, rng: &rng)
 }
 
 /// Trains every arm of one depth (spiking circuits in each route mode, the rate twin, BP) on the same batches

@@ -111,7 +111,6 @@ private func runLessonCaught(
     defer { if !committed { runFolder.discard() } }  // a failed run leaves the previous run's folder as it was
     let folder = runFolder.staging  // every output is written here, then swapped in
     configureAllocator()
-    SpikingCircuit.threads = options.threads
     var records: [SeedRecord] = []
     var info = RunInfo(options: options, seeds: seeds)
     var runError: Error?

@@ -177,6 +177,28 @@ extension NetworkOf {
     }
 }
 
+extension NetworkOf {
+    /// The step with momentum and per-parameter learning rates: for every layer, with η_l = η (times
+    /// `outputScale` for the output layer), m_W ← μ m_W − (η_l/B) δᵀ r and
+    /// m_b ← μ m_b − η_l·biasRate·(1/B) Σ δ, then W += m_W, b += m_b.
+    @inlinable public mutating func descend(
+        _ pass: ForwardPassOf<T>, deltas ds: [DenseMatrix<T>], config: SGDConfig, traces: inout [LayerOf<T>]
+    ) {
+        precondition(traces.count == layers.count, "descend: \(traces.count) traces for \(layers.count) layers")
+        let batch = T(pass.rates[0].rows)
+        let mu = T(config.momentum)
+        for l in layers.indices {
+            let eta = T(config.learningRate * (l == layers.count - 1 ? config.outputScale : 1))
+            gemm(ds[l], transA: true, pass.rates[l], alpha: -eta / batch, beta: mu, into: &traces[l].w)
+            let g = biasGradient(ds[l], batch: batch)
+            let tonic = eta * T(config.biasRate)
+            for k in g.indices { traces[l].b[k] = mu * traces[l].b[k] - tonic * g[k] }
+            axpy(1, traces[l].w.data, &layers[l].w.data)
+            axpy(1, traces[l].b, &layers[l].b)
+        }
+    }
+}
+
 /// Angle statistics of one B against Wᵀ (all in W's shape): angle in degrees and a bound σ on its
 /// sampling standard deviation for n i.i.d. entries, from the delta method applied to
 /// cos = mean(xy) / √(mean(x²) mean(y²)):

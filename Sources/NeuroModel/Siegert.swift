@@ -38,6 +38,19 @@ public struct NoisyLIF: Sendable, Equatable {
         sigma / 2.0.squareRoot() * (1 - Foundation.exp(-2 * dt / cell.tau)).squareRoot()
     }
 
+    /// −ζ(1/2)/√(2π) ≈ 0.5826: the Siegmund / Broadie–Glasserman–Kou constant. A Gaussian random walk with
+    /// step standard deviation s, watched only at its steps, first exceeds a level θ about as a continuous
+    /// diffusion first reaches θ + 0.5826 s.
+    public static let discreteMonitoringShift = 1.4603545088095868 / (2 * Double.pi).squareRoot()
+
+    /// The Siegert rate of a cell simulated at step dt (threshold seen only at step ends): the rate with θ raised
+    /// by 0.5826 σ_step(dt), the first-order correction for discrete monitoring (spikes/ms).
+    public func steppedRate(current i: Double, dt: Double) -> Double {
+        var raised = cell
+        raised.theta += NoisyLIF.discreteMonitoringShift * stepNoise(dt: dt)
+        return NoisyLIF(cell: raised, sigma: sigma).rate(current: i)
+    }
+
     func limits(_ i: Double) -> (reset: Double, threshold: Double) {
         let mu = cell.vRest + cell.resistance * i
         return ((cell.vReset - mu) / sigma, (cell.theta - mu) / sigma)

@@ -23,10 +23,51 @@ public struct SGDConfig: Sendable {
     public var learningRate: Double
     public var batchSize: Int
     public var loss: Loss
+    /// Momentum μ: each weight keeps a trace m ← μ m − η g and changes by m (0: plain SGD).
+    public var momentum = 0.0
+    /// The biases' learning rate relative to η (a bias is a weight from a unit whose activity is this value).
+    public var biasRate = 1.0
+    /// The output layer's learning rate relative to η.
+    public var outputScale = 1.0
     public init(learningRate: Double, batchSize: Int, loss: Loss) {
         self.learningRate = learningRate
         self.batchSize = batchSize
         self.loss = loss
+    }
+
+    /// True when the step is plain SGD with one learning rate for every weight and bias.
+    public var isPlain: Bool { momentum == 0 && biasRate == 1 && outputScale == 1 }
+}
+
+/// A population-wide plasticity tone g(t) ∈ [0, 1] that scales every synapse's learning rate at batch t, a named
+/// global signal (like a neuromodulator): a linear warm-up over the first `warmup` batches, then, with `cosine`,
+/// a cosine decay to zero at batch `total`: g(t) = min(1, (t + 1)/warmup) · ½(1 + cos(π t/total)).
+///
+/// ```swift
+/// let tone = PlasticityTone(warmup: 937, total: 5625, cosine: true)
+/// tone.factor(0)     // ≈ 0.001: training starts gently
+/// tone.factor(936)   // ≈ 0.93: warmed up, the cosine has begun to fall
+/// ```
+public struct PlasticityTone: Sendable, Equatable, Codable {
+    public var warmup: Int
+    public var total: Int
+    public var cosine: Bool
+
+    public init(warmup: Int, total: Int, cosine: Bool) {
+        precondition(warmup >= 0 && total >= 1, "PlasticityTone: warm-up \(warmup), total \(total)")
+        self.warmup = warmup
+        self.total = total
+        self.cosine = cosine
+    }
+
+    /// A constant tone of 1 (no schedule).
+    public static let constant = PlasticityTone(warmup: 0, total: 1, cosine: false)
+
+    /// g at batch `step` (0-based).
+    public func factor(_ step: Int) -> Double {
+        let warm = warmup > 0 ? min(1, Double(step + 1) / Double(warmup)) : 1
+        guard cosine else { return warm }
+        return warm * 0.5 * (1 + Foundation.cos(Double.pi * Double(min(max(step, 0), total)) / Double(total)))
     }
 }
 
@@ -39,12 +80,17 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
     public var rng: SplitMix64
     public var steps = 0
     public var label: String
+    /// Momentum traces, shaped like the layers (zero until the first step with momentum).
+    public var traces: [LayerOf<T>]
 
     @inlinable public init(network: NetworkOf<T>, feedback: FeedbackOf<T>, rng: SplitMix64, label: String? = nil) {
         self.network = network
         self.feedback = feedback
         self.rng = rng
         self.label = label ?? feedback.rule.rawValue
+        self.traces = network.layers.map {
+            LayerOf<T>(w: DenseMatrix<T>(rows: $0.w.rows, cols: $0.w.cols), b: Array(repeating: 0, count: $0.b.count))
+        }
     }
 
     /// One SGD step on a batch; returns the batch loss.
@@ -67,9 +113,12 @@ public struct LearnerOf<T: BLASScalar>: Sendable {
                 what: String(
                     format: "loss = %.3g, above 1e6 × the loss of an uninformative prediction (%.3g)", loss, bound))
         }
-        network.descend(
-            pass, deltas: network.deltas(pass, targets: y, loss: config.loss, feedback: feedback),
-            learningRate: T(config.learningRate))
+        let ds = network.deltas(pass, targets: y, loss: config.loss, feedback: feedback)
+        if config.isPlain {
+            network.descend(pass, deltas: ds, learningRate: T(config.learningRate))
+        } else {
+            network.descend(pass, deltas: ds, config: config, traces: &traces)
+        }
         return loss
     }
 

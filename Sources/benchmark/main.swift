@@ -12,16 +12,17 @@ import NeuroModel
 func forwardBenchmark(dt: Double) {
     var settings = SpikingSettings()
     settings.dt = dt
+    settings.threads = threads
     var g = SplitMix64(seed: 1)
     let circuit = SpikingCircuit(sizes: [784, 100, 10], settings: settings, rng: &g)
-    let x = Matrix(rows: 512, cols: 784) { _, _ in g.uniform(0, 0.57) }
+    let x = Matrix(rows: 4096, cols: 784) { _, _ in g.uniform(0, 0.57) }
     _ = circuit.forward(x.rows(Array(0..<32)), stream: 0)
     let clock = Date()
     _ = circuit.forward(x, stream: 1)
     print(
         String(
             format: "%.1f forward samples/s (784-100-10, dt = %@ ms, %d threads)",
-            512 / Date().timeIntervalSince(clock), String(settings.dt), SpikingCircuit.threads))
+            4096 / Date().timeIntervalSince(clock), String(settings.dt), threads))
 }
 
 /// Fashion-MNIST's training set, or random data of the same shape when it is not installed.
@@ -69,12 +70,13 @@ func timeRules<T: BLASScalar>(_: T.Type, name: String, initial: Network, train: 
 func spikingBenchmark(train: Dataset) {
     setBLASThreads(1)
     print("")
-    print("spiking microcircuit (T = 200 ms, 50 ms settling, batch 32, \(SpikingCircuit.threads) threads):")
+    print("spiking microcircuit (T = 200 ms, 50 ms settling, batch 32, \(threads) threads):")
     print("network            dt (ms)   training samples/s   test samples/s")
     for sizes in [[784, 100, 10], [784, 256, 256, 10]] {
         for dt in [0.5, 0.1] {
             var settings = SpikingSettings()
             settings.dt = dt
+            settings.threads = threads
             var g = SplitMix64(seed: 5)
             var circuit = SpikingCircuit(sizes: sizes, settings: settings, rng: &g)
             let n = dt == 0.5 ? 1024 : 256
@@ -100,7 +102,6 @@ let threads =
     ProcessInfo.processInfo.environment["BENCH_THREADS"].flatMap(Int.init)
     ?? ProcessInfo.processInfo.activeProcessorCount
 setBLASThreads(threads)
-SpikingCircuit.threads = threads
 let arguments = Array(CommandLine.arguments.dropFirst())
 if arguments.first == "forward" {
     forwardBenchmark(dt: arguments.dropFirst().first.flatMap(Double.init) ?? 0.5)

@@ -1,0 +1,178 @@
+import Foundation
+
+// The error phases, the Hebbian update and training of the spiking microcircuit (the model is described in
+// SpikingCircuit.swift).
+
+/// One batch's local learning signals and the update they give.
+public struct SpikingUpdate: Sendable {
+    /// ΔW^l = η_l/B Σ_s ε^l_s (n^{l−1}_s/T)ᵀ per layer (W-shaped).
+    public var weights: [Matrix]
+    /// Δb^l = η_l ν_b/B Σ_s ε^l_s.
+    public var biases: [[Double]]
+    /// ε per layer, batch × n_l.
+    public var errors: [Matrix]
+    /// Rates per layer (index 0 input), batch × n_l.
+    public var rates: [Matrix]
+    /// Burst channels whose rate ν₀ + κε was negative and clipped at zero, and all channels used.
+    public var clipped: Int
+    public var channels: Int
+    /// The population gains κ used, per emitting layer (index l − 1 for layer l ≥ 2; spikes/ms per unit ε).
+    public var gains: [Double]
+    /// The homeostatic state after this batch.
+    public var gainState: [Double]
+}
+
+extension SpikingCircuit {
+    /// Poisson count with mean λ (inversion; means above 500 summed in parts).
+    static func poisson(_ lambda: Double, rng: inout SplitMix64) -> Int {
+        var remaining = lambda
+        var total = 0
+        while remaining > 0 {
+            let part = min(remaining, 500)
+            remaining -= part
+            var p = Foundation.exp(-part)
+            var cumulative = p
+            var k = 0
+            let u = rng.uniform()
+            while u > cumulative && p > 0 {
+                k += 1
+                p *= part / Double(k)
+                cumulative += p
+            }
+            total += k
+        }
+        return total
+    }
+
+    /// Learning rate of layer l's synapses (index 0 is layer 1): η, times `outputPlasticity` for the output cells.
+    func layerRate(_ l: Int, _ eta: Double) -> Double { l == depth - 1 ? eta * settings.outputPlasticity : eta }
+
+    /// One batch through all three phases: the local learning signals and the update they give,
+    /// ΔW = η/B Σ ε r̂ᵀ and Δb = η ν_b/B Σ ε (η of the output cells scaled by `outputPlasticity`).
+    /// Does not change the circuit (the returned `gainState` is what the populations' running means become).
+    public func update(x: Matrix, targets y: Matrix, learningRate eta: Double, stream: UInt64) -> SpikingUpdate {
+        precondition(y.rows == x.rows && y.cols == sizes[depth], "SpikingCircuit.update: targets \(y.rows)x\(y.cols)")
+        let batch = x.rows
+        let (rates, basal) = forward(x, stream: stream)
+        var errors = sizes.dropFirst().map { Matrix(rows: batch, cols: $0) }
+        // Output apical: teacher minus the SST copy of the cell's own rate; ε = f′(ū) a.
+        let top = depth - 1
+        for i in 0..<errors[top].count {
+            errors[top].data[i] = slopeTable.slope(basal[top].data[i]) * (y.data[i] - rates[depth].data[i])
+        }
+        var bursts = BurstPhases(circuit: self, batch: batch, stream: stream)
+        for l in stride(from: top, to: 0, by: -1) {
+            let apical = bursts.apical(from: l, errors: errors[l])  // batch × n_{l−1}
+            for i in 0..<errors[l - 1].count {
+                errors[l - 1].data[i] = slopeTable.slope(basal[l - 1].data[i]) * apical.data[i]
+            }
+        }
+        var dW: [Matrix] = []
+        var db: [[Double]] = []
+        for l in 0..<depth {
+            let scale = layerRate(l, eta) / Double(batch)
+            dW.append(matmul(errors[l], transA: true, rates[l]).map { scale * $0 })
+            let tonic = scale * settings.biasRate
+            db.append((0..<sizes[l + 1]).map { k in tonic * (0..<batch).reduce(0) { $0 + errors[l][$1, k] } })
+        }
+        return SpikingUpdate(
+            weights: dW, biases: db, errors: errors, rates: rates, clipped: bursts.clipped,
+            channels: bursts.channels, gains: bursts.gains.reversed(), gainState: bursts.gainState)
+    }
+
+    /// Applies an update through the routes, through each synapse's trace m ← μ m + Δ (m = Δ when μ = 0).
+    /// Moving routes: W += m, and a pair whose weight changes sign swaps route, its feedback synapse with it.
+    /// Fixed routes: s·W is clipped at zero (and the silent synapse's trace cleared); no route ever changes.
+    public mutating func apply(_ u: SpikingUpdate) {
+        let mu = settings.momentum
+        for l in 0..<depth {
+            precondition(
+                u.weights[l].rows == weights[l].rows && u.weights[l].cols == weights[l].cols,
+                "SpikingCircuit.apply: update shape of layer \(l + 1)")
+            for i in 0..<weights[l].count {
+                let step = mu * weightTraces[l].data[i] + u.weights[l].data[i]
+                weightTraces[l].data[i] = step
+                let new = weights[l].data[i] + step
+                switch settings.routes {
+                case .moving:
+                    if new != 0 && new.signum != Double(routeSigns[l][i]) {
+                        routeSigns[l][i] = new < 0 ? -1 : 1
+                        crossings += 1
+                    }
+                    weights[l].data[i] = new
+                case .fixed:
+                    if Double(routeSigns[l][i]) * new < 0 {
+                        if weights[l].data[i] != 0 { crossings += 1 }
+                        weights[l].data[i] = 0
+                        weightTraces[l].data[i] = 0
+                    } else {
+                        weights[l].data[i] = new
+                    }
+                }
+            }
+            for k in 0..<sizes[l + 1] {
+                biasTraces[l][k] = mu * biasTraces[l][k] + u.biases[l][k]
+                biases[l][k] += biasTraces[l][k]
+            }
+        }
+        gainState = u.gainState
+    }
+
+    /// One training step on a batch of raw features (rates x·ν_in) and labels; returns the update applied.
+    /// `learningRate` is this step's η (a schedule, if any, is the caller's: see `PlasticityTone`).
+    @discardableResult
+    public mutating func train(x: Matrix, labels: [Int], learningRate eta: Double, stream: UInt64) -> SpikingUpdate {
+        let classes = sizes[depth]
+        let y = Matrix(
+            rows: labels.count, cols: classes,
+            data: labels.flatMap { settings.target($0, classes: classes) })
+        let u = update(x: x, targets: y, learningRate: eta, stream: stream)
+        apply(u)
+        return u
+    }
+}
+
+/// The error windows of one batch, top-down: each population's homeostatic gain, its Poisson burst counts, and
+/// the apical input they give the population below.
+struct BurstPhases {
+    let circuit: SpikingCircuit
+    let feedback: [Matrix]
+    var rng: [SplitMix64]
+    var gains: [Double] = []
+    var gainState: [Double]
+    var clipped = 0
+    var channels = 0
+
+    init(circuit: SpikingCircuit, batch: Int, stream: UInt64) {
+        self.circuit = circuit
+        feedback = circuit.signedFeedback
+        rng = (0..<batch).map { circuit.sampleStream(stream &+ UInt64($0), part: 1) }
+        gainState = circuit.gainState
+    }
+
+    /// Population l bursts at ν₀ + κ^l ε for T ms; the apical dendrites below decode
+    /// â = Σ_k B_jk (n_k/T − ν₀)/κ^l. κ^l comes from the population's own running mean of |ε|.
+    mutating func apical(from l: Int, errors: Matrix) -> Matrix {
+        let s = circuit.settings
+        let nu0 = s.burstBaseline
+        let T = s.window
+        let batchMean = errors.data.reduce(0) { $0 + abs($1) } / Double(errors.count)
+        let previous = circuit.gainState[l - 1]
+        var m = previous.isNaN ? batchMean : previous
+        if !(m > 0) { m = batchMean > 0 ? batchMean : 1 }
+        let kappa = s.gainTarget * nu0 / m
+        gains.append(kappa)
+        gainState[l - 1] = previous.isNaN ? batchMean : (1 - s.gainMemory) * previous + s.gainMemory * batchMean
+        var deviation = Matrix(rows: errors.rows, cols: errors.cols)
+        for b in 0..<errors.rows {
+            for k in 0..<errors.cols {
+                let nu = nu0 + kappa * errors[b, k]
+                if nu < 0 { clipped += 1 }
+                channels += 1
+                let n = SpikingCircuit.poisson(max(nu, 0) * T, rng: &rng[b])
+                deviation.data[b * errors.cols + k] = (Double(n) / T - nu0) / kappa
+            }
+        }
+        return matmul(deviation, feedback[l - 1])
+    }
+}
