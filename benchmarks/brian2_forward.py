@@ -9,9 +9,9 @@ exponential synaptic currents (tau_s 20 ms; a spike through weight w adds w/tau_
 U(+-a) with a = 1.5 / (0.05 sqrt(n_in)) nA ms, Poisson inputs at x * 100 Hz, 50 ms settling + 200 ms counted.
 COPIES samples run side by side in one Brian2 network (one sample each), as a batched simulator would.
 
-Usage: python3 benchmarks/brian2_forward.py [--dt 0.5] [--copies 20] [--samples 40]
-It prints Brian2's forward-phase samples/s, then runs this project's benchmark in forward-only mode on the
-same settings and prints the ratio.
+Usage: python3 benchmarks/brian2_forward.py [--dt 0.5] [--copies 20] [--samples 40] [--only]
+It prints Brian2's forward-phase samples/s, then (unless --only) runs this project's benchmark in forward-only
+mode on the same settings and prints the ratio. benchmarks/compare.sh runs every peer in one go.
 """
 import argparse
 import subprocess
@@ -85,6 +85,7 @@ def main():
     p.add_argument("--dt", type=float, default=0.5, help="time step in ms (default 0.5)")
     p.add_argument("--copies", type=int, default=20, help="samples simulated side by side (default 20)")
     p.add_argument("--samples", type=int, default=40, help="samples to time (default 40)")
+    p.add_argument("--only", action="store_true", help="print Brian2's rate only (for benchmarks/compare.sh)")
     args = p.parse_args()
     try:
         import brian2  # noqa: F401
@@ -94,6 +95,9 @@ def main():
     print(f"Brian2 (cython), 784-100-10, dt = {args.dt} ms, {args.copies} copies ...", flush=True)
     b = brian2_rate(args.dt, args.copies, args.samples)
     print(f"Brian2: {b:.1f} forward samples/s", flush=True)
+    if args.only:
+        print(f"{b:.1f} forward samples/s (Brian2)")
+        return
     print("this project:", " ".join(ours_cmd), flush=True)
     out = subprocess.run(ours_cmd, capture_output=True, text=True)
     if out.returncode != 0:

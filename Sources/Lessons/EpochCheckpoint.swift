@@ -13,7 +13,13 @@ struct EpochCheckpoint<State: Codable>: Codable {
 }
 
 enum EpochCheckpointFormat {
-    static let name = "microcircuit-lessons epoch checkpoint 1"
+    /// Version 2: lesson 7's typed models, momentum traces and the standard network.
+    static let name = "microcircuit-lessons epoch checkpoint 2"
+    /// Non-finite numbers (a NaN angle, say) are written as strings, so that every state can be saved.
+    static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
 
     /// FNV-1a, 64 bits: the integrity check shared with lesson 6's checkpoints.
     static func checksum(_ bytes: Data) -> UInt64 { CheckpointIntegrity.checksum(bytes) }
@@ -24,6 +30,7 @@ extension EpochCheckpoint {
     func save(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = EpochCheckpointFormat.nonFinite
         let json: Data
         do { json = try encoder.encode(self) } catch {
             throw LessonError("cannot encode checkpoint \(path): \(error)")
@@ -59,12 +66,21 @@ extension EpochCheckpoint {
         let tail = String(decoding: file[(cut + 1)...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let expected = String(format: "fnv1a64 %016llx", EpochCheckpointFormat.checksum(Data(json)))
         guard tail == expected else { throw corrupt }
-        guard let c = try? JSONDecoder().decode(EpochCheckpoint.self, from: Data(json)),
-            c.format == EpochCheckpointFormat.name
-        else { throw corrupt }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = EpochCheckpointFormat.nonFiniteDecoding
+        guard let probe = try? decoder.decode(FormatProbe.self, from: Data(json)) else { throw corrupt }
+        guard probe.format == EpochCheckpointFormat.name else {
+            throw LessonError(
+                "\(path) was written by an older version of this program (\(probe.format)); delete it or run "
+                    + "without --resume")
+        }
+        guard let c = try? decoder.decode(EpochCheckpoint.self, from: Data(json)) else { throw corrupt }
         return c
     }
 }
+
+/// The one field every checkpoint version has, read before the rest.
+private struct FormatProbe: Decodable { var format: String }
 
 extension Data {
     /// The index of the last `byte` strictly before `end`.

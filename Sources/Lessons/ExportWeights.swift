@@ -22,7 +22,8 @@ public func exportedArrays(checkpoint path: String) throws -> [(name: String, ar
         } catch let e as DataError { throw LessonError(e.description) }
     }
     if data.first == UInt8(ascii: "{") {
-        return try lesson7Arrays(try EpochCheckpoint<DepthRun>.verified(data, path: path), path: path)
+        let c = try EpochCheckpoint<Lesson07Depth>.verified(data, path: path)
+        return try c.state.exportedArrays(path: path) + [("epoch", NumpyArray(shape: [], [Int64(c.epoch)]))]
     }
     throw LessonError("\(path) is not a checkpoint of this program (lesson 6 .ckpt or lesson 7 .json)")
 }
@@ -50,52 +51,6 @@ func lesson6Arrays(_ c: TrainingCheckpoint) -> [(name: String, array: NumpyArray
     out.append(("history", historyArray(c.history)))
     out.append(("epoch", NumpyArray(shape: [], [Int64(c.epoch)])))
     return out
-}
-
-/// Lesson 7: for every trained model (e.g. `spiking_moving_`, `rate_frSF_`, `BP_`) its W and b per layer; for
-/// the spiking circuits also |R| per hidden layer (`R1`…, the feedback magnitudes) and the route signs of W
-/// (`route_signs1`…, +1 excitatory, −1 inhibitory); each model's history; the epoch.
-func lesson7Arrays(_ c: EpochCheckpoint<DepthRun>, path: String) throws -> [(name: String, array: NumpyArray)] {
-    let bad = LessonError(CheckpointIntegrity.corrupt(path, "its layers do not fit together"))
-    guard let first = c.state.arms.compactMap(\.circuit).first, let w0 = first.weights.first,
-        let b0 = first.biases.first, !b0.isEmpty, w0.count % b0.count == 0
-    else { throw bad }
-    let sizes = [w0.count / b0.count] + first.biases.map(\.count)
-    func matrix(_ values: [Double], rows: Int) throws -> NumpyArray {
-        guard rows > 0, values.count % rows == 0 else { throw bad }
-        return NumpyArray(shape: [rows, values.count / rows], values)
-    }
-    var out: [(String, NumpyArray)] = []
-    for arm in c.state.arms {
-        let prefix = arm.name.replacingOccurrences(of: " ", with: "_") + "_"
-        if let s = arm.circuit {
-            for l in s.weights.indices {
-                out.append((prefix + "W\(l + 1)", try matrix(s.weights[l], rows: s.biases[l].count)))
-                out.append((prefix + "b\(l + 1)", NumpyArray(shape: [s.biases[l].count], s.biases[l])))
-                out.append((prefix + "route_signs\(l + 1)", try intMatrix(s.routeSigns[l], rows: s.biases[l].count)))
-            }
-            for l in s.feedbackMagnitudes.indices where l + 1 < s.biases.count {
-                // |R| onto hidden layer l + 1 from layer l + 2: (units of layer l + 2) × (units of layer l + 1).
-                out.append((prefix + "R\(l + 1)", try matrix(s.feedbackMagnitudes[l], rows: s.biases[l + 1].count)))
-            }
-        } else if let layers = arm.network {
-            guard layers.count == sizes.count - 1 else { throw bad }
-            for (l, flat) in layers.enumerated() {
-                let n = sizes[l + 1] * sizes[l]
-                guard flat.count == n + sizes[l + 1] else { throw bad }
-                out.append((prefix + "W\(l + 1)", NumpyArray(shape: [sizes[l + 1], sizes[l]], Array(flat[..<n]))))
-                out.append((prefix + "b\(l + 1)", NumpyArray(shape: [sizes[l + 1]], Array(flat[n...]))))
-            }
-        }
-        out.append((prefix + "history", historyArray(arm.history)))
-    }
-    out.append(("epoch", NumpyArray(shape: [], [Int64(c.epoch)])))
-    return out
-
-    func intMatrix(_ values: [Int8], rows: Int) throws -> NumpyArray {
-        guard rows > 0, values.count % rows == 0 else { throw bad }
-        return NumpyArray(shape: [rows, values.count / rows], values.map(Int64.init))
-    }
 }
 
 /// Per-epoch rows as a 2-D array; rows shorter than the longest are padded with NaN.

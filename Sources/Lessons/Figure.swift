@@ -202,7 +202,7 @@ public let sharedGnuplotStyle = """
     set style fill transparent solid 0.25 noborder
     set datafile missing 'NaN'
     set encoding utf8
-    """ + "\n" + ruleLinetypes()
+    """ + "\n" + ruleLinetypes() + "\n" + modelLinetypes
 
 // MARK: - One style per learning rule
 
@@ -253,6 +253,16 @@ public func ruleLinetypes() -> String {
     lines.append("rule_lt(name) = " + chain.joined(separator: " : ") + " : 7")
     return lines.joined(separator: "\n")
 }
+
+/// style.gp's part for models that are not learning rules.
+let modelLinetypes = """
+    # Models that are not learning rules: the standard network (ReLU, softmax cross-entropy, BP), lesson 7's
+    # reference for the field's level.
+    set linetype 17 lc rgb '#888888' lw 2.5 dt 3 pt 2 ps 1.0   # standard network
+    """
+
+/// The plot option that draws the standard network (style.gp's line type 17).
+let standardNetworkStyle = "lt 17"
 
 // MARK: - Rendered sizes
 
@@ -374,4 +384,9 @@ func writeFigureFiles(_ figures: [Figure], folder: String, outDirectory: String,
     guard !kept.isEmpty else { return "" }
     let beside = kept.count == 1 ? "this run's version is beside it as " : "this run's versions are beside them as "
     return "kept your edited " + kept.joined(separator: ", ") + "; " + beside + sides.joined(separator: ", ")
+}
+
+/// "(a)", "(b)", … for panel `i` of a multiplot.
+func panelLabel(_ i: Int) -> String {
+    "(" + String(UnicodeScalar(UInt8(97 + i % 26))) + ")"
 }

@@ -101,10 +101,9 @@ struct Lesson05Prediction {
 
 func lesson05Prediction(_ circuit: SpikingCircuit, x: Matrix, y: Matrix) -> Lesson05Prediction {
     let settings = circuit.settings
-    let rate = rateAngles(
-        rateTwin(circuit), magnitudes: circuit.feedbackMagnitudes, probe: (x, y),
-        inputRate: settings.inputRate)
-    let twinPass = rateTwin(circuit).forward(x.map { $0 * settings.inputRate })
+    let rate = rateUpdates(
+        Network(twinOf: circuit), magnitudes: circuit.feedbackMagnitudes, x: x, y: y, inputRate: settings.inputRate)
+    let twinPass = Network(twinOf: circuit).forward(x.map { $0 * settings.inputRate })
     let hiddenRates = twinPass.rates.dropFirst()
     let hiddenCells = hiddenRates.map(\.count).reduce(0, +)
     return Lesson05Prediction(

@@ -31,7 +31,7 @@ public let lesson06 = LessonDescriptor(
         .integer("test_limit", in: 0...10_000_000, "use only the first N test samples (0 = all)"),
         .integer("circuit_steps", in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF")
     ],
-    run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate)
+    run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate, notes: datasetNotes)
 
 /// The accuracy table over seeds: mean ± sd of each rule's accuracy and final hidden-layer angles.
 @Sendable func lesson06Summary(_ n: SeedNumbers) -> [String: String] {
@@ -64,6 +64,18 @@ struct DatasetRequest {
         dataset = try p.choice("dataset", as: DatasetName.init(rawValue:))
         dataDir = p.string("data_dir") == "none" ? nil : p.string("data_dir")
     }
+}
+
+/// What `dataset` resolves to here, for `lesson params`: for `auto`, the data a run would load (without
+/// loading it).
+@Sendable func datasetNotes(_ values: ParameterValues) -> [String: String] {
+    guard let request = try? DatasetRequest(values), request.dataset == .auto else { return [:] }
+    if let dir = request.dataDir { return ["dataset": "auto finds the IDX files in \(dir), named by their labels"] }
+    let installed = (try? FileManager.default.contentsOfDirectory(atPath: fashionMNISTSystemDirectory)) ?? []
+    if !installed.isEmpty { return ["dataset": "auto finds Fashion-MNIST in \(fashionMNISTSystemDirectory)"] }
+    return [
+        "dataset": "auto finds no Fashion-MNIST (apt-get install dataset-fashion-mnist) and uses Yin-Yang"
+    ]
 }
 
 /// The data of one run: the name used in checks, records and figures, and whether it is an image

@@ -18,15 +18,20 @@ public struct LessonDescriptor: Sendable {
     let summary: (@Sendable (SeedNumbers) -> [String: String])?
     /// The cost of one seed, from the parameters alone (see `vetWork`); nil for lessons that are always quick.
     let estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)?
+    /// What some parameter values resolve to on this machine (e.g. `dataset = auto`), by parameter name, for
+    /// `lesson params`.
+    let notes: (@Sendable (ParameterValues) -> [String: String])?
 
     init(
         number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec],
         run: @escaping @Sendable (RunContext) throws -> Void,
         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
-        estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)? = nil
+        estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)? = nil,
+        notes: (@Sendable (ParameterValues) -> [String: String])? = nil
     ) {
         self.summary = summary
         self.estimate = estimate
+        self.notes = notes
         self.number = number
         self.slug = slug
         self.title = title

@@ -104,10 +104,12 @@ public func parameterListing(
         notebookName: lesson.notebookFile, overrides: overrides)
     let defaults = bundledDefaults(lesson, unless: location)
     let overridden = Set(overrides.map(\.0))
+    let resolved = lesson.notes?(values) ?? [:]
     var out = ["Lesson \(lesson.number) parameters, from \(location):"]
     for p in lesson.parameters {
         let value = values.text(p.name)
         var notes: [String] = []
+        if let note = resolved[p.name] { notes.append(note) }
         if overridden.contains(p.name) { notes.append("--set") }
         if let d = defaults?.text(p.name), d != value { notes.append("bundled default \(d)") }
         out.append("  \(p.name) = \(value)" + (notes.isEmpty ? "" : "  (" + notes.joined(separator: "; ") + ")"))

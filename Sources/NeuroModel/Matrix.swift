@@ -72,7 +72,7 @@ extension Float: BLASScalar {
 
 /// A dense row-major matrix. Element (i, j) is `data[i * cols + j]`. `Matrix` is the Double version used
 /// throughout; `DenseMatrix<Float>` serves the single-precision training path.
-public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable {
+public struct DenseMatrix<Scalar: BLASScalar>: Equatable, Sendable, Codable {
     public let rows: Int
     public let cols: Int
     public var data: [Scalar]
@@ -295,4 +295,25 @@ public func configureAllocator() {
         _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 512 << 20)
     #endif
+}
+
+extension DenseMatrix {
+    enum CodingKeys: String, CodingKey { case rows, cols, data }
+
+    /// Decodes a matrix and refuses one whose data do not fill its shape (a damaged or edited file).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try c.decode(Int.self, forKey: .rows)
+        let cols = try c.decode(Int.self, forKey: .cols)
+        let data = try c.decode([Scalar].self, forKey: .data)
+        guard rows >= 0, cols >= 0, rows.multipliedReportingOverflow(by: cols).overflow == false,
+            data.count == rows * cols
+        else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "a \(rows)×\(cols) matrix with \(data.count) entries"))
+        }
+        self.init(rows: rows, cols: cols, data: data)
+    }
 }

@@ -67,7 +67,7 @@ public enum Rule: String, CaseIterable, Sendable, Codable {
 }
 
 /// One layer: u = W r_in + b with W of shape (n_out × n_in).
-public struct LayerOf<T: BLASScalar>: Sendable, Equatable {
+public struct LayerOf<T: BLASScalar>: Sendable, Equatable, Codable {
     public var w: DenseMatrix<T>
     public var b: [T]
     @inlinable public init(w: DenseMatrix<T>, b: [T]) {
@@ -81,7 +81,7 @@ public typealias Layer = LayerOf<Double>
 
 /// A multi-layer rate network r^l = f(W^l r^{l−1} + b^l); hidden layers use `hidden`, the last `output`.
 /// `Network` is the Double version; `NetworkOf<Float>` is the single-precision training path.
-public struct NetworkOf<T: BLASScalar>: Sendable, Equatable {
+public struct NetworkOf<T: BLASScalar>: Sendable, Equatable, Codable {
     public var layers: [LayerOf<T>]
     public let hidden: Activation
     public let output: Activation
@@ -245,4 +245,37 @@ extension NetworkOf {
 ///     synapseCount([784, 100, 10], fromLayer: 2) // 1_000
 public func synapseCount(_ sizes: [Int], fromLayer firstLayer: Int = 1) -> Int {
     (max(firstLayer, 1)..<sizes.count).map { sizes[$0] * sizes[$0 - 1] }.reduce(0, +)
+}
+
+extension LayerOf {
+    enum CodingKeys: String, CodingKey { case w, b }
+
+    /// Decodes a layer and refuses one whose biases do not match its weights.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let w = try c.decode(DenseMatrix<T>.self, forKey: .w)
+        let b = try c.decode([T].self, forKey: .b)
+        guard b.count == w.rows else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "\(b.count) biases for \(w.rows) units"))
+        }
+        self.init(w: w, b: b)
+    }
+}
+
+extension NetworkOf {
+    enum CodingKeys: String, CodingKey { case layers, hidden, output }
+
+    /// Decodes a network and refuses one whose layers do not chain (each takes the previous one's units).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let layers = try c.decode([LayerOf<T>].self, forKey: .layers)
+        guard !layers.isEmpty, (1..<layers.count).allSatisfy({ layers[$0].w.cols == layers[$0 - 1].w.rows }) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "layers that do not chain"))
+        }
+        self.init(
+            layers: layers, hidden: try c.decode(Activation.self, forKey: .hidden),
+            output: try c.decode(Activation.self, forKey: .output))
+    }
 }

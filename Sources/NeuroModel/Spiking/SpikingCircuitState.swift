@@ -62,7 +62,7 @@ extension SpikingCircuit {
 
 extension SpikingCircuitState {
     /// True when every array has the shape a circuit of these layer sizes needs.
-    func fits(_ sizes: [Int]) -> Bool {
+    public func fits(_ sizes: [Int]) -> Bool {
         let L = sizes.count - 1
         guard
             weights.count == L && biases.count == L && routeSigns.count == L && weightTraces.count == L

@@ -1,0 +1,222 @@
+import Foundation
+import NeuroModel
+
+// Lesson 7's simulation: every model of one depth trained on the same batches from the same start, one epoch at
+// a time, with a checkpoint after each epoch.
+
+/// Everything the simulation of one depth needs besides its state.
+struct Lesson07Data {
+    let train: Dataset, test: Dataset, name: String
+    /// True for the full Fashion-MNIST sets, where the absolute accuracy claim is made.
+    let isFullFashionMNIST: Bool
+    let probe: (x: Matrix, y: Matrix)
+    let fingerprint: String
+}
+
+/// The shared start of every model of one depth: weights, biases and |R| drawn from the run's seed; the
+/// standard network's Xavier weights from a stream of its own.
+func lesson07Start(_ depth: Int, _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext)
+    -> (circuit: SpikingCircuit, standard: Network)
+{
+    var rng = ctx.rng(70 + UInt64(depth))
+    let circuit = SpikingCircuit(sizes: p.sizes(depth, data: d.train), settings: p.settings, rng: &rng)
+    var standardRNG = ctx.rng(80 + UInt64(depth))
+    let standard = Network(sizes: circuit.sizes, hidden: .relu, output: .linear, rng: &standardRNG)
+    return (circuit, standard)
+}
+
+/// The live models of one depth, rebuilt from (and written back to) a `Lesson07Depth`.
+struct Lesson07Live {
+    var circuits: [(mode: RouteMode, circuit: SpikingCircuit)]
+    /// The twin, BP and the standard network, in that order.
+    var learners: [(model: Lesson07Model, learner: Learner)]
+    let feedback: Feedback
+    let p: Lesson07Parameters
+
+    /// A fresh depth: every model at the shared start.
+    static func starting(_ depth: Int, _ start: (circuit: SpikingCircuit, standard: Network), _ p: Lesson07Parameters)
+        -> Lesson07Depth
+    {
+        let twin = RateLearnerState(
+            network: Network(twinOf: start.circuit), traces: zeroTraces(Network(twinOf: start.circuit)))
+        let standard = RateLearnerState(network: start.standard, traces: zeroTraces(start.standard))
+        return Lesson07Depth(
+            depth: depth,
+            models: Lesson07Model.all(routes: p.routes).map { model in
+                switch model {
+                case .spiking: return Lesson07Trained(model: model, circuit: start.circuit.state)
+                case .twin, .bp: return Lesson07Trained(model: model, learner: twin)
+                case .standard: return Lesson07Trained(model: model, learner: standard)
+                }
+            })
+    }
+
+    init(_ run: Lesson07Depth, start: SpikingCircuit, _ p: Lesson07Parameters) throws {
+        self.p = p
+        let frsf = Feedback(rule: .frsf, matrices: start.feedbackMagnitudes)
+        feedback = frsf
+        circuits = try run.models.compactMap { trained in
+            guard case .spiking(let mode) = trained.model else { return nil }
+            guard let state = trained.circuit else { throw LessonError("the checkpoint lacks the \(trained.model)") }
+            var settings = p.settings
+            settings.routes = mode
+            do {
+                return (mode, try SpikingCircuit(restoring: state, sizes: start.sizes, settings: settings))
+            } catch let e as DataError { throw LessonError("checkpoint: \(e.description)") }
+        }
+        learners = try run.models.compactMap { trained in
+            guard !trained.model.isSpiking else { return nil }
+            guard let s = trained.learner, s.network.sizes == start.sizes,
+                s.traces.map(\.w.rows) == s.network.layers.map(\.w.rows),
+                s.traces.map(\.w.cols) == s.network.layers.map(\.w.cols), s.network.allFinite
+            else { throw LessonError("the checkpoint's \(trained.model) does not fit this run; delete it") }
+            var learner = Learner(
+                network: s.network, feedback: trained.model == .twin ? frsf : .bp, rng: SplitMix64(seed: 0))
+            learner.traces = s.traces
+            return (trained.model, learner)
+        }
+    }
+
+    /// The SGD settings of a rate model at this step's tone.
+    func config(_ model: Lesson07Model, tone: Double) -> SGDConfig {
+        let standard = model == .standard
+        var c = SGDConfig(
+            learningRate: (standard ? p.standardLearningRate : p.learningRate) * tone, batchSize: p.batch,
+            loss: standard ? .crossEntropy : .mse)
+        c.momentum = p.settings.momentum
+        if !standard {
+            c.biasRate = p.settings.biasRate
+            c.outputScale = p.settings.outputPlasticity
+        }
+        return c
+    }
+}
+
+/// Zero momentum traces shaped like a network's layers.
+func zeroTraces(_ n: Network) -> [Layer] {
+    n.layers.map { Layer(w: Matrix(rows: $0.w.rows, cols: $0.w.cols), b: Array(repeating: 0, count: $0.b.count)) }
+}
+
+extension Lesson07Live {
+    /// One epoch in a shared random order; every model sees the same batches. The plasticity tone g(t) scales
+    /// every η: a linear warm-up, then constant or a cosine decay over the whole run.
+    mutating func trainEpoch(_ epoch: Int, _ d: Lesson07Data, _ ctx: RunContext, depth: Int) throws {
+        var orderRNG = ctx.rng(72).fork(UInt64(epoch))
+        let order = orderRNG.permutation(d.train.count)
+        let perEpoch = (order.count + p.batch - 1) / p.batch
+        let tone = PlasticityTone(
+            warmup: Int((p.warmup * Double(perEpoch)).rounded()), total: p.epochs * perEpoch, cosine: p.cosine)
+        var progress = Lesson07Progress(depth: depth, epoch: epoch, samples: order.count)
+        for (b, start) in stride(from: 0, to: order.count, by: p.batch).enumerated() {
+            let idx = Array(order[start..<min(start + p.batch, order.count)])
+            let x = d.train.x.rows(idx)
+            let labels = idx.map { d.train.labels[$0] }
+            let g = tone.factor((epoch - 1) * perEpoch + b)
+            for c in circuits.indices {
+                circuits[c].circuit.train(
+                    x: x, labels: labels, learningRate: p.learningRate * g, stream: UInt64(epoch) << 32 + UInt64(start))
+                guard circuits[c].circuit.allFinite else {
+                    throw LessonError(
+                        "training diverged: spiking circuit (\(circuits[c].mode.rawValue) routes), depth \(depth), "
+                            + "epoch \(epoch): non-finite weights; lower learning_rate")
+                }
+            }
+            try stepRateModels(x: x, labels: labels, tone: g, epoch: epoch)
+            progress.report(start + idx.count, ctx)
+        }
+    }
+
+    /// One step of the twin, BP (rates x·ν_in, teacher rates, squared error) and the standard network (features
+    /// x, one-hot targets, softmax cross-entropy).
+    mutating func stepRateModels(x: Matrix, labels: [Int], tone: Double, epoch: Int) throws {
+        let classes = circuits.first?.circuit.sizes.last ?? learners[0].learner.network.sizes.last ?? 1
+        let rates = x.map { $0 * p.settings.inputRate }
+        let teacher = Matrix(
+            rows: labels.count, cols: classes, data: labels.flatMap { p.settings.target($0, classes: classes) })
+        let oneHotTargets = oneHot(labels, classes: classes)
+        for i in learners.indices {
+            let model = learners[i].model
+            do {
+                if model == .standard {
+                    try learners[i].learner.step(
+                        x: x, y: oneHotTargets, config: config(model, tone: tone), epoch: epoch)
+                } else {
+                    try learners[i].learner.step(x: rates, y: teacher, config: config(model, tone: tone), epoch: epoch)
+                }
+            } catch { throw LessonError("\(model): \(error)") }
+        }
+    }
+}
+
+/// Progress of one epoch on standard error: samples/s and the time left, every 20 s.
+struct Lesson07Progress {
+    let depth: Int, epoch: Int, samples: Int
+    let clock = Date()
+    var last = Date()
+
+    init(depth: Int, epoch: Int, samples: Int) {
+        self.depth = depth
+        self.epoch = epoch
+        self.samples = samples
+    }
+
+    mutating func report(_ done: Int, _ ctx: RunContext) {
+        guard Date().timeIntervalSince(last) > 20 else { return }
+        last = Date()
+        let rate = Double(done) / last.timeIntervalSince(clock)
+        ctx.log(
+            String(
+                format: "depth %d, epoch %d: %d/%d samples, %.0f samples/s, epoch done in about %.0f s", depth, epoch,
+                done, samples, rate, Double(samples - done) / rate))
+    }
+}
+
+extension Lesson07Live {
+    /// Test accuracy and probe-batch angles of every model after `epoch`, appended to the run's histories, and
+    /// every model's state written back.
+    func record(into run: inout Lesson07Depth, epoch: Int, _ d: Lesson07Data) {
+        for i in run.models.indices {
+            let model = run.models[i].model
+            if case .spiking(let mode) = model, let c = circuits.first(where: { $0.mode == mode })?.circuit {
+                run.models[i].history.append(measure(c, epoch: epoch, d))
+                run.models[i].circuit = c.state
+            } else if let learner = learners.first(where: { $0.model == model })?.learner {
+                var e = Lesson07Epoch(epoch: epoch, accuracy: rateAccuracy(model, learner.network, d))
+                if model == .twin {
+                    e.anglesToBP = definedAngles(
+                        rateUpdates(
+                            learner.network, magnitudes: feedback.matrices, x: d.probe.x, y: d.probe.y,
+                            inputRate: p.settings.inputRate
+                        ).frsfToBP)
+                }
+                run.models[i].history.append(e)
+                run.models[i].learner = RateLearnerState(network: learner.network, traces: learner.traces)
+            }
+        }
+    }
+
+    /// A spiking circuit's test accuracy (over `test_window`), its update's angles to the rate-level BP and frSF
+    /// updates at its own weights on the probe batch, ties and clipped burst channels.
+    func measure(_ c: SpikingCircuit, epoch: Int, _ d: Lesson07Data) -> Lesson07Epoch {
+        let (labels, tied) = c.classify(d.test.x, stream: 1 << 40 + UInt64(epoch) << 24, window: p.testWindow)
+        let u = c.update(x: d.probe.x, targets: d.probe.y, learningRate: 1, stream: 1 << 41 + UInt64(epoch) << 24)
+        let rate = rateUpdates(
+            Network(twinOf: c), magnitudes: c.feedbackMagnitudes, x: d.probe.x, y: d.probe.y,
+            inputRate: c.settings.inputRate)
+        return Lesson07Epoch(
+            epoch: epoch, accuracy: accuracyPercent(labels, d.test.labels),
+            anglesToBP: definedAngles(zip(u.weights, rate.bp).map { angleDegrees($0, $1) }),
+            anglesToFrSF: definedAngles(zip(u.weights, rate.frsf).map { angleDegrees($0, $1) }), tied: tied,
+            clipped: Double(u.clipped) / Double(max(u.channels, 1)))
+    }
+
+    /// A rate model's test accuracy (%): the twin and BP read rates of inputs x·ν_in, the standard network x.
+    func rateAccuracy(_ model: Lesson07Model, _ net: Network, _ d: Lesson07Data) -> Double {
+        let x = model == .standard ? d.test.x : d.test.x.map { $0 * p.settings.inputRate }
+        return 100 * net.accuracy(x, labels: d.test.labels)
+    }
+}
+
+func accuracyPercent(_ predicted: [Int], _ labels: [Int]) -> Double {
+    100 * Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
+}
