@@ -177,6 +177,21 @@ let roundingBound = 1e-12
 /// fails one such check with probability 6e-5 (two-sided), so a run of a few dozen checks rarely fails by chance.
 let samplingErrorMultiple = 4.0
 
+/// That a trained model learned at all: its test accuracy (%) above chance by `samplingErrorMultiple` binomial
+/// standard errors of an accuracy at chance on `testSamples` samples of `classes` classes. Every trained model of
+/// lessons 3 and 6 gets one (lesson 7 has its own): a comparison with a model that learned nothing would mean
+/// nothing, and a run in which nothing learned fails, `--explore` or not (see `isTunedToDefaults`).
+func learnedCheck(
+    _ model: String, on data: String, accuracy: Double, classes: Int, testSamples: Int
+) -> Check {
+    let chance = 100 / Double(max(classes, 1))
+    let se = 100 * (chance / 100 * (1 - chance / 100) / Double(max(testSamples, 1))).squareRoot()
+    return .atLeast(
+        "\(model): test accuracy on \(data) above chance (\(format(chance)) % + "
+            + "\(format(samplingErrorMultiple)) SE)", id: "\(model)-learned",
+        observed: accuracy, bound: chance + samplingErrorMultiple * se, unit: "%")
+}
+
 /// The angle to BP's update (°) beyond which an update has a negative inner product with it, i.e. points uphill.
 let descentAngleBound = 90.0
 

@@ -52,6 +52,8 @@ struct Lesson03Parameters {
     let sizes: [Int]
     let config: SGDConfig
     let epochs: Int, lastEpochs: Int, trainSize: Int, angleEvery: Int, randomNets: Int
+    /// Yin-Yang test samples (the standard split's).
+    let testSize = 1000
 
     init(_ p: ParameterValues) throws {
         activation = try p.choice("activation", as: Activation.init(rawValue:))
@@ -73,7 +75,7 @@ struct Lesson03Parameters {
 
 func runLesson03(_ ctx: RunContext) throws {
     let p = try Lesson03Parameters(ctx.parameters)
-    let data = YinYang.standard(train: p.trainSize)
+    let data = YinYang.standard(train: p.trainSize, test: p.testSize)
     let geometry = lesson03Geometry(p, data, ctx)
     let runs = try p.rules.map { try trainOnYinYang($0, p, data, ctx) }
     lesson03Checks(geometry, runs, p, ctx)
@@ -304,6 +306,14 @@ func lesson03Checks(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Param
             .atLeast(
                 "\(run.rule.rawValue): epochs completed without divergence",
                 observed: Double(run.accuracies.count - 1), bound: Double(p.epochs)))
+    }
+    // Every rule must have learned (one that diverged is judged by its last epoch): above chance on the test set.
+    for run in runs {
+        let reached = run.finalAccuracy.isNaN ? run.accuracies.last ?? .nan : run.finalAccuracy
+        ctx.check(
+            learnedCheck(
+                run.rule.rawValue, on: "Yin-Yang", accuracy: 100 * reached, classes: 3,
+                testSamples: p.testSize))
     }
     // Nothing measured (angle_every beyond the run): a failing check that says so.
     let none = " — no angle measured; raise epochs or lower angle_every"

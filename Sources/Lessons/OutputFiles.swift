@@ -43,27 +43,38 @@ func isStaleTemporary(_ name: String) -> Bool {
     return kill(pid, 0) != 0 && errno == ESRCH
 }
 
-/// Removes the temporary files that killed runs left in `folder`; returns how many and their total bytes.
+/// Removes the temporary files that killed runs left in `folder` and in its subfolders down to `depth` levels
+/// (a checkpoint's temporary sits in `checkpoints/seed-S/`); returns how many and their total bytes.
 @discardableResult
-func removeStaleTemporaries(in folder: String) -> (count: Int, bytes: Int) {
+func removeStaleTemporaries(in folder: String, depth: Int = 3) -> (count: Int, bytes: Int) {
     let fm = FileManager.default
     guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return (0, 0) }
     var count = 0
     var bytes = 0
-    for name in names where isStaleTemporary(name) {
+    for name in names {
         let path = (folder as NSString).appendingPathComponent(name)
-        let size = ((try? fm.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
-        if (try? fm.removeItem(atPath: path)) != nil {
+        let attributes = try? fm.attributesOfItem(atPath: path)
+        let type = attributes?[.type] as? FileAttributeType
+        if type == .typeDirectory && !isStaleTemporary(name) {
+            guard depth > 0 else { continue }
+            let inner = removeStaleTemporaries(in: path, depth: depth - 1)
+            count += inner.count
+            bytes += inner.bytes
+        } else if isStaleTemporary(name), (try? fm.removeItem(atPath: path)) != nil {
             count += 1
-            bytes += size
+            bytes += (attributes?[.size] as? Int) ?? 0
         }
     }
     return (count, bytes)
 }
 
-/// Removes the temporary files that a killed run left in `folders`, with one line saying so.
-func cleanStaleTemporaries(_ folders: [String], log: (String) -> Void) {
-    let removed = folders.map { removeStaleTemporaries(in: $0) }
+/// Removes the temporary files that a killed run left in `folders` (and their checkpoint and record folders),
+/// with one line saying so. The output folder itself is searched only at its top, not in other lessons' folders.
+func cleanStaleTemporaries(_ folders: [String], outDirectory: String? = nil, log: (String) -> Void) {
+    let removed =
+        folders.map { removeStaleTemporaries(in: $0) }
+        + [outDirectory.map { removeStaleTemporaries(in: $0, depth: 0) }]
+        .compactMap { $0 }
     let count = removed.map(\.count).reduce(0, +)
     let bytes = removed.map(\.bytes).reduce(0, +)
     if count > 0 {

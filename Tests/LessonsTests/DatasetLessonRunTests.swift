@@ -85,6 +85,44 @@ import Testing
         #expect(!error.description.contains("\n") && !error.description.contains("diverged"))
     }
 
+    /// Issue 20 #7: a checkpoint edited by hand and given a new checksum (a short history row, a history row of
+    /// another epoch, a layer or feedback matrix of another shape, a layer missing) is refused with one line when
+    /// it is loaded, instead of crashing once training has finished.
+    @Test func handEditedCheckpointsAreRefusedWithOneLine() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides =
+            small.filter { $0.0 != "circuit_steps" && $0.0 != "rules" } + [
+                ("circuit_steps", "0"), ("rules", "bp,usf")
+            ]
+        options.outDirectory = temporaryFolder("l6-edited")
+        options.stopAfterEpochs = 5  // bp's 3 epochs and 2 of usf's
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let folder = options.outDirectory + "/06-datasets/checkpoints/seed-6/"
+        let edits: [(String, String, (inout TrainingCheckpoint) -> Void)] = [
+            ("bp", "history row 1 has 2 entries", { $0.history[1] = Array($0.history[1].prefix(2)) }),
+            ("bp", "history row 2 is for epoch 7", { $0.history[2][0] = 7 }),
+            ("bp", "2 layers, the network has 3", { $0.layers.removeLast() }),
+            ("usf", "feedback matrix 2 is 1×1", { $0.feedback[1] = Matrix(rows: 1, cols: 1) }),
+            ("usf", "layer 2 is 3×32", { $0.layers[1] = Layer(w: Matrix(rows: 3, cols: 32), b: [0, 0, 0]) })
+        ]
+        options.stopAfterEpochs = nil
+        options.resume = true
+        for (rule, problem, edit) in edits {
+            let path = folder + "checkpoint-\(rule).ckpt"
+            let original = try Data(contentsOf: URL(fileURLWithPath: path))
+            var c = try TrainingCheckpoint(decoding: original, path: path)
+            edit(&c)
+            try c.encoded().write(to: URL(fileURLWithPath: path))
+            expectLessonError(["checkpoint-\(rule).ckpt is corrupt (\(problem)", "delete it or run without --resume"]) {
+                _ = try runLessonSerially(try findLesson("6"), options: options)
+            }
+            try original.write(to: URL(fileURLWithPath: path))
+        }
+        #expect(try resultsStatus(try runLessonSerially(try findLesson("6"), options: options).folder) == "complete")
+    }
+
     /// Temporary files left by a run killed during a write (its own and Foundation's) are removed by the next
     /// run; one of a process still running is kept.
     @Test func staleTemporaryFilesAreRemovedAtTheNextRun() throws {
@@ -116,6 +154,38 @@ import Testing
         for name in stale { #expect(!FileManager.default.fileExists(atPath: out + "/" + name), "\(name) was left") }
         #expect(FileManager.default.fileExists(atPath: out + "/" + live))
         #expect(messages.contains("removed 3 temporary files (3000 bytes) left by an interrupted run"), "\(messages)")
+    }
+
+    /// Issue 20 #9: a run killed during a checkpoint write leaves the cut temporary inside checkpoints/seed-S/ (of
+    /// the staging folder, or of the run folder once a later run swapped it in); --resume removes every one.
+    @Test func staleTemporariesInCheckpointFoldersAreRemovedOnResume() throws {
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder("l6-stale-checkpoint")
+        options.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let cut = ".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)"
+        let places = [
+            "06-datasets/checkpoints/seed-6/", ".06-datasets.partial/checkpoints/seed-6/", "06-datasets/seeds/"
+        ]
+        for place in places {
+            let folder = options.outDirectory + "/" + place
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: folder + cut, contents: Data(count: 100)))
+        }
+        options.stopAfterEpochs = nil
+        options.resume = true
+        var messages: [String] = []
+        _ = try runLessonSerially(try findLesson("6"), options: options, log: { messages.append($0) })
+        let left = FileManager.default.subpaths(atPath: options.outDirectory)?.filter { $0.contains(".tmp-") }
+        #expect(left == [], "\(left ?? [])")
+        #expect(messages.contains("removed 3 temporary files (300 bytes) left by an interrupted run"), "\(messages)")
     }
 
     @Test func missingDatasetFolderIsAClearError() {

@@ -23,4 +23,28 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
         #expect(files.contains("accuracy.dat") && files.contains("results.json"))
     }
+
+    /// Issue 20 #4: lesson 6's microcircuit beside frSF diverging (η = 10) is a failing check, like a rule's, and the
+    /// run keeps everything else: the rules' checks, records, figures and results.json.
+    @Test func lesson6DivergingMicrocircuitIsAFailingCheckWithOutputsKept() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.outDirectory = temporaryFolder("diverge-circuit")
+        options.render = false
+        options.overrides = [
+            ("data_dir", try learnableIDXFolder(train: 300, test: 100)), ("hidden", "16"), ("epochs", "1"),
+            ("rules", "bp"), ("learning_rate", "10"), ("circuit_steps", "20")
+        ]
+        let outcome = try runLessonSerially(try findLesson("6"), options: options)
+        let circuit = try #require(
+            outcome.checks.first {
+                $0.id.hasPrefix("microcircuit-beside-frsf") && $0.id.hasSuffix("without-divergence")
+            })
+        #expect(!circuit.passed && circuit.observed < 20, "\(circuit.observed)")
+        #expect(outcome.checks.contains { $0.id == "bp-learned" })
+        let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+        for f in ["results.json", "accuracy.dat", "angles.dat", "06-datasets.executed.md"] {
+            #expect(files.contains(f), "\(f) missing: \(files)")
+        }
+    }
 }

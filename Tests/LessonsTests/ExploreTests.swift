@@ -48,7 +48,7 @@ import Testing
             ("03-feedback-alignment", "usf-epochs-completed-without-divergence"),
             ("05-spiking-microcircuit", "layer-1-angle-falls-with-window"),
             ("05-spiking-microcircuit", "layer-angle-to-bp-at-t-ms"),
-            ("06-datasets", "bp-learned"), ("06-datasets", "frsf-gap-to-bp"),
+            ("06-datasets", "frsf-gap-to-bp"),
             ("06-datasets", "bp-epochs-on-fashion-mnist-completed-without-divergence"),
             ("07-spiking-training", "depth-1-twin-gap"), ("07-spiking-training", "depth-1-moving-spiking-gap"),
             ("07-spiking-training", "depth-2-standard-gap"), ("07-spiking-training", "depth-1-fixed-spiking-level"),
@@ -64,9 +64,39 @@ import Testing
             ("06-datasets", "microcircuit-after-training-on-fashion-mnist-pairs-with-sign-b-sign-w"),
             ("07-spiking-training", "depth-1-moving-dale"), ("07-spiking-training", "depth-2-fixed-sign"),
             // That a model learned at all is not calibrated: a run in which nothing learned fails, --explore or not.
-            ("07-spiking-training", "depth-1-spiking-fixed-learned"), ("07-spiking-training", "depth-1-bp-learned")
+            ("07-spiking-training", "depth-1-spiking-fixed-learned"), ("07-spiking-training", "depth-1-bp-learned"),
+            ("03-feedback-alignment", "usf-learned"), ("03-feedback-alignment", "bp-learned"),
+            ("06-datasets", "bp-learned"), ("06-datasets", "fa-learned")
         ]
         for (lesson, id) in tuned { #expect(isTunedToDefaults(id, lessonID: lesson), "\(lesson): \(id)") }
         for (lesson, id) in exact { #expect(!isTunedToDefaults(id, lessonID: lesson), "\(lesson): \(id)") }
+    }
+
+    /// Issue 20 #5: every trained model has its own "learned" check (above chance by 4 binomial SE), and it counts
+    /// under --explore, so a run in which a rule learned nothing fails even without BP among the rules: lesson 3
+    /// and lesson 6 with rules fa,usf at a learning rate at which uSF stays at chance.
+    @Test(arguments: [
+        ("3", [("rules", "fa,usf"), ("learning_rate", "10"), ("epochs", "5"), ("random_nets", "10")]),
+        (
+            "6",
+            [
+                ("dataset", "yin-yang"), ("rules", "fa,usf"), ("learning_rate", "10"), ("epochs", "2"),
+                ("hidden", "32"), ("circuit_steps", "0")
+            ]
+        )
+    ])
+    func aRunInWhichARuleLearnedNothingFailsWhenExploring(lesson: String, overrides: [(String, String)]) throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.explore = true
+        options.overrides = overrides
+        options.outDirectory = temporaryFolder("explore-nothing-learned")
+        let outcome = try runLessonSerially(try findLesson(lesson), options: options)
+        let learned = outcome.checks.filter { $0.id.hasSuffix("-learned") }
+        #expect(learned.map(\.id) == ["fa-learned", "usf-learned"])
+        #expect(learned.allSatisfy { $0.counts })
+        #expect(learned.contains { $0.id == "usf-learned" && !$0.passed }, "\(learned.map(\.observed))")
+        #expect(outcome.failed > 0)
     }
 }
