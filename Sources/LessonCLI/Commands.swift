@@ -218,11 +218,13 @@ struct RunCommand: LessonSubcommand {
                 results.append(.stopped(l, String(describing: error)))
                 results += allLessons.dropFirst(k + 1).map { .notRun($0) }
                 try? writeIndexPage(results, outDirectory: options.outDirectory)
+                try? writeCourseFolder(results, outDirectory: options.outDirectory)
                 throw error
             }
             say("")
         }
         try writeIndexPage(results, outDirectory: options.outDirectory)
+        try writeCourseFolder(results, outDirectory: options.outDirectory)
         say("all lessons: \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
         if !quiet {
             say("index of the reports: " + (options.outDirectory as NSString).appendingPathComponent("index.html"))

@@ -310,6 +310,8 @@ func writeOutputs(
             checks: c.checks, figures: c.figures, renderedFormats: rendered,
             header: header)
         try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
+        try writeJupyterNotebook(
+            lesson, conclusion: c, executed: executed, folder: folder, rendered: rendered, options: options)
         executedText = executed
     }
     let reportNote = try writeReport(

@@ -1,0 +1,386 @@
+import Foundation
+
+// NN-name.ipynb: a complete run's executed notebook as a Jupyter notebook (nbformat 4.5), made from the executed
+// Markdown the runner has just written. The prose stays Markdown (one cell per `## ` section, math as `$…$`),
+// the parameter block becomes a code cell with no outputs (tagged `parameters`, as papermill tags such cells),
+// the check table a Markdown cell of its own, and each rendered figure the output of a cell (PNG, and SVG when
+// it was rendered) with its caption in the Markdown cell after it. Nothing is executed by a kernel: the notebook
+// records a run. Like results.json it depends only on the run's conclusion and rendered files: no clock, no
+// path, keys sorted, cell ids numbered, so the same seeds give the same bytes.
+//
+// `lesson all` also writes `course/`: a MyST project (myst.yml, intro.md) whose table of contents points at the
+// lessons' notebooks where they are, so `myst build --html` (or Jupyter Book 2) makes a website of the course.
+
+/// A JSON value as a notebook file holds it, written as Jupyter writes one (keys sorted by code point, one space
+/// of indent per level, non-ASCII characters as they are), so a notebook saved again by Jupyter changes little.
+indirect enum NotebookJSON: Equatable {
+    case null
+    case bool(Bool)
+    /// A number, already written as JSON.
+    case number(String)
+    case string(String)
+    case array([NotebookJSON])
+    case object([String: NotebookJSON])
+
+    static func integer<T: BinaryInteger>(_ x: T) -> NotebookJSON { .number(String(x)) }
+
+    /// A multi-line text as Jupyter stores it: its lines, each but the last with its line feed.
+    static func lines(_ text: String) -> NotebookJSON {
+        var lines: [NotebookJSON] = []
+        var current = ""
+        for c in text {
+            current.append(c)
+            if c == "\n" {
+                lines.append(.string(current))
+                current = ""
+            }
+        }
+        if !current.isEmpty { lines.append(.string(current)) }
+        return .array(lines)
+    }
+
+    /// The value as JSON text, starting at indent level `level`.
+    func text(level: Int = 0) -> String {
+        let inner = String(repeating: " ", count: level + 1)
+        let outer = String(repeating: " ", count: level)
+        switch self {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n
+        case .string(let s): return NotebookJSON.quoted(s)
+        case .array(let items):
+            guard !items.isEmpty else { return "[]" }
+            return "[\n" + items.map { inner + $0.text(level: level + 1) }.joined(separator: ",\n") + "\n" + outer + "]"
+        case .object(let members):
+            guard !members.isEmpty else { return "{}" }
+            let keys = members.keys.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }
+            return "{\n"
+                + keys.map { inner + NotebookJSON.quoted($0) + ": " + (members[$0] ?? .null).text(level: level + 1) }
+                .joined(separator: ",\n") + "\n" + outer + "}"
+        }
+    }
+
+    /// `s` as a JSON string: quotes, backslashes and control characters escaped, everything else as it is.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}
+
+/// One cell of a lesson's Jupyter notebook.
+enum JupyterCell: Equatable {
+    /// Prose, a check table or a figure's caption.
+    case markdown(String)
+    /// The parameter block as run: its lines without the fences.
+    case parameters(String)
+    /// A rendered figure: its PNG, and its SVG when one was rendered.
+    case figure(name: String, title: String, png: Data, svg: String?)
+
+    /// The cell as nbformat 4.5 JSON, with id `id`.
+    func json(id: String) -> NotebookJSON {
+        switch self {
+        case .markdown(let text):
+            return .object([
+                "cell_type": .string("markdown"), "id": .string(id), "metadata": .object([:]),
+                "source": .lines(text)
+            ])
+        case .parameters(let text):
+            return .object([
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
+                "metadata": .object(["tags": .array([.string("parameters")])]), "outputs": .array([]),
+                "source": .lines(text)
+            ])
+        case .figure(let name, let title, let png, let svg):
+            var data: [String: NotebookJSON] = [
+                "image/png": .string(png.base64EncodedString()), "text/plain": .string("Figure — " + title)
+            ]
+            if let svg { data["image/svg+xml"] = .lines(svg) }
+            let output = NotebookJSON.object([
+                "data": .object(data), "metadata": .object([:]), "output_type": .string("display_data")
+            ])
+            // The source only says where the figure comes from; Jupyter Book and JupyterLab hide it.
+            let metadata = NotebookJSON.object([
+                "jupyter": .object(["source_hidden": .bool(true)]), "tags": .array([.string("remove-input")])
+            ])
+            return .object([
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null, "metadata": metadata,
+                "outputs": .array([output]),
+                "source": .string("figure \(name): drawn by gnuplot from \(name).gp and \(name).dat")
+            ])
+        }
+    }
+}
+
+/// A stretch of the executed Markdown that becomes cells of its own.
+private struct SpecialSpan {
+    enum Kind {
+        case parameters
+        case checks
+        case figure(Figure)
+    }
+    let range: Range<String.Index>
+    let kind: Kind
+}
+
+/// Every occurrence of `needle` in `text`.
+private func occurrences(of needle: String, in text: String) -> [Range<String.Index>] {
+    guard !needle.isEmpty else { return [] }
+    var found: [Range<String.Index>] = []
+    var from = text.startIndex
+    while let r = text.range(of: needle, range: from..<text.endIndex) {
+        found.append(r)
+        from = r.upperBound
+    }
+    return found
+}
+
+/// Splits prose at its `## ` headings (outside fenced code); each part is trimmed of blank lines at its ends, and
+/// empty parts are dropped.
+func splitAtSections(_ prose: String) -> [String] {
+    var parts: [[String]] = [[]]
+    var fence = false
+    for line in prose.components(separatedBy: "\n") {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("```") || trimmed.hasPrefix("~~~") { fence.toggle() }
+        if !fence && line.hasPrefix("## ") && !(parts.last ?? []).isEmpty { parts.append([]) }
+        parts[parts.count - 1].append(line)
+    }
+    return parts.map { $0.joined(separator: "\n").trimmingCharacters(in: .newlines) }.filter {
+        !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+    }
+}
+
+/// The cells of a lesson's notebook, made from its executed Markdown `executed`: `figures` and `checks` are the
+/// ones the runner put into it, `rendered` the formats gnuplot rendered into `folder`, and `figureNote` (when
+/// the figures were not rendered) why not and how to render them. The title heading comes first, before the
+/// line saying which run this is. Throws when a rendered figure cannot be read.
+func jupyterCells(
+    executed: String, figures: [Figure], checks: [Check], rendered: [String], folder: String,
+    figureNote: String?
+) throws -> [JupyterCell] {
+    var spans: [SpecialSpan] = []
+    if let open = executed.range(of: "```parameters\n"),
+        let close = executed.range(of: "\n```", range: open.upperBound..<executed.endIndex)
+    {
+        spans.append(SpecialSpan(range: open.lowerBound..<close.upperBound, kind: .parameters))
+    }
+    for r in occurrences(of: markdownCheckTable(checks), in: executed) {
+        spans.append(SpecialSpan(range: r, kind: .checks))
+    }
+    var placed = Set<String>()
+    for f in figures {
+        for r in occurrences(of: f.markdown(renderedFormats: rendered), in: executed) {
+            spans.append(SpecialSpan(range: r, kind: .figure(f)))
+            placed.insert(f.name)
+        }
+    }
+    spans.sort { $0.range.lowerBound < $1.range.lowerBound }
+    var kept: [SpecialSpan] = []
+    for s in spans where kept.last.map({ $0.range.upperBound <= s.range.lowerBound }) ?? true { kept.append(s) }
+
+    var cells: [JupyterCell] = []
+    func addProse(_ text: String) {
+        for part in splitAtSections(text) { cells.append(.markdown(joiningSoftBreaks(part))) }
+    }
+    func addFigure(_ f: Figure) throws {
+        let markdown = f.markdown(renderedFormats: rendered)
+        guard rendered.contains("png"), let cut = markdown.range(of: "\n\n") else {
+            cells.append(.markdown(markdown))  // says the figure was not rendered, then its caption and links
+            return
+        }
+        let png = (folder as NSString).appendingPathComponent(f.name + ".png")
+        guard let data = FileManager.default.contents(atPath: png), !data.isEmpty else {
+            throw LessonError(
+                "cannot read the figure \(png) to put into \((folder as NSString).lastPathComponent).ipynb; check "
+                    + "the disk, or run with --no-render to write the notebook without figures")
+        }
+        var svg: String?
+        if rendered.contains("svg"),
+            let d = FileManager.default.contents(atPath: (folder as NSString).appendingPathComponent(f.name + ".svg"))
+        {
+            // The <svg> element alone, as IPython embeds one: nbconvert cannot read an XML declaration there.
+            let text = String(decoding: d, as: UTF8.self)
+            svg = text.range(of: "<svg").map { String(text[$0.lowerBound...]) }
+        }
+        cells.append(.figure(name: f.name, title: f.title, png: data, svg: svg))
+        cells.append(.markdown(String(markdown[cut.upperBound...])))
+    }
+    var at = executed.startIndex
+    for s in kept {
+        addProse(String(executed[at..<s.range.lowerBound]))
+        switch s.kind {
+        case .parameters:
+            let block = executed[s.range].components(separatedBy: "\n").dropFirst().dropLast()
+            cells.append(.parameters(block.joined(separator: "\n")))
+        case .checks: cells.append(.markdown(String(executed[s.range])))
+        case .figure(let f): try addFigure(f)
+        }
+        at = s.range.upperBound
+    }
+    addProse(String(executed[at...]))
+    for f in figures where !placed.contains(f.name) { try addFigure(f) }
+
+    // The title first: the header line that says which run this is follows it.
+    if case .markdown(let first)? = cells.first {
+        var lines = first.components(separatedBy: "\n")
+        if let t = lines.firstIndex(where: { $0.hasPrefix("# ") }), t > 0 {
+            let title = lines.remove(at: t)
+            let rest = lines.joined(separator: "\n").trimmingCharacters(in: .newlines)
+            cells[0] = .markdown(title + "\n\n" + rest.replacingOccurrences(of: "\n\n\n", with: "\n\n"))
+        }
+    }
+    if let figureNote, !cells.isEmpty {
+        cells.insert(.markdown("> **Figures not shown.** " + figureNote), at: 1)
+    }
+    return cells
+}
+
+/// The notebook file's text: `cells` with ids `NN-name-1`, `NN-name-2`, … (unique over the course, as MyST wants
+/// them), and metadata naming the lesson, its seeds, the project's version and the git commit of the source (as
+/// results.json does), and its checks' tally.
+func jupyterNotebookText(_ cells: [JupyterCell], lesson: LessonDescriptor, seeds: [UInt64], checks: [Check])
+    -> String
+{
+    let run = NotebookJSON.object([
+        "lesson": .integer(lesson.number), "id": .string(lesson.id), "title": .string(lesson.title),
+        "claim": .string(lesson.claim), "seeds": .array(seeds.map { .integer($0) }),
+        "project_version": .string(projectVersion), "commit": .string(sourceCommit),
+        "passed": .integer(checks.filter { $0.passed && $0.counts }.count),
+        "failed": .integer(checks.filter { !$0.passed && $0.counts }.count)
+    ])
+    let notebook = NotebookJSON.object([
+        "cells": .array(cells.enumerated().map { $0.element.json(id: "\(lesson.id)-\($0.offset + 1)") }),
+        "metadata": .object([
+            // No kernel: nothing here runs. The parameter cell is plain text.
+            "language_info": .object(["name": .string("text")]),
+            "microcircuit_lessons": run,
+            "title": .string("Lesson \(lesson.number) — \(lesson.title)")
+        ]),
+        "nbformat": .integer(4), "nbformat_minor": .integer(5)
+    ])
+    return notebook.text() + "\n"
+}
+
+/// The name of a lesson's notebook in its folder.
+func jupyterNotebookName(_ lesson: LessonDescriptor) -> String { lesson.id + ".ipynb" }
+
+/// Writes `NN-name.ipynb` into the run's (staging) folder, atomically, from the executed Markdown of a complete
+/// run. Throws when a rendered figure cannot be read or the file cannot be written.
+func writeJupyterNotebook(
+    _ lesson: LessonDescriptor, conclusion c: Conclusion, executed: String, folder: String,
+    rendered: [String], options: RunOptions
+) throws {
+    let cells = try jupyterCells(
+        executed: executed, figures: c.figures, checks: c.checks, rendered: rendered, folder: folder,
+        figureNote: reportFigureNote(figures: c.figures, rendered: rendered, options: options))
+    try writeAtomically(
+        jupyterNotebookText(cells, lesson: lesson, seeds: c.seeds, checks: c.checks),
+        to: (folder as NSString).appendingPathComponent(jupyterNotebookName(lesson)))
+}
+
+// MARK: - The course folder of `lesson all`
+
+/// The name of the course folder in the output folder.
+public let courseFolderName = "course"
+
+/// A string as YAML reads it: double-quoted with JSON's escapes (YAML's double-quoted scalars are a superset).
+private func yamlString(_ s: String) -> String { NotebookJSON.quoted(s) }
+
+/// `course/myst.yml`: a MyST project (Jupyter Book 2 reads the same file) whose table of contents is
+/// intro.md, then the notebook of each lesson that finished, where the run wrote it (`../NN-name/NN-name.ipynb`).
+func courseMystYML(_ results: [LessonRunResult], outDirectory: String) -> String {
+    var toc = "    - file: intro.md\n"
+    for l in finishedNotebooks(results, outDirectory: outDirectory) {
+        toc += "    - file: \(yamlString("../" + l.id + "/" + jupyterNotebookName(l)))\n"
+        toc += "      title: \(yamlString("Lesson \(l.number) — \(l.title)"))\n"
+    }
+    return """
+        # A MyST project over the lessons' executed notebooks, rewritten by every `lesson all`. Build a website of
+        # the course from this folder with `myst build --html` (mystmd) or `jupyter book build --html`
+        # (Jupyter Book 2); nothing is executed, the notebooks already hold their results and figures.
+        version: 1
+        project:
+          title: "Microcircuit lessons"
+          description: "Executed lessons on cortical microcircuits: each claim computed and checked."
+          toc:
+        \(toc)site:
+          template: book-theme
+
+        """
+}
+
+/// The lessons of `results` that finished and whose notebook is in the output folder, in course order.
+private func finishedNotebooks(_ results: [LessonRunResult], outDirectory: String) -> [LessonDescriptor] {
+    results.compactMap { r -> LessonDescriptor? in
+        guard case .finished(let o) = r else { return nil }
+        let path = ((outDirectory as NSString).appendingPathComponent(o.lesson.id) as NSString)
+            .appendingPathComponent(jupyterNotebookName(o.lesson))
+        return FileManager.default.fileExists(atPath: path) ? o.lesson : nil
+    }
+}
+
+/// `course/intro.md`: the course's first page, one row per lesson with its checks, linking each finished
+/// lesson's notebook. No clock readings: the same outcomes give the same bytes.
+func courseIntro(_ results: [LessonRunResult], outDirectory: String) -> String {
+    let linked = Set(finishedNotebooks(results, outDirectory: outDirectory).map(\.id))
+    var rows = [markdownTableRow(["#", "lesson", "claim", "passed", "failed", "result"]), "|---|---|---|---|---|---|"]
+    for r in results {
+        let l = r.lesson
+        let title =
+            linked.contains(l.id) ? "[\(l.title)](../\(l.id)/\(jupyterNotebookName(l)))" : l.title
+        switch r {
+        case .finished(let o):
+            rows.append(
+                markdownTableRow([
+                    "\(l.number)", title, l.claim, "\(o.checks.count - o.failed)", "\(o.failed)",
+                    o.failed == 0 ? "pass" : "**FAIL**"
+                ]))
+        case .stopped(_, let why):
+            rows.append(markdownTableRow(["\(l.number)", title, l.claim, "—", "—", "stopped: " + why]))
+        case .notRun:
+            rows.append(markdownTableRow(["\(l.number)", title, l.claim, "—", "—", "not run"]))
+        }
+    }
+    return """
+        # Microcircuit lessons
+
+        Each lesson is a notebook run by `lesson all`: its prose, the parameter values it ran with, the numbers
+        it computed, its figures and the table of the checks that test its claim. The notebooks record the
+        run; nothing in them needs a kernel. Each lesson's folder beside this one holds its data, figure
+        scripts, `results.json` and a self-contained `report.html`.
+
+        \(rows.joined(separator: "\n"))
+
+        """
+}
+
+/// Writes `course/myst.yml` and `course/intro.md` into `outDirectory`, atomically, for the lessons of `lesson all`
+/// (only the notebooks of lessons that finished are in its table of contents).
+public func writeCourseFolder(_ results: [LessonRunResult], outDirectory: String) throws {
+    let course = (outDirectory as NSString).appendingPathComponent(courseFolderName)
+    try prepareDirectory(course)
+    try writeAtomically(
+        courseMystYML(results, outDirectory: outDirectory),
+        to: (course as NSString).appendingPathComponent("myst.yml"))
+    try writeAtomically(
+        courseIntro(results, outDirectory: outDirectory),
+        to: (course as NSString).appendingPathComponent("intro.md"))
+}
