@@ -312,13 +312,16 @@ struct UpdatesCommand: LessonSubcommand {
         abstract: "Print each layer's update for a network given in JSON (see README, 'Exchange format').")
 
     @Option(
-        help: ArgumentHelp("The network and its inputs, as JSON.", valueName: "FILE.json"),
+        help: ArgumentHelp(
+            "The network and its inputs, as JSON ('-': read standard input); unknown or repeated keys are errors.",
+            valueName: "FILE.json"),
         completion: .file(extensions: ["json"]))
     var spec: String?
 
     func validate() throws {
         guard spec != nil else {
-            throw ValidationError("updates needs --spec FILE.json; see README, 'Exchange format'")
+            throw ValidationError(
+                "updates needs --spec FILE.json (or --spec - for standard input); see README, 'Exchange format'")
         }
     }
 

@@ -35,15 +35,95 @@ func matrix(_ rows: [[Double]], _ what: String) throws -> Matrix {
     return Matrix(rows: rows.count, cols: cols, data: rows.flatMap { $0 })
 }
 
-/// Computes every layer's update ΔW = −η dE/dW (batch mean; η = learning_rate, default 1) under the spec's method.
-public func updatesJSON(specPath: String) throws -> String {
-    guard let data = FileManager.default.contents(atPath: specPath) else {
+/// The keys the exchange format knows, at the top level and in each layer.
+let specKeys: Set<String> = [
+    "method", "activation", "output_activation", "loss", "learning_rate", "layers", "x", "y", "feedback"
+]
+let specLayerKeys: Set<String> = ["W", "b"]
+
+/// Reads the spec at `specPath`, or standard input for `-`.
+func readSpec(_ specPath: String) throws -> Data {
+    if specPath == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: specPath, isDirectory: &isFolder), !isFolder.boolValue,
+        let data = FileManager.default.contents(atPath: specPath)
+    else {
         throw LessonError(
-            "cannot read spec \(specPath); give a JSON file as described in the README, 'Exchange format'")
+            "cannot read spec \(specPath); give a JSON file as described in the README, 'Exchange format' "
+                + "(or - for standard input)")
     }
+    return data
+}
+
+/// Refuses what a decoder would pass over silently: a key given twice (anywhere) and a key the format does not
+/// know (a misspelt `learning_rat` would otherwise run with the default rate).
+func vetSpecKeys(_ data: Data, name: String) throws {
+    if let duplicate = firstDuplicateKey(data) {
+        throw LessonError("spec \(name): key '\(duplicate)' is given twice; give each key once")
+    }
+    guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+    func refuse(_ keys: some Sequence<String>, known: Set<String>, in place: String) throws {
+        guard let unknown = keys.filter({ !known.contains($0) }).sorted().first else { return }
+        throw LessonError(
+            "spec \(name): unknown key '\(unknown)'\(place); the keys are \(known.sorted().joined(separator: ", "))")
+    }
+    try refuse(object.keys, known: specKeys, in: "")
+    for (l, layer) in ((object["layers"] as? [Any]) ?? []).enumerated() {
+        if let layer = layer as? [String: Any] { try refuse(layer.keys, known: specLayerKeys, in: " in layers[\(l)]") }
+    }
+}
+
+/// The first key that appears twice in one JSON object of `data` (as its path, e.g. `layers[].W`), or nil. JSON
+/// parsers keep one of the two values without a word; the text is scanned for this alone.
+func firstDuplicateKey(_ data: Data) -> String? {
+    struct Frame {
+        let isObject: Bool
+        var keys: Set<String> = []
+        var expectsKey = true
+        var key = ""
+    }
+    var stack: [Frame] = []
+    let bytes = [UInt8](data)
+    var i = 0
+    while i < bytes.count {
+        switch bytes[i] {
+        case UInt8(ascii: "{"): stack.append(Frame(isObject: true))
+        case UInt8(ascii: "["): stack.append(Frame(isObject: false))
+        case UInt8(ascii: "}"), UInt8(ascii: "]"): _ = stack.popLast()
+        case UInt8(ascii: ","): if stack.last?.isObject == true { stack[stack.count - 1].expectsKey = true }
+        case UInt8(ascii: ":"): if stack.last?.isObject == true { stack[stack.count - 1].expectsKey = false }
+        case UInt8(ascii: "\""):
+            var j = i + 1
+            while j < bytes.count && bytes[j] != UInt8(ascii: "\"") { j += bytes[j] == UInt8(ascii: "\\") ? 2 : 1 }
+            guard j < bytes.count else { return nil }
+            if let top = stack.last, top.isObject, top.expectsKey {
+                let raw = Data(bytes[i...j])
+                let key = (try? JSONSerialization.jsonObject(with: raw, options: .fragmentsAllowed) as? String) ?? ""
+                let path = stack.dropLast().map { $0.isObject ? $0.key : "[]" }.filter { !$0.isEmpty }
+                if top.keys.contains(key) {
+                    return (path + [key]).joined(separator: ".").replacingOccurrences(of: ".[]", with: "[]")
+                }
+                stack[stack.count - 1].keys.insert(key)
+                stack[stack.count - 1].key = key
+            }
+            i = j
+        default: break
+        }
+        i += 1
+    }
+    return nil
+}
+
+/// Computes every layer's update ΔW = −η dE/dW (batch mean; η = learning_rate, default 1) under the spec's method.
+/// `specPath` `-` reads the spec from standard input. Unknown or repeated keys, and a loss or update that is not
+/// finite (an overflow), are errors.
+public func updatesJSON(specPath: String) throws -> String {
+    let data = try readSpec(specPath)
+    let name = specPath == "-" ? "on standard input" : specPath
+    try vetSpecKeys(data, name: name)
     let spec: UpdateSpec
     do { spec = try JSONDecoder().decode(UpdateSpec.self, from: data) } catch {
-        throw LessonError("spec \(specPath) is not valid: \(decodingMessage(error))")
+        throw LessonError("spec \(name) is not valid: \(decodingMessage(error))")
     }
     guard let rule = Rule(rawValue: spec.method) else {
         throw LessonError(
@@ -86,6 +166,12 @@ public func updatesJSON(specPath: String) throws -> String {
     }
     let feedback = try specFeedback(spec, rule: rule, network: net)
     let eta = spec.learning_rate ?? 1
+    let inputs =
+        layers.flatMap { $0.w.data + $0.b } + x.data + y.data + [eta]
+        + (spec.feedback ?? []).flatMap { $0.flatMap { $0 } }
+    guard inputs.allSatisfy(\.isFinite) else {
+        throw LessonError("spec: a weight, input, target or learning_rate is not a finite number")
+    }
     let g = net.gradients(net.forward(x), targets: y, loss: loss, feedback: feedback)
     let out = UpdateOutput(
         method: rule.rawValue, loss: g.loss,
@@ -94,10 +180,14 @@ public func updatesJSON(specPath: String) throws -> String {
                 dW: (0..<dW.rows).map { i in descentStep(Array(dW.row(i)), learningRate: eta) },
                 db: descentStep(db, learningRate: eta))
         })
+    let results = [out.loss] + out.layers.flatMap { $0.dW.flatMap { $0 } + $0.db }
+    guard results.allSatisfy(\.isFinite) else {
+        throw LessonError(
+            "spec \(name): the loss or an update is not a finite number (an overflow); lower learning_rate or "
+                + "scale the weights and inputs")
+    }
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
-    encoder.nonConformingFloatEncodingStrategy = .convertToString(
-        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "NaN")
     return String(decoding: try encoder.encode(out), as: UTF8.self)
 }
 

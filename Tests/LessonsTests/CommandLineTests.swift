@@ -66,7 +66,11 @@ import Testing
                 "lesson: error: --set names one lesson's parameters; run that lesson on "
                     + "its own (e.g. lesson 3 --set epochs=…)"
             ),
-            (["updates"], "lesson: error: updates needs --spec FILE.json; see README, 'Exchange format'"),
+            (
+                ["updates"],
+                "lesson: error: updates needs --spec FILE.json (or --spec - for standard input); see README, "
+                    + "'Exchange format'"
+            ),
             (["1", "2"], "lesson: error: unexpected argument '2'; see 'lesson run --help'"),
             (["params"], "lesson: error: missing expected argument '<lesson>'; see 'lesson params --help'")
         ]
@@ -115,7 +119,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
         #expect(files.contains("fi-curve.gp") && !files.contains("fi-curve.png"))
         let executed = try String(contentsOfFile: outcome.folder + "/01-lif.executed.md", encoding: .utf8)
-        #expect(executed.contains("not rendered"))
+        #expect(executed.contains("not rendered — gnuplot was not found; see render.sh"))
     }
 
     @Test(.enabled(if: findGnuplot() != nil, "needs gnuplot (the test above covers its absence)"))

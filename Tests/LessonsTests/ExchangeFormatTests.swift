@@ -46,4 +46,55 @@ import Testing
             _ = try updatesJSON(specPath: "/nonexistent/spec.json")
         }
     }
+
+    static let tiny = #""method":"bp","activation":"tanh","loss":"mse","x":[[1]],"y":[[1]]"#
+    static let layer = #""layers":[{"W":[[1]],"b":[0]}]"#
+
+    /// Issue 20 #15: a key the format does not know (a misspelt `learning_rat`, which would run at η = 1) or a key
+    /// given twice (JSON parsers keep one value silently) is an error, at the top level and in a layer.
+    @Test func unknownAndRepeatedKeysAreErrors() {
+        let (tiny, layer) = (Self.tiny, Self.layer)
+        expectLessonError(["unknown key 'learning_rat'", "learning_rate"]) {
+            _ = try updatesJSON(specPath: write("{\(tiny),\(layer),\"learning_rat\":0.1}"))
+        }
+        expectLessonError(["unknown key 'w' in layers[0]"]) {
+            _ = try updatesJSON(specPath: write("{\(tiny),\"layers\":[{\"W\":[[1]],\"b\":[0],\"w\":[[2]]}]}"))
+        }
+        expectLessonError(["key 'learning_rate' is given twice"]) {
+            _ = try updatesJSON(specPath: write("{\(tiny),\(layer),\"learning_rate\":0.1,\"learning_rate\":5}"))
+        }
+        expectLessonError(["key 'layers[].b' is given twice"]) {
+            _ = try updatesJSON(specPath: write("{\(tiny),\"layers\":[{\"W\":[[1]],\"b\":[0],\"b\":[1]}]}"))
+        }
+        // The same key in two objects is no repeat.
+        #expect(firstDuplicateKey(Data(#"{"a":{"k":1},"b":{"k":2},"c":[{"k":1},{"k":2}]}"#.utf8)) == nil)
+        #expect(firstDuplicateKey(Data(#"{"a":"k\"x","a":1}"#.utf8)) == "a")
+    }
+
+    /// Issue 20 #15: a loss or update that overflows is an error (not the strings "inf" or "NaN" with exit 0).
+    @Test func nonFiniteResultsAreErrors() {
+        let spec =
+            #"{"method":"bp","activation":"linear","loss":"mse","x":[[1e300]],"y":[[1]],"#
+            + #""layers":[{"W":[[1e300]],"b":[0]}]}"#
+        expectLessonError(["not a finite number", "lower learning_rate"]) { _ = try updatesJSON(specPath: write(spec)) }
+    }
+
+    /// Issue 20 #15: `lesson updates --spec -` reads the spec from standard input.
+    @Test(needsLessonExecutable) func specFromStandardInput() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: try #require(lessonExecutable))
+        p.arguments = ["updates", "--spec", "-"]
+        let input = Pipe()
+        let output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        try input.fileHandleForWriting.write(contentsOf: Data("{\(Self.tiny),\(Self.layer)}".utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(text.contains("\"method\":\"bp\"") && text.contains("\"dW\""), "\(text)")
+    }
 }
