@@ -29,6 +29,11 @@ public struct Figure: Codable, Equatable, Sendable {
     public let summarize: Bool
     /// The seeds the data come from (set when combined over seeds).
     public var seeds: [UInt64] = []
+    /// Why this run's figures were not rendered, for the caption that stands in for the image (set once the run
+    /// has tried to render; not part of a seed record).
+    var notRendered = FigureNotRendered.gnuplotNotFound
+
+    private enum CodingKeys: String, CodingKey { case name, title, claim, blocks, script, summarize, seeds }
 
     public init(
         name: String, title: String, claim: String, blocks: [DataBlock], script: String,
@@ -122,8 +127,33 @@ public struct Figure: Codable, Equatable, Sendable {
         let image =
             renderedFormats.contains("png")
             ? "![\(title)](\(name).png)\n\n"
-            : "*(\(title): not rendered — gnuplot was not found; see render.sh)*\n\n"
+            : "*(\(title): not rendered — \(notRendered.rawValue); see render.sh)*\n\n"
         return image + "*Figure — \(title).* " + links.joined(separator: " · ")
+    }
+}
+
+/// Why a figure was not rendered, as its caption says.
+enum FigureNotRendered: String, Sendable {
+    case gnuplotNotFound = "gnuplot was not found"
+    case gnuplotFailed = "gnuplot failed on it (see the run's note)"
+    case notRequested = "rendering was turned off (--no-render)"
+
+    /// The reason a run with `options` has when it renders nothing: rendering off, no gnuplot, or gnuplot failed.
+    static func reason(options: RunOptions) -> FigureNotRendered {
+        !options.render ? .notRequested : options.gnuplot == nil ? .gnuplotNotFound : .gnuplotFailed
+    }
+}
+
+extension Conclusion {
+    /// The conclusion with the reason each figure's caption gives when the run with `options` renders nothing.
+    func withCaptions(_ options: RunOptions) -> Conclusion {
+        Conclusion(
+            lesson: lesson, seeds: seeds, parameters: parameters, checks: checks, values: values, numbers: numbers,
+            figures: figures.map { f in
+                var f = f
+                f.notRendered = .reason(options: options)
+                return f
+            }, status: status)
     }
 }
 

@@ -32,8 +32,15 @@ func renderScript() -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-/// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed).
-func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> ([String], String) {
+/// How long one gnuplot call may take before it is stopped (s): a figure renders in about a second; a script that
+/// waits (an edited `pause`, a `system` call that hangs) must not hang the run.
+public let defaultRenderTimeout = 120.0
+
+/// Renders each figure to PNG, SVG and PDF with gnuplot (into a temporary name, then renamed). A call that has
+/// not finished after `timeout` seconds is stopped and counts as a failure.
+func renderFigures(
+    _ figures: [Figure], in folder: String, gnuplot: String?, timeout: Double = defaultRenderTimeout
+) -> ([String], String) {
     guard let gnuplot else {
         return (
             [],
@@ -44,27 +51,16 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
     var failures: [String] = []
     for f in figures {
         for r in figureRenderings {
-            let tmp = temporaryName(for: f.name + r.fileSuffix)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: gnuplot)
-            p.currentDirectoryURL = URL(fileURLWithPath: folder)
-            p.arguments = ["-e", "set terminal \(r.terminal)", "-e", "set output '\(tmp)'", f.scriptFile]
-            let err = Pipe()
-            p.standardError = err
-            p.standardOutput = FileHandle.nullDevice
-            let tmpPath = (folder as NSString).appendingPathComponent(tmp)
+            let tmpPath = (folder as NSString).appendingPathComponent(temporaryName(for: f.name + r.fileSuffix))
             let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
             do {
-                try p.run()
-                let msg = err.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                if p.terminationStatus == 0 {
-                    try installRenderedFigure(tmpPath, as: finalPath, format: r.format)
-                } else {
-                    let text = String(decoding: msg, as: UTF8.self)
-                    let first = text.split(separator: "\n").last.map(String.init) ?? "error"
-                    failures.append("\(f.name)\(r.fileSuffix): \(first)")
-                }
+                try runGnuplot(
+                    gnuplot, in: folder,
+                    arguments: [
+                        "-e", "set terminal \(r.terminal)", "-e",
+                        "set output '\((tmpPath as NSString).lastPathComponent)'", f.scriptFile
+                    ], timeout: timeout)
+                try installRenderedFigure(tmpPath, as: finalPath, format: r.format)
             } catch let e as LessonError {
                 failures.append("\(f.name)\(r.fileSuffix): \(e.description)")
             } catch {
@@ -75,6 +71,44 @@ func renderFigures(_ figures: [Figure], in folder: String, gnuplot: String?) -> 
     }
     if failures.isEmpty { return (figureFormats, "") }
     return ([], "gnuplot failed on " + failures.joined(separator: "; "))
+}
+
+/// Runs gnuplot with `arguments` in `folder`, with no standard input (a `pause` does not wait for the
+/// terminal), and waits at most `timeout` seconds; throws one line (gnuplot's last error line) when it fails or
+/// does not finish in time (it is then killed). While it runs, a second Ctrl-C kills it with the run.
+func runGnuplot(_ gnuplot: String, in folder: String, arguments: [String], timeout: Double) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: gnuplot)
+    p.currentDirectoryURL = URL(fileURLWithPath: folder)
+    p.arguments = arguments
+    // Its messages go to a file, not a pipe: a pipe read to its end would wait as long as gnuplot does.
+    let log = (folder as NSString).appendingPathComponent(temporaryName(for: "gnuplot-messages"))
+    guard FileManager.default.createFile(atPath: log, contents: nil), let messages = FileHandle(forWritingAtPath: log)
+    else { throw LessonError("cannot write \(log); check that the output folder is writable") }
+    defer {
+        try? messages.close()
+        unlink(log)
+    }
+    p.standardInput = FileHandle.nullDevice
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = messages
+    try p.run()
+    setInterruptChild(p.processIdentifier)
+    defer { setInterruptChild(0) }
+    let deadline = Date().addingTimeInterval(timeout)
+    while p.isRunning && Date() < deadline { usleep(10_000) }
+    if p.isRunning {
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        throw LessonError("gnuplot did not finish within \(format(timeout)) s and was stopped")
+    }
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        let text = String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self)
+        let last = text.split(separator: "\n").last { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        let why = last.map { String($0).trimmingCharacters(in: .whitespaces) }
+        throw LessonError(why ?? "gnuplot exited with status \(p.terminationStatus)")
+    }
 }
 
 /// Checks what gnuplot wrote to `tmp` (it exits 0 even when a write failed, e.g. on a full disk) and renames

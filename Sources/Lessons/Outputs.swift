@@ -262,7 +262,8 @@ func writeOutputs(
     var rendered: [String] = []
     var note = ""
     if options.render && !c.figures.isEmpty {
-        (rendered, note) = renderFigures(c.figures, in: folder, gnuplot: options.gnuplot)
+        (rendered, note) = renderFigures(
+            c.figures, in: folder, gnuplot: options.gnuplot, timeout: options.renderTimeout)
     } else if !options.render {
         note = "figures not rendered (--no-render); render later with: sh \(options.outDirectory)/render.sh"
     }
@@ -380,54 +381,4 @@ struct RunInfo: Encodable {
         seeds.append(Seed(seed: seed, seconds: (seconds * 1000).rounded() / 1000, timings: timings))
     }
     private enum CodingKeys: String, CodingKey { case command, started, host, threads, blas, seeds, aggregatedFrom }
-}
-
-/// `lesson aggregate DIR...`: merges seed records written by separate runs (one seed per process or machine)
-/// into the files one run over all those seeds writes, in `options.outDirectory`. Each DIR is an output folder
-/// (holding `NN-name/seeds/`) or one lesson's folder (holding `seeds/`).
-public func aggregateRuns(_ dirs: [String], options: RunOptions) throws -> [RunOutcome] {
-    guard !dirs.isEmpty else { throw LessonError.usage("aggregate needs at least one folder; see lesson --help") }
-    guard !options.outDirectory.isEmpty else {
-        throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
-    }
-    var byLesson: [String: [SeedRecord]] = [:]
-    let fm = FileManager.default
-    for dir in dirs {
-        var isDir: ObjCBool = false
-        guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-            throw LessonError("aggregate: \(dir) is not a folder; give the --out folders of the runs to merge")
-        }
-        var seedDirs = [(dir as NSString).appendingPathComponent("seeds")]
-        for l in allLessons { seedDirs.append("\(dir)/\(l.id)/seeds") }
-        var found = 0
-        for sd in seedDirs {
-            guard let files = try? fm.contentsOfDirectory(atPath: sd) else { continue }
-            for f in files.sorted() where f.hasPrefix("seed-") && f.hasSuffix(".json") {
-                let r = try readSeedRecord((sd as NSString).appendingPathComponent(f))
-                byLesson[r.lesson, default: []].append(r)
-                found += 1
-            }
-        }
-        guard found > 0 else {
-            throw LessonError(
-                "aggregate: \(dir) holds no seed records (NN-name/seeds/seed-S.json); "
-                    + "give the --out folders of lesson runs")
-        }
-    }
-    var outcomes: [RunOutcome] = []
-    for lesson in allLessons {
-        guard let records = byLesson[lesson.id] else { continue }
-        let notebook = try Notebook.load(locateNotebook(lesson, lessonsDirectory: options.lessonsDirectory).path)
-        let conclusion = try conclude(records, summary: lesson.summary)
-        let folder = (options.outDirectory as NSString).appendingPathComponent(lesson.id)
-        try prepareDirectory(folder)
-        for r in records { try writeSeedRecord(r, folder: folder) }
-        var info = RunInfo(options: options, seeds: conclusion.seeds)
-        info.aggregatedFrom = dirs
-        outcomes.append(
-            try writeOutputs(
-                lesson, notebook: notebook, conclusion: conclusion, folder: folder,
-                options: options, info: info))
-    }
-    return outcomes
 }

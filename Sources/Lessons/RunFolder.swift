@@ -24,12 +24,36 @@ struct RunFolder {
         name.hasPrefix("checkpoint-") || name == "checkpoints" || name == "seeds"
     }
 
-    /// Creates the staging folder (a fresh one unless resuming).
-    func prepare(resume: Bool) throws {
-        if !resume, FileManager.default.fileExists(atPath: staging) {
-            try? FileManager.default.removeItem(atPath: staging)
+    /// The seed a resumable file belongs to: `seeds/seed-S.json` and everything under `checkpoints/seed-S/`;
+    /// nil for any other name (a checkpoint of an older layout, kept whatever the seeds).
+    static func seed(of name: String) -> UInt64? {
+        let parts = name.split(separator: "/", omittingEmptySubsequences: true)
+        if parts.count == 2, parts[0] == "seeds", parts[1].hasPrefix("seed-"), parts[1].hasSuffix(".json") {
+            return UInt64(parts[1].dropFirst("seed-".count).dropLast(".json".count))
+        }
+        if parts.count >= 2, parts[0] == "checkpoints", parts[1].hasPrefix("seed-") {
+            return UInt64(parts[1].dropFirst("seed-".count))
+        }
+        return nil
+    }
+
+    /// Creates the staging folder: a fresh one unless resuming; when resuming, the records and checkpoints a
+    /// killed run left there for seeds other than `seeds` are removed, so that the run carries only its own.
+    func prepare(resume: Bool, seeds: [UInt64]) throws {
+        let fm = FileManager.default
+        if !resume, fm.fileExists(atPath: staging) {
+            try? fm.removeItem(atPath: staging)
         }
         try prepareDirectory(staging)
+        guard resume else { return }
+        let wanted = Set(seeds)
+        for top in ["seeds", "checkpoints"] {
+            let dir = (staging as NSString).appendingPathComponent(top)
+            for name in (try? fm.contentsOfDirectory(atPath: dir)) ?? [] {
+                guard let seed = RunFolder.seed(of: top + "/" + name), !wanted.contains(seed) else { continue }
+                try? fm.removeItem(atPath: (dir as NSString).appendingPathComponent(name))
+            }
+        }
     }
 
     /// The checkpoint `name` a resumed run reads: the staging folder's (left by a killed run, the newest) if
@@ -41,16 +65,17 @@ struct RunFolder {
             : (final as NSString).appendingPathComponent(name)
     }
 
-    /// Copies the final folder's checkpoints that the staging folder lacks into it (a resumed run that did not
-    /// rewrite one, e.g. of a rule finished before the interruption, still keeps it).
-    func carryCheckpoints() throws {
+    /// Copies the final folder's checkpoints of `seeds` that the staging folder lacks into it (a resumed run that
+    /// did not rewrite one, e.g. of a rule finished before the interruption, still keeps it). Those of other
+    /// seeds stay behind: the run's folder holds the seeds it was asked for, and no others.
+    func carryCheckpoints(seeds: [UInt64]) throws {
         let fm = FileManager.default
         for top in (try? fm.contentsOfDirectory(atPath: final)) ?? [] where RunFolder.isCheckpoint(top) {
             let source = (final as NSString).appendingPathComponent(top)
             var isDir: ObjCBool = false
-            fm.fileExists(atPath: source, isDirectory: &isDir)
+            _ = fm.fileExists(atPath: source, isDirectory: &isDir)
             let names = isDir.boolValue ? (fm.subpaths(atPath: source) ?? []).map { top + "/" + $0 } : [top]
-            for name in names {
+            for name in names where RunFolder.seed(of: name).map(seeds.contains) ?? true {
                 let from = (final as NSString).appendingPathComponent(name)
                 let target = (staging as NSString).appendingPathComponent(name)
                 var sub: ObjCBool = false
@@ -72,10 +97,10 @@ struct RunFolder {
     }
 
     /// Swaps the staging folder in as the final folder; the previous final folder is removed. With `resume`,
-    /// the previous folder's checkpoints this run did not rewrite are kept.
-    func commit(resume: Bool) throws {
+    /// the previous folder's checkpoints of `seeds` that this run did not rewrite are kept.
+    func commit(resume: Bool, seeds: [UInt64]) throws {
         let fm = FileManager.default
-        if resume { try carryCheckpoints() }
+        if resume { try carryCheckpoints(seeds: seeds) }
         let old = ((final as NSString).deletingLastPathComponent as NSString)
             .appendingPathComponent(temporaryName(for: (final as NSString).lastPathComponent + ".old"))
         let hadFinal = fm.fileExists(atPath: final)

@@ -28,6 +28,8 @@ public struct RunOptions: Sendable {
     public var interruptDuringSeed: UInt64?
     /// The gnuplot to render with; nil when none is installed (found on PATH by default).
     public var gnuplot: String? = findGnuplot()
+    /// Seconds one gnuplot call may take before it is stopped and counted as failed.
+    public var renderTimeout = defaultRenderTimeout
     /// The command line, for run-info.json.
     public var commandLine: [String] = []
     /// `--explore`: claims tuned to the default parameters are reported but do not fail the run.
@@ -105,8 +107,10 @@ private func runLessonCaught(
     try vetWork(try lesson.estimate?(params), seeds: seeds.count, lesson: lesson, log: log)
     let runFolder = RunFolder(outDirectory: options.outDirectory, id: lesson.id)
     try prepareDirectory(options.outDirectory)
-    cleanStaleTemporaries([runFolder.final, runFolder.staging, options.outDirectory], log: log)
-    try runFolder.prepare(resume: options.resume)
+    let lock = try OutputLock(outDirectory: options.outDirectory, id: lesson.id)  // one process per folder
+    defer { lock.release() }
+    cleanStaleTemporaries([runFolder.final, runFolder.staging], outDirectory: options.outDirectory, log: log)
+    try runFolder.prepare(resume: options.resume, seeds: seeds)
     var committed = false
     defer { if !committed { runFolder.discard() } }  // a failed run leaves the previous run's folder as it was
     let folder = runFolder.staging  // every output is written here, then swapped in
@@ -156,10 +160,11 @@ private func runLessonCaught(
     }
     var conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
     if options.explore { conclusion.checks = markTunedClaims(conclusion.checks, lesson: lesson) }
+    conclusion = conclusion.withCaptions(options)
     var outcome = try writeOutputs(
         lesson, notebook: notebook, conclusion: conclusion, folder: folder,
         options: options, info: info)
-    try runFolder.commit(resume: options.resume)
+    try runFolder.commit(resume: options.resume, seeds: seeds)
     committed = true
     outcome.folder = runFolder.final
     if let e = runError { throw e }

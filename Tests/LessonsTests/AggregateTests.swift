@@ -53,4 +53,69 @@ import Testing
             #expect(e.description.contains("other parameters") && e.description.contains("window"))
         }
     }
+
+    /// Issue 20 #3: aggregating a run that stopped fails as the run did, naming the stopped seeds, with the merge
+    /// written and marked stopped: a seed stopped while training (its record says so), and a run stopped before a
+    /// seed it never started (its results.json says so).
+    @Test func aggregateOfAStoppedRunFailsNamingItsSeeds() throws {
+        let root = temporaryFolder("aggregate-stopped")
+        var six = RunOptions()
+        six.outDirectory = root + "/six"
+        six.overrides = InterruptTests.lesson6
+        six.render = false
+        six.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(lesson06, options: six) }
+        var two = RunOptions()
+        two.outDirectory = root + "/two"
+        two.overrides = InterruptTests.lesson2
+        two.render = false
+        two.interruptDuringSeed = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(lesson02, options: two) }
+        for (input, stopped) in [("six", "seed 6 stopped: interrupted"), ("two", "stopped before seed 3")] {
+            var merge = RunOptions()
+            merge.outDirectory = root + "/merged-" + input
+            merge.render = false
+            expectLessonError(["aggregate: merged runs that had stopped", stopped, "--resume"]) {
+                _ = try aggregateRuns([root + "/" + input], options: merge)
+            }
+            let folders = try FileManager.default.contentsOfDirectory(atPath: merge.outDirectory)
+                .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".gp") && !$0.hasSuffix(".sh") }
+            #expect(folders.count == 1)
+            let status = try resultsStatus(merge.outDirectory + "/" + (folders.first ?? ""))
+            #expect(status.contains("stopped"), "\(status)")
+        }
+    }
+
+    /// Issue 20 #16: an aggregate whose --out would replace one of the runs it merges is refused before it writes.
+    @Test func aggregateRefusesToOverwriteAnInput() throws {
+        let root = temporaryFolder("aggregate-onto-input")
+        let a = try run(lesson02, seeds: [1], out: root + "/a", overrides: [("window", "2000"), ("trials", "8")])
+        _ = try run(lesson02, seeds: [2], out: root + "/b", overrides: [("window", "2000"), ("trials", "8")])
+        let before = FileManager.default.contents(atPath: a.folder + "/results.json")
+        var options = RunOptions()
+        options.outDirectory = root + "/./a"
+        expectLessonError(["would overwrite", "02-synapses", "choose another output folder"]) {
+            _ = try aggregateRuns([root + "/a", root + "/b"], options: options)
+        }
+        #expect(FileManager.default.contents(atPath: a.folder + "/results.json") == before)
+    }
+
+    /// Issue 20 #1: an aggregate into a folder another process is writing (it holds the lesson's lock) is refused
+    /// in one line and changes nothing.
+    @Test func aggregateIsRefusedWhileAnotherProcessWritesTheFolder() throws {
+        let root = temporaryFolder("aggregate-locked")
+        let small = [("window", "2000"), ("trials", "8")]
+        let a = try run(lesson02, seeds: [1], out: root + "/a", overrides: small)
+        try FileManager.default.createDirectory(atPath: root + "/merged", withIntermediateDirectories: true)
+        let held = try OutputLock(outDirectory: root + "/merged", id: lesson02.id)  // another process's hold
+        var options = RunOptions()
+        options.outDirectory = root + "/merged"
+        options.render = false
+        expectLessonError(["another lesson process", root + "/merged/02-synapses", "--out DIR"]) {
+            _ = try aggregateRuns([a.folder], options: options)
+        }
+        #expect(!FileManager.default.fileExists(atPath: root + "/merged/02-synapses"))
+        held.release()
+        #expect(try aggregateRuns([a.folder], options: options).map(\.seeds) == [[1]])
+    }
 }

@@ -78,4 +78,31 @@ import Testing
         #expect(log.filter { $0.contains("complete in an earlier run") }.count == 2, "\(log)")
         #expect(first.checks == again.checks)
     }
+
+    /// Issue 20 #2: --resume with fewer seeds carries over only the seeds asked for. The records and checkpoints of
+    /// the others, in the previous folder or in the staging folder a killed run left, are not kept, so the folder
+    /// and an aggregate of it hold the seeds of the result and no others.
+    @Test func resumeWithFewerSeedsKeepsOnlyThoseSeeds() throws {
+        let fm = FileManager.default
+        let out = temporaryFolder("resume-fewer")
+        var o = options("6", InterruptTests.lesson6.filter { $0.0 != "seeds" }, out: out)
+        o.seeds = [6, 7]
+        let first = try runLessonSerially(lesson06, options: o)
+        // What a run killed while resuming leaves: a staging folder holding every seed's records and checkpoints.
+        let staging = out + "/.06-datasets.partial"
+        try fm.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        for part in ["seeds", "checkpoints"] {
+            try fm.copyItem(atPath: first.folder + "/" + part, toPath: staging + "/" + part)
+        }
+        o.seeds = [7]
+        o.resume = true
+        let again = try runLessonSerially(lesson06, options: o)
+        #expect(again.seeds == [7])
+        #expect(try fm.contentsOfDirectory(atPath: again.folder + "/seeds") == ["seed-7.json"])
+        #expect(try fm.contentsOfDirectory(atPath: again.folder + "/checkpoints") == ["seed-7"])
+        var merge = RunOptions()
+        merge.outDirectory = temporaryFolder("resume-fewer-merged")
+        merge.render = false
+        #expect(try aggregateRuns([out], options: merge).map(\.seeds) == [[7]])
+    }
 }

@@ -108,9 +108,15 @@ final class LessonProcess {
     private let pipe = Pipe()
     private(set) var stderr = ""
 
-    init(_ executable: String, _ arguments: [String]) throws {
+    /// Starts `executable` with `arguments`, and `path` first on PATH when given.
+    init(_ executable: String, _ arguments: [String], path: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let path {
+            var environment = ProcessInfo.processInfo.environment
+            environment["PATH"] = path + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+            process.environment = environment
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = pipe
@@ -134,5 +140,8 @@ final class LessonProcess {
         return process.terminationStatus
     }
 
-    func interrupt() { kill(process.processIdentifier, SIGINT) }
+    func interrupt() { send(SIGINT) }
+
+    /// Sends `signal` to the process.
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 }

@@ -54,8 +54,28 @@ import Testing
                 == ["04-microcircuit", "render.sh", "style.gp"])
     }
 
+    /// Issue 20 #1: while one process writes a lesson's folder (it holds the folder's lock), a second run into the
+    /// same --out is refused in one line before it touches anything; once the first is done, the next run goes
+    /// ahead. (The same for aggregate: AggregateTests.)
+    @Test func aSecondProcessIntoTheSameFolderIsRefused() throws {
+        let out = temporaryFolder("locked")
+        let lesson = try findLesson("4")
+        let first = try runLessonSerially(lesson, options: options(out, seed: 6))
+        let before = try contents(first.folder)
+        let held = try OutputLock(outDirectory: out, id: lesson.id)  // stands for a run in another process
+        expectLessonError(["another lesson process (process \(getpid()))", first.folder, "--out DIR"]) {
+            _ = try runLessonSerially(lesson, options: options(out, seed: 7))
+        }
+        #expect(try contents(first.folder) == before, "a refused run changed the folder")
+        #expect(!FileManager.default.fileExists(atPath: out + "/.04-microcircuit.partial"))
+        held.release()
+        #expect(!FileManager.default.fileExists(atPath: OutputLock.path(outDirectory: out, id: lesson.id)))
+        let second = try runLessonSerially(lesson, options: options(out, seed: 7))
+        #expect(try resultsStatus(second.folder) == "complete")
+    }
+
     /// Writes a stand-in for gnuplot that runs `body` with the output file name in $OUT, and renders lesson 1.
-    func renderWith(_ body: String) throws -> RunOutcome {
+    func renderWith(_ body: String, timeout: Double = defaultRenderTimeout) throws -> RunOutcome {
         let dir = temporaryFolder("fake-gnuplot")
         let script = dir + "/gnuplot"
         try ("#!/bin/sh\nOUT=$(printf '%s' \"$4\" | sed \"s/^set output '\\(.*\\)'$/\\1/\")\n" + body + "\n")
@@ -69,6 +89,7 @@ import Testing
             ("noise_duration", "300"), ("noise_points", "3")
         ]
         o.gnuplot = script
+        o.renderTimeout = timeout
         return try runLessonSerially(try findLesson("1"), options: o)
     }
 
@@ -90,6 +111,25 @@ import Testing
             #expect(
                 !files.contains { $0.hasSuffix(".png") || $0.hasSuffix(".svg") || $0.hasSuffix(".pdf") },
                 "\(files)")
+            #expect(!files.contains { $0.contains(".tmp") }, "\(files)")
+        }
+    }
+
+    /// Issue 20 #13: a gnuplot that hangs is stopped after the timeout (and the run goes on), and one that fails
+    /// is named: the note gives its last error line, and each caption says gnuplot failed (not "was not found").
+    @Test func aHangingOrFailingGnuplotIsStoppedAndNamed() throws {
+        let start = Date()
+        let hung = try renderWith("exec sleep 30", timeout: 0.5)
+        #expect(Date().timeIntervalSince(start) < 25, "the run waited for the hanging gnuplot")
+        #expect(hung.renderNote.contains("gnuplot did not finish within 0.5 s and was stopped"), "\(hung.renderNote)")
+        let failed = try renderWith("echo 'line 3: undefined variable: foo' >&2; exit 1")
+        #expect(failed.renderNote.contains("line 3: undefined variable: foo"), "\(failed.renderNote)")
+        for outcome in [hung, failed] {
+            #expect(outcome.renderedFormats.isEmpty)
+            let executed = try String(contentsOfFile: outcome.folder + "/01-lif.executed.md", encoding: .utf8)
+            #expect(executed.contains("not rendered — gnuplot failed on it (see the run's note); see render.sh"))
+            #expect(!executed.contains("gnuplot was not found"))
+            let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
             #expect(!files.contains { $0.contains(".tmp") }, "\(files)")
         }
     }
