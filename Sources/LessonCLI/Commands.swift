@@ -22,8 +22,8 @@ struct LessonCommand: ParsableCommand {
             folder (default: plots/NN-name/).
 
             Exit status: 0 when every check passed, 1 when a check failed or a run could not finish (or was \
-            stopped by Ctrl-C: --resume continues it), 2 on a usage error, 130 after a second Ctrl-C (stopped \
-            at once).
+            stopped by Ctrl-C or SIGTERM: --resume continues it), 2 on a usage error, 130 or 143 after a second \
+            Ctrl-C or SIGTERM (stopped at once).
             """,
         version: projectVersion,
         subcommands: [
@@ -97,8 +97,9 @@ struct RunCommand: LessonSubcommand {
 
     @Option(
         help: ArgumentHelp(
-            "Threads for BLAS and the spiking engine (default: OPENBLAS_NUM_THREADS, else all "
-                + "cores); results do not depend on it.", valueName: "N"))
+            "Threads for the spiking engine of lessons 5 and 7 (default: OPENBLAS_NUM_THREADS, else "
+                + "all cores). OpenBLAS runs on one thread in every lesson, so that results are the same "
+                + "bytes on any machine; they do not depend on N.", valueName: "N"))
     var threads: String?
 
     @OptionGroup var notebook: NotebookOptions

@@ -235,10 +235,11 @@ func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson0
 
 func runLesson06(_ ctx: RunContext) throws {
     let p = try Lesson06Parameters(ctx.parameters)
-    // One BLAS thread: OpenBLAS splits some products and reductions (FA's feedback products, the 1000-sample
-    // probe) differently for different thread counts, which changed the last digits of FA's loss and angles
-    // between 1 and 2 threads. With one thread the results are the same bytes whatever --threads says.
-    setBLASThreads(1)
+    // One BLAS thread (`blasThreadsPerRun`): OpenBLAS splits some products and reductions (FA's feedback
+    // products, the 1000-sample probe) differently for different thread counts, which changed the last digits of
+    // FA's loss and angles between 1 and 2 threads. With one thread the results are the same bytes whatever
+    // --threads says (it is for the spiking engine, which lesson 6 does not use).
+    setBLASThreads(blasThreadsPerRun)
     let s = try lesson06Setup(p, ctx)
     var histories: [RuleHistory] = []
     let stop = trainUnderInterrupt(ctx) {

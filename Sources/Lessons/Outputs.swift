@@ -358,7 +358,10 @@ struct RunInfo: Encodable {
     let command: [String]
     let started: String
     let host: [String: String]
+    /// `--threads`: the spiking engine's threads.
     let threads: Int
+    /// The threads OpenBLAS ran on (`blasThreadsPerRun`, whatever `--threads` says).
+    let blasThreads: Int
     let blas: String
     var seeds: [Seed] = []
     /// For `lesson aggregate`: the folders merged.
@@ -374,11 +377,14 @@ struct RunInfo: Encodable {
             "memory_gib": String(format: "%.1f", Double(p.physicalMemory) / 1_073_741_824)
         ]
         threads = options.threads
+        blasThreads = blasThreadsPerRun
         blas = blasKernel
     }
 
     mutating func add(seed: UInt64, seconds: Double, timings: [String: String]) {
         seeds.append(Seed(seed: seed, seconds: (seconds * 1000).rounded() / 1000, timings: timings))
     }
-    private enum CodingKeys: String, CodingKey { case command, started, host, threads, blas, seeds, aggregatedFrom }
+    private enum CodingKeys: String, CodingKey {
+        case command, started, host, threads, blasThreads, blas, seeds, aggregatedFrom
+    }
 }

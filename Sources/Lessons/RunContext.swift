@@ -14,7 +14,8 @@ public final class RunContext {
     var checkpointToResume: (String) -> String = { $0 }
     /// Continue from checkpoints in `folder` (lessons 6 and 7).
     public var resume = false
-    /// Threads the lesson may use (BLAS and the spiking engine); results do not depend on it.
+    /// Threads the spiking engine may use (`--threads`); results do not depend on it. OpenBLAS runs on
+    /// `blasThreadsPerRun` thread(s) whatever this says.
     public var threads = 1
     /// Test hook: stop as if interrupted after this many epochs of training.
     public var stopAfterEpochs: Int?

@@ -17,7 +17,8 @@ public struct RunOptions: Sendable {
     public var overrides: [(String, String)] = []
     public var render = true
     public var resume = false
-    /// Threads for BLAS and the spiking engine (`--threads`, else OPENBLAS_NUM_THREADS, else every core).
+    /// Threads for the spiking engine (`--threads`, else OPENBLAS_NUM_THREADS, else every core). OpenBLAS itself
+    /// runs on one thread (`blasThreadsPerRun`), since how it splits a product changes the last digits.
     public var threads = defaultThreadCount()
     /// Test hook: behave as if Ctrl-C arrived after this many training epochs.
     public var stopAfterEpochs: Int?
@@ -38,6 +39,11 @@ public struct RunOptions: Sendable {
     public var live: (any LiveCurves)?
     public init() {}
 }
+
+/// The threads OpenBLAS runs on in every lesson, whatever `--threads` says: OpenBLAS splits some products and
+/// reductions differently for different thread counts, which changed the last digits of lesson 6's results
+/// between 1 and 2 threads. The parallel part of the lessons is the spiking engine's, over samples.
+public let blasThreadsPerRun = 1
 
 /// OPENBLAS_NUM_THREADS when set to a positive integer, else the number of active cores.
 public func defaultThreadCount() -> Int {
@@ -194,7 +200,7 @@ func runSeed(
         timings: [String: String]
     ), error: Error?
 ) {
-    setBLASThreads(1)  // lessons that train large networks raise this themselves, up to ctx.threads
+    setBLASThreads(blasThreadsPerRun)
     let context = RunContext(parameters: params.with("seed", String(seed)), seed: seed, log: log)
     let checkpoints = "checkpoints/seed-\(seed)"
     context.folder = (runFolder.staging as NSString).appendingPathComponent(checkpoints)

@@ -1,4 +1,5 @@
 import Foundation
+import NeuroModel
 import Testing
 
 @testable import LessonCLI
@@ -42,5 +43,21 @@ import Testing
                 }
             }
         }
+    }
+
+    /// Issue 20 #14: --threads is the spiking engine's; OpenBLAS runs on one thread in every lesson (so results are
+    /// the same bytes on any machine). The help says so, and run-info.json records both.
+    @Test func helpAndBehaviourAgreeOnBLASThreads() throws {
+        let help = RunCommand.helpMessage(columns: 1000)
+        #expect(help.contains("Threads for the spiking engine of lessons 5 and 7"), "\(help)")
+        #expect(help.contains("OpenBLAS runs on one thread in every lesson"))
+        #expect(!help.contains("Threads for BLAS"))
+        let outcome = try run(
+            "6", threads: 3,
+            [("dataset", "yin-yang"), ("hidden", "8"), ("epochs", "1"), ("rules", "bp"), ("circuit_steps", "0")])
+        #expect(blasThreads == blasThreadsPerRun && blasThreadsPerRun == 1)
+        let data = try Data(contentsOf: URL(fileURLWithPath: outcome.folder + "/run-info.json"))
+        let info = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(info["threads"] as? Int == 3 && info["blasThreads"] as? Int == 1, "\(info)")
     }
 }
