@@ -407,7 +407,7 @@ func writeFigureFiles(_ figures: [Figure], folder: String, outDirectory: String,
     var sides: [String] = []
     for (text, path) in files {
         if let side = try writeKeepingEdits(text, to: path) {
-            kept.append(path)
+            kept.append(RunFolder.finalPath(of: path))
             sides.append((side as NSString).lastPathComponent)
         }
     }

@@ -24,6 +24,16 @@ struct RunFolder {
         name.hasPrefix("checkpoint-") || name == "checkpoints" || name == "seeds"
     }
 
+    /// Where `path`, written in a staging folder (`DIR/.NN-name.partial/…`), will be once the run has finished
+    /// (`DIR/NN-name/…`), for messages; any other path as it is.
+    static func finalPath(of path: String) -> String {
+        var parts = (path as NSString).pathComponents
+        guard let i = parts.lastIndex(where: { $0.hasPrefix(".") && $0.hasSuffix(".partial") && $0.count > 9 })
+        else { return path }
+        parts[i] = String(parts[i].dropFirst().dropLast(".partial".count))
+        return NSString.path(withComponents: parts)
+    }
+
     /// The seed a resumable file belongs to: `seeds/seed-S.json` and everything under `checkpoints/seed-S/`;
     /// nil for any other name (a checkpoint of an older layout, kept whatever the seeds).
     static func seed(of name: String) -> UInt64? {
@@ -92,6 +102,27 @@ struct RunFolder {
                         "cannot copy checkpoint \(name) into \(staging); check that the output folder "
                             + "is writable or choose another with --out DIR")
                 }
+            }
+        }
+    }
+
+    /// Copies the figure scripts (`*.gp`) a user edited in the final folder into the staging folder, so that the
+    /// run, which writes its scripts there, keeps each edited copy and writes its own version beside it as
+    /// `NAME.new.gp` (see `writeKeepingEdits`), as every script promises. Unedited scripts are left behind:
+    /// the run writes them afresh.
+    func carryEditedScripts() throws {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: final)) ?? []
+        where name.hasSuffix(".gp") && !name.hasSuffix(".new.gp") {
+            let from = (final as NSString).appendingPathComponent(name)
+            let target = (staging as NSString).appendingPathComponent(name)
+            guard let data = fm.contents(atPath: from), !fm.fileExists(atPath: target) else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            guard !isUnedited(text), !writtenByEarlierVersions.contains(fnv1a64(text)) else { continue }
+            do { try writeFileAtomically(data, to: target) } catch {
+                throw LessonError(
+                    "cannot keep your edited \(from) in \(staging); check that the output folder is writable "
+                        + "or choose another with --out DIR")
             }
         }
     }

@@ -74,6 +74,30 @@ import Testing
         #expect(try resultsStatus(second.folder) == "complete")
     }
 
+    /// Issue 20 #6: a figure script edited by hand is kept by a re-run into the same folder, as the script
+    /// promises; the run's own version is written beside it as NAME.new.gp and the note says so. Unedited
+    /// scripts are rewritten.
+    @Test func aReRunKeepsAnEditedFigureScript() throws {
+        let out = temporaryFolder("edited-script")
+        let lesson = try findLesson("4")
+        let first = try runLessonSerially(lesson, options: options(out, seed: 6))
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: first.folder).filter { $0.hasSuffix(".gp") }
+        let edited = try #require(scripts.sorted().first)
+        let path = first.folder + "/" + edited
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("a re-run keeps an edited copy"))
+        try (text + "set title 'my own title'\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let second = try runLessonSerially(lesson, options: options(out, seed: 7))
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == text + "set title 'my own title'\n")
+        let side = second.folder + "/" + newVersionPath(edited)
+        #expect(isUnedited(try String(contentsOfFile: side, encoding: .utf8)))
+        #expect(second.renderNote.contains("kept your edited " + path), "\(second.renderNote)")
+        for other in scripts where other != edited {
+            #expect(isUnedited(try String(contentsOfFile: second.folder + "/" + other, encoding: .utf8)))
+            #expect(!FileManager.default.fileExists(atPath: second.folder + "/" + newVersionPath(other)))
+        }
+    }
+
     /// Writes a stand-in for gnuplot that runs `body` with the output file name in $OUT, and renders lesson 1.
     func renderWith(_ body: String, timeout: Double = defaultRenderTimeout) throws -> RunOutcome {
         let dir = temporaryFolder("fake-gnuplot")
