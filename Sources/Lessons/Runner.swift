@@ -75,12 +75,20 @@ public func swiftCompilerVersion() -> String {
     #endif
 }
 
-/// The seeds of a run: `--seeds`, else `seeds` consecutive seeds from the `seed` parameter.
-func runSeeds(_ params: ParameterValues, options: RunOptions) -> [UInt64] {
+/// The seeds of a run: `--seeds`, else `seeds` consecutive seeds from the `seed` parameter. Throws a usage error
+/// when they would go beyond the largest admissible seed (Int.max: a run's own "Reproduce with" command must be
+/// accepted), before anything runs.
+func runSeeds(_ params: ParameterValues, options: RunOptions) throws -> [UInt64] {
     if let s = options.seeds { return s }
     let base = UInt64(params.integer("seed"))
-    let count = UInt64(params.integer("seeds"))
-    return (0..<count).map { base &+ $0 }
+    let count = UInt64(max(params.integer("seeds"), 0))
+    let largest = UInt64(Int.max)
+    guard count == 0 || base <= largest - (count - 1) else {
+        throw LessonError.usage(
+            "seeds \(base) to \(base) + \(count - 1) go beyond the largest seed, \(largest); choose --seed "
+                + "S ≤ \(largest - (count - 1)) or fewer seeds")
+    }
+    return (0..<count).map { base + $0 }
 }
 
 /// Runs one lesson end to end over its seeds: parameters, computation per seed (each seed's record is kept in
@@ -109,7 +117,7 @@ private func runLessonCaught(
     guard !options.outDirectory.isEmpty else {
         throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
     }
-    let seeds = runSeeds(params, options: options)
+    let seeds = try runSeeds(params, options: options)
     try vetWork(try lesson.estimate?(params), seeds: seeds.count, lesson: lesson, log: log)
     let runFolder = RunFolder(outDirectory: options.outDirectory, id: lesson.id)
     try prepareDirectory(options.outDirectory)

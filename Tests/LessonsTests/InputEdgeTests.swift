@@ -105,4 +105,20 @@ import Testing
         merge.render = false
         #expect(try aggregateRuns([out], options: merge).map(\.seeds) == [[7]])
     }
+
+    /// Issue 20 #10: seeds beyond the largest admissible seed (Int.max) are refused before anything runs, with a
+    /// usage error saying what to choose; the largest seed itself is admissible.
+    @Test func seedsBeyondTheLargestAreRefused() throws {
+        var o = options("2", [("seeds", "3"), ("window", "2000"), ("trials", "8")])
+        o.seed = UInt64(Int.max)
+        let error = try #require(throws: LessonError.self) { _ = try runLessonSerially(lesson02, options: o) }
+        #expect(error.status == 2)
+        #expect(error.description.contains("beyond the largest seed, \(Int.max)"), "\(error)")
+        #expect(error.description.contains("S ≤ \(Int.max - 2)"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: o.outDirectory + "/02-synapses"))
+        o.seed = UInt64(Int.max) - 1
+        o.overrides = [("seeds", "2"), ("window", "2000"), ("trials", "8")]
+        let outcome = try runLessonSerially(lesson02, options: o)
+        #expect(outcome.seeds == [UInt64(Int.max) - 1, UInt64(Int.max)])
+    }
 }
