@@ -11,7 +11,8 @@ import Foundation
 ///   when every seed passes; the table shows the worst seed.
 /// - `overSeeds`: a statistical claim about the distribution over seeds (an accuracy, an angle reached by
 ///   training). Over n ≥ 2 seeds the runner compares the one-sided 95 % confidence bound of the mean,
-///   mean ∓ t(0.95, n−1)·SE with SE = sd/√n, against the bound; with one seed it can only compare the value.
+///   mean ∓ t(0.95, n−1)·SE with SE = sd/√n, against the bound; one seed cannot decide it: the value is compared
+///   and shown, but the check does not count (`overOneSeed`) until `lesson aggregate` merges the seeds' runs.
 public struct Check: Codable, Equatable, Sendable {
     public enum Kind: String, Codable, Sendable {
         /// |observed − expected| ≤ tolerance
@@ -49,9 +50,14 @@ public struct Check: Codable, Equatable, Sendable {
     /// True when `--explore` reports this claim without counting it: the claim is calibrated at the notebook's
     /// default parameters (see `isTunedToDefaults`). Absent otherwise, so other runs' files are unchanged.
     public var informational: Bool?
+    /// True when a claim over seeds (`overSeeds`) was measured on one seed only, as a per-seed job of a cluster
+    /// array is: one seed cannot decide a claim about the distribution over seeds, so the check is reported
+    /// ("over one seed: aggregate to decide") and `lesson aggregate` of the jobs decides it. Absent otherwise.
+    public var overOneSeed: Bool?
 
-    /// Whether the check counts towards the run's verdict (every check does, but informational ones).
-    public var counts: Bool { informational != true }
+    /// Whether the check counts towards the run's verdict (every check does, but informational ones and claims
+    /// over seeds measured on one seed).
+    public var counts: Bool { informational != true && overOneSeed != true }
 
     /// What a check over several seeds adds: every seed's value, and for `overSeeds` the spread and the
     /// confidence bound that was compared.
@@ -89,6 +95,7 @@ public struct Check: Codable, Equatable, Sendable {
         self.passed = Check.inBounds(observed, lower: lower, upper: upper)
         self.seeds = nil
         self.informational = nil
+        self.overOneSeed = nil
     }
 
     static func inBounds(_ x: Double, lower: Double?, upper: Double?) -> Bool {
@@ -247,18 +254,25 @@ public func checkTable(_ checks: [Check]) -> String {
 public func summaryLine(_ checks: [Check]) -> String {
     let counted = checks.filter(\.counts)
     let passed = counted.filter(\.passed).count
-    let informational = checks.count - counted.count
-    let missed = checks.filter { !$0.counts && !$0.passed }.count
+    let undecided = checks.filter { $0.overOneSeed == true }.count
+    let exploring = checks.filter { $0.informational == true && $0.overOneSeed != true }
+    let missed = exploring.filter { !$0.passed }.count
     return "\(passed) passed, \(counted.count - passed) failed"
-        + (informational == 0
+        + (exploring.isEmpty
             ? ""
-            : "; \(informational) informational (--explore), \(missed) of them outside "
+            : "; \(exploring.count) informational (--explore), \(missed) of them outside "
                 + "the bound tuned to the default parameters")
+        + (undecided == 0 ? "" : "; \(undecided) over one seed (aggregate the seeds' runs to decide)")
 }
 
-/// The result column: pass / FAIL, or for an informational check (see `--explore`) info: pass / info: miss.
+/// The result of a claim over seeds measured on one seed (see `Check.overOneSeed`).
+let overOneSeedText = "over one seed: aggregate to decide"
+
+/// The result column: pass / FAIL; for an informational check (see `--explore`) info: pass / info: miss; for a
+/// claim over seeds measured on one seed, that aggregating the seeds' runs decides it.
 func resultText(_ c: Check) -> String {
-    c.counts ? (c.passed ? "pass" : "FAIL") : (c.passed ? "info: pass" : "info: miss")
+    if c.overOneSeed == true { return overOneSeedText }
+    return c.counts ? (c.passed ? "pass" : "FAIL") : (c.passed ? "info: pass" : "info: miss")
 }
 
 /// The same table in Markdown, for the executed notebook.

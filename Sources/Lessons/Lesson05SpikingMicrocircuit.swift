@@ -266,9 +266,10 @@ func lesson05Figures(
                 \(bounds.joined(separator: "\n"))
                 set label 'checked bounds 90° − ∠(frSF, BP) at T = \(format(p.window)) ms (dotted)' \\
                     at graph 0.02, graph 0.05 tc rgb '#555555'
-                # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L))
-                plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(column(i+1+\(L))) with yerrorlines lt i \
-                title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
+                # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L); none over
+                # one seed, where the sd is NaN)
+                plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(valid(i+1+\(L)) ? column(i+1+\(L)) : 0) \
+                with yerrorlines lt i title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
                 """))
     let populations = ["input"] + (1..<L).map { "Pyr \($0)" } + ["Pyr out"]
     let populationTics = populations.enumerated()

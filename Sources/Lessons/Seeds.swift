@@ -93,6 +93,8 @@ func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
         } else {
             c.passed = allFinite && Check.inBounds(s.mean, lower: c.lower, upper: c.upper)
         }
+        // One seed (a per-seed job) cannot decide a claim over seeds: shown, not counted, until aggregated.
+        if perSeed.count == 1 { c.overOneSeed = true }
     }
     c.seeds = summary
     return c

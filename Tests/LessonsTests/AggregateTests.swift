@@ -118,4 +118,24 @@ import Testing
         held.release()
         #expect(try aggregateRuns([a.folder], options: options).map(\.seeds) == [[1]])
     }
+
+    /// Issue 20 #11: per-seed jobs of a statistical claim (lesson 3's BP accuracy over seeds, here after 3 epochs,
+    /// below its 95 %) neither pass nor fail it: each job says "over one seed: aggregate to decide" and exits on
+    /// its other checks; the aggregate of the jobs decides it, as one run over both seeds does.
+    @Test func perSeedJobsLeaveClaimsOverSeedsToTheAggregate() throws {
+        let small = [("epochs", "3"), ("rules", "bp"), ("random_nets", "10"), ("train_size", "300")]
+        let root = temporaryFolder("aggregate-one-seed")
+        for s: UInt64 in [10, 11] {
+            let job = try run(lesson03, seeds: [s], out: root + "/s\(s)", overrides: small)
+            let bp = try #require(job.checks.first { $0.id == "bp-final-accuracy" })
+            #expect(bp.overOneSeed == true && !bp.counts, "\(bp)")
+            #expect(job.failed == job.checks.filter { !$0.passed && $0.scope == .perSeed }.count)
+        }
+        var options = RunOptions()
+        options.outDirectory = root + "/merged"
+        options.render = false
+        let merged = try #require(try aggregateRuns([root + "/s10", root + "/s11"], options: options).first)
+        let bp = try #require(merged.checks.first { $0.id == "bp-final-accuracy" })
+        #expect(bp.overOneSeed == nil && bp.counts && !bp.passed, "\(bp)")
+    }
 }

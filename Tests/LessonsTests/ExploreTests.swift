@@ -12,7 +12,7 @@ import Testing
         options.render = false
         options.overrides = [
             ("epochs", "3"), ("hidden", "20"), ("rules", "bp,frsf"), ("random_nets", "10"),
-            ("angle_every", "50")
+            ("angle_every", "50"), ("seeds", "2")
         ]
         options.outDirectory = temporaryFolder("explore-plain")
         let plain = try runLessonSerially(try findLesson("3"), options: options)

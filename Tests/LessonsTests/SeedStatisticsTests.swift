@@ -49,6 +49,22 @@ import Testing
         #expect(b.passed && b.seeds?.worstSeed == 2)
     }
 
+    /// Issue 20 #11: one seed (a per-seed job) cannot decide a claim over seeds: the check keeps its value and
+    /// verdict on that value but does not count, and says "over one seed: aggregate to decide"; claims for every
+    /// seed, and claims over two or more seeds, are decided as before.
+    @Test func oneSeedLeavesAClaimOverSeedsToAggregate() {
+        let one = combine(seeded([0.9]) { .atLeast("acc", observed: $0, bound: 0.95).overSeeds })
+        #expect(one.overOneSeed == true && !one.counts && !one.passed)
+        #expect(resultText(one) == "over one seed: aggregate to decide")
+        let identity = combine(seeded([2e-12]) { .atMost("identity", observed: $0, bound: 1e-12) })
+        #expect(identity.overOneSeed == nil && identity.counts && !identity.passed)
+        let two = combine(seeded([0.9, 0.91]) { .atLeast("acc", observed: $0, bound: 0.95).overSeeds })
+        #expect(two.overOneSeed == nil && two.counts)
+        #expect(
+            summaryLine([one, identity]) == "0 passed, 1 failed; 1 over one seed (aggregate the seeds' runs to decide)")
+        #expect(markdownCheckTable([one]).contains("| over one seed: aggregate to decide |"))
+    }
+
     @Test func idsCarryNoNumbers() {
         #expect(checkID("rate at 2.5 nA within the dt bound") == "rate-at-na-within-the-dt-bound")
         #expect(Check.none("Dale violations", violations: 0, of: 900).id == "dale-violations")
