@@ -37,8 +37,7 @@ func lesson07AccuracyFigure(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ 
     ctx.figure(
         Figure(
             name: "accuracy", title: "Test accuracy per epoch on \(d.name)",
-            claim: "spiking within \(format(Lesson07Claim.spikingGap(.moving))) (moving) or "
-                + "\(format(Lesson07Claim.spikingGap(.fixed))) (fixed routes) points of BP, the twin within "
+            claim: "spiking within \(format(Lesson07Claim.spikingGap)) points of BP, the twin within "
                 + "\(format(Lesson07Claim.twinGap)), BP within \(format(Lesson07Claim.standardGap)) of the standard "
                 + "network",
             blocks: blocks,
