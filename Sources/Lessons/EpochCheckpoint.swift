@@ -45,7 +45,9 @@ extension EpochCheckpoint {
     /// Reads a checkpoint for this run, or nil when none exists. Throws one line when the file is corrupt,
     /// belongs to another run, or claims more epochs than the run has.
     static func load(from path: String, fingerprint: String, epochs: Int) throws -> EpochCheckpoint? {
-        guard let file = FileManager.default.contents(atPath: path) else { return nil }
+        let read: Data?
+        do { read = try CheckpointIntegrity.read(path) } catch let e as DataError { throw LessonError(e.description) }
+        guard let file = read else { return nil }
         let c = try verified(file, path: path)
         guard c.fingerprint == fingerprint else {
             throw LessonError(

@@ -1,7 +1,7 @@
 import Foundation
 
-/// A lesson notebook: Markdown prose with one fenced ```parameters block (`name = value  # comment`)
-/// and placeholders the run fills in: `{{name}}` (a result or parameter), `{{checks}}` (the check table)
+/// A lesson notebook: Markdown prose with one fenced ```parameters block (`name = value  # comment`; a second
+/// block is an error) and placeholders the run fills in: `{{name}}` (a result or parameter), `{{checks}}` (the check table)
 /// and `{{figure:name}}` (a figure with links to its PNG, SVG, PDF, script and data).
 public struct Notebook: Sendable {
     public let path: String
@@ -31,6 +31,14 @@ public struct Notebook: Sendable {
         let closing = lines[(open + 1)...].firstIndex { $0.trimmingCharacters(in: .whitespaces) == "```" }
         guard let close = closing else {
             throw LessonError("\(name): the ```parameters block opened on line \(open + 1) is never closed with ```")
+        }
+        // A second block would be ignored by the run and copied as it is into the executed notebook.
+        if let again = lines[(close + 1)...].firstIndex(where: {
+            $0.trimmingCharacters(in: .whitespaces) == "```parameters"
+        }) {
+            throw LessonError(
+                "\(name) line \(again + 1): a second ```parameters block (the first is on line \(open + 1)); a "
+                    + "notebook has one: move its values into the first block")
         }
         var params: [String: String] = [:]
         for n in (open + 1)..<close {

@@ -73,9 +73,9 @@ func writeSeedRecord(_ r: SeedRecord, folder: String) throws {
 
 /// Reads one seed record; one line when it is not one.
 func readSeedRecord(_ path: String) throws -> SeedRecord {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw LessonError("cannot read \(path)")
-    }
+    let read: Data?
+    do { read = try CheckpointIntegrity.read(path) } catch let e as DataError { throw LessonError(e.description) }
+    guard let data = read else { throw LessonError("cannot read \(path)") }
     guard let r = try? jsonDecoder().decode(SeedRecord.self, from: data), r.format == SeedRecord.format else {
         throw LessonError(
             "\(path) is not a seed record of this version (\(SeedRecord.format)); "

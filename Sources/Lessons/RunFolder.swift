@@ -24,6 +24,13 @@ struct RunFolder {
         name.hasPrefix("checkpoint-") || name == "checkpoints" || name == "seeds"
     }
 
+    /// Whether `path` is a regular file (or a link to one).
+    static func isRegularFile(_ path: String) -> Bool {
+        let resolved = (path as NSString).resolvingSymlinksInPath
+        return (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
+            == .typeRegular
+    }
+
     /// Where `path`, written in a staging folder (`DIR/.NN-name.partial/…`), will be once the run has finished
     /// (`DIR/NN-name/…`), for messages; any other path as it is.
     static func finalPath(of path: String) -> String {
@@ -88,10 +95,9 @@ struct RunFolder {
             for name in names where RunFolder.seed(of: name).map(seeds.contains) ?? true {
                 let from = (final as NSString).appendingPathComponent(name)
                 let target = (staging as NSString).appendingPathComponent(name)
-                var sub: ObjCBool = false
-                guard fm.fileExists(atPath: from, isDirectory: &sub), !sub.boolValue,
-                    !fm.fileExists(atPath: target)
-                else { continue }
+                // Regular files only: a folder or FIFO under a checkpoint's name is no checkpoint (and copying a
+                // FIFO would wait for a writer forever).
+                guard RunFolder.isRegularFile(from), !fm.fileExists(atPath: target) else { continue }
                 do {
                     try fm.createDirectory(
                         atPath: (target as NSString).deletingLastPathComponent,
@@ -116,7 +122,8 @@ struct RunFolder {
         where name.hasSuffix(".gp") && !name.hasSuffix(".new.gp") {
             let from = (final as NSString).appendingPathComponent(name)
             let target = (staging as NSString).appendingPathComponent(name)
-            guard let data = fm.contents(atPath: from), !fm.fileExists(atPath: target) else { continue }
+            guard RunFolder.isRegularFile(from), let data = fm.contents(atPath: from), !fm.fileExists(atPath: target)
+            else { continue }
             let text = String(decoding: data, as: UTF8.self)
             guard !isUnedited(text), !writtenByEarlierVersions.contains(fnv1a64(text)) else { continue }
             do { try writeFileAtomically(data, to: target) } catch {

@@ -146,7 +146,7 @@ private func runLessonCaught(
             let left = done.isEmpty ? "" : "; about " + durationText(perSeed * Double(seeds.count - k)) + " left"
             log("seed \(seed) (\(k + 1) of \(seeds.count)\(left))")
         }
-        if options.resume, let r = finishedRecord(seed, lesson: lesson, params: params, runFolder: runFolder) {
+        if options.resume, let r = try finishedRecord(seed, lesson: lesson, params: params, runFolder: runFolder) {
             log("seed \(seed): complete in an earlier run; taken from its record")
             records.append(r)
             try writeSeedRecord(r, folder: folder)
@@ -187,11 +187,15 @@ private func runLessonCaught(
 }
 
 /// On --resume: the record of `seed` kept by an earlier run when that seed finished with the same parameters.
+/// Throws one line when something other than a file (a folder, a FIFO) stands under the record's name.
 func finishedRecord(_ seed: UInt64, lesson: LessonDescriptor, params: ParameterValues, runFolder: RunFolder)
-    -> SeedRecord?
+    throws -> SeedRecord?
 {
     let kept = runFolder.checkpointToResume("seeds/seed-\(seed).json")
-    guard FileManager.default.fileExists(atPath: kept), let r = try? readSeedRecord(kept) else { return nil }
+    do { guard try CheckpointIntegrity.read(kept) != nil else { return nil } } catch let e as DataError {
+        throw LessonError(e.description)
+    }
+    guard let r = try? readSeedRecord(kept) else { return nil }
     let same =
         r.status == "complete" && r.lesson == lesson.id
         && r.parameters == params.values.filter { !seedKeys.contains($0.key) }

@@ -16,6 +16,31 @@ public enum CheckpointIntegrity {
         "checkpoint \(path) is corrupt (\(why)); delete it or run without --resume"
     }
 
+    /// The bytes of the checkpoint (or record) at `path` for a resumed run: nil when there is none; throws one line
+    /// when something else stands under its name (a folder, a FIFO, a device), which would otherwise be taken
+    /// for "no checkpoint" and the run restarted silently, or, for a FIFO, block the run on reading it.
+    public static func read(_ path: String) throws -> Data? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw DataError("cannot read \(path) (\(String(cString: strerror(errno)))); check its permissions")
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            let kind: String
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: kind = "a folder"
+            case S_IFIFO: kind = "a FIFO"
+            case S_IFSOCK: kind = "a socket"
+            default: kind = "a device"
+            }
+            throw DataError("\(path) is \(kind), not a checkpoint file; delete it or run without --resume")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError("cannot read \(path); check its permissions, or delete it or run without --resume")
+        }
+        return data
+    }
+
     /// The message for a checkpoint whose epoch is outside 0...`epochs`, or nil when it is inside.
     public static func epochProblem(_ epoch: Int, of epochs: Int, path: String) -> String? {
         (0...max(epochs, 0)).contains(epoch)
@@ -165,7 +190,7 @@ public struct TrainingCheckpoint: Equatable, Sendable {
     public static func load(from path: String, fingerprint: String, rule: String, epochs: Int) throws
         -> TrainingCheckpoint?
     {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let data = try CheckpointIntegrity.read(path) else { return nil }
         let c = try TrainingCheckpoint(decoding: data, path: path)
         guard c.fingerprint == fingerprint, c.rule == rule else {
             throw DataError(

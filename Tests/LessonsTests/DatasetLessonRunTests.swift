@@ -188,6 +188,37 @@ import Testing
         #expect(messages.contains("removed 3 temporary files (300 bytes) left by an interrupted run"), "\(messages)")
     }
 
+    /// Issue 20 #16: --resume with a folder or a FIFO where a checkpoint or a seed record should be is refused in
+    /// one line (it restarted silently, or would block reading the FIFO); the same reader serves lessons 6 and 7.
+    @Test func aCheckpointThatIsNotAFileIsRefusedOnResume() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder("l6-not-a-file")
+        options.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        options.stopAfterEpochs = nil
+        options.resume = true
+        let path = options.outDirectory + "/06-datasets/checkpoints/seed-6/checkpoint-bp.ckpt"
+        for (kind, make) in [("a folder", "mkdir"), ("a FIFO", "mkfifo")] {
+            try? FileManager.default.removeItem(atPath: path)
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            #expect(try runProcess("/usr/bin/env", [make, path], in: options.outDirectory) == 0)
+            expectLessonError(["\(path) is \(kind), not a checkpoint file; delete it or run without --resume"]) {
+                _ = try runLessonSerially(try findLesson("6"), options: options)
+            }
+        }
+        let record = options.outDirectory + "/06-datasets/seeds/seed-6.json"
+        try? FileManager.default.removeItem(atPath: record)
+        try FileManager.default.createDirectory(atPath: record, withIntermediateDirectories: true)
+        expectLessonError(["\(record) is a folder, not a checkpoint file"]) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        #expect(try CheckpointIntegrity.read(options.outDirectory + "/none") == nil)
+    }
+
     @Test func missingDatasetFolderIsAClearError() {
         expectLessonError(["mnist: data folder /nonexistent does not exist; give the folder that holds"]) {
             _ = try runSmall("6", small + [("dataset", "mnist"), ("data_dir", "/nonexistent")])

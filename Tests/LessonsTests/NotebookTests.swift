@@ -58,6 +58,15 @@ import Testing
         }
     }
 
+    /// Issue 20 #16: a second ```parameters block is an error (a run would ignore it and copy it as it is into the
+    /// executed notebook), naming both lines.
+    @Test func aSecondParameterBlockIsAnError() {
+        let text = "# L\n```parameters\nseed = 1\n```\ntext\n```parameters\nseed = 2\n```\n"
+        expectLessonError(["x.md line 6: a second ```parameters block (the first is on line 2)", "first block"]) {
+            _ = try Notebook(path: "x.md", text: text)
+        }
+    }
+
     @Test func executedCopyFillsPlaceholdersAndRejectsUnknownOnes() throws {
         let nb = try Notebook(
             path: "x.md", text: "```parameters\nseed = 3\ndt = 0.1\nrules = bp\n```\nvalue {{answer}}\n{{checks}}")
