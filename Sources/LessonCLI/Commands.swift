@@ -206,7 +206,15 @@ struct RunCommand: LessonSubcommand {
                 "lesson: note: this is a debug build; the numeric lessons run several times faster with "
                     + "'swift run -c release lesson …'\n")
         #endif
-        if lesson != "all" { return try runOne(try findLesson(lesson), options).failed == 0 ? 0 : 1 }
+        if lesson != "all" {
+            // An index.html of an earlier `lesson all` in this folder shows this run (finished or not) afterwards.
+            defer {
+                do { try refreshIndexPage(outDirectory: options.outDirectory) } catch {
+                    printError("lesson: note: index.html not updated: \(error)\n")
+                }
+            }
+            return try runOne(try findLesson(lesson), options).failed == 0 ? 0 : 1
+        }
         var failed = 0
         var results: [LessonRunResult] = []
         for (k, l) in allLessons.enumerated() {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A lesson notebook: Markdown prose with one fenced ```parameters block (`name = value  # comment`; a second
-/// block is an error) and placeholders the run fills in: `{{name}}` (a result or parameter), `{{checks}}` (the check table)
-/// and `{{figure:name}}` (a figure with links to its PNG, SVG, PDF, script and data).
+/// block is an error) and placeholders the run fills in: `{{name}}` (a result or parameter), `{{checks}}` (the
+/// check table) and `{{figure:name}}` (a figure with links to its PNG, SVG, PDF, script and data).
 public struct Notebook: Sendable {
     public let path: String
     public let text: String

@@ -1,4 +1,5 @@
 import Foundation
+import NeuroModel
 
 /// What a lesson's run will cost, estimated from its parameters before anything runs: the runner refuses runs
 /// whose memory cannot fit or whose time is beyond reason, and says up front how long a long run will take.
@@ -35,14 +36,17 @@ let longestRun: Double = 5 * 86_400
 
 /// Checks a run's estimate before it starts: one line and a refusal when it cannot fit in memory or would take
 /// longer than `longestRun`; a note with the expected time when it is long.
-func vetWork(_ estimate: WorkEstimate?, seeds: Int, lesson: LessonDescriptor, log: (String) -> Void) throws {
+/// `available` is the memory free for it now (`availableMemory()`: not the total, which other processes share).
+func vetWork(
+    _ estimate: WorkEstimate?, seeds: Int, lesson: LessonDescriptor, log: (String) -> Void,
+    available: Double = Double(availableMemory())
+) throws {
     guard let e = estimate else { return }
-    let memory = Double(ProcessInfo.processInfo.physicalMemory)
-    if e.bytes > 0.8 * memory {
+    if e.bytes > 0.8 * available {
         throw LessonError(
             String(
-                format: "lesson %d would need about %.1f GiB of memory, more than this machine's "
-                    + "%.1f GiB allows; %@", lesson.number, e.bytes / 1_073_741_824, memory / 1_073_741_824, e.hint))
+                format: "lesson %d would need about %.1f GiB of memory, more than the %.1f GiB available now "
+                    + "allows; %@", lesson.number, e.bytes / 1_073_741_824, available / 1_073_741_824, e.hint))
     }
     let seconds = e.seconds(seeds: seeds)
     if seconds > longestRun {
@@ -133,8 +137,13 @@ private func synapses(_ sizes: [Int]) -> Double {
 }
 
 /// Lesson 6: synapse-samples of training (forward, backward, update) per rule and epoch; one BLAS thread runs
-/// about 2·10¹⁰ of these per second. Memory: the dataset, a few copies of every network, the cell-by-cell
-/// circuit (about 100 bytes per synapse).
+/// about 2·10¹⁰ of these per second. The cell-by-cell circuit visits every synapse of every sample one at a time
+/// (forward, error, Hebbian update and the frSF step beside it): `circuitCostPerSynapseSample` of those units
+/// each. Memory: the dataset, a few copies of every network, the circuit (about 100 bytes per synapse).
+/// What one synapse-sample of lesson 6's cell-by-cell circuit costs, in BLAS synapse-samples: 100 was 2.4 to
+/// 3.4 times too low (issue 20, measured over circuit_steps at the default sizes), so 300.
+let circuitCostPerSynapseSample = 300.0
+
 @Sendable func lesson06Estimate(_ values: ParameterValues) throws -> WorkEstimate {
     let p = try Lesson06Parameters(values)
     let d = datasetShape(p.data, trainLimit: p.trainLimit, testLimit: p.testLimit)
@@ -142,7 +151,7 @@ private func synapses(_ sizes: [Int]) -> Double {
     let rules = Double(p.rules.count)
     let ops =
         3 * n * Double(d.train + d.test) * Double(p.epochs) * rules
-        + n * 100 * Double(p.circuitSteps * p.config.batchSize)
+        + n * circuitCostPerSynapseSample * Double(p.circuitSteps * p.config.batchSize)
     let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * n * (6 + rules) + (p.circuitSteps > 0 ? 100 * n : 0)
     return WorkEstimate(
         operations: ops, operationsPerSecond: 2e10, bytes: bytes,

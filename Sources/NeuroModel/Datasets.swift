@@ -77,9 +77,34 @@ func bigEndian32(_ b: [UInt8], _ at: Int) -> Int {
 /// largest common IDX set, has 5.5·10^8).
 public let idxPixelLimit = 1 << 30
 
+/// The memory this process can use now without swapping, in bytes: Linux's MemAvailable (free memory plus the
+/// page cache it can reclaim), lowered to what is left under the cgroup's limit in a container with one;
+/// elsewhere the physical memory. A guard against total RAM lets a load start that the machine cannot hold.
+public func availableMemory() -> UInt64 {
+    func number(_ path: String) -> UInt64? {
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap {
+            UInt64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+    var available = ProcessInfo.processInfo.physicalMemory
+    if let info = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
+        let line = info.split(separator: "\n").first(where: { $0.hasPrefix("MemAvailable:") }),
+        let kiB = line.split(separator: " ").dropFirst().first.flatMap({ UInt64($0) })
+    {
+        available = min(available, kiB * 1024)
+    }
+    if let limit = number("/sys/fs/cgroup/memory.max"), let used = number("/sys/fs/cgroup/memory.current") {
+        available = min(available, limit > used ? limit - used : 0)
+    }
+    return available
+}
+
 /// The pixel count `n`×`rows`×`cols` an IDX header promises, or a one-line error when it overflows, exceeds
-/// `idxPixelLimit`, or would not fit in this machine's memory as Doubles.
-func idxPixelCount(_ n: Int, _ rows: Int, _ cols: Int, path: String) throws -> Int {
+/// `idxPixelLimit`, or would not fit in the memory `available` now: the pixels are read as bytes and then held
+/// as Doubles, 9 bytes each while both exist (a small gzip file can promise gigabytes).
+func idxPixelCount(
+    _ n: Int, _ rows: Int, _ cols: Int, path: String, available: UInt64 = availableMemory()
+) throws -> Int {
     let (d, o1) = rows.multipliedReportingOverflow(by: cols)
     let (total, o2) = n.multipliedReportingOverflow(by: d)
     guard !o1, !o2, total <= idxPixelLimit else {
@@ -87,11 +112,11 @@ func idxPixelCount(_ n: Int, _ rows: Int, _ cols: Int, path: String) throws -> I
             "\(path): header promises \(n)×\(rows)×\(cols) pixels, more than the \(idxPixelLimit) "
                 + "this program reads; the file is corrupt or not an image dataset")
     }
-    let needed = UInt64(total) * UInt64(MemoryLayout<Double>.size)
-    guard needed < ProcessInfo.processInfo.physicalMemory else {
+    let needed = UInt64(total) * UInt64(1 + MemoryLayout<Double>.size)
+    guard needed < available else {
         throw DataError(
-            "\(path): \(n)×\(rows)×\(cols) pixels need \(needed >> 20) MiB as Doubles, more than "
-                + "this machine's \(ProcessInfo.processInfo.physicalMemory >> 20) MiB; use a smaller dataset")
+            "\(path): \(n)×\(rows)×\(cols) pixels need \(needed >> 20) MiB to load, more than the "
+                + "\(available >> 20) MiB of memory available now; use a smaller dataset or free memory")
     }
     return total
 }

@@ -207,6 +207,24 @@ import Testing
         #expect(version.0 == 0 && version.stdout == projectVersion + "\n" && version.stderr.isEmpty, "\(version)")
     }
 
+    /// Issue 20 #16: a single lesson's run into a folder holding the index.html of `lesson all` updates it, so that
+    /// it no longer shows the lesson as not run (or its previous run).
+    @Test(needsLessonExecutable) func aSingleLessonRunUpdatesTheIndex() throws {
+        let out = temporaryFolder("index-refresh")
+        try writeIndexPage(allLessons.map { .notRun($0) }, outDirectory: out)
+        #expect(!(try String(contentsOfFile: out + "/index.html", encoding: .utf8)).contains("04-microcircuit/"))
+        let args = ["4", "--out", out, "--set", "seeds=1", "--quiet"]
+        let (status, stderr) = try runExecutable(args + ["--no-render"], output: "/dev/null")
+        #expect(status == 0, "\(stderr)")
+        let index = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
+        #expect(index.contains("href=\"04-microcircuit/results.json\""), "\(index)")
+        #expect(index.components(separatedBy: "not run").count - 1 == allLessons.count - 1)
+        // Without an index, a single lesson's run writes none.
+        let bare = temporaryFolder("index-none")
+        let (again, _) = try runExecutable(["4", "--out", bare, "--set", "seeds=1", "--no-render"], output: "/dev/null")
+        #expect(again == 0 && !FileManager.default.fileExists(atPath: bare + "/index.html"))
+    }
+
     /// The lesson's title is on standard output before its first progress line, even in one file.
     @Test(needsLessonExecutable) func titleBeforeProgress() throws {
         let output = temporaryFolder("cli") + "/both"

@@ -121,4 +121,26 @@ import Testing
         let outcome = try runLessonSerially(lesson02, options: o)
         #expect(outcome.seeds == [UInt64(Int.max) - 1, UInt64(Int.max)])
     }
+
+    /// Issue 20 #16: a run is refused when its memory estimate exceeds what is available now (not total RAM), and
+    /// lesson 6's estimate counts the microcircuit's steps at their measured cost.
+    @Test func workIsVettedAgainstAvailableMemoryAndCircuitCost() throws {
+        let estimate = WorkEstimate(operations: 1, operationsPerSecond: 1, bytes: 4 * 1_073_741_824, hint: "lower x")
+        expectLessonError([
+            "lesson 6 would need about 4.0 GiB of memory, more than the 2.0 GiB available now", "lower x"
+        ]) {
+            try vetWork(estimate, seeds: 1, lesson: lesson06, log: { _ in }, available: 2 * 1_073_741_824)
+        }
+        try vetWork(estimate, seeds: 1, lesson: lesson06, log: { _ in }, available: 8 * 1_073_741_824)
+        // The circuit's steps: 300 BLAS synapse-samples per synapse and sample (100 was 2.4-3.4 times too low).
+        func operations(_ steps: Int) throws -> Double {
+            let values = try resolveParameters(
+                specs: lesson06.parameters,
+                notebook: try Notebook.load(packageRoot + "/lessons/06-datasets.md").parameters,
+                notebookName: "06-datasets.md", overrides: [("circuit_steps", String(steps)), ("dataset", "yin-yang")])
+            return try #require(try lesson06Estimate(values)).operations
+        }
+        let synapses = Double(4 * 256 + 256 * 256 + 256 * 3)
+        #expect(abs(try operations(1000) - operations(0) - 300 * synapses * 1000 * 32) < 1)
+    }
 }

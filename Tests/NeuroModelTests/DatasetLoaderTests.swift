@@ -131,6 +131,22 @@ import Testing
         }
     }
 
+    /// Issue 20 #16: the memory guard compares a load with the memory available now (not the machine's total):
+    /// the pixel bytes and their Doubles, 9 bytes per pixel, must fit in it.
+    @Test func idxLoadsAreCheckedAgainstAvailableMemory() throws {
+        let available = availableMemory()
+        #expect(available > 0 && available <= ProcessInfo.processInfo.physicalMemory)
+        let pixels = 100_000 * 784
+        #expect(try idxPixelCount(100_000, 28, 28, path: "x", available: UInt64(9 * pixels + 1)) == pixels)
+        let error = try #require(throws: DataError.self) {
+            _ = try idxPixelCount(100_000, 28, 28, path: "x", available: UInt64(9 * pixels))
+        }
+        #expect(
+            error.description.contains(
+                "need \((9 * pixels) >> 20) MiB to load, more than the \((9 * pixels) >> 20) MiB "
+                    + "of memory available now"), "\(error)")
+    }
+
     /// A file holding more than its header promises (a gzip bomb) is refused after reading what was promised;
     /// a link to /dev/zero is refused by its header; a short file names what it lacks.
     @Test func readsNoMoreThanTheHeaderPromises() throws {
