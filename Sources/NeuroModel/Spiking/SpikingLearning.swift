@@ -71,7 +71,9 @@ extension SpikingCircuit {
         var db: [[Double]] = []
         for l in 0..<depth {
             let scale = layerRate(l, eta) / Double(batch)
-            dW.append(matmul(errors[l], transA: true, rates[l]).map { scale * $0 })
+            var g = Matrix(rows: sizes[l + 1], cols: sizes[l])
+            gemm(errors[l], transA: true, rates[l], alpha: scale, into: &g)
+            dW.append(g)
             let tonic = scale * settings.biasRate
             db.append((0..<sizes[l + 1]).map { k in tonic * (0..<batch).reduce(0) { $0 + errors[l][$1, k] } })
         }
@@ -85,37 +87,59 @@ extension SpikingCircuit {
     /// Fixed routes: s·W is clipped at zero (and the silent synapse's trace cleared); no route ever changes.
     public mutating func apply(_ u: SpikingUpdate) {
         let mu = settings.momentum
+        let mode = settings.routes
         for l in 0..<depth {
             precondition(
                 u.weights[l].rows == weights[l].rows && u.weights[l].cols == weights[l].cols,
                 "SpikingCircuit.apply: update shape of layer \(l + 1)")
-            for i in 0..<weights[l].count {
-                let step = mu * weightTraces[l].data[i] + u.weights[l].data[i]
-                weightTraces[l].data[i] = step
-                let new = weights[l].data[i] + step
-                switch settings.routes {
-                case .moving:
-                    if new != 0 && new.signum != Double(routeSigns[l][i]) {
-                        routeSigns[l][i] = new < 0 ? -1 : 1
-                        crossings += 1
-                    }
-                    weights[l].data[i] = new
-                case .fixed:
-                    if Double(routeSigns[l][i]) * new < 0 {
-                        if weights[l].data[i] != 0 { crossings += 1 }
-                        weights[l].data[i] = 0
-                        weightTraces[l].data[i] = 0
-                    } else {
-                        weights[l].data[i] = new
-                    }
-                }
-            }
+            crossings += SpikingCircuit.applyLayer(
+                u.weights[l].data, momentum: mu, mode: mode, weights: &weights[l].data,
+                traces: &weightTraces[l].data, signs: &routeSigns[l])
             for k in 0..<sizes[l + 1] {
                 biasTraces[l][k] = mu * biasTraces[l][k] + u.biases[l][k]
                 biases[l][k] += biasTraces[l][k]
             }
         }
         gainState = u.gainState
+    }
+
+    /// One layer of `apply` on flat buffers (one pass, no copy-on-write checks per synapse); returns the
+    /// synapses that crossed zero (moving routes) or were clipped (fixed routes).
+    static func applyLayer(
+        _ delta: [Double], momentum mu: Double, mode: RouteMode, weights: inout [Double], traces: inout [Double],
+        signs: inout [Int8]
+    ) -> Int {
+        var crossed = 0
+        delta.withUnsafeBufferPointer { d in
+            weights.withUnsafeMutableBufferPointer { w in
+                traces.withUnsafeMutableBufferPointer { m in
+                    signs.withUnsafeMutableBufferPointer { s in
+                        for i in 0..<w.count {
+                            let step = mu * m[i] + d[i]
+                            m[i] = step
+                            let new = w[i] + step
+                            switch mode {
+                            case .moving:
+                                if new != 0 && new.signum != Double(s[i]) {
+                                    s[i] = new < 0 ? -1 : 1
+                                    crossed += 1
+                                }
+                                w[i] = new
+                            case .fixed:
+                                if Double(s[i]) * new < 0 {
+                                    if w[i] != 0 { crossed += 1 }
+                                    w[i] = 0
+                                    m[i] = 0
+                                } else {
+                                    w[i] = new
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return crossed
     }
 
     /// One training step on a batch of raw features (rates x·ν_in) and labels; returns the update applied.
