@@ -23,18 +23,18 @@ def torch_rate(dt, sizes, batch, samples, threads, seed=1):
     import torch
 
     torch.set_num_threads(threads)
-    g = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
     weights = []
     for n_in, n_out in zip(sizes, sizes[1:]):
         a = 1.5 / (0.05 * math.sqrt(n_in))
-        weights.append((torch.rand(n_in, n_out, generator=g) * 2 - 1) * a / 20.0)  # w / tau_s, nA
+        weights.append((torch.rand(n_in, n_out) * 2 - 1) * a / 20.0)  # w / tau_s, nA
     tau, tau_s, t_ref = 20.0, 20.0, 2.0
     v_rest, v_reset, theta, r_m, bias = -65.0, -70.0, -50.0, 10.0, 2.0
     mem_decay, syn_decay = math.exp(-dt / tau), math.exp(-dt / tau_s)
     noise = 4.0 / math.sqrt(2) * math.sqrt(1 - math.exp(-2 * dt / tau))
     hold = round(t_ref / dt)
     settle, steps = round(50 / dt), round(250 / dt)
-    images = torch.rand(samples, sizes[0], generator=g) * 0.57  # mean 0.286, like Fashion-MNIST's pixels
+    images = torch.rand(samples, sizes[0]) * 0.57  # mean 0.286, like Fashion-MNIST's pixels
 
     def run(x):
         p = x * 0.1 * dt  # spike probability per step at x * 100 Hz
@@ -44,16 +44,15 @@ def torch_rate(dt, sizes, batch, samples, threads, seed=1):
         counts = torch.zeros(x.shape[0], sizes[-1])
         with torch.no_grad():
             for step in range(steps):
-                spikes = (torch.rand(x.shape, generator=g) < p).float()
+                spikes = torch.bernoulli(p)
                 for l, w in enumerate(weights):
                     currents[l] = currents[l] * syn_decay + spikes @ w
                     mu = v_rest + r_m * (bias + currents[l])
-                    fresh = mu + (v[l] - mu) * mem_decay + noise * torch.randn(v[l].shape, generator=g)
-                    held = ref[l] > 0
-                    fresh = torch.where(held, torch.full_like(fresh, v_reset), fresh)
+                    fresh = mu + (v[l] - mu) * mem_decay + noise * torch.randn_like(v[l])
+                    fresh.masked_fill_(ref[l] > 0, v_reset)
                     fire = fresh >= theta
-                    v[l] = torch.where(fire, torch.full_like(fresh, v_reset), fresh)
-                    ref[l] = torch.where(fire, torch.full_like(fresh, hold), (ref[l] - 1).clamp(min=0))
+                    v[l] = fresh.masked_fill_(fire, v_reset)
+                    ref[l] = (ref[l] - 1).clamp_(min=0).masked_fill_(fire, hold)
                     spikes = fire.float()
                 if step >= settle:
                     counts += spikes

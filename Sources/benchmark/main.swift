@@ -7,6 +7,7 @@ import NeuroModel
 //                        784-500-500-10, at dt = 0.5 and 0.1 ms (median of 3)
 //   forward DT [SIZES]   forward-phase samples/s of one network (default 784-100-10): one number on the last
 //                        line, for the peer scripts in benchmarks/ (Brian2, PyTorch)
+//   train DT [SIZES]     training samples/s of one network (for profiles)
 //   rules [EPOCHS]       seconds per epoch of a 784-256-256-10 MLP on Fashion-MNIST for each rule, Double and
 //                        Float (best of EPOCHS)
 //   (none)               spiking, then rules 1
@@ -139,6 +140,12 @@ switch arguments.first {
 case "forward":
     let sizes = arguments.dropFirst(2).first.map { $0.split(separator: "-").compactMap { Int($0) } } ?? [784, 100, 10]
     forwardBenchmark(dt: arguments.dropFirst().first.flatMap(Double.init) ?? 0.5, sizes: sizes)
+case "train":
+    // Training samples/s of one network on 16,384 Fashion-MNIST images (for profiles).
+    let sizes = arguments.dropFirst(2).first.map { $0.split(separator: "-").compactMap { Int($0) } } ?? [784, 100, 10]
+    setBLASThreads(1)
+    let circuit = benchmarkCircuit(sizes, dt: arguments.dropFirst().first.flatMap(Double.init) ?? 0.5)
+    print(String(format: "%.1f training samples/s", trainingRate(circuit, benchmarkData(), n: 16_384)))
 case "spiking": spikingBenchmark()
 case "rules": rulesBenchmark(epochs: arguments.dropFirst().first.flatMap(Int.init) ?? 1)
 case nil:
@@ -146,6 +153,6 @@ case nil:
     print("")
     rulesBenchmark(epochs: 1)
 default:
-    print("usage: benchmark [spiking | forward DT [SIZES] | rules [EPOCHS]]")
+    print("usage: benchmark [spiking | forward DT [SIZES] | train DT [SIZES] | rules [EPOCHS]]")
     exit(2)
 }
