@@ -122,7 +122,7 @@ func runLesson07(_ ctx: RunContext) throws {
     p.settings.threads = ctx.threads
     let data = try lesson07Data(ctx, p)
     var runs: [Lesson07Depth] = []
-    setBLASThreads(1)  // parallelism is over samples; small products stay single-threaded and reproducible
+    setBLASThreads(blasThreadsPerRun)  // parallelism is over samples; products stay reproducible
     var predictions: [String] = []
     let stop = trainUnderInterrupt(ctx) {
         for depth in p.depths {
