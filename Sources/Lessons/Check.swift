@@ -48,8 +48,12 @@ public struct Check: Codable, Equatable, Sendable {
     /// Filled when the check summarises several seeds.
     public var seeds: SeedSummary?
     /// True when `--explore` reports this claim without counting it: the claim is calibrated at the notebook's
-    /// default parameters (see `isTunedToDefaults`). Absent otherwise, so other runs' files are unchanged.
+    /// default parameters (`calibratedAtDefaults`). Absent otherwise, so other runs' files are unchanged.
     public var informational: Bool?
+    /// True for an empirical claim calibrated at the notebook's default parameters (an accuracy reached, a gap to
+    /// BP, an angle after training), marked where the check is made (`.calibrated`); absent for identities,
+    /// closed forms and bounds derived for the run's own sizes, which hold for any admissible parameters.
+    public var calibratedAtDefaults: Bool?
     /// True when a claim over seeds (`overSeeds`) was measured on one seed only, as a per-seed job of a cluster
     /// array is: one seed cannot decide a claim about the distribution over seeds, so the check is reported
     /// ("over one seed: aggregate to decide") and `lesson aggregate` of the jobs decides it. Absent otherwise.
@@ -95,6 +99,7 @@ public struct Check: Codable, Equatable, Sendable {
         self.passed = Check.inBounds(observed, lower: lower, upper: upper)
         self.seeds = nil
         self.informational = nil
+        self.calibratedAtDefaults = nil
         self.overOneSeed = nil
     }
 
@@ -142,6 +147,14 @@ public struct Check: Codable, Equatable, Sendable {
             observed: Double(violations), lower: nil, upper: 0, unit: "")
     }
 
+    /// The same claim, marked as calibrated at the notebook's default parameters: with `--explore` it is reported
+    /// and not counted.
+    public var calibrated: Check {
+        var c = self
+        c.calibratedAtDefaults = true
+        return c
+    }
+
     /// The same claim stated over the distribution of seeds (see `Scope.overSeeds`).
     public var overSeeds: Check {
         var c = self
@@ -187,7 +200,7 @@ let samplingErrorMultiple = 4.0
 /// That a trained model learned at all: its test accuracy (%) above chance by `samplingErrorMultiple` binomial
 /// standard errors of an accuracy at chance on `testSamples` samples of `classes` classes. Every trained model of
 /// lessons 3 and 6 gets one (lesson 7 has its own): a comparison with a model that learned nothing would mean
-/// nothing, and a run in which nothing learned fails, `--explore` or not (see `isTunedToDefaults`).
+/// nothing, and a run in which nothing learned fails, `--explore` or not (it is never `.calibrated`).
 func learnedCheck(
     _ model: String, on data: String, accuracy: Double, classes: Int, testSamples: Int
 ) -> Check {

@@ -1,12 +1,11 @@
 import Foundation
 import NeuroModel
 
-// `lesson export CHECKPOINT --out FILE.npz`: the trained weights of a lesson 6 or lesson 7 checkpoint as a numpy
-// archive, for Python users (`numpy.load`). Layer l (1-based) maps layer l − 1 to layer l: Wl has shape
-// (units of layer l) × (units of layer l − 1), row-major, as in the model's W^l, and bl has one entry per unit.
-// Feedback is stored in the shape of the forward weights it stands in for: lesson 6's Bl has the shape of
-// W(l+1) and carries δ from layer l + 1 back to layer l (for DFA it is D, shape n_L × n_l); lesson 7's Rl,
-// the magnitudes |R| onto hidden layer l, has the shape of W(l+1) too.
+// `lesson export CHECKPOINT --out FILE.npz`: the trained weights of a lesson's checkpoint as a numpy archive, for
+// Python users (`numpy.load`). Each lesson that writes checkpoints reads its own (`LessonDescriptor.exporter`);
+// this file names no lesson. Layer l (1-based) maps layer l − 1 to layer l: Wl has shape (units of layer l) ×
+// (units of layer l − 1), row-major, as in the model's W^l, and bl has one entry per unit; feedback is stored in
+// the shape of the forward weights it stands in for.
 
 /// The arrays of a checkpoint file (lesson 6's `checkpoint-RULE.ckpt` or lesson 7's `checkpoint-depthN.json`).
 /// Throws one line when the file is not a checkpoint of this program or fails its integrity check.
@@ -16,14 +15,8 @@ public func exportedArrays(checkpoint path: String) throws -> [(name: String, ar
             "cannot read checkpoint \(path); give a checkpoint-RULE.ckpt (lesson 6) or "
                 + "checkpoint-depthN.json (lesson 7) from an output folder's checkpoints/seed-S/")
     }
-    if data.starts(with: Array("MCKPT".utf8)) {
-        do {
-            return lesson6Arrays(try TrainingCheckpoint(decoding: data, path: path))
-        } catch let e as DataError { throw LessonError(e.description) }
-    }
-    if data.first == UInt8(ascii: "{") {
-        let c = try EpochCheckpoint<Lesson07Depth>.verified(data, path: path)
-        return try c.state.exportedArrays(path: path) + [("epoch", NumpyArray(shape: [], [Int64(c.epoch)]))]
+    for lesson in allLessons {
+        if let arrays = try lesson.exporter?(data, path) { return arrays }
     }
     throw LessonError("\(path) is not a checkpoint of this program (lesson 6 .ckpt or lesson 7 .json)")
 }
@@ -38,19 +31,6 @@ public func exportCheckpoint(_ path: String, to npz: String) throws -> [String] 
         throw LessonError("cannot write \(npz); check that its folder exists and is writable")
     }
     return arrays.map(\.name)
-}
-
-/// Lesson 6: W1…WL, b1…bL and the feedback matrices B1… of one rule, its per-epoch history and its epoch.
-func lesson6Arrays(_ c: TrainingCheckpoint) -> [(name: String, array: NumpyArray)] {
-    var out: [(String, NumpyArray)] = []
-    for (l, layer) in c.layers.enumerated() {
-        out.append(("W\(l + 1)", NumpyArray(layer.w)))
-        out.append(("b\(l + 1)", NumpyArray(shape: [layer.b.count], layer.b)))
-    }
-    for (l, b) in c.feedback.enumerated() { out.append(("B\(l + 1)", NumpyArray(b))) }
-    out.append(("history", historyArray(c.history)))
-    out.append(("epoch", NumpyArray(shape: [], [Int64(c.epoch)])))
-    return out
 }
 
 /// Per-epoch rows as a 2-D array; rows shorter than the longest are padded with NaN.

@@ -192,7 +192,7 @@ func lesson05Checks(
                 "layer \(l + 1): angle at T = \(longest) ms minus angle at T = \(shortest) ms",
                 id: "layer-\(l + 1)-angle-falls-with-window", observed: last - first, bound: 0,
                 unit: "°"
-            ).overSeeds)
+            ).overSeeds.calibrated)
     }
     let window = format(p.window)
     for l in 0..<p.depth {
@@ -201,11 +201,13 @@ func lesson05Checks(
         ctx.check(
             .atMost(
                 "layer \(l + 1): angle to rate-level frSF at T = \(window) ms (bound 90° − ∠(frSF, BP))",
-                observed: w.angles[l], bound: descentAngleBound - prediction.frsfToBP[l], unit: "°"))
+                observed: w.angles[l], bound: descentAngleBound - prediction.frsfToBP[l], unit: "°"
+            ).calibrated)
         ctx.check(
             .atMost(
                 "layer \(l + 1): angle to BP at T = \(window) ms", observed: w.toBP[l], bound: descentAngleBound,
-                unit: "°"))
+                unit: "°"
+            ).calibrated)
     }
 }
 
@@ -288,4 +290,17 @@ func lesson05Figures(
                 set grid noytics
                 plot DATA index 0 using 1:2:(int($3) % 8 + 1) with points pt 5 ps 0.25 lc variable
                 """, summarize: false))
+}
+
+// MARK: Work estimate
+
+/// Lesson 5: sample-steps of every window of the sweep and of the default window (settling, forward and one
+/// error phase per layer), weighted by the circuit's size; about 4·10⁶ per second.
+@Sendable func lesson05Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson05Parameters(values)
+    let windows = p.window + p.windows.reduce(0, +)
+    let steps = Double(p.batch) * Double(p.sizes.count) * (windows + 50 * 8) / p.settings.dt
+    return WorkEstimate(
+        operations: steps * (1 + synapses(p.sizes) / 100), operationsPerSecond: 4e6, bytes: 0,
+        hint: "lower t_max, window, batch or hidden, or raise dt")
 }

@@ -31,7 +31,8 @@ public let lesson06 = LessonDescriptor(
         .integer("test_limit", in: 0...10_000_000, "use only the first N test samples (0 = all)"),
         .integer("circuit_steps", in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF")
     ],
-    run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate, notes: datasetNotes)
+    run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate, notes: datasetNotes,
+    exporter: { try lesson06Export($0, path: $1) })
 
 /// The accuracy table over seeds: mean ± sd of each rule's accuracy and final hidden-layer angles.
 @Sendable func lesson06Summary(_ n: SeedNumbers) -> [String: String] {
@@ -502,7 +503,8 @@ func lesson06Checks(
         ctx.check(
             .atLeast(
                 "\(h.rule.rawValue): epochs on \(s.name) completed without divergence",
-                observed: Double(h.rows.count - 1), bound: Double(p.epochs)))
+                observed: Double(h.rows.count - 1), bound: Double(p.epochs)
+            ).calibrated)
     }
     func late(_ r: Rule) -> Double? {
         histories.first { $0.rule == r }?.late(p.epochs, last: p.lastEpochs)
@@ -524,7 +526,7 @@ func lesson06Checks(
                         + "(mean of the last \(p.lastEpochs) epochs)", id: "\(rule.rawValue)-gap-to-bp",
                     observed: (late(.bp) ?? .nan) - (late(rule) ?? .nan), bound: lesson06GapClaim,
                     unit: "points"
-                ).overSeeds)
+                ).overSeeds.calibrated)
         }
     }
     if let circuit {
@@ -532,7 +534,8 @@ func lesson06Checks(
         ctx.check(
             .atLeast(
                 "microcircuit beside frSF on \(s.name): steps completed without divergence",
-                observed: Double(circuit.steps), bound: Double(p.circuitSteps)))
+                observed: Double(circuit.steps), bound: Double(p.circuitSteps)
+            ).calibrated)
         ctx.check(
             .atMost(
                 "microcircuit vs frSF on \(s.name), \(circuit.steps) steps: "
@@ -634,4 +637,68 @@ func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: L
                 # Each rule in its own style (style.gp); deeper hidden layers are drawn thinner.
                 plot \(curves.joined(separator: ", \\\n     "))
                 """))
+}
+
+// MARK: Work estimate
+
+/// Lesson 6: synapse-samples of training (forward, backward, update) per rule and epoch; one BLAS thread runs
+/// about 2·10¹⁰ of these per second. The cell-by-cell circuit visits every synapse of every sample one at a time
+/// (forward, error, Hebbian update and the frSF step beside it): `circuitCostPerSynapseSample` of those units
+/// each. Memory: the dataset, a few copies of every network, the circuit (about 100 bytes per synapse).
+/// What one synapse-sample of lesson 6's cell-by-cell circuit costs, in BLAS synapse-samples: 100 was 2.4 to
+/// 3.4 times too low (issue 20, measured over circuit_steps at the default sizes), so 300.
+let circuitCostPerSynapseSample = 300.0
+
+@Sendable func lesson06Estimate(_ values: ParameterValues) throws -> WorkEstimate {
+    let p = try Lesson06Parameters(values)
+    let d = datasetShape(p.data, trainLimit: p.trainLimit, testLimit: p.testLimit)
+    let n = synapses([d.inputs] + Array(repeating: p.hidden, count: p.hiddenLayers) + [d.classes])
+    let rules = Double(p.rules.count)
+    let ops =
+        3 * n * Double(d.train + d.test) * Double(p.epochs) * rules
+        + n * circuitCostPerSynapseSample * Double(p.circuitSteps * p.config.batchSize)
+    let bytes = 16 * Double((d.train + d.test) * d.inputs) + 8 * n * (6 + rules) + (p.circuitSteps > 0 ? 100 * n : 0)
+    return WorkEstimate(
+        operations: ops, operationsPerSecond: 2e10, bytes: bytes,
+        hint: "lower hidden, hidden_layers, epochs or the rules, or set train_limit")
+}
+
+/// Input width, classes and training and test samples of a dataset choice before it is loaded.
+func datasetShape(_ request: DatasetRequest, trainLimit: Int, testLimit: Int)
+    -> (inputs: Int, classes: Int, train: Int, test: Int)
+{
+    let (inputs, classes, train, test): (Int, Int, Int, Int)
+    switch request.dataset {
+    case .cifar10: (inputs, classes, train, test) = (3072, 10, 50_000, 10_000)
+    case .yinYang: (inputs, classes, train, test) = (4, 3, 5000, 1000)
+    case .auto, .mnist, .fashionMNIST: (inputs, classes, train, test) = (784, 10, 60_000, 10_000)
+    }
+    return (
+        inputs, classes, trainLimit > 0 ? min(trainLimit, train) : train, testLimit > 0 ? min(testLimit, test) : test
+    )
+}
+
+// MARK: Export
+
+/// Lesson 6's checkpoints for `lesson export` (`checkpoint-RULE.ckpt`, binary, starting "MCKPT"); nil for any
+/// other file. Bl has the shape of W(l+1) and carries δ from layer l + 1 back to layer l (for DFA it is D,
+/// shape n_L × n_l).
+@Sendable func lesson06Export(_ data: Data, path: String) throws -> [(name: String, array: NumpyArray)]? {
+    guard data.starts(with: Array("MCKPT".utf8)) else { return nil }
+    do { return lesson6Arrays(try TrainingCheckpoint(decoding: data, path: path)) } catch let e as DataError {
+        throw LessonError(e.description)
+    }
+}
+
+/// Lesson 6: W1…WL, b1…bL and the feedback matrices B1… of one rule, its per-epoch history and its epoch.
+func lesson6Arrays(_ c: TrainingCheckpoint) -> [(name: String, array: NumpyArray)] {
+    var out: [(String, NumpyArray)] = []
+    for (l, layer) in c.layers.enumerated() {
+        out.append(("W\(l + 1)", NumpyArray(layer.w)))
+        out.append(("b\(l + 1)", NumpyArray(shape: [layer.b.count], layer.b)))
+    }
+    for (l, b) in c.feedback.enumerated() { out.append(("B\(l + 1)", NumpyArray(b))) }
+    out.append(("history", historyArray(c.history)))
+    out.append(("epoch", NumpyArray(shape: [], [Int64(c.epoch)])))
+    return out
 }

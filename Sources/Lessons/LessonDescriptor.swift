@@ -21,14 +21,19 @@ public struct LessonDescriptor: Sendable {
     /// What some parameter values resolve to on this machine (e.g. `dataset = auto`), by parameter name, for
     /// `lesson params`.
     let notes: (@Sendable (ParameterValues) -> [String: String])?
+    /// The arrays of one of this lesson's checkpoint files for `lesson export`, or nil when the file is not one
+    /// of its checkpoints; nil for lessons without checkpoints.
+    let exporter: (@Sendable (Data, String) throws -> [(name: String, array: NumpyArray)]?)?
 
     init(
         number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec],
         run: @escaping @Sendable (RunContext) throws -> Void,
         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
         estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)? = nil,
-        notes: (@Sendable (ParameterValues) -> [String: String])? = nil
+        notes: (@Sendable (ParameterValues) -> [String: String])? = nil,
+        exporter: (@Sendable (Data, String) throws -> [(name: String, array: NumpyArray)]?)? = nil
     ) {
+        self.exporter = exporter
         self.summary = summary
         self.estimate = estimate
         self.notes = notes

@@ -173,7 +173,7 @@ private func runLessonCaught(
                 + "\(runFolder.final)/seeds: run the same command with --resume to complete the run")
     }
     var conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
-    if options.explore { conclusion.checks = markTunedClaims(conclusion.checks, lesson: lesson) }
+    if options.explore { conclusion.checks = markTunedClaims(conclusion.checks) }
     conclusion = conclusion.withCaptions(options)
     try runFolder.carryEditedScripts()  // a re-run keeps the scripts a user edited, as they promise
     var outcome = try writeOutputs(

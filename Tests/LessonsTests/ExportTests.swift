@@ -106,4 +106,32 @@ let npzDump = """
             _ = try exportCheckpoint(checkpoint, to: npz)
         }
     }
+
+    /// Lesson 7's checkpoint holds every model of a depth: each one's W and b per layer under its own prefix, the
+    /// spiking circuit's |R| and route signs, every history, the epoch; the arrays are the state's own numbers.
+    @Test func lesson7CheckpointExportsEveryModel() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.outDirectory = temporaryFolder("export7")
+        options.overrides =
+            Lesson07Tests.tiny.filter { !["depths", "routes", "dt_check"].contains($0.0) } + [
+                ("depths", "2"), ("routes", "fixed"), ("dt_check", "0")
+            ]
+        let outcome = try runLessonSerially(try findLesson("7"), options: options)
+        let checkpoint = outcome.folder + "/checkpoints/seed-\(outcome.seeds[0])/checkpoint-depth2.json"
+        let arrays = try exportedArrays(checkpoint: checkpoint)
+        let names = Set(arrays.map(\.name))
+        for prefix in ["spiking_fixed_", "twin_", "bp_", "standard_"] {
+            for l in 1...3 { #expect(names.contains(prefix + "W\(l)") && names.contains(prefix + "b\(l)")) }
+            #expect(names.contains(prefix + "history"))
+        }
+        #expect(names.contains("spiking_fixed_R1") && names.contains("spiking_fixed_R2"))
+        #expect(names.contains("spiking_fixed_route_signs1") && names.contains("epoch"))
+        let saved = try EpochCheckpoint<Lesson07Depth>.verified(
+            Data(contentsOf: URL(fileURLWithPath: checkpoint)), path: checkpoint)
+        let w2 = try #require(arrays.first { $0.name == "spiking_fixed_W2" }?.array)
+        let state = try #require(saved.state[.spiking(.fixed)]?.circuit)
+        #expect(w2.shape == [12, 12] && w2 == NumpyArray(shape: [12, 12], state.weights[1]))
+    }
 }

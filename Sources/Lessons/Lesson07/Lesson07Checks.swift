@@ -20,7 +20,8 @@ func lesson07Checks(
                     .atMost(
                         "\(tag): hidden layer \(l + 1) angle to BP, max over epochs",
                         id: "depth-\(run.depth)-\(mode.rawValue)-layer-\(l + 1)-angle-to-bp", observed: worst,
-                        bound: descentAngleBound, unit: "°"))
+                        bound: descentAngleBound, unit: "°"
+                    ).calibrated)
             }
             if let state = trained.circuit {
                 var settings = p.settings
@@ -66,14 +67,14 @@ func gapChecks(_ run: Lesson07Depth, _ p: Lesson07Parameters, _ d: Lesson07Data,
                 "\(tag): the standard ReLU network's test accuracy minus BP's on the LIF network",
                 id: "depth-\(run.depth)-standard-gap", observed: standard - bp, bound: Lesson07Claim.standardGap,
                 unit: "points"
-            ).overSeeds)
+            ).overSeeds.calibrated)
     }
     if let twin = run.accuracy(.twin) {
         ctx.check(
             .atMost(
                 "\(tag): BP's test accuracy minus the rate frSF twin's", id: "depth-\(run.depth)-twin-gap",
                 observed: bp - twin, bound: Lesson07Claim.twinGap, unit: "points"
-            ).overSeeds)
+            ).overSeeds.calibrated)
     }
     for mode in p.routes {
         guard let spiking = run.accuracy(.spiking(mode)) else { continue }
@@ -82,14 +83,14 @@ func gapChecks(_ run: Lesson07Depth, _ p: Lesson07Parameters, _ d: Lesson07Data,
                 "\(tag), \(mode.rawValue) routes: BP's test accuracy minus the spiking circuit's",
                 id: "depth-\(run.depth)-\(mode.rawValue)-spiking-gap", observed: bp - spiking,
                 bound: Lesson07Claim.spikingGap, unit: "points"
-            ).overSeeds)
+            ).overSeeds.calibrated)
         if d.isFullFashionMNIST {
             ctx.check(
                 .atLeast(
                     "\(tag), \(mode.rawValue) routes: the spiking circuit's test accuracy on Fashion-MNIST",
                     id: "depth-\(run.depth)-\(mode.rawValue)-spiking-level", observed: spiking,
                     bound: Lesson07Claim.fashionMNISTLevel, unit: "%"
-                ).overSeeds)
+                ).overSeeds.calibrated)
         }
     }
 }

@@ -148,3 +148,11 @@ extension Lesson07Depth {
         return out
     }
 }
+
+/// Lesson 7's checkpoints for `lesson export` (`checkpoint-depthN.json`: an epoch checkpoint of a depth's models);
+/// nil for any other file.
+@Sendable func lesson07Export(_ data: Data, path: String) throws -> [(name: String, array: NumpyArray)]? {
+    guard data.first == UInt8(ascii: "{") else { return nil }
+    let c = try EpochCheckpoint<Lesson07Depth>.verified(data, path: path)
+    return try c.state.exportedArrays(path: path) + [("epoch", NumpyArray(shape: [], [Int64(c.epoch)]))]
+}
