@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "lesson", targets: ["lesson"]),
         .library(name: "NeuroModel", targets: ["NeuroModel"]),
+        .library(name: "LessonKit", targets: ["LessonKit"]),
         .library(name: "Lessons", targets: ["Lessons"])
     ],
     dependencies: [
@@ -27,12 +28,15 @@ let package = Package(
         .target(name: "CSpikingKernel"),
         // Model: neurons, synapses, networks, learning rules, microcircuit, datasets.
         .target(name: "NeuroModel", dependencies: ["CBLAS", "CZlib", "CSystem", "CSpikingKernel"]),
-        // Lessons: every lesson plus the check / notebook / figure machinery. The notebooks in lessons/ are
-        // bundled as its resources by the BundleNotebooks plugin (SwiftPM takes resources only from inside a
-        // target's folder; see Plugins/BundleNotebooks), so an installed binary runs without the repository.
+        // The kit: the machinery that runs lessons (notebooks, parameters, checks, seeds, run folders and locks,
+        // outputs, figures, reports, Jupyter export, aggregation, command-line support). It names no lesson: it is
+        // given the lessons' descriptors, and cannot see the Lessons target.
         .target(
-            name: "Lessons", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")],
-            plugins: ["BundleNotebooks"]),
+            name: "LessonKit", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")]),
+        // Lessons: one folder per lesson and the registry. The notebooks in lessons/ are bundled as its resources
+        // by the BundleNotebooks plugin (SwiftPM takes resources only from inside a target's folder; see
+        // Plugins/BundleNotebooks), so an installed binary runs without the repository.
+        .target(name: "Lessons", dependencies: ["LessonKit", "NeuroModel"], plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
         // Live training curves (`--live`): a C interface over gnuplot-iostream (C++, Debian's
         // libgnuplot-iostream-dev over Boost), and the Swift plotter that streams to it.
@@ -42,15 +46,16 @@ let package = Package(
                 .linkedLibrary("boost_iostreams"), .linkedLibrary("boost_filesystem"),
                 .linkedLibrary("boost_system")
             ]),
-        .target(name: "LivePlot", dependencies: ["Lessons", "NeuroModel", "GnuplotPipe"]),
+        .target(name: "LivePlot", dependencies: ["LessonKit", "NeuroModel", "GnuplotPipe"]),
         // The command line (swift-argument-parser), and the thin executable that calls it.
         .target(
             name: "LessonCLI",
             dependencies: [
-                "Lessons", "LivePlot", .product(name: "ArgumentParser", package: "swift-argument-parser")
+                "LessonKit", "Lessons", "LivePlot",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ]),
         .executableTarget(name: "lesson", dependencies: ["LessonCLI"]),
-        .executableTarget(name: "benchmark", dependencies: ["NeuroModel", "Lessons"], path: "Sources/benchmark"),
+        .executableTarget(name: "benchmark", dependencies: ["NeuroModel"], path: "Sources/benchmark"),
         .testTarget(
             name: "NeuroModelTests",
             dependencies: [
@@ -59,7 +64,7 @@ let package = Package(
         .testTarget(
             name: "LessonsTests",
             dependencies: [
-                "Lessons", "LessonCLI", "LivePlot", "NeuroModel",
+                "LessonKit", "Lessons", "LessonCLI", "LivePlot", "NeuroModel",
                 .product(name: "PropertyBased", package: "swift-property-based")
             ])
     ],

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LessonKit
 import Lessons
 import LivePlot
 
@@ -209,7 +210,7 @@ struct RunCommand: LessonSubcommand {
         if lesson != "all" {
             // An index.html of an earlier `lesson all` in this folder shows this run (finished or not) afterwards.
             defer {
-                do { try refreshIndexPage(outDirectory: options.outDirectory) } catch {
+                do { try refreshIndexPage(outDirectory: options.outDirectory, lessons: allLessons) } catch {
                     printError("lesson: note: index.html not updated: \(error)\n")
                 }
             }
@@ -373,7 +374,7 @@ struct AggregateCommand: LessonSubcommand {
         options.render = !noRender
         options.commandLine = CommandLine.arguments
         var failed = 0
-        for outcome in try aggregateRuns(folders, options: options) {
+        for outcome in try aggregateRuns(folders, lessons: allLessons, options: options) {
             if !quiet {
                 say(
                     "Lesson \(outcome.lesson.number) — \(outcome.lesson.title): seeds "
@@ -413,7 +414,7 @@ struct ExportCommand: LessonSubcommand {
     }
 
     @MainActor func execute() throws -> Int32 {
-        let names = try exportCheckpoint(checkpoint, to: out)
+        let names = try exportCheckpoint(checkpoint, to: out, lessons: allLessons)
         say("wrote \(out): " + names.joined(separator: ", "))
         return 0
     }

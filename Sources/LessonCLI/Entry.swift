@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LessonKit
 import Lessons
 
 /// Parses `arguments` (without the program's name) into a validated subcommand. Throws ArgumentParser's errors

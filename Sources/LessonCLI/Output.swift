@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import Lessons
 
 // Standard output and standard error of `lesson`: results go to standard output through `say`, progress, notes

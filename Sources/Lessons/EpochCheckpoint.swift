@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// A long run's state after a whole epoch, enough to continue bit for bit: JSON (doubles are written in their

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// Lesson 1 — the leaky integrate-and-fire neuron: rate f(I) and slope f'(I), the factors in every update.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// Lesson 2 — synapses, Dale's principle and Hebbian plasticity; the delta rule under an apical teacher.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// Lesson 3 — BP and the feedback-alignment family on rate networks.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// Lesson 4 — the microcircuit at rate level: its Hebbian update is the frSF update, exactly.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// Lesson 5 — the microcircuit with spiking somas: Hebbian updates from spike counts approach frSF.

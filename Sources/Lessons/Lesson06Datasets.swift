@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// The claim on a sign-concordant rule: BP's test accuracy minus the rule's, mean over seeds, is at most this many

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 // Figures that compare learning rules, shared by lessons 3 and 6. Every rule is drawn in its own style

@@ -1,6 +1,6 @@
 import Foundation
 import GnuplotPipe
-import Lessons
+import LessonKit
 import NeuroModel
 
 /// Live training curves drawn by a running gnuplot (`lesson N --live`, `--live-png FILE`), streamed through

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LessonCLI
+@testable import LessonKit
 @testable import Lessons
 
 @Suite(.serialized) struct AggregateTests {
@@ -25,7 +26,8 @@ import Testing
         var options = RunOptions()
         options.outDirectory = root + "/merged"
         options.render = false
-        let merged = try aggregateRuns([root + "/s6", root + "/s4", root + "/s5"], options: options)
+        let merged = try aggregateRuns(
+            [root + "/s6", root + "/s4", root + "/s5"], lessons: allLessons, options: options)
         #expect(merged.count == 1 && merged.first?.seeds == [4, 5, 6])
         let files =
             try FileManager.default.contentsOfDirectory(atPath: whole.folder).filter {
@@ -47,7 +49,7 @@ import Testing
         var options = RunOptions()
         options.outDirectory = root + "/merged"
         do {
-            _ = try aggregateRuns([root + "/a", root + "/b"], options: options)
+            _ = try aggregateRuns([root + "/a", root + "/b"], lessons: allLessons, options: options)
             Issue.record("expected an error")
         } catch let e as LessonError {
             #expect(e.description.contains("other parameters") && e.description.contains("window"))
@@ -76,7 +78,7 @@ import Testing
             merge.outDirectory = root + "/merged-" + input
             merge.render = false
             expectLessonError(["aggregate: merged runs that had stopped", stopped, "--resume"]) {
-                _ = try aggregateRuns([root + "/" + input], options: merge)
+                _ = try aggregateRuns([root + "/" + input], lessons: allLessons, options: merge)
             }
             let folders = try FileManager.default.contentsOfDirectory(atPath: merge.outDirectory)
                 .filter { !$0.hasPrefix(".") && !$0.hasSuffix(".gp") && !$0.hasSuffix(".sh") }
@@ -95,7 +97,7 @@ import Testing
         var options = RunOptions()
         options.outDirectory = root + "/./a"
         expectLessonError(["would overwrite", "02-synapses", "choose another output folder"]) {
-            _ = try aggregateRuns([root + "/a", root + "/b"], options: options)
+            _ = try aggregateRuns([root + "/a", root + "/b"], lessons: allLessons, options: options)
         }
         #expect(FileManager.default.contents(atPath: a.folder + "/results.json") == before)
     }
@@ -112,11 +114,11 @@ import Testing
         options.outDirectory = root + "/merged"
         options.render = false
         expectLessonError(["another lesson process", root + "/merged/02-synapses", "--out DIR"]) {
-            _ = try aggregateRuns([a.folder], options: options)
+            _ = try aggregateRuns([a.folder], lessons: allLessons, options: options)
         }
         #expect(!FileManager.default.fileExists(atPath: root + "/merged/02-synapses"))
         held.release()
-        #expect(try aggregateRuns([a.folder], options: options).map(\.seeds) == [[1]])
+        #expect(try aggregateRuns([a.folder], lessons: allLessons, options: options).map(\.seeds) == [[1]])
     }
 
     /// Issue 20 #11: per-seed jobs of a statistical claim (lesson 3's BP accuracy over seeds, here after 3 epochs,
@@ -134,7 +136,8 @@ import Testing
         var options = RunOptions()
         options.outDirectory = root + "/merged"
         options.render = false
-        let merged = try #require(try aggregateRuns([root + "/s10", root + "/s11"], options: options).first)
+        let merged = try #require(
+            try aggregateRuns([root + "/s10", root + "/s11"], lessons: allLessons, options: options).first)
         let bp = try #require(merged.checks.first { $0.id == "bp-final-accuracy" })
         #expect(bp.overOneSeed == nil && bp.counts && !bp.passed, "\(bp)")
     }

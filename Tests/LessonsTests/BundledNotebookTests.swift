@@ -2,12 +2,13 @@ import Foundation
 import NeuroModel
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 @Suite struct BundledNotebookTests {
     @Test func everyLessonsNotebookLoadsFromTheBundle() throws {
         for l in allLessons {
-            let path = try bundledNotebookPath(l.notebookFile)
+            let path = try bundledNotebookPath(l)
             #expect(!path.hasPrefix(packageRoot + "/lessons/"), "\(path) is the working copy, not the bundle")
             let bundled = try Notebook.load(path)
             let repository = try Notebook.load(packageRoot + "/lessons/" + l.notebookFile)

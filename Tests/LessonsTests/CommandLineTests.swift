@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LessonCLI
+@testable import LessonKit
 @testable import Lessons
 
 @Suite struct CommandLineTests {

@@ -2,6 +2,7 @@ import Foundation
 import NeuroModel
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 @Suite struct DivergenceTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 /// `--explore`: calibrated claims are reported as informational and do not fail the run; identities still do.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 @testable import NeuroModel
 
@@ -90,7 +91,7 @@ let npzDump = """
             decoding: Data(contentsOf: URL(fileURLWithPath: checkpoint)),
             path: checkpoint)
         let npz = options.outDirectory + "/frsf.npz"
-        let names = try exportCheckpoint(checkpoint, to: npz)
+        let names = try exportCheckpoint(checkpoint, to: npz, lessons: allLessons)
         #expect(names == ["W1", "b1", "W2", "b2", "W3", "b3", "B1", "B2", "history", "epoch"])
         let dump = try pythonOutput(python, npzDump, arguments: [npz])
         let decoded = try #require(try JSONSerialization.jsonObject(with: Data(dump.utf8)) as? [String: [Any]])
@@ -103,7 +104,7 @@ let npzDump = """
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: checkpoint))
         #expect(throws: LessonError(CheckpointIntegrity.corrupt(checkpoint, "checksum mismatch"))) {
-            _ = try exportCheckpoint(checkpoint, to: npz)
+            _ = try exportCheckpoint(checkpoint, to: npz, lessons: allLessons)
         }
     }
 
@@ -120,7 +121,7 @@ let npzDump = """
             ]
         let outcome = try runLessonSerially(try findLesson("7"), options: options)
         let checkpoint = outcome.folder + "/checkpoints/seed-\(outcome.seeds[0])/checkpoint-depth2.json"
-        let arrays = try exportedArrays(checkpoint: checkpoint)
+        let arrays = try exportedArrays(checkpoint: checkpoint, lessons: allLessons)
         let names = Set(arrays.map(\.name))
         for prefix in ["spiking_fixed_", "twin_", "bp_", "standard_"] {
             for l in 1...3 { #expect(names.contains(prefix + "W\(l)") && names.contains(prefix + "b\(l)")) }

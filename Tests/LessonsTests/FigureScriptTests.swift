@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 /// Figure scripts are usable on their own: copied out of the run folder with their data file, a script draws

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LessonCLI
+@testable import LessonKit
 @testable import Lessons
 
 /// Issue 11 #10 and #17: work estimated up front; empty --out, hex floats refused; --resume applies to every
@@ -103,7 +104,7 @@ import Testing
         var merge = RunOptions()
         merge.outDirectory = temporaryFolder("resume-fewer-merged")
         merge.render = false
-        #expect(try aggregateRuns([out], options: merge).map(\.seeds) == [[7]])
+        #expect(try aggregateRuns([out], lessons: allLessons, options: merge).map(\.seeds) == [[7]])
     }
 
     /// Issue 20 #10: seeds beyond the largest admissible seed (Int.max) are refused before anything runs, with a

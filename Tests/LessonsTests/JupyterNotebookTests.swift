@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 // NN-name.ipynb and the course folder: every lesson's notebook at its tests' small size, checked here for what it

@@ -2,6 +2,7 @@ import Foundation
 import NeuroModel
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 /// The Markdown and math machinery of report.html.

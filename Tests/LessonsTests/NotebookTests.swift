@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 @Suite struct NotebookTests {

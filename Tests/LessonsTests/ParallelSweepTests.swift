@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import LessonCLI
+@testable import LessonKit
 @testable import Lessons
 
 /// A sweep over seeds through GNU parallel (one process per seed, as on a cluster), then `lesson aggregate`,

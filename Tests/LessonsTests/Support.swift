@@ -3,6 +3,7 @@ import NeuroModel
 import Testing
 
 @testable import LessonCLI
+@testable import LessonKit
 @testable import Lessons
 
 #if canImport(Glibc)

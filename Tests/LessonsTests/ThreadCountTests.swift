@@ -3,6 +3,7 @@ import NeuroModel
 import Testing
 
 @testable import LessonCLI
+@testable import LessonKit
 @testable import Lessons
 
 /// Results do not depend on the thread count (`--threads`): lesson 6 (BLAS) and lesson 7 (the spiking engine).

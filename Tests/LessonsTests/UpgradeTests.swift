@@ -2,6 +2,7 @@ import Foundation
 import NeuroModel
 import Testing
 
+@testable import LessonKit
 @testable import Lessons
 
 /// A style.gp written by version 0.1.0 (no checksum line) is the old runner's, not an edit: it is replaced.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 // Lesson 7's checks, and the records the notebook's tables and findings are made from.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 // Lesson 7's figures: they draw the records; they never simulate.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 // Lesson 7's trained models and their records: typed, never told apart by position or by a name string.

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 /// Lesson 7's claims, in points of test accuracy (95 % one-sided bounds over seeds on same-seed differences):

@@ -1,4 +1,5 @@
 import Foundation
+import LessonKit
 import NeuroModel
 
 // Lesson 7's simulation: every model of one depth trained on the same batches from the same start, one epoch at

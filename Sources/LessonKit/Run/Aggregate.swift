@@ -16,14 +16,14 @@ struct AggregateInput {
     var runs: [String: [Run]] = [:]
 
     /// Reads `dir`: an output folder (holding `NN-name/seeds/`) or one lesson's folder (holding `seeds/`).
-    mutating func read(_ dir: String) throws {
+    mutating func read(_ dir: String, lessons: [LessonDescriptor]) throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw LessonError("aggregate: \(dir) is not a folder; give the --out folders of the runs to merge")
         }
         var found = 0
-        for folder in [dir] + allLessons.map({ (dir as NSString).appendingPathComponent($0.id) }) {
+        for folder in [dir] + lessons.map({ (dir as NSString).appendingPathComponent($0.id) }) {
             let seeds = (folder as NSString).appendingPathComponent("seeds")
             guard let files = try? fm.contentsOfDirectory(atPath: seeds) else { continue }
             var lessons = Set<String>()
@@ -77,14 +77,16 @@ func canonicalPath(_ path: String) -> String {
 /// output folder that would replace one of the runs merged is refused before anything is written. When a run
 /// merged had stopped (a seed interrupted, or seeds never started), the merge is written marked stopped and
 /// then fails naming those seeds, as the run did.
-public func aggregateRuns(_ dirs: [String], options: RunOptions) throws -> [RunOutcome] {
+public func aggregateRuns(_ dirs: [String], lessons known: [LessonDescriptor], options: RunOptions) throws
+    -> [RunOutcome]
+{
     guard !dirs.isEmpty else { throw LessonError.usage("aggregate needs at least one folder; see lesson --help") }
     guard !options.outDirectory.isEmpty else {
         throw LessonError.usage("--out needs a folder name (an empty one would write into the current folder)")
     }
     var input = AggregateInput()
-    for dir in dirs { try input.read(dir) }
-    let lessons = allLessons.filter { input.records[$0.id] != nil }
+    for dir in dirs { try input.read(dir, lessons: known) }
+    let lessons = known.filter { input.records[$0.id] != nil }
     for lesson in lessons {
         let target = canonicalPath((options.outDirectory as NSString).appendingPathComponent(lesson.id))
         if let run = input.runs[lesson.id]?.first(where: { canonicalPath($0.folder) == target }) {

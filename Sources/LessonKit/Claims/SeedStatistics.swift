@@ -1,23 +1,5 @@
 import Foundation
 
-/// Parses a seed list: `5`, `1-5`, `1,3,7`, `1-3,8`. Seeds are returned sorted, without repeats.
-public func parseSeedList(_ text: String) throws -> [UInt64] {
-    let bad = LessonError.usage(
-        "--seeds '\(text)' is not a seed list; write e.g. 1-5, 1,3,7 or 1-3,8 "
-            + "(integers ≥ 0, at most 1000 seeds)")
-    var seeds = Set<UInt64>()
-    for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-        let ends = part.split(separator: "-", omittingEmptySubsequences: false)
-        guard (1...2).contains(ends.count), let a = UInt64(ends[0]), a <= UInt64(Int.max) else { throw bad }
-        let b = ends.count == 2 ? UInt64(ends[1]) : a
-        guard let b, b >= a, b - a < 1000, b <= UInt64(Int.max) else { throw bad }
-        for s in a...b { seeds.insert(s) }
-        guard seeds.count <= 1000 else { throw bad }
-    }
-    guard !seeds.isEmpty else { throw bad }
-    return seeds.sorted()
-}
-
 /// Mean, sample standard deviation and standard error of the finite values.
 struct Spread {
     let n: Int
@@ -98,25 +80,4 @@ func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
     }
     c.seeds = summary
     return c
-}
-
-/// Combines every seed's checks, keeping the first seed's order; a check some seeds lack fails.
-func combineChecks(_ records: [SeedRecord]) -> [Check] {
-    var order: [String] = []
-    var byID: [String: [(seed: UInt64, check: Check)]] = [:]
-    for r in records {
-        for c in r.uniqueChecks {
-            if byID[c.id] == nil { order.append(c.id) }
-            byID[c.id, default: []].append((r.seed, c))
-        }
-    }
-    return order.map { id in
-        let group = byID[id] ?? []
-        var c = combine(group)
-        if group.count < records.count {
-            c.passed = false
-            c.name += " (measured on \(group.count) of \(records.count) seeds)"
-        }
-        return c
-    }
 }

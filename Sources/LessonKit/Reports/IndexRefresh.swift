@@ -25,8 +25,8 @@ func recordedResult(_ lesson: LessonDescriptor, outDirectory: String) -> LessonR
 /// After one lesson's run into `outDirectory`: when the folder holds an index.html (written by `lesson all`), it
 /// is rewritten from every lesson folder's results.json, so that it shows the run just made; without one, nothing
 /// is written.
-public func refreshIndexPage(outDirectory: String) throws {
+public func refreshIndexPage(outDirectory: String, lessons: [LessonDescriptor]) throws {
     guard FileManager.default.fileExists(atPath: (outDirectory as NSString).appendingPathComponent("index.html"))
     else { return }
-    try writeIndexPage(allLessons.map { recordedResult($0, outDirectory: outDirectory) }, outDirectory: outDirectory)
+    try writeIndexPage(lessons.map { recordedResult($0, outDirectory: outDirectory) }, outDirectory: outDirectory)
 }

@@ -11,7 +11,7 @@ public final class RunContext {
     /// Where this run's files are once it has finished (for messages that name the folder).
     public var finalFolder = ""
     /// The checkpoint file `name` to resume from (see RunFolder.checkpointToResume).
-    var checkpointToResume: (String) -> String = { $0 }
+    package var checkpointToResume: (String) -> String = { $0 }
     /// Continue from checkpoints in `folder` (lessons 6 and 7).
     public var resume = false
     /// Threads the spiking engine may use (`--threads`); results do not depend on it. OpenBLAS runs on

@@ -191,17 +191,17 @@ public struct Check: Codable, Equatable, Sendable {
 
 /// "Equal to rounding" in Double precision: a max-norm relative error of at most this (lessons 4 and 6 compare
 /// the microcircuit's Hebbian update with the matrix frSF update; their sums differ only in order).
-let roundingBound = 1e-12
+package let roundingBound = 1e-12
 
 /// A check against sampling noise allows this many standard errors: under a normal approximation a true claim
 /// fails one such check with probability 6e-5 (two-sided), so a run of a few dozen checks rarely fails by chance.
-let samplingErrorMultiple = 4.0
+package let samplingErrorMultiple = 4.0
 
 /// That a trained model learned at all: its test accuracy (%) above chance by `samplingErrorMultiple` binomial
 /// standard errors of an accuracy at chance on `testSamples` samples of `classes` classes. Every trained model of
 /// lessons 3 and 6 gets one (lesson 7 has its own): a comparison with a model that learned nothing would mean
 /// nothing, and a run in which nothing learned fails, `--explore` or not (it is never `.calibrated`).
-func learnedCheck(
+package func learnedCheck(
     _ model: String, on data: String, accuracy: Double, classes: Int, testSamples: Int
 ) -> Check {
     let chance = 100 / Double(max(classes, 1))
@@ -213,7 +213,7 @@ func learnedCheck(
 }
 
 /// The angle to BP's update (°) beyond which an update has a negative inner product with it, i.e. points uphill.
-let descentAngleBound = 90.0
+package let descentAngleBound = 90.0
 
 /// A stable check identifier from its name: ASCII letters only, words joined by '-'. Numbers are dropped so
 /// that the id does not change with parameter values or measurements.

@@ -4,7 +4,7 @@ import Foundation
 /// 1. `--lessons DIR` given: `DIR/NN-name.md`, nothing else.
 /// 2. Run at the package root (a `Package.swift` of this package and `lessons/NN-name.md` in the working
 ///    directory): that working copy, so an edited notebook takes effect without a rebuild.
-/// 3. Otherwise the copy bundled with the binary when it was built (a SwiftPM resource of the Lessons target).
+/// 3. Otherwise the copy bundled with the binary when it was built (`NotebookBundle`, given by the registry).
 public struct NotebookLocation: Sendable, Equatable, CustomStringConvertible {
     public enum Origin: Sendable, Equatable {
         case lessonsOption, workingCopy, bundled
@@ -22,8 +22,8 @@ public struct NotebookLocation: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The name of the package in Package.swift, which names the resource bundle SwiftPM builds.
-let packageName = "MicrocircuitLessons"
+/// The name of the package in Package.swift (how `isPackageRoot` knows the package root).
+package let packageName = "MicrocircuitLessons"
 
 /// Finds the notebook a run of `lesson` uses (see `NotebookLocation`). Throws a one-line error when the
 /// named folder lacks the notebook or no bundled copy can be found.
@@ -48,7 +48,7 @@ public func locateNotebook(
     if isPackageRoot(workingDirectory) && files.fileExists(atPath: copy) {
         return NotebookLocation(path: copy, origin: .workingCopy)
     }
-    return NotebookLocation(path: try bundledNotebookPath(lesson.notebookFile), origin: .bundled)
+    return NotebookLocation(path: try bundledNotebookPath(lesson), origin: .bundled)
 }
 
 /// True when `dir` holds this package's manifest.
@@ -58,36 +58,37 @@ func isPackageRoot(_ dir: String) -> Bool {
     return String(decoding: data, as: UTF8.self).contains("name: \"\(packageName)\"")
 }
 
-/// The path of a notebook in the resource bundle.
-public func bundledNotebookPath(_ file: String) throws -> String {
-    guard let bundle = notebookBundle() else {
+/// Where the notebooks built into the program are: a SwiftPM resource bundle of the target that holds them (the
+/// `Lessons` target, whose BundleNotebooks plugin copies `lessons/*.md` into the build).
+public struct NotebookBundle: Sendable {
+    /// The bundle's folder as built beside the binary, e.g. `MicrocircuitLessons_Lessons.resources`.
+    public let name: String
+    /// The bundle, or nil when it cannot be found (a binary copied without it, its build folder gone).
+    public let find: @Sendable () -> Bundle?
+
+    public init(name: String, find: @escaping @Sendable () -> Bundle?) {
+        self.name = name
+        self.find = find
+    }
+}
+
+/// The path of `lesson`'s notebook in the resource bundle its registry names.
+public func bundledNotebookPath(_ lesson: LessonDescriptor) throws -> String {
+    let file = lesson.notebookFile
+    guard let notebooks = lesson.notebookBundle, let bundle = notebooks.find() else {
         let beside = Bundle.main.bundleURL.path
+        let name = lesson.notebookBundle?.name ?? "the notebook bundle"
         throw LessonError(
-            "no bundled notebooks: copy \(packageName)_Lessons.resources (built beside the lesson "
+            "no bundled notebooks: copy \(name) (built beside the lesson "
                 + "binary, e.g. in .build/release) into \(beside), or pass --lessons DIR")
     }
     let name = (file as NSString).deletingPathExtension
     guard let url = bundle.url(forResource: name, withExtension: "md") else {
         throw LessonError(
-            "the notebook bundle \(bundle.bundlePath) lacks \(file): copy \(packageName)_Lessons.resources from the "
+            "the notebook bundle \(bundle.bundlePath) lacks \(file): copy \(notebooks.name) from the "
                 + "build folder (e.g. .build/release) beside the lesson binary, or pass --lessons DIR")
     }
     return url.path
-}
-
-/// The Lessons target's resource bundle. SwiftPM's `Bundle.module` looks beside the executable, then in the
-/// build folder, and stops the program if both are missing; this checks first, so that a binary copied without
-/// its bundle (after its build folder is gone) gets a one-line error instead.
-func notebookBundle() -> Bundle? {
-    #if os(Linux)
-        let beside = Bundle.main.bundleURL.appendingPathComponent("\(packageName)_Lessons.resources").path
-        // The build folder Bundle.module falls back to lies under the package's .build (or a --scratch-path).
-        let buildFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build").path
-        guard FileManager.default.fileExists(atPath: beside) || FileManager.default.fileExists(atPath: buildFolder)
-        else { return nil }
-    #endif
-    return Bundle.module
 }
 
 /// `lesson params N`: every parameter with the value a run would use — the notebook actually read (see
@@ -121,7 +122,7 @@ public func parameterListing(
 /// The bundled notebook's values (the defaults), or nil when `location` is that notebook, or no bundle is found,
 /// or the bundle is out of date (a listing of the notebook actually used does not depend on it).
 func bundledDefaults(_ lesson: LessonDescriptor, unless location: NotebookLocation) -> ParameterValues? {
-    guard location.origin != .bundled, let path = try? bundledNotebookPath(lesson.notebookFile) else { return nil }
+    guard location.origin != .bundled, let path = try? bundledNotebookPath(lesson) else { return nil }
     return try? resolveParameters(
         specs: lesson.parameters, notebook: Notebook.load(path).parameters,
         notebookName: "bundled " + lesson.notebookFile, overrides: [])

@@ -4,15 +4,15 @@ import NeuroModel
 /// Two tensors compared entry by entry in the manner of llm.c's `check_tensor`: the max-norm relative error
 /// (`maxRelativeError`, the number a check bounds) and the first entries side by side, each marked OK or NOT OK
 /// (|observed − expected| ≤ bound · max|expected|), for the executed notebook.
-struct TensorComparison {
+package struct TensorComparison {
     let label: String
     let observed: [Double]
     let expected: [Double]
     let bound: Double
     /// max_i |observed_i − expected_i| / max_i |expected_i|
-    let relativeError: Double
+    package let relativeError: Double
 
-    init(_ label: String, observed: [Double], expected: [Double], bound: Double) {
+    package init(_ label: String, observed: [Double], expected: [Double], bound: Double) {
         precondition(
             observed.count == expected.count,
             "TensorComparison \(label): \(observed.count) entries against \(expected.count)")
@@ -24,7 +24,7 @@ struct TensorComparison {
     }
 
     /// The check of the claim "observed equals expected within `bound`" (max-norm relative error).
-    func check(_ name: String, id: String? = nil) -> Check {
+    package func check(_ name: String, id: String? = nil) -> Check {
         .atMost(name, id: id, observed: relativeError, bound: bound)
     }
 
@@ -49,6 +49,6 @@ struct TensorComparison {
 }
 
 /// Tensor comparisons as one fenced block for the executed notebook (`observed  expected` per entry).
-func tensorListing(_ comparisons: [TensorComparison]) -> String {
+package func tensorListing(_ comparisons: [TensorComparison]) -> String {
     "```text\n" + comparisons.map { $0.listing() }.joined(separator: "\n") + "\n```"
 }

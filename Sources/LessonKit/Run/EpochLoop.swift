@@ -6,7 +6,7 @@ import Foundation
 // order of stop test, epoch, count and checkpoint lives here once.
 
 /// What one epoch's training says about the model.
-enum EpochOutcome {
+package enum EpochOutcome {
     /// The epoch is complete: count it, record it, checkpoint it, go on.
     case trained
     /// The model stopped early (a divergence, reported by the lesson) without stopping the run.
@@ -17,7 +17,7 @@ enum EpochOutcome {
 /// stop (`RunContext.mustStopBeforeEpoch`); after each it counts the epoch (`RunContext.epochCompleted`) and
 /// calls `completed(epoch)`, which records the epoch and writes the checkpoint. With `first > last` (a run
 /// resumed after its last epoch) it trains nothing.
-func trainEpochs(
+package func trainEpochs(
     from first: Int, through last: Int, _ ctx: RunContext, interrupted: (Int) -> LessonError,
     train: (Int) throws -> EpochOutcome, completed: (Int) throws -> Void
 ) throws {
@@ -32,7 +32,7 @@ func trainEpochs(
 /// Runs a lesson's training with Ctrl-C caught (`withGracefulInterrupt`) and returns the error that must end
 /// the run, if any: the one `body` returns, or, when Ctrl-C came during the last epoch (training is complete and
 /// checkpointed), one saying how to finish with --resume.
-func trainUnderInterrupt(_ ctx: RunContext, _ body: () -> LessonError?) -> LessonError? {
+package func trainUnderInterrupt(_ ctx: RunContext, _ body: () -> LessonError?) -> LessonError? {
     let stop = withGracefulInterrupt(body)
     if stop == nil, isInterruptRequested {
         return LessonError(
@@ -43,6 +43,6 @@ func trainUnderInterrupt(_ ctx: RunContext, _ body: () -> LessonError?) -> Lesso
 }
 
 /// The message of a run stopped between epochs: where the checkpoints are and how to continue.
-func interruptedMessage(_ what: String, _ ctx: RunContext) -> String {
+package func interruptedMessage(_ what: String, _ ctx: RunContext) -> String {
     "interrupted \(what) are in \(ctx.finalFolder): run the same command with --resume to continue"
 }

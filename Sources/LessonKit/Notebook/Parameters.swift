@@ -87,12 +87,12 @@ public struct ParameterValues: Sendable, Equatable {
     public let specs: [String]
     public private(set) var values: [String: String]
 
-    init(order: [String], values: [String: String]) {
+    package init(order: [String], values: [String: String]) {
         self.specs = order
         self.values = values
     }
 
-    func text(_ name: String) -> String {
+    package func text(_ name: String) -> String {
         guard let v = values[name] else { preconditionFailure("lesson reads undeclared parameter '\(name)'") }
         return v
     }
@@ -110,7 +110,7 @@ public struct ParameterValues: Sendable, Equatable {
 
     /// A choice parameter as a typed value (an enum case). A word `make` does not know is an error, never a
     /// silent fallback: the spec's choices and the type's cases must agree.
-    func choice<T>(_ name: String, as make: (String) -> T?) throws -> T {
+    package func choice<T>(_ name: String, as make: (String) -> T?) throws -> T {
         guard let value = make(text(name)) else {
             throw LessonError(
                 "parameter \(name) = '\(text(name))' names no \(T.self); the lesson's choices and "
@@ -120,7 +120,7 @@ public struct ParameterValues: Sendable, Equatable {
     }
 
     /// A list parameter as typed values, each word checked as in `choice`.
-    func list<T>(_ name: String, as make: (String) -> T?) throws -> [T] {
+    package func list<T>(_ name: String, as make: (String) -> T?) throws -> [T] {
         try list(name).map { word in
             guard let value = make(word) else {
                 throw LessonError("parameter \(name) lists '\(word)', which names no \(T.self)")
@@ -132,7 +132,7 @@ public struct ParameterValues: Sendable, Equatable {
     public var ordered: [(String, String)] { specs.map { ($0, values[$0] ?? "") } }
 
     /// The same values with one replaced (a declared parameter).
-    func with(_ name: String, _ value: String) -> ParameterValues {
+    package func with(_ name: String, _ value: String) -> ParameterValues {
         precondition(values[name] != nil, "parameter '\(name)' is not declared")
         var copy = self
         copy.values[name] = value
@@ -177,7 +177,7 @@ public func resolveParameters(
 }
 
 /// A parameter error unless `stepDividesRefractory(dt, tRef)` (see the model library).
-func requireStepDividesRefractory(_ dt: Double, _ tRef: Double) throws {
+package func requireStepDividesRefractory(_ dt: Double, _ tRef: Double) throws {
     guard stepDividesRefractory(dt, tRef) else {
         throw LessonError.usage(
             "dt = \(format(dt)) ms does not divide t_ref = \(format(tRef)) ms; "

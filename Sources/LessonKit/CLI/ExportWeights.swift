@@ -9,22 +9,24 @@ import NeuroModel
 
 /// The arrays of a checkpoint file (lesson 6's `checkpoint-RULE.ckpt` or lesson 7's `checkpoint-depthN.json`).
 /// Throws one line when the file is not a checkpoint of this program or fails its integrity check.
-public func exportedArrays(checkpoint path: String) throws -> [(name: String, array: NumpyArray)] {
+public func exportedArrays(checkpoint path: String, lessons: [LessonDescriptor]) throws -> [(
+    name: String, array: NumpyArray
+)] {
     guard let data = FileManager.default.contents(atPath: path) else {
         throw LessonError(
             "cannot read checkpoint \(path); give a checkpoint-RULE.ckpt (lesson 6) or "
                 + "checkpoint-depthN.json (lesson 7) from an output folder's checkpoints/seed-S/")
     }
-    for lesson in allLessons {
+    for lesson in lessons {
         if let arrays = try lesson.exporter?(data, path) { return arrays }
     }
     throw LessonError("\(path) is not a checkpoint of this program (lesson 6 .ckpt or lesson 7 .json)")
 }
 
 /// Writes `exportedArrays(checkpoint:)` as a .npz file, atomically.
-public func exportCheckpoint(_ path: String, to npz: String) throws -> [String] {
+public func exportCheckpoint(_ path: String, to npz: String, lessons: [LessonDescriptor]) throws -> [String] {
     guard npz.hasSuffix(".npz") else { throw LessonError.usage("--out needs a file name ending in .npz") }
-    let arrays = try exportedArrays(checkpoint: path)
+    let arrays = try exportedArrays(checkpoint: path, lessons: lessons)
     let archive: Data
     do { archive = try npzArchive(arrays) } catch let e as DataError { throw LessonError(e.description) }
     do { try writeFileAtomically(archive, to: npz) } catch {
@@ -34,7 +36,7 @@ public func exportCheckpoint(_ path: String, to npz: String) throws -> [String] 
 }
 
 /// Per-epoch rows as a 2-D array; rows shorter than the longest are padded with NaN.
-func historyArray(_ rows: [[Double]]) -> NumpyArray {
+package func historyArray(_ rows: [[Double]]) -> NumpyArray {
     let width = rows.map(\.count).max() ?? 0
     let flat = rows.flatMap { $0 + Array(repeating: Double.nan, count: width - $0.count) }
     return NumpyArray(shape: [rows.count, width], flat)

@@ -1,7 +1,8 @@
 import Foundation
 import NeuroModel
 
-// A lesson as the runner knows it, and the registry of every lesson.
+// A lesson as the runner knows it. The registry of the lessons is not here: the kit names no lesson, and is
+// given the lessons (the `Lessons` target's `allLessons`) by the program that runs them.
 
 /// A lesson: identity, claim, parameters, and the code that computes and checks one seed.
 public struct LessonDescriptor: Sendable {
@@ -24,8 +25,10 @@ public struct LessonDescriptor: Sendable {
     /// The arrays of one of this lesson's checkpoint files for `lesson export`, or nil when the file is not one
     /// of its checkpoints; nil for lessons without checkpoints.
     let exporter: (@Sendable (Data, String) throws -> [(name: String, array: NumpyArray)]?)?
+    /// Where the copy of the notebook built into the program is (see `locateNotebook`); set by the registry.
+    public var notebookBundle: NotebookBundle?
 
-    init(
+    package init(
         number: Int, slug: String, title: String, claim: String, parameters: [ParameterSpec],
         run: @escaping @Sendable (RunContext) throws -> Void,
         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
@@ -50,12 +53,9 @@ public struct LessonDescriptor: Sendable {
     public var notebookFile: String { id + ".md" }
 }
 
-/// Every lesson, in teaching order.
-public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07]
-
-/// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
-public func findLesson(_ key: String) throws -> LessonDescriptor {
-    if let n = Int(key), let l = allLessons.first(where: { $0.number == n }) { return l }
-    if let l = allLessons.first(where: { $0.slug == key || $0.id == key }) { return l }
-    throw LessonError.usage("unknown lesson '\(key)'; run 'lesson list' to see lessons 1–\(allLessons.count)")
+/// Finds a lesson among `lessons` by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
+public func findLesson(_ key: String, in lessons: [LessonDescriptor]) throws -> LessonDescriptor {
+    if let n = Int(key), let l = lessons.first(where: { $0.number == n }) { return l }
+    if let l = lessons.first(where: { $0.slug == key || $0.id == key }) { return l }
+    throw LessonError.usage("unknown lesson '\(key)'; run 'lesson list' to see lessons 1–\(lessons.count)")
 }

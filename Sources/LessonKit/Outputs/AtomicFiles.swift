@@ -16,7 +16,7 @@ func temporaryName(for name: String) -> String {
 /// Writes `data` to `path` through a temporary file in the same folder and a rename, so that a reader never
 /// sees a half-written file under the final name. Throws on any failure (full disk included) and then leaves
 /// neither the temporary nor a partial final file.
-func writeFileAtomically(_ data: Data, to path: String) throws {
+package func writeFileAtomically(_ data: Data, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
     let tmp = (folder as NSString).appendingPathComponent(temporaryName(for: (path as NSString).lastPathComponent))
     do {

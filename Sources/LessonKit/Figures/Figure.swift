@@ -1,0 +1,173 @@
+import Foundation
+import NeuroModel
+
+/// One block of a figure's data file: named columns (with units) and rows.
+public struct DataBlock: Codable, Equatable, Sendable {
+    public let name: String
+    public let columns: [String]
+    public var rows: [[Double]]
+    public init(_ name: String, columns: [String], rows: [[Double]] = []) {
+        self.name = name
+        self.columns = columns
+        self.rows = rows
+    }
+}
+
+/// A figure: a gnuplot script (the plot commands; the shared style is loaded first) and its data file.
+/// Scripts refer to their data as `DATA` with `index i` selecting block i.
+///
+/// Over seeds, block i of the data file holds the **mean over seeds** of the lesson's block i (column 1, the
+/// abscissa, is kept when every seed has the same), followed by the sample sd of every other column: the sd of
+/// column c (c ≥ 2) of a block with m columns is column c + m − 1 (see `band`). After these summary blocks come
+/// every seed's own blocks. A figure with `summarize: false` (a raster, a trace) shows the first seed only.
+public struct Figure: Codable, Equatable, Sendable {
+    public let name: String
+    public let title: String
+    public let claim: String
+    public let blocks: [DataBlock]
+    public let script: String
+    public let summarize: Bool
+    /// The seeds the data come from (set when combined over seeds).
+    public var seeds: [UInt64] = []
+    /// Why this run's figures were not rendered, for the caption that stands in for the image (set once the run
+    /// has tried to render; not part of a seed record).
+    var notRendered = FigureNotRendered.gnuplotNotFound
+
+    private enum CodingKeys: String, CodingKey { case name, title, claim, blocks, script, summarize, seeds }
+
+    public init(
+        name: String, title: String, claim: String, blocks: [DataBlock], script: String,
+        summarize: Bool = true
+    ) {
+        precondition(
+            name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" },
+            "figure name '\(name)' must be [A-Za-z0-9-]")
+        self.name = name
+        self.title = title
+        self.claim = claim
+        self.blocks = blocks
+        self.script = script
+        self.summarize = summarize
+    }
+
+    public var dataFile: String { name + ".dat" }
+    public var scriptFile: String { name + ".gp" }
+
+    /// Data file text: `#` header (lesson, seeds, claim, layout, columns with units), then blocks separated by
+    /// two blank lines.
+    public func dataText(lesson: String) -> String {
+        var out = [
+            "# figure: \(name) — \(title)", "# lesson: \(lesson)", "# seeds: \(seedListText(seeds))",
+            "# claim: \(claim)"
+        ]
+        if !summarize {
+            out.append("# data of seed \(seeds.first.map(String.init) ?? "?") (one seed shown)")
+        } else if seeds.count > 1 {
+            out.append("# layout: the first blocks are the mean over seeds with sd columns; then each seed's blocks")
+        }
+        for (i, b) in blocks.enumerated() {
+            if i > 0 {
+                out.append("")
+                out.append("")
+            }
+            out.append("# block \(i): \(b.name)")
+            out.append(
+                "# columns: "
+                    + b.columns.enumerated().map { "\($0.offset + 1)=\($0.element)" }
+                    .joined(separator: ", "))
+            for r in b.rows { out.append(r.map(dataNumber).joined(separator: " ")) }
+            if b.rows.isEmpty { out.append("# (no rows)") }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    public func scriptText(lesson: String) -> String {
+        """
+        # \(title)
+        # lesson: \(lesson); seeds: \(seedListText(seeds))
+        # claim: \(claim)
+        # Render (from this folder):
+        #   gnuplot -e "set terminal pngcairo size 1200,800 font ',16'; set output '\(name).png'" \(scriptFile)
+        # (sh ../render.sh renders every figure to PNG, SVG and PDF at two- and one-column width)
+        \(styleLoader)
+        DATA = '\(dataFile)'
+        \(script)
+
+        """
+    }
+
+    /// Loads the shared style: ../style.gp when the script sits in its run folder (edit that file to restyle
+    /// every figure at once), else a copy of it kept in the script, so that a script copied out of the folder
+    /// with its data file still draws the same figure.
+    var styleLoader: String {
+        let copy = sharedGnuplotStyle.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { "    " + $0 }
+        return
+            ([
+                "# The shared style: ../style.gp when present (edit it to restyle every figure), else the copy below.",
+                "if (system(\"[ -r ../style.gp ] && echo found\") eq \"found\") {",
+                "    load '../style.gp'",
+                "} else {"
+            ] + copy + ["}"]).joined(separator: "\n")
+    }
+
+    /// A gnuplot plot clause drawing mean ± sd over seeds of column `column` of summary block `block`, which has
+    /// `columns` columns in the lesson's own block, as a shaded band in line type `lt`.
+    public static func band(block: Int, column: Int, of columns: Int, lt: Int) -> String {
+        let sd = column + columns - 1
+        return "DATA index \(block) using 1:($\(column)-$\(sd)):($\(column)+$\(sd)) with filledcurves lt \(lt) notitle"
+    }
+
+    func markdown(renderedFormats: [String]) -> String {
+        var links: [String] = []
+        for r in figureRenderings where r.format != "png" && renderedFormats.contains(r.format) {
+            links.append("[\(r.label)](\(name)\(r.fileSuffix))")
+        }
+        links += ["[script](\(scriptFile))", "[data](\(dataFile))"]
+        let image =
+            renderedFormats.contains("png")
+            ? "![\(title)](\(name).png)\n\n"
+            : "*(\(title): not rendered — \(notRendered.rawValue); see render.sh)*\n\n"
+        return image + "*Figure — \(title).* " + links.joined(separator: " · ")
+    }
+}
+
+/// Why a figure was not rendered, as its caption says.
+enum FigureNotRendered: String, Sendable {
+    case gnuplotNotFound = "gnuplot was not found"
+    case gnuplotFailed = "gnuplot failed on it (see the run's note)"
+    case notRequested = "rendering was turned off (--no-render)"
+
+    /// The reason a run with `options` has when it renders nothing: rendering off, no gnuplot, or gnuplot failed.
+    static func reason(options: RunOptions) -> FigureNotRendered {
+        !options.render ? .notRequested : options.gnuplot == nil ? .gnuplotNotFound : .gnuplotFailed
+    }
+}
+
+/// Mean over seeds of each column, row by row, and the sample sd of every column after the first. Column 1 is
+/// the seeds' common abscissa (their mean where they differ). Rows some seeds lack average the others.
+func summaryBlock(_ blocks: [DataBlock], like model: DataBlock) -> DataBlock {
+    let m = model.columns.count
+    let columns = model.columns + model.columns.dropFirst().map { "sd over seeds of " + $0 }
+    let rowCount = blocks.map(\.rows.count).max() ?? 0
+    var rows: [[Double]] = []
+    for r in 0..<rowCount {
+        let present = blocks.compactMap { $0.rows.indices.contains(r) && $0.rows[r].count == m ? $0.rows[r] : nil }
+        var means: [Double] = []
+        var sds: [Double] = []
+        for c in 0..<m {
+            let s = Spread(present.map { $0[c] })
+            means.append(s.mean)
+            if c > 0 { sds.append(s.sd ?? .nan) }
+        }
+        rows.append(means + sds)
+    }
+    return DataBlock(model.name + " (mean over seeds; then sd over seeds)", columns: columns, rows: rows)
+}
+
+/// Full precision, shortest round-trip representation, so data files are exact and reproducible.
+func dataNumber(_ x: Double) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x > 0 ? "Inf" : "-Inf" }
+    return "\(x)"
+}
