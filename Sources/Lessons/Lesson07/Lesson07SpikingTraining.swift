@@ -11,7 +11,7 @@ import NeuroModel
 /// this network size and budget.
 enum Lesson07Claim {
     static let spikingGap = 2.5
-    static let twinGap = lesson06GapClaim
+    static let twinGap = concordantGapClaim
     static let standardGap = 1.5
     static let fashionMNISTLevel = 85.0
 }

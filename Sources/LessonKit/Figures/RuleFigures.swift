@@ -1,13 +1,12 @@
 import Foundation
-import LessonKit
 import NeuroModel
 
-// Figures that compare learning rules, shared by lessons 3 and 6. Every rule is drawn in its own style
-// (`ruleStyle`, style.gp's line types 11–16), the same in every figure.
+// Figures that compare learning rules, for every lesson that compares them. Every rule is drawn in its own
+// style (`ruleStyle`, style.gp's line types 11–16), the same in every figure.
 
 /// The test-accuracy figure: one data block, column 1 the epoch and one accuracy column (%) per rule; the
 /// summary over seeds adds the sd columns, drawn as ± 1 sd bands.
-struct AccuracyFigure {
+package struct AccuracyFigure {
     var title: String
     var claim: String
     var rules: [Rule]
@@ -20,7 +19,21 @@ struct AccuracyFigure {
     var fromEpochOne = false
     var points = false
 
-    var figure: Figure {
+    package init(
+        title: String, claim: String, rules: [Rule], rows: [[Double]], xRange: String? = nil, yRange: String? = nil,
+        fromEpochOne: Bool = false, points: Bool = false
+    ) {
+        self.title = title
+        self.claim = claim
+        self.rules = rules
+        self.rows = rows
+        self.xRange = xRange
+        self.yRange = yRange
+        self.fromEpochOne = fromEpochOne
+        self.points = points
+    }
+
+    package var figure: Figure {
         let n = rules.count
         let every = fromEpochOne ? " every ::1" : ""
         let bands = rules.enumerated().map { i, rule in
@@ -58,7 +71,7 @@ struct AccuracyFigure {
 
 /// The plot options of one rule's curve for hidden layer `layer` (1-based) of `layers`: the rule's style,
 /// thinner for deeper layers, so that rule and layer both read off the curve.
-func ruleLayerCurve(_ rule: Rule, layer: Int, of layers: Int) -> (style: String, title: String) {
+package func ruleLayerCurve(_ rule: Rule, layer: Int, of layers: Int) -> (style: String, title: String) {
     let width = layer == 1 ? "" : String(format: " lw %.1f", max(2.5 - 0.8 * Double(layer - 1), 0.8))
     return (ruleStyle(rule) + width, layers > 1 ? "\(rule.rawValue), layer \(layer)" : rule.rawValue)
 }

@@ -1,0 +1,24 @@
+import Foundation
+import LessonKit
+import NeuroModel
+
+func lesson05Records(
+    _ prediction: Lesson05Prediction, _ w: WindowSweep, _ p: Lesson05Parameters,
+    _ ctx: RunContext
+) {
+    let L = p.depth
+    ctx.record("mean_rate", prediction.meanRate)
+    ctx.record("clipped_bursts", w.clipped)
+    ctx.record(
+        "frsf_to_bp",
+        prediction.frsfToBP.enumerated()
+            .map { "layer \($0.offset + 1): \(String(format: "%.1f", $0.element))°" }.joined(separator: ", "))
+    var table = MarkdownTable(["T (ms)"] + (1...L).map { $0 == L ? "output layer" : "layer \($0)" })
+    for (a, s) in zip(w.angleRows, w.signRows) {
+        table.append([format(a[0])] + (1...L).map { String(format: "%.1f° / %.0f %%", a[$0], 100 * s[$0]) })
+    }
+    ctx.record("table", table.bodyText)
+    ctx.record("table_header", table.headerText)
+    ctx.record("rate_error", 1000 * w.rateError)
+    ctx.record("architecture", p.sizes.map(String.init).joined(separator: "-"))
+}
