@@ -249,6 +249,26 @@ import Testing
         #expect(knownIDXDataset(trainLabels: [0, 1, 2, 9], testLabels: [3, 4]) == nil)
     }
 
+    /// One registry: lessons 6 and 7 offer `auto` and exactly its datasets, and a generated dataset's entry gives
+    /// the shape it loads with.
+    @Test func lessons6And7OfferTheDatasetRegistry() throws {
+        for key in ["6", "7"] {
+            let spec = try #require(try findLesson(key).parameters.first { $0.name == "dataset" })
+            guard case .choice(let options) = spec.kind else {
+                Issue.record("lesson \(key)'s dataset is not a choice")
+                continue
+            }
+            #expect(options == ["auto"] + DatasetName.allCases.map(\.rawValue))
+        }
+        let entry = DatasetName.yinYang.entry
+        let loaded = try loadDataset(
+            DatasetRequest(ParameterValues(order: [], values: ["dataset": "yin-yang", "data_dir": "none"])),
+            log: { _ in })
+        #expect(loaded.name == "yin-yang" && loaded.dataset == .yinYang && !loaded.claimsAccuracy)
+        #expect(loaded.train.count == entry.train && loaded.test.count == entry.test)
+        #expect(loaded.train.x.cols == entry.inputs && loaded.train.classes == entry.classes)
+    }
+
     @Test func checksNameTheDatasetUsed() throws {
         let outcome = try runSmall("6", small + [("circuit_steps", "5"), ("epochs", "1")])
         for c in outcome.checks { #expect(c.name.contains("yin-yang"), "\(c.name)") }

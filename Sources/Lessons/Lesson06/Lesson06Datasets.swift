@@ -11,7 +11,7 @@ public let lesson06 = LessonDescriptor(
     parameters: [
         .integer("seed", in: 0...Int.max, "random seed"),
         .choice(
-            "dataset", of: DatasetName.allCases.map(\.rawValue),
+            "dataset", of: DatasetRequest.choices,
             "dataset; auto = the IDX files in data_dir if given, else Fashion-MNIST if installed, else Yin-Yang"),
         .text("data_dir", "folder with the dataset files (none = the Debian package's folder for Fashion-MNIST)"),
         .integer("hidden", in: 1...4096, "units per hidden layer"),
@@ -80,7 +80,7 @@ struct Lesson06Setup {
 let lesson06Activations: (hidden: Activation, output: Activation) = (.relu, .linear)
 
 func lesson06Setup(_ p: Lesson06Parameters, _ ctx: RunContext) throws -> Lesson06Setup {
-    let data = try loadLesson6Data(p.data, log: ctx.log)
+    let data = try loadDataset(p.data, log: ctx.log)
     var train = data.train
     var test = data.test
     if p.trainLimit > 0 { train = train.prefix(p.trainLimit) }

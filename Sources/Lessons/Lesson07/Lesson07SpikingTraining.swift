@@ -29,7 +29,7 @@ public let lesson07 = LessonDescriptor(
         + "hidden layer's spiking update stays within 90° of BP; Dale's principle and sign concordance hold",
     parameters: [
         .integer("seed", in: 0...Int.max, "random seed"),
-        .choice("dataset", of: DatasetName.allCases.map(\.rawValue), "dataset; auto = what `lesson params 7` shows"),
+        .choice("dataset", of: DatasetRequest.choices, "dataset; auto = what `lesson params 7` shows"),
         .text("data_dir", "folder with the dataset files (none = the Debian package's folder)"),
         .integer("hidden", in: 1...1024, "Pyr cells per hidden layer"),
         .list("depths", of: ["1", "2", "3"], "numbers of hidden layers to train"),
@@ -148,7 +148,7 @@ func runLesson07(_ ctx: RunContext) throws {
 }
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {
-    let loaded = try loadLesson6Data(p.data, log: ctx.log)
+    let loaded = try loadDataset(p.data, log: ctx.log)
     var train = loaded.train
     var test = loaded.test
     if p.trainLimit > 0 && p.trainLimit < train.count { train = train.prefix(p.trainLimit) }
@@ -162,7 +162,8 @@ func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07
         "lesson 7; seed \(ctx.seed); " + ctx.parameters.ordered.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
         + "; data \(loaded.name) \(train.count)/\(test.count)"
     ctx.record("dataset", "\(loaded.name) (\(train.count) training, \(test.count) test samples)")
-    let full = loaded.name == "fashion-mnist" && train.count == 60_000 && test.count == 10_000
+    let fashion = DatasetName.fashionMNIST.entry
+    let full = loaded.dataset == .fashionMNIST && train.count == fashion.train && test.count == fashion.test
     return Lesson07Data(
         train: train, test: test, name: loaded.name, isFullFashionMNIST: full, probe: (train.x.rows(idx), y),
         fingerprint: fingerprint)
