@@ -396,7 +396,7 @@ struct ExportCommand: LessonSubcommand {
         discussion: """
             A run of lesson 6 or 7 keeps its checkpoints in its output folder, e.g. \
             plots/06-datasets/checkpoints/seed-6/checkpoint-frsf.ckpt or \
-            plots/07-spiking-training/checkpoints/seed-7/checkpoint-depth1.json. In Python: \
+            plots/07-spiking-training/checkpoints/seed-7/checkpoint-depth1.ckpt. In Python: \
             z = numpy.load("frsf.npz"); z["W1"] is the first layer's weights (units × inputs). \
             See README, 'Trained weights for Python'.
             """)

@@ -1,8 +1,8 @@
 import Foundation
 
-/// The integrity check every checkpoint of this program carries (lesson 6's binary `TrainingCheckpoint`,
-/// lesson 7's JSON epoch checkpoint): an FNV-1a 64-bit checksum of the content, and the same one-line
-/// refusals for a damaged file and for one that claims more epochs than the run has.
+/// The integrity check every checkpoint of this program carries (`Checkpoint`): an FNV-1a 64-bit checksum of the
+/// content, and the same one-line refusals for a damaged file, for one written by an older version and for one
+/// that claims more epochs than the run has.
 public enum CheckpointIntegrity {
     /// FNV-1a, 64 bits.
     public static func checksum<S: Sequence>(_ bytes: S) -> UInt64 where S.Element == UInt8 {
@@ -14,6 +14,11 @@ public enum CheckpointIntegrity {
     /// The message for a checkpoint that fails its integrity check (`why`: what was found).
     public static func corrupt(_ path: String, _ why: String) -> String {
         "checkpoint \(path) is corrupt (\(why)); delete it or run without --resume"
+    }
+
+    /// The message for a checkpoint in a format an earlier version of the program wrote (`what`: which).
+    public static func olderVersion(_ path: String, _ what: String) -> String {
+        "\(path) was written by an older version of lesson (\(what)); rerun without --resume, or delete it"
     }
 
     /// The bytes of the checkpoint (or record) at `path` for a resumed run: nil when there is none; throws one line
@@ -49,150 +54,58 @@ public enum CheckpointIntegrity {
     }
 }
 
-/// The state of one rule's training run after a whole epoch: enough to continue bit for bit.
-public struct TrainingCheckpoint: Equatable, Sendable {
-    /// Identifies the run (lesson, seed, parameters); a resume with another fingerprint is refused.
+/// What a checkpoint saves: a lesson's training state after a whole epoch, enough to continue bit for bit.
+public protocol CheckpointState: Codable, Sendable {
+    /// Whether every weight the state holds is finite. A checkpoint is only written after an epoch that ended with
+    /// finite weights, so a file holding a non-finite one is corrupt, and is refused.
+    var weightsAreFinite: Bool { get }
+}
+
+/// The one checkpoint format of every lesson that trains in epochs (format 3): a JSON object (format, lesson,
+/// fingerprint, epoch, the lesson's state; doubles in their shortest exact form, non-finite numbers as strings)
+/// followed by the line `fnv1a64 <16 hex digits>`, the checksum of the JSON. A flipped bit, a truncated file, a
+/// non-finite weight, a checkpoint of another run and one of an older format are each refused in one line.
+public struct Checkpoint<State: CheckpointState>: Codable, Sendable {
+    public var format = CheckpointFile.formatName
+    /// The lesson that wrote it (its id, e.g. `06-datasets`): `lesson export` asks that lesson to read `state`.
+    public var lesson: String
+    /// Identifies the run (lesson, seed, parameters, data); a resume with another fingerprint is refused.
     public var fingerprint: String
-    public var rule: String
     public var epoch: Int
-    public var steps: Int
-    public var rngState: UInt64
-    public var layers: [Layer]
-    public var feedback: [Matrix]
-    /// Per-epoch rows the lesson records (epoch, loss, accuracy, angles …).
-    public var history: [[Double]]
+    public var state: State
 
-    public init(
-        fingerprint: String, rule: String, epoch: Int, steps: Int, rngState: UInt64,
-        layers: [Layer], feedback: [Matrix], history: [[Double]]
-    ) {
+    public init(lesson: String, fingerprint: String, epoch: Int, state: State) {
+        self.lesson = lesson
         self.fingerprint = fingerprint
-        self.rule = rule
         self.epoch = epoch
-        self.steps = steps
-        self.rngState = rngState
-        self.layers = layers
-        self.feedback = feedback
-        self.history = history
+        self.state = state
     }
 
-    static let magic = Array("MCKPT002".utf8)
-    /// The format before the checksum was added: refused, since its content cannot be verified.
-    static let uncheckedMagic = Array("MCKPT001".utf8)
-
-    /// Binary layout: magic, then length-prefixed fields, little-endian 64-bit integers and IEEE doubles, then
-    /// the FNV-1a checksum of everything before it (little-endian 64 bits).
-    public func encoded() -> Data {
-        var out = Data(TrainingCheckpoint.magic)
-        func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func doubles(_ xs: [Double]) {
-            u64(UInt64(xs.count))
-            for x in xs { u64(x.bitPattern) }
-        }
-        func string(_ s: String) {
-            let b = Array(s.utf8)
-            u64(UInt64(b.count))
-            out.append(contentsOf: b)
-        }
-        func matrix(_ m: Matrix) {
-            u64(UInt64(m.rows))
-            u64(UInt64(m.cols))
-            doubles(m.data)
-        }
-        string(fingerprint)
-        string(rule)
-        u64(UInt64(epoch))
-        u64(UInt64(steps))
-        u64(rngState)
-        u64(UInt64(layers.count))
-        for l in layers {
-            matrix(l.w)
-            doubles(l.b)
-        }
-        u64(UInt64(feedback.count))
-        for m in feedback { matrix(m) }
-        u64(UInt64(history.count))
-        for h in history { doubles(h) }
-        u64(CheckpointIntegrity.checksum(out))
-        return out
+    /// The file's bytes: the JSON, then the checksum line.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = CheckpointFile.nonFinite
+        let json: Data
+        do { json = try encoder.encode(self) } catch { throw DataError("cannot encode a checkpoint: \(error)") }
+        var file = json
+        file.append(contentsOf: Array(CheckpointFile.checksumLine(json).utf8))
+        return file
     }
 
-    /// Decodes a checkpoint; throws a one-line `DataError` on a truncated, damaged (checksum mismatch, a
-    /// non-finite weight: a checkpoint is only written after an epoch that ended with finite weights) or
-    /// foreign file.
-    public init(decoding data: Data, path: String) throws {
-        let all = [UInt8](data)
-        var at = 0
-        let corrupt = DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
-        guard all.count >= 8, Array(all[0..<8]) != TrainingCheckpoint.uncheckedMagic else {
-            throw DataError(
-                "\(path) was written by an older version without an integrity check; delete it or run "
-                    + "without --resume")
-        }
-        guard all.count >= 16, Array(all[0..<8]) == TrainingCheckpoint.magic else {
-            throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
-        }
-        let bytes = Array(all[0..<(all.count - 8)])
-        let stored = all[(all.count - 8)...].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-        guard stored == CheckpointIntegrity.checksum(bytes) else {
-            throw DataError(CheckpointIntegrity.corrupt(path, "checksum mismatch"))
-        }
-        at = 8
-        func u64() throws -> UInt64 {
-            guard at + 8 <= bytes.count else { throw corrupt }
-            var v: UInt64 = 0
-            for i in 0..<8 { v |= UInt64(bytes[at + i]) << (8 * UInt64(i)) }
-            at += 8
-            return v
-        }
-        func count(_ limit: Int = 1 << 28) throws -> Int {
-            let n = try u64()
-            guard n <= UInt64(limit) else { throw corrupt }
-            return Int(n)
-        }
-        func doubles() throws -> [Double] { try (0..<count()).map { _ in Double(bitPattern: try u64()) } }
-        func string() throws -> String {
-            let n = try count(1 << 20)
-            guard at + n <= bytes.count else { throw corrupt }
-            defer { at += n }
-            return String(decoding: bytes[at..<(at + n)], as: UTF8.self)
-        }
-        func matrix() throws -> Matrix {
-            let r = try count()
-            let c = try count()
-            let d = try doubles()
-            guard d.count == r * c else { throw corrupt }
-            return Matrix(rows: r, cols: c, data: d)
-        }
-        fingerprint = try string()
-        rule = try string()
-        epoch = try count()
-        steps = try count()
-        rngState = try u64()
-        layers = try (0..<count(1000)).map { _ in
-            let w = try matrix()
-            let b = try doubles()
-            guard b.count == w.rows else { throw corrupt }
-            return Layer(w: w, b: b)
-        }
-        feedback = try (0..<count(1000)).map { _ in try matrix() }
-        history = try (0..<count()).map { _ in try doubles() }
-        guard at == bytes.count else { throw corrupt }
-        let weights = layers.flatMap { $0.w.data + $0.b } + feedback.flatMap(\.data)
-        guard weights.allSatisfy(\.isFinite) else {
-            throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))
-        }
+    /// Decodes a checkpoint file of this format, checked as `CheckpointFile` says.
+    public init(decoding file: Data, path: String) throws {
+        self = try CheckpointFile(decoding: file, path: path).decode(State.self)
     }
 
-    /// Reads the checkpoint of `rule` for this run, or nil when none exists. Throws one line when the file is
-    /// damaged, belongs to another run or rule, claims more epochs than the run has, or its history does not
-    /// match its epoch.
-    public static func load(from path: String, fingerprint: String, rule: String, epochs: Int) throws
-        -> TrainingCheckpoint?
+    /// Reads the checkpoint of this run at `path`, or nil when none exists. Throws one line when the file is
+    /// damaged, of an older format, another lesson's or another run's, or claims more epochs than the run has.
+    public static func load(from path: String, lesson: String, fingerprint: String, epochs: Int) throws
+        -> Checkpoint?
     {
         guard let data = try CheckpointIntegrity.read(path) else { return nil }
-        let c = try TrainingCheckpoint(decoding: data, path: path)
-        guard c.fingerprint == fingerprint, c.rule == rule else {
+        let c = try Checkpoint(decoding: data, path: path)
+        guard c.lesson == lesson, c.fingerprint == fingerprint else {
             throw DataError(
                 "\(path) was written by a run with other parameters, seed or data; run the same "
                     + "command as before with --resume, or delete it")
@@ -200,9 +113,98 @@ public struct TrainingCheckpoint: Equatable, Sendable {
         if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
             throw DataError(problem)
         }
-        guard c.history.count == c.epoch + 1 else {
-            throw DataError(CheckpointIntegrity.corrupt(path, "\(c.history.count) history rows for epoch \(c.epoch)"))
+        return c
+    }
+}
+
+/// A checkpoint file whose checksum and format are verified, its state not yet decoded: what `lesson export`
+/// reads (whatever lesson wrote it), and the first step of `Checkpoint(decoding:path:)`.
+public struct CheckpointFile: Sendable {
+    /// The format written in every checkpoint.
+    public static let formatName = "microcircuit-lessons checkpoint 3"
+    public let path: String
+    /// The id of the lesson that wrote it.
+    public let lesson: String
+    public let epoch: Int
+    /// The JSON, checksum verified.
+    let json: Data
+
+    /// Non-finite numbers (a NaN angle, say) are written as strings, so that every state can be saved.
+    static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+
+    static func checksumLine(_ json: Data) -> String {
+        String(format: "\nfnv1a64 %016llx\n", CheckpointIntegrity.checksum(json))
+    }
+
+    /// The fields every version of the JSON format has, read before the rest.
+    private struct Header: Decodable {
+        var format: String
+        var lesson: String?
+        var epoch: Int?
+    }
+
+    /// Checks the file: an older version's checkpoint (lesson 6's binary `MCKPT…` files, lesson 7's JSON epoch
+    /// checkpoints) or another format, a checksum that does not match, a JSON that does not parse; one line each.
+    public init(decoding file: Data, path: String) throws {
+        if file.starts(with: Array("MCKPT".utf8)) {
+            throw DataError(CheckpointIntegrity.olderVersion(path, "a binary checkpoint of lesson 6"))
+        }
+        guard file.first == UInt8(ascii: "{") else {
+            throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
+        }
+        guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
+        }
+        let json = Data(file[file.startIndex..<cut])
+        guard Data(file[cut...]) == Data(CheckpointFile.checksumLine(json).utf8) else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "checksum mismatch"))
+        }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = CheckpointFile.nonFiniteDecoding
+        guard let header = try? decoder.decode(Header.self, from: json) else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
+        }
+        guard header.format == CheckpointFile.formatName else {
+            guard header.format.hasPrefix("microcircuit-lessons ") else {
+                throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
+            }
+            throw DataError(CheckpointIntegrity.olderVersion(path, header.format))
+        }
+        guard let lesson = header.lesson, let epoch = header.epoch else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
+        }
+        self.path = path
+        self.lesson = lesson
+        self.epoch = epoch
+        self.json = json
+    }
+
+    /// The checkpoint with its state, as the lesson that wrote it reads it; throws one line when the state is not
+    /// `State` or holds a non-finite weight.
+    public func decode<State: CheckpointState>(_: State.Type) throws -> Checkpoint<State> {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = CheckpointFile.nonFiniteDecoding
+        guard let c = try? decoder.decode(Checkpoint<State>.self, from: json) else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "its content is not what lesson \(lesson) saves"))
+        }
+        guard c.state.weightsAreFinite else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))
         }
         return c
+    }
+}
+
+extension Data {
+    /// The index of the last `byte` strictly before `end`.
+    func lastIndex(of byte: UInt8, before end: Index) -> Index? {
+        var i = end
+        while i > startIndex {
+            i -= 1
+            if self[i] == byte { return i }
+        }
+        return nil
     }
 }

@@ -86,6 +86,25 @@ import Testing
         #expect(!error.description.contains("\n") && !error.description.contains("diverged"))
     }
 
+    /// A checkpoint of the binary format lesson 6 wrote before the one checkpoint format is refused on --resume
+    /// with one line saying an older version wrote it.
+    @Test func olderCheckpointIsRefusedWithOneLine() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder("l6-older")
+        options.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let path = options.outDirectory + "/06-datasets/checkpoints/seed-6/checkpoint-bp.ckpt"
+        try Data(("MCKPT002" + String(repeating: "\u{0}", count: 64)).utf8).write(to: URL(fileURLWithPath: path))
+        options.stopAfterEpochs = nil
+        options.resume = true
+        expectLessonError(["checkpoint-bp.ckpt was written by an older version of lesson", "without --resume"]) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+    }
+
     /// Issue 20 #7: a checkpoint edited by hand and given a new checksum (a short history row, a history row of
     /// another epoch, a layer or feedback matrix of another shape, a layer missing) is refused with one line when
     /// it is loaded, instead of crashing once training has finished.
@@ -101,7 +120,7 @@ import Testing
         options.stopAfterEpochs = 5  // bp's 3 epochs and 2 of usf's
         #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
         let folder = options.outDirectory + "/06-datasets/checkpoints/seed-6/"
-        let edits: [(String, String, (inout TrainingCheckpoint) -> Void)] = [
+        let edits: [(String, String, (inout Lesson06RuleState) -> Void)] = [
             ("bp", "history row 1 has 2 entries", { $0.history[1] = Array($0.history[1].prefix(2)) }),
             ("bp", "history row 2 is for epoch 7", { $0.history[2][0] = 7 }),
             ("bp", "2 layers, the network has 3", { $0.layers.removeLast() }),
@@ -113,8 +132,8 @@ import Testing
         for (rule, problem, edit) in edits {
             let path = folder + "checkpoint-\(rule).ckpt"
             let original = try Data(contentsOf: URL(fileURLWithPath: path))
-            var c = try TrainingCheckpoint(decoding: original, path: path)
-            edit(&c)
+            var c = try Checkpoint<Lesson06RuleState>(decoding: original, path: path)
+            edit(&c.state)
             try c.encoded().write(to: URL(fileURLWithPath: path))
             expectLessonError(["checkpoint-\(rule).ckpt is corrupt (\(problem)", "delete it or run without --resume"]) {
                 _ = try runLessonSerially(try findLesson("6"), options: options)

@@ -87,9 +87,10 @@ let npzDump = """
         ]
         let outcome = try runLessonSerially(try findLesson("6"), options: options)
         let checkpoint = outcome.folder + "/checkpoints/seed-\(outcome.seeds[0])/checkpoint-frsf.ckpt"
-        let saved = try TrainingCheckpoint(
+        let saved = try Checkpoint<Lesson06RuleState>(
             decoding: Data(contentsOf: URL(fileURLWithPath: checkpoint)),
-            path: checkpoint)
+            path: checkpoint
+        ).state
         let npz = options.outDirectory + "/frsf.npz"
         let names = try exportCheckpoint(checkpoint, to: npz, lessons: allLessons)
         #expect(names == ["W1", "b1", "W2", "b2", "W3", "b3", "B1", "B2", "history", "epoch"])
@@ -120,7 +121,7 @@ let npzDump = """
                 ("depths", "2"), ("routes", "fixed"), ("dt_check", "0")
             ]
         let outcome = try runLessonSerially(try findLesson("7"), options: options)
-        let checkpoint = outcome.folder + "/checkpoints/seed-\(outcome.seeds[0])/checkpoint-depth2.json"
+        let checkpoint = outcome.folder + "/checkpoints/seed-\(outcome.seeds[0])/checkpoint-depth2.ckpt"
         let arrays = try exportedArrays(checkpoint: checkpoint, lessons: allLessons)
         let names = Set(arrays.map(\.name))
         for prefix in ["spiking_fixed_", "twin_", "bp_", "standard_"] {
@@ -129,8 +130,8 @@ let npzDump = """
         }
         #expect(names.contains("spiking_fixed_R1") && names.contains("spiking_fixed_R2"))
         #expect(names.contains("spiking_fixed_route_signs1") && names.contains("epoch"))
-        let saved = try EpochCheckpoint<Lesson07Depth>.verified(
-            Data(contentsOf: URL(fileURLWithPath: checkpoint)), path: checkpoint)
+        let saved = try Checkpoint<Lesson07Depth>(
+            decoding: Data(contentsOf: URL(fileURLWithPath: checkpoint)), path: checkpoint)
         let w2 = try #require(arrays.first { $0.name == "spiking_fixed_W2" }?.array)
         let state = try #require(saved.state[.spiking(.fixed)]?.circuit)
         #expect(w2.shape == [12, 12] && w2 == NumpyArray(shape: [12, 12], state.weights[1]))

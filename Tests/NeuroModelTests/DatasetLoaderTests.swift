@@ -221,94 +221,119 @@ import Testing
         }
     }
 
-    @Test func checkpointRoundTripsAndRejectsDamage() throws {
-        var g = SplitMix64(seed: 9)
-        let net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
-        let c = TrainingCheckpoint(
-            fingerprint: "f", rule: "frsf", epoch: 3, steps: 99, rngState: g.state,
-            layers: net.layers,
-            feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
-            history: [
-                [0, .nan, 1],
-                [
-                    1,
-                    0.5, 2
-                ]
-            ])
-        let data = c.encoded()
-        let back = try TrainingCheckpoint(decoding: data, path: "x")
-        #expect(
-            back.layers == c.layers && back.rngState == c.rngState && back.epoch == 3
-                && back.history[1] == [
-                    1,
-                    0.5, 2
-                ])
-        expectError(DataError.self, ["checkpoint x is corrupt (checksum mismatch); delete it or run without"]) {
-            _ = try TrainingCheckpoint(decoding: data.dropLast(3), path: "x")
-        }
-        expectError(DataError.self, ["x is not a checkpoint of this program; delete it or run without --resume"]) {
-            _ = try TrainingCheckpoint(decoding: Data("garbage!".utf8), path: "x")
+    /// A small state of the kind lessons save: layers, feedback, a history with a NaN, an RNG state.
+    struct SmallState: CheckpointState, Equatable {
+        var layers: [Layer]
+        var feedback: [Matrix]
+        var history: [[Double]]
+        var rngState: UInt64
+        var weightsAreFinite: Bool {
+            layers.allSatisfy { $0.w.data.allSatisfy(\.isFinite) && $0.b.allSatisfy(\.isFinite) }
+                && feedback.allSatisfy { $0.data.allSatisfy(\.isFinite) }
         }
     }
 
-    func smallCheckpoint(epoch: Int = 3, weight: Double? = nil) -> TrainingCheckpoint {
+    func smallCheckpoint(epoch: Int = 3, weight: Double? = nil) -> Checkpoint<SmallState> {
         var g = SplitMix64(seed: 9)
         var net = Network(sizes: [3, 4, 2], hidden: .relu, output: .linear, rng: &g)
         if let weight { net.layers[1].w[1, 2] = weight }
-        return TrainingCheckpoint(
-            fingerprint: "f", rule: "frsf", epoch: epoch, steps: 99, rngState: g.state,
+        let state = SmallState(
             layers: net.layers, feedback: [Matrix(rows: 2, cols: 4, repeating: 0.5)],
-            history: (0...epoch).map { [Double($0), 0.5, 1] })
+            history: (0...epoch).map { [Double($0), $0 == 0 ? .nan : 0.5, 1] }, rngState: g.state)
+        return Checkpoint(lesson: "00-test", fingerprint: "f", epoch: epoch, state: state)
+    }
+
+    /// A JSON checkpoint of another format with a valid checksum line, as an earlier version wrote them.
+    func checkpointText(format: String) -> Data {
+        let json = #"{"epoch":1,"fingerprint":"f","format":"\#(format)","state":{}}"#
+        return Data((json + String(format: "\nfnv1a64 %016llx\n", CheckpointIntegrity.checksum(Array(json.utf8)))).utf8)
+    }
+
+    @Test func checkpointRoundTripsAndRejectsDamage() throws {
+        let c = smallCheckpoint()
+        let data = try c.encoded()
+        let back = try Checkpoint<SmallState>(decoding: data, path: "x")
+        #expect(back.state.layers == c.state.layers && back.state.rngState == c.state.rngState && back.epoch == 3)
+        #expect(back.state.history[0][1].isNaN && back.state.history[1] == [1, 0.5, 1] && back.lesson == "00-test")
+        expectError(DataError.self, ["checkpoint x is corrupt (checksum mismatch); delete it or run without"]) {
+            _ = try Checkpoint<SmallState>(decoding: data.dropLast(3), path: "x")
+        }
+        expectError(DataError.self, ["x is not a checkpoint of this program; delete it or run without --resume"]) {
+            _ = try Checkpoint<SmallState>(decoding: Data("garbage!".utf8), path: "x")
+        }
     }
 
     /// One flipped bit anywhere (a weight, the RNG state, the checksum itself) is refused with one line.
     @Test func checkpointWithAFlippedBitIsRefused() throws {
-        let data = [UInt8](smallCheckpoint().encoded())
+        let data = [UInt8](try smallCheckpoint().encoded())
         for i in stride(from: 8, to: data.count, by: 7) {
             for bit in [0, 5] {
                 var bad = data
                 bad[i] ^= UInt8(1 << bit)
                 let error = try #require(throws: DataError.self) {
-                    _ = try TrainingCheckpoint(decoding: Data(bad), path: "c.ckpt")
+                    _ = try Checkpoint<SmallState>(decoding: Data(bad), path: "c.ckpt")
                 }
                 #expect(
-                    error.description == "checkpoint c.ckpt is corrupt (checksum mismatch); delete it or run "
-                        + "without --resume", "byte \(i) bit \(bit): \(error)")
+                    error.description.hasPrefix("checkpoint c.ckpt is corrupt (")
+                        && error.description.hasSuffix("); delete it or run without --resume"),
+                    "byte \(i) bit \(bit): \(error)")
             }
         }
-        var old = data
-        old.replaceSubrange(0..<8, with: Array("MCKPT001".utf8))
-        let legacy = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: Data(old), path: "c") }
-        #expect(legacy.description.contains("older version without an integrity check"))
+    }
+
+    /// Checkpoints of both earlier formats (lesson 6's binary files, lesson 7's JSON epoch checkpoints) are refused
+    /// in one line saying an older version wrote them.
+    @Test func checkpointsOfOlderVersionsAreRefusedWithOneLine() throws {
+        let older = "was written by an older version of lesson"
+        for magic in ["MCKPT001", "MCKPT002"] {
+            let error = try #require(throws: DataError.self) {
+                _ = try Checkpoint<SmallState>(decoding: Data((magic + "rest of an old file").utf8), path: "c.ckpt")
+            }
+            #expect(error.description.hasPrefix("c.ckpt \(older)") && error.description.contains("without --resume"))
+        }
+        let json = try #require(throws: DataError.self) {
+            _ = try CheckpointFile(
+                decoding: checkpointText(format: "microcircuit-lessons epoch checkpoint 2"), path: "d.json")
+        }
+        #expect(json.description.hasPrefix("d.json \(older)") && !json.description.contains("\n"))
+        let foreign = try #require(throws: DataError.self) {
+            _ = try CheckpointFile(decoding: checkpointText(format: "something else"), path: "e")
+        }
+        #expect(foreign.description.contains("not a checkpoint of this program"))
     }
 
     /// A NaN weight is a corrupt checkpoint (one is only written after an epoch with finite weights).
     @Test func checkpointWithNaNWeightIsCorruptNotDivergence() throws {
-        let data = smallCheckpoint(weight: .nan).encoded()
-        let error = try #require(throws: DataError.self) { _ = try TrainingCheckpoint(decoding: data, path: "c") }
+        let data = try smallCheckpoint(weight: .nan).encoded()
+        let error = try #require(throws: DataError.self) { _ = try Checkpoint<SmallState>(decoding: data, path: "c") }
         #expect(
             error.description == "checkpoint c is corrupt (a weight is not finite); delete it or run without "
                 + "--resume")
         #expect(!error.description.contains("diverged"))
     }
 
-    /// A checkpoint claiming more epochs than the run has, or another run's, is refused.
+    /// A checkpoint claiming more epochs than the run has, or another run's or lesson's, is refused.
     @Test func checkpointClaimingMoreEpochsOrAnotherRunIsRefused() throws {
         let folder = DataFolder()
         let path = folder.path + "/c.ckpt"
         try smallCheckpoint(epoch: 100).encoded().write(to: URL(fileURLWithPath: path))
         let epochs = try #require(throws: DataError.self) {
-            _ = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 3)
+            _ = try Checkpoint<SmallState>.load(from: path, lesson: "00-test", fingerprint: "f", epochs: 3)
         }
         #expect(
             epochs.description == "\(path) claims epoch 100 of a run with 3 epochs; delete it or run without "
                 + "--resume")
-        let other = try #require(throws: DataError.self) {
-            _ = try TrainingCheckpoint.load(from: path, fingerprint: "g", rule: "frsf", epochs: 300)
+        for (lesson, fingerprint) in [("00-test", "g"), ("01-other", "f")] {
+            let other = try #require(throws: DataError.self) {
+                _ = try Checkpoint<SmallState>.load(from: path, lesson: lesson, fingerprint: fingerprint, epochs: 300)
+            }
+            #expect(other.description.contains("written by a run with other parameters, seed or data"))
         }
-        #expect(other.description.contains("written by a run with other parameters, seed or data"))
-        let back = try TrainingCheckpoint.load(from: path, fingerprint: "f", rule: "frsf", epochs: 100)
-        #expect(back == smallCheckpoint(epoch: 100))
-        #expect(try TrainingCheckpoint.load(from: path + "-absent", fingerprint: "f", rule: "frsf", epochs: 3) == nil)
+        let back = try #require(
+            try Checkpoint<SmallState>.load(from: path, lesson: "00-test", fingerprint: "f", epochs: 100))
+        #expect(try back.encoded() == smallCheckpoint(epoch: 100).encoded())
+        #expect(
+            try Checkpoint<SmallState>.load(from: path + "-absent", lesson: "00-test", fingerprint: "f", epochs: 3)
+                == nil)
     }
 }

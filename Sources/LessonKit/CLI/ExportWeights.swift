@@ -2,25 +2,31 @@ import Foundation
 import NeuroModel
 
 // `lesson export CHECKPOINT --out FILE.npz`: the trained weights of a lesson's checkpoint as a numpy archive, for
-// Python users (`numpy.load`). Each lesson that writes checkpoints reads its own (`LessonDescriptor.exporter`);
-// this file names no lesson. Layer l (1-based) maps layer l − 1 to layer l: Wl has shape (units of layer l) ×
-// (units of layer l − 1), row-major, as in the model's W^l, and bl has one entry per unit; feedback is stored in
-// the shape of the forward weights it stands in for.
+// Python users (`numpy.load`). The checkpoint's format is one for every lesson (NeuroModel's `Checkpoint`); the
+// lesson that wrote one reads its state (`LessonDescriptor.exporter`), and this file names no lesson. Layer l
+// (1-based) maps layer l − 1 to layer l: Wl has shape (units of layer l) × (units of layer l − 1), row-major, as in
+// the model's W^l, and bl has one entry per unit; feedback is stored in the shape of the forward weights it stands
+// in for.
 
-/// The arrays of a checkpoint file (lesson 6's `checkpoint-RULE.ckpt` or lesson 7's `checkpoint-depthN.json`).
-/// Throws one line when the file is not a checkpoint of this program or fails its integrity check.
-public func exportedArrays(checkpoint path: String, lessons: [LessonDescriptor]) throws -> [(
-    name: String, array: NumpyArray
-)] {
+/// The arrays of a checkpoint file (`checkpoint-NAME.ckpt` in an output folder's checkpoints/seed-S/), then its
+/// epoch. One reader for every lesson: the file's integrity and format are checked here (`CheckpointFile`), and the
+/// lesson that wrote it, named in it, reads its state. Throws one line when the file is not a checkpoint of this
+/// program, is damaged or holds a non-finite weight, or was written by an older version.
+public func exportedArrays(checkpoint path: String, lessons: [LessonDescriptor]) throws
+    -> [(name: String, array: NumpyArray)]
+{
     guard let data = FileManager.default.contents(atPath: path) else {
         throw LessonError(
-            "cannot read checkpoint \(path); give a checkpoint-RULE.ckpt (lesson 6) or "
-                + "checkpoint-depthN.json (lesson 7) from an output folder's checkpoints/seed-S/")
+            "cannot read checkpoint \(path); give a checkpoint-NAME.ckpt from an output folder's "
+                + "checkpoints/seed-S/")
     }
-    for lesson in lessons {
-        if let arrays = try lesson.exporter?(data, path) { return arrays }
-    }
-    throw LessonError("\(path) is not a checkpoint of this program (lesson 6 .ckpt or lesson 7 .json)")
+    do {
+        let file = try CheckpointFile(decoding: data, path: path)
+        guard let exporter = lessons.first(where: { $0.id == file.lesson })?.exporter else {
+            throw LessonError("\(path) is a checkpoint of lesson \(file.lesson), which has no export")
+        }
+        return try exporter(file) + [("epoch", NumpyArray(shape: [], [Int64(file.epoch)]))]
+    } catch let e as DataError { throw LessonError(e.description) }
 }
 
 /// Writes `exportedArrays(checkpoint:)` as a .npz file, atomically.

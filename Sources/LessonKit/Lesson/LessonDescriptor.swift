@@ -22,9 +22,9 @@ public struct LessonDescriptor: Sendable {
     /// What some parameter values resolve to on this machine (e.g. `dataset = auto`), by parameter name, for
     /// `lesson params`.
     let notes: (@Sendable (ParameterValues) -> [String: String])?
-    /// The arrays of one of this lesson's checkpoint files for `lesson export`, or nil when the file is not one
-    /// of its checkpoints; nil for lessons without checkpoints.
-    let exporter: (@Sendable (Data, String) throws -> [(name: String, array: NumpyArray)]?)?
+    /// The arrays of one of this lesson's checkpoints for `lesson export` (the file verified, its state to be read
+    /// by the lesson); nil for lessons without checkpoints.
+    let exporter: (@Sendable (CheckpointFile) throws -> [(name: String, array: NumpyArray)])?
     /// Where the copy of the notebook built into the program is (see `locateNotebook`); set by the registry.
     public var notebookBundle: NotebookBundle?
 
@@ -34,7 +34,7 @@ public struct LessonDescriptor: Sendable {
         summary: (@Sendable (SeedNumbers) -> [String: String])? = nil,
         estimate: (@Sendable (ParameterValues) throws -> WorkEstimate)? = nil,
         notes: (@Sendable (ParameterValues) -> [String: String])? = nil,
-        exporter: (@Sendable (Data, String) throws -> [(name: String, array: NumpyArray)]?)? = nil
+        exporter: (@Sendable (CheckpointFile) throws -> [(name: String, array: NumpyArray)])? = nil
     ) {
         self.exporter = exporter
         self.summary = summary

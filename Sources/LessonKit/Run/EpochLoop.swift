@@ -1,8 +1,8 @@
 import Foundation
 
-// The training loop of the long lessons (6 and 7): epochs one at a time, a checkpoint after each, and a run
+// The training loop of the long lessons: epochs one at a time, a checkpoint after each, and a run
 // that Ctrl-C (or a test's stop after N epochs) ends between epochs with every completed epoch kept. The
-// checkpoint format is the lesson's own (lesson 6: `TrainingCheckpoint`, lesson 7: `EpochCheckpoint`); the
+// checkpoint format is one for every lesson (NeuroModel's `Checkpoint`, with the lesson's own state); the
 // order of stop test, epoch, count and checkpoint lives here once.
 
 /// What one epoch's training says about the model.

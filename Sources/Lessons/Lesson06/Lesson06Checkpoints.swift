@@ -2,6 +2,29 @@ import Foundation
 import LessonKit
 import NeuroModel
 
+// Lesson 6's checkpoints: one per rule after each epoch (`checkpoint-RULE.ckpt`), in the one checkpoint format
+// (NeuroModel's `Checkpoint`) with the state below.
+
+/// The state of one rule's training after a whole epoch: enough to continue bit for bit.
+struct Lesson06RuleState: CheckpointState, Equatable {
+    var rule: Rule
+    var steps: Int
+    var rngState: UInt64
+    /// Weights in Double, which holds every Float exactly.
+    var layers: [Layer]
+    var feedback: [Matrix]
+    /// Per-epoch rows [epoch, loss, accuracy, one angle per hidden layer], epochs 0…epoch.
+    var history: [[Double]]
+
+    var weightsAreFinite: Bool {
+        layers.allSatisfy { $0.w.data.allSatisfy(\.isFinite) && $0.b.allSatisfy(\.isFinite) }
+            && feedback.allSatisfy { $0.data.allSatisfy(\.isFinite) }
+    }
+}
+
+/// The file name of `rule`'s checkpoint in a seed's checkpoint folder.
+func lesson06CheckpointName(_ rule: Rule) -> String { "checkpoint-\(rule.rawValue).ckpt" }
+
 /// A learner at the shared start, or, with --resume, at this rule's last checkpoint: the learner, the history
 /// so far and the first epoch still to train.
 func startOrResume<T: BLASScalar>(
@@ -17,11 +40,22 @@ func startOrResume<T: BLASScalar>(
         rng: ctx.rng(20))
     guard ctx.resume else { return (learner, [], 1) }
     let resumePath = ctx.checkpointToResume((path as NSString).lastPathComponent)
-    guard
-        let c = try TrainingCheckpoint.load(
-            from: resumePath, fingerprint: s.fingerprint, rule: rule.rawValue,
-            epochs: p.epochs)
-    else { return (learner, [], 1) }
+    let loaded: Checkpoint<Lesson06RuleState>?
+    do {
+        loaded = try Checkpoint.load(
+            from: resumePath, lesson: lesson06.id, fingerprint: s.fingerprint, epochs: p.epochs)
+    } catch let e as DataError { throw LessonError(e.description) }
+    guard let checkpoint = loaded else { return (learner, [], 1) }
+    let c = checkpoint.state
+    guard c.rule == rule else {
+        throw LessonError(
+            "\(resumePath) was written by a run with other parameters, seed or data; run the same "
+                + "command as before with --resume, or delete it")
+    }
+    guard c.history.count == checkpoint.epoch + 1 else {
+        throw LessonError(
+            CheckpointIntegrity.corrupt(resumePath, "\(c.history.count) history rows for epoch \(checkpoint.epoch)"))
+    }
     if let problem = checkpointShapeProblem(c, like: learner, depth: s.depth) {
         throw LessonError(CheckpointIntegrity.corrupt(resumePath, problem))
     }
@@ -35,14 +69,14 @@ func startOrResume<T: BLASScalar>(
             }),
         rng: SplitMix64(state: c.rngState))
     resumed.steps = c.steps
-    ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(c.epoch)")
-    return (resumed, c.history, c.epoch + 1)
+    ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(checkpoint.epoch)")
+    return (resumed, c.history, checkpoint.epoch + 1)
 }
 
 /// What in checkpoint `c` does not fit this run's fresh learner (a file edited by hand and given a new checksum,
 /// or written by another build): the number and shape of its layers and feedback matrices, and its history of one
 /// row per epoch 0...epoch with [epoch, loss, accuracy, one angle per layer]. Nil when everything fits.
-func checkpointShapeProblem<T: BLASScalar>(_ c: TrainingCheckpoint, like fresh: LearnerOf<T>, depth: Int)
+func checkpointShapeProblem<T: BLASScalar>(_ c: Lesson06RuleState, like fresh: LearnerOf<T>, depth: Int)
     -> String?
 {
     let layers = fresh.network.layers
@@ -70,11 +104,11 @@ func saveCheckpoint<T: BLASScalar>(
     _ learner: LearnerOf<T>, rule: Rule, epoch: Int, history: [[Double]],
     _ s: Lesson06Setup, path: String
 ) throws {
-    let checkpoint = TrainingCheckpoint(
-        fingerprint: s.fingerprint, rule: rule.rawValue, epoch: epoch, steps: learner.steps,
-        rngState: learner.rng.state,
+    let state = Lesson06RuleState(
+        rule: rule, steps: learner.steps, rngState: learner.rng.state,
         layers: learner.network.layers.map { Layer(w: Matrix(converting: $0.w), b: $0.b.map { Double($0) }) },
         feedback: learner.feedback.matrices.map { Matrix(converting: $0) }, history: history)
+    let checkpoint = Checkpoint(lesson: lesson06.id, fingerprint: s.fingerprint, epoch: epoch, state: state)
     do { try writeFileAtomically(checkpoint.encoded(), to: path) } catch {
         throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
     }
@@ -82,18 +116,11 @@ func saveCheckpoint<T: BLASScalar>(
 
 // MARK: Export
 
-/// Lesson 6's checkpoints for `lesson export` (`checkpoint-RULE.ckpt`, binary, starting "MCKPT"); nil for any
-/// other file. Bl has the shape of W(l+1) and carries δ from layer l + 1 back to layer l (for DFA it is D,
+/// Lesson 6's checkpoints for `lesson export`: W1…WL, b1…bL and the feedback matrices B1… of one rule, and its
+/// per-epoch history. Bl has the shape of W(l+1) and carries δ from layer l + 1 back to layer l (for DFA it is D,
 /// shape n_L × n_l).
-@Sendable func lesson06Export(_ data: Data, path: String) throws -> [(name: String, array: NumpyArray)]? {
-    guard data.starts(with: Array("MCKPT".utf8)) else { return nil }
-    do { return lesson6Arrays(try TrainingCheckpoint(decoding: data, path: path)) } catch let e as DataError {
-        throw LessonError(e.description)
-    }
-}
-
-/// Lesson 6: W1…WL, b1…bL and the feedback matrices B1… of one rule, its per-epoch history and its epoch.
-func lesson6Arrays(_ c: TrainingCheckpoint) -> [(name: String, array: NumpyArray)] {
+@Sendable func lesson06Export(_ file: CheckpointFile) throws -> [(name: String, array: NumpyArray)] {
+    let c = try file.decode(Lesson06RuleState.self).state
     var out: [(String, NumpyArray)] = []
     for (l, layer) in c.layers.enumerated() {
         out.append(("W\(l + 1)", NumpyArray(layer.w)))
@@ -101,6 +128,5 @@ func lesson6Arrays(_ c: TrainingCheckpoint) -> [(name: String, array: NumpyArray
     }
     for (l, b) in c.feedback.enumerated() { out.append(("B\(l + 1)", NumpyArray(b))) }
     out.append(("history", historyArray(c.history)))
-    out.append(("epoch", NumpyArray(shape: [], [Int64(c.epoch)])))
     return out
 }

@@ -29,7 +29,7 @@ public let lesson06 = LessonDescriptor(
         .integer("circuit_steps", in: 0...100_000, "steps the cell-by-cell microcircuit runs beside frSF")
     ],
     run: runLesson06, summary: lesson06Summary, estimate: lesson06Estimate, notes: datasetNotes,
-    exporter: { try lesson06Export($0, path: $1) })
+    exporter: lesson06Export)
 
 // MARK: Parameters
 
@@ -161,7 +161,7 @@ func trainRule<T: BLASScalar>(
     _ rule: Rule, _: T.Type, _ p: Lesson06Parameters, _ s: Lesson06Setup,
     _ ctx: RunContext
 ) -> (RuleHistory?, LessonError?) {
-    let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-\(rule.rawValue).ckpt")
+    let path = (ctx.folder as NSString).appendingPathComponent(lesson06CheckpointName(rule))
     var learner: LearnerOf<T>
     var h = RuleHistory(rule: rule)
     var first = 1

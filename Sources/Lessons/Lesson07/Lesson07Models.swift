@@ -150,10 +150,44 @@ extension Lesson07Depth {
     }
 }
 
-/// Lesson 7's checkpoints for `lesson export` (`checkpoint-depthN.json`: an epoch checkpoint of a depth's models);
-/// nil for any other file.
-@Sendable func lesson07Export(_ data: Data, path: String) throws -> [(name: String, array: NumpyArray)]? {
-    guard data.first == UInt8(ascii: "{") else { return nil }
-    let c = try EpochCheckpoint<Lesson07Depth>.verified(data, path: path)
-    return try c.state.exportedArrays(path: path) + [("epoch", NumpyArray(shape: [], [Int64(c.epoch)]))]
+// MARK: Checkpoints
+
+extension Lesson07Depth: CheckpointState {
+    var weightsAreFinite: Bool {
+        func finite(_ xs: [[Double]]) -> Bool { xs.allSatisfy { $0.allSatisfy(\.isFinite) } }
+        return models.allSatisfy { m in
+            let circuit = m.circuit.map { finite($0.weights) && finite($0.biases) && finite($0.feedbackMagnitudes) }
+            let learner = m.learner.map { l in
+                (l.network.layers + l.traces).allSatisfy {
+                    $0.w.data.allSatisfy(\.isFinite) && $0.b.allSatisfy(\.isFinite)
+                }
+            }
+            return (circuit ?? true) && (learner ?? true)
+        }
+    }
+}
+
+/// The checkpoint of `depth` to resume from, or nil when there is none. A checkpoint an earlier version wrote under
+/// its former name (`checkpoint-depthN.json`, before the one format) is refused in one line, not passed over.
+func lesson07Resume(depth: Int, fingerprint: String, _ p: Lesson07Parameters, _ ctx: RunContext) throws
+    -> Lesson07Depth?
+{
+    let path = ctx.checkpointToResume("checkpoint-depth\(depth).ckpt")
+    let former = ctx.checkpointToResume("checkpoint-depth\(depth).json")
+    do {
+        if let c = try Checkpoint<Lesson07Depth>.load(
+            from: path, lesson: lesson07.id, fingerprint: fingerprint, epochs: p.epochs)
+        {
+            return c.state
+        }
+        guard try CheckpointIntegrity.read(former) == nil else {
+            throw DataError(CheckpointIntegrity.olderVersion(former, "a JSON epoch checkpoint of lesson 7"))
+        }
+        return nil
+    } catch let e as DataError { throw LessonError(e.description) }
+}
+
+/// Lesson 7's checkpoints for `lesson export` (`checkpoint-depthN.ckpt`: every model of one depth).
+@Sendable func lesson07Export(_ file: CheckpointFile) throws -> [(name: String, array: NumpyArray)] {
+    try file.decode(Lesson07Depth.self).state.exportedArrays(path: file.path)
 }

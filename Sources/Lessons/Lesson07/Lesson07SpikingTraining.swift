@@ -56,7 +56,7 @@ public let lesson07 = LessonDescriptor(
         .integer("test_limit", in: 0...10_000_000, "use only the first N test samples (0 = all)")
     ],
     run: runLesson07, summary: lesson07Summary, estimate: lesson07Estimate, notes: datasetNotes,
-    exporter: { try lesson07Export($0, path: $1) })
+    exporter: lesson07Export)
 
 // MARK: Parameters
 
@@ -176,15 +176,11 @@ func trainDepth(
     _ ctx: RunContext
 ) throws -> Lesson07Depth {
     let depth = start.circuit.depth - 1
-    let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-depth\(depth).json")
+    let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-depth\(depth).ckpt")
     var run = Lesson07Live.starting(depth, start, p)
     let fingerprint = d.fingerprint + "; depth \(depth)"
-    if ctx.resume,
-        let saved = try EpochCheckpoint<Lesson07Depth>.load(
-            from: ctx.checkpointToResume((path as NSString).lastPathComponent), fingerprint: fingerprint,
-            epochs: p.epochs)
-    {
-        run = saved.state
+    if ctx.resume, let saved = try lesson07Resume(depth: depth, fingerprint: fingerprint, p, ctx) {
+        run = saved
         ctx.log("depth \(depth): resumed from the checkpoint of epoch \(run.epoch)")
     }
     var live = try Lesson07Live(run, start: start.circuit, p)
@@ -207,7 +203,10 @@ func trainDepth(
             for m in run.models {
                 ctx.plotLive("\(m.model), depth \(depth)", epoch: run.epoch, value: m.history.last?.accuracy ?? .nan)
             }
-            try EpochCheckpoint(fingerprint: fingerprint, epoch: run.epoch, state: run).save(to: path)
+            let checkpoint = Checkpoint(lesson: lesson07.id, fingerprint: fingerprint, epoch: run.epoch, state: run)
+            do { try writeFileAtomically(checkpoint.encoded(), to: path) } catch {
+                throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
+            }
             logEpoch(run, p, ctx)
         })
     return run
