@@ -148,12 +148,13 @@ public struct CheckpointFile: Sendable {
 
     /// Checks the file: an older version's checkpoint (lesson 6's binary `MCKPT…` files, lesson 7's JSON epoch
     /// checkpoints) or another format, a checksum that does not match, a JSON that does not parse; one line each.
-    public init(decoding file: Data, path: String) throws {
+    /// `advice` ends the line for a file that is no checkpoint at all.
+    public init(decoding file: Data, path: String, advice: String = "delete it or run without --resume") throws {
         if file.starts(with: Array("MCKPT".utf8)) {
             throw DataError(CheckpointIntegrity.olderVersion(path, "a binary checkpoint of lesson 6"))
         }
         guard file.first == UInt8(ascii: "{") else {
-            throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
+            throw DataError("\(path) is not a checkpoint of this program; \(advice)")
         }
         guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else {
             throw DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
@@ -169,7 +170,7 @@ public struct CheckpointFile: Sendable {
         }
         guard header.format == CheckpointFile.formatName else {
             guard header.format.hasPrefix("microcircuit-lessons ") else {
-                throw DataError("\(path) is not a checkpoint of this program; delete it or run without --resume")
+                throw DataError("\(path) is not a checkpoint of this program; \(advice)")
             }
             throw DataError(CheckpointIntegrity.olderVersion(path, header.format))
         }

@@ -15,13 +15,12 @@ import NeuroModel
 public func exportedArrays(checkpoint path: String, lessons: [LessonDescriptor]) throws
     -> [(name: String, array: NumpyArray)]
 {
+    let advice = "give a checkpoint-NAME.ckpt from an output folder's checkpoints/seed-S/"
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw LessonError(
-            "cannot read checkpoint \(path); give a checkpoint-NAME.ckpt from an output folder's "
-                + "checkpoints/seed-S/")
+        throw LessonError("cannot read checkpoint \(path); \(advice)")
     }
     do {
-        let file = try CheckpointFile(decoding: data, path: path)
+        let file = try CheckpointFile(decoding: data, path: path, advice: advice)
         guard let exporter = lessons.first(where: { $0.id == file.lesson })?.exporter else {
             throw LessonError("\(path) is a checkpoint of lesson \(file.lesson), which has no export")
         }
