@@ -4,9 +4,9 @@ import NeuroModel
 // `lesson export CHECKPOINT --out FILE.npz`: the trained weights of a lesson's checkpoint as a numpy archive, for
 // Python users (`numpy.load`). The checkpoint's format is one for every lesson (NeuroModel's `Checkpoint`); the
 // lesson that wrote one reads its state (`LessonDescriptor.exporter`), and this file names no lesson. Layer l
-// (1-based) maps layer l − 1 to layer l: Wl has shape (units of layer l) × (units of layer l − 1), row-major, as in
-// the model's W^l, and bl has one entry per unit; feedback is stored in the shape of the forward weights it stands
-// in for.
+// (1-based) maps layer l − 1 to layer l: Wl has shape (units of layer l) × (units of layer l − 1), row-major, as
+// in the model's W^l, and bl has one entry per unit; feedback is stored in the shape of the forward weights it
+// stands in for.
 
 /// The arrays of a checkpoint file (`checkpoint-NAME.ckpt` in an output folder's checkpoints/seed-S/), then its
 /// epoch. One reader for every lesson: the file's integrity and format are checked here (`CheckpointFile`), and the

@@ -189,8 +189,8 @@ public struct Check: Codable, Equatable, Sendable {
 
 // MARK: - Shared bounds
 
-/// "Equal to rounding" in Double precision: a max-norm relative error of at most this (lessons 4 and 6 compare
-/// the microcircuit's Hebbian update with the matrix frSF update; their sums differ only in order).
+/// "Equal to rounding" in Double precision: a max-norm relative error of at most this (e.g. between two sums of
+/// the same terms in another order, such as a circuit's Hebbian update and the matrix update it equals).
 package let roundingBound = 1e-12
 
 /// A check against sampling noise allows this many standard errors: under a normal approximation a true claim
@@ -198,9 +198,9 @@ package let roundingBound = 1e-12
 package let samplingErrorMultiple = 4.0
 
 /// That a trained model learned at all: its test accuracy (%) above chance by `samplingErrorMultiple` binomial
-/// standard errors of an accuracy at chance on `testSamples` samples of `classes` classes. Every trained model of
-/// lessons 3 and 6 gets one (lesson 7 has its own): a comparison with a model that learned nothing would mean
-/// nothing, and a run in which nothing learned fails, `--explore` or not (it is never `.calibrated`).
+/// standard errors of an accuracy at chance on `testSamples` samples of `classes` classes. A lesson that trains
+/// models gives each one: a comparison with a model that learned nothing would mean nothing, and a run in which
+/// nothing learned fails, `--explore` or not (it is never `.calibrated`).
 package func learnedCheck(
     _ model: String, on data: String, accuracy: Double, classes: Int, testSamples: Int
 ) -> Check {

@@ -81,3 +81,28 @@ func combine(_ perSeed: [(seed: UInt64, check: Check)]) -> Check {
     c.seeds = summary
     return c
 }
+
+/// A named number over seeds.
+struct NumberSummary: Codable, Equatable, Sendable {
+    let mean: Double
+    let sd: Double?
+    let standardError: Double?
+    let values: [Double]
+}
+
+/// Every seed's named numbers, for a lesson's summary of them.
+public struct SeedNumbers: Sendable {
+    let summaries: [String: NumberSummary]
+    /// Number of seeds.
+    public let seeds: Int
+
+    /// "mean ± sd" of a number over seeds (the value alone for one seed), with `digits` decimals; "—" when absent
+    /// or not finite on every seed.
+    public func text(_ name: String, scale: Double = 1, digits: Int = 1, unit: String = "") -> String {
+        guard let n = summaries[name], n.values.allSatisfy(\.isFinite) else { return "—" }
+        let f = "%.\(digits)f"
+        let mean = String(format: f, n.mean * scale) + unit
+        guard seeds > 1, let sd = n.sd else { return mean }
+        return mean + " ± " + String(format: f, sd * scale)
+    }
+}

@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 /// One block of a figure's data file: named columns (with units) and rows.
 public struct DataBlock: Codable, Equatable, Sendable {
@@ -137,11 +136,6 @@ enum FigureNotRendered: String, Sendable {
     case gnuplotNotFound = "gnuplot was not found"
     case gnuplotFailed = "gnuplot failed on it (see the run's note)"
     case notRequested = "rendering was turned off (--no-render)"
-
-    /// The reason a run with `options` has when it renders nothing: rendering off, no gnuplot, or gnuplot failed.
-    static func reason(options: RunOptions) -> FigureNotRendered {
-        !options.render ? .notRequested : options.gnuplot == nil ? .gnuplotNotFound : .gnuplotFailed
-    }
 }
 
 /// Mean over seeds of each column, row by row, and the sample sd of every column after the first. Column 1 is

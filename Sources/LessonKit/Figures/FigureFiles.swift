@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 // MARK: - Files the user may edit
 
@@ -63,8 +62,12 @@ func writeKeepingEdits(_ text: String, to path: String) throws -> String? {
 
 /// Writes each figure's data file and script, and the output folder's style.gp and render.sh. Scripts,
 /// style.gp and render.sh a user edited are kept (see `writeKeepingEdits`); the returned one-line note names
-/// them, or is empty.
-func writeFigureFiles(_ figures: [Figure], folder: String, outDirectory: String, lesson: String) throws -> String {
+/// them, or is empty; `finalPath` gives where a file will be once the run is over (a run writes into a staging
+/// folder).
+func writeFigureFiles(
+    _ figures: [Figure], folder: String, outDirectory: String, lesson: String,
+    finalPath: (String) -> String = { $0 }
+) throws -> String {
     var files: [(String, String)] = []
     for f in figures {
         try writeAtomically(f.dataText(lesson: lesson), to: (folder as NSString).appendingPathComponent(f.dataFile))
@@ -80,11 +83,33 @@ func writeFigureFiles(_ figures: [Figure], folder: String, outDirectory: String,
     var sides: [String] = []
     for (text, path) in files {
         if let side = try writeKeepingEdits(text, to: path) {
-            kept.append(RunFolder.finalPath(of: path))
+            kept.append(finalPath(path))
             sides.append((side as NSString).lastPathComponent)
         }
     }
     guard !kept.isEmpty else { return "" }
     let beside = kept.count == 1 ? "this run's version is beside it as " : "this run's versions are beside them as "
     return "kept your edited " + kept.joined(separator: ", ") + "; " + beside + sides.joined(separator: ", ")
+}
+
+/// Copies the figure scripts (`*.gp`) a user edited in a run's final folder into its staging folder (RunFolder),
+/// so that the run, which writes its scripts there, keeps each edited copy and writes its own version beside it as
+/// `NAME.new.gp` (see `writeKeepingEdits`), as every script promises. Unedited scripts are left behind: the run
+/// writes them afresh.
+func carryEditedScripts(from final: String, into staging: String) throws {
+    let fm = FileManager.default
+    for name in (try? fm.contentsOfDirectory(atPath: final)) ?? []
+    where name.hasSuffix(".gp") && !name.hasSuffix(".new.gp") {
+        let from = (final as NSString).appendingPathComponent(name)
+        let target = (staging as NSString).appendingPathComponent(name)
+        guard isRegularFile(from), let data = fm.contents(atPath: from), !fm.fileExists(atPath: target)
+        else { continue }
+        let text = String(decoding: data, as: UTF8.self)
+        guard !isUnedited(text), !writtenByEarlierVersions.contains(fnv1a64(text)) else { continue }
+        do { try writeFileAtomically(data, to: target) } catch {
+            throw LessonError(
+                "cannot keep your edited \(from) in \(staging); check that the output folder is writable "
+                    + "or choose another with --out DIR")
+        }
+    }
 }

@@ -6,13 +6,14 @@ public final class RunContext {
     public let parameters: ParameterValues
     public let seed: UInt64
     public let log: (String) -> Void
-    /// Folder for this seed's checkpoints (lessons 6 and 7), inside the run's staging folder (see RunFolder).
+    /// Folder for this seed's checkpoints (lessons that train in epochs), inside the run's staging folder (see
+    /// RunFolder).
     public var folder = ""
     /// Where this run's files are once it has finished (for messages that name the folder).
     public var finalFolder = ""
     /// The checkpoint file `name` to resume from (see RunFolder.checkpointToResume).
     package var checkpointToResume: (String) -> String = { $0 }
-    /// Continue from checkpoints in `folder` (lessons 6 and 7).
+    /// Continue from checkpoints in `folder` (lessons that train in epochs).
     public var resume = false
     /// Threads the spiking engine may use (`--threads`); results do not depend on it. OpenBLAS runs on
     /// `blasThreadsPerRun` thread(s) whatever this says.

@@ -1,30 +1,4 @@
 import Foundation
-import NeuroModel
-
-/// A named number over seeds.
-struct NumberSummary: Codable, Equatable, Sendable {
-    let mean: Double
-    let sd: Double?
-    let standardError: Double?
-    let values: [Double]
-}
-
-/// Every seed's named numbers, for a lesson's summary of them.
-public struct SeedNumbers: Sendable {
-    let summaries: [String: NumberSummary]
-    /// Number of seeds.
-    public let seeds: Int
-
-    /// "mean ± sd" of a number over seeds (the value alone for one seed), with `digits` decimals; "—" when absent
-    /// or not finite on every seed.
-    public func text(_ name: String, scale: Double = 1, digits: Int = 1, unit: String = "") -> String {
-        guard let n = summaries[name], n.values.allSatisfy(\.isFinite) else { return "—" }
-        let f = "%.\(digits)f"
-        let mean = String(format: f, n.mean * scale) + unit
-        guard seeds > 1, let sd = n.sd else { return mean }
-        return mean + " ± " + String(format: f, sd * scale)
-    }
-}
 
 /// What the output files are made from: the records of every seed, combined.
 struct Conclusion {
@@ -91,6 +65,13 @@ private func duplicate(_ xs: [UInt64]) -> UInt64 {
     var seen = Set<UInt64>()
     for x in xs where !seen.insert(x).inserted { return x }
     return 0
+}
+
+extension FigureNotRendered {
+    /// The reason a run with `options` has when it renders nothing: rendering off, no gnuplot, or gnuplot failed.
+    static func reason(options: RunOptions) -> FigureNotRendered {
+        !options.render ? .notRequested : options.gnuplot == nil ? .gnuplotNotFound : .gnuplotFailed
+    }
 }
 
 extension Conclusion {

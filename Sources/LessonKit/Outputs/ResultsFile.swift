@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 /// results.json: data, not text. Deterministic for given seed records (no clock readings, sorted keys), so a
 /// run over several seeds and `lesson aggregate` of the same seeds write the same bytes. Schema:

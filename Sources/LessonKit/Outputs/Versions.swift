@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 // The versions results.json records: the project's, the Swift compiler's and the source commit (by running git).
 

@@ -130,7 +130,7 @@ private func writeAggregate(
     var committed = false
     defer { if !committed { runFolder.discard() } }
     for r in records { try writeSeedRecord(r, folder: runFolder.staging) }
-    try runFolder.carryEditedScripts()
+    try carryEditedScripts(from: runFolder.final, into: runFolder.staging)
     var info = RunInfo(options: options, seeds: conclusion.seeds)
     info.aggregatedFrom = dirs
     var outcome = try writeOutputs(

@@ -24,13 +24,6 @@ struct RunFolder {
         name.hasPrefix("checkpoint-") || name == "checkpoints" || name == "seeds"
     }
 
-    /// Whether `path` is a regular file (or a link to one).
-    static func isRegularFile(_ path: String) -> Bool {
-        let resolved = (path as NSString).resolvingSymlinksInPath
-        return (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
-            == .typeRegular
-    }
-
     /// Where `path`, written in a staging folder (`DIR/.NN-name.partial/…`), will be once the run has finished
     /// (`DIR/NN-name/…`), for messages; any other path as it is.
     static func finalPath(of path: String) -> String {
@@ -97,7 +90,7 @@ struct RunFolder {
                 let target = (staging as NSString).appendingPathComponent(name)
                 // Regular files only: a folder or FIFO under a checkpoint's name is no checkpoint (and copying a
                 // FIFO would wait for a writer forever).
-                guard RunFolder.isRegularFile(from), !fm.fileExists(atPath: target) else { continue }
+                guard isRegularFile(from), !fm.fileExists(atPath: target) else { continue }
                 do {
                     try fm.createDirectory(
                         atPath: (target as NSString).deletingLastPathComponent,
@@ -108,28 +101,6 @@ struct RunFolder {
                         "cannot copy checkpoint \(name) into \(staging); check that the output folder "
                             + "is writable or choose another with --out DIR")
                 }
-            }
-        }
-    }
-
-    /// Copies the figure scripts (`*.gp`) a user edited in the final folder into the staging folder, so that the
-    /// run, which writes its scripts there, keeps each edited copy and writes its own version beside it as
-    /// `NAME.new.gp` (see `writeKeepingEdits`), as every script promises. Unedited scripts are left behind:
-    /// the run writes them afresh.
-    func carryEditedScripts() throws {
-        let fm = FileManager.default
-        for name in (try? fm.contentsOfDirectory(atPath: final)) ?? []
-        where name.hasSuffix(".gp") && !name.hasSuffix(".new.gp") {
-            let from = (final as NSString).appendingPathComponent(name)
-            let target = (staging as NSString).appendingPathComponent(name)
-            guard RunFolder.isRegularFile(from), let data = fm.contents(atPath: from), !fm.fileExists(atPath: target)
-            else { continue }
-            let text = String(decoding: data, as: UTF8.self)
-            guard !isUnedited(text), !writtenByEarlierVersions.contains(fnv1a64(text)) else { continue }
-            do { try writeFileAtomically(data, to: target) } catch {
-                throw LessonError(
-                    "cannot keep your edited \(from) in \(staging); check that the output folder is writable "
-                        + "or choose another with --out DIR")
             }
         }
     }

@@ -101,7 +101,8 @@ private func runLessonCaught(
     var conclusion = try conclude(records, seeds: seeds, summary: lesson.summary, status: interruptedStatus)
     if options.explore { conclusion.checks = markTunedClaims(conclusion.checks) }
     conclusion = conclusion.withCaptions(options)
-    try runFolder.carryEditedScripts()  // a re-run keeps the scripts a user edited, as they promise
+    // A re-run keeps the scripts a user edited, as they promise.
+    try carryEditedScripts(from: runFolder.final, into: runFolder.staging)
     var outcome = try writeOutputs(
         lesson, notebook: notebook, conclusion: conclusion, folder: folder,
         options: options, info: info)

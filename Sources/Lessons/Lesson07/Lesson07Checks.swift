@@ -104,7 +104,9 @@ func lesson07Records(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ d: Less
         let bp = run.accuracy(.bp)
         for trained in run.models {
             guard let last = trained.history.last else { continue }
-            table.append(["\(run.depth)", "\(trained.model)", String(format: "%.2f %%", last.accuracy), angles(last)])
+            table.append([
+                "\(run.depth)", "\(trained.model)", String(format: "%.2f %%", last.accuracy), anglesText(last)
+            ])
             ctx.record("accuracy_\(run.depth)_\(trained.model.key)", last.accuracy)
             if let bp, trained.model != .bp { ctx.record("gap_\(run.depth)_\(trained.model.key)", bp - last.accuracy) }
         }
@@ -146,7 +148,7 @@ func lesson07Records(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ d: Less
 }
 
 /// "angle to BP / to rate frSF" per hidden layer (spiking), "angle to BP" (the twin), "—" otherwise.
-func angles(_ e: Lesson07Epoch) -> String {
+func anglesText(_ e: Lesson07Epoch) -> String {
     let hidden = max(e.anglesToBP.count - 1, 0)
     func text(_ a: Double?) -> String { a.map { String(format: "%.1f°", $0) } ?? "—" }
     if !e.anglesToFrSF.isEmpty {

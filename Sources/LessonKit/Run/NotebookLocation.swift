@@ -58,20 +58,6 @@ func isPackageRoot(_ dir: String) -> Bool {
     return String(decoding: data, as: UTF8.self).contains("name: \"\(packageName)\"")
 }
 
-/// Where the notebooks built into the program are: a SwiftPM resource bundle of the target that holds them (the
-/// `Lessons` target, whose BundleNotebooks plugin copies `lessons/*.md` into the build).
-public struct NotebookBundle: Sendable {
-    /// The bundle's folder as built beside the binary, e.g. `MicrocircuitLessons_Lessons.resources`.
-    public let name: String
-    /// The bundle, or nil when it cannot be found (a binary copied without it, its build folder gone).
-    public let find: @Sendable () -> Bundle?
-
-    public init(name: String, find: @escaping @Sendable () -> Bundle?) {
-        self.name = name
-        self.find = find
-    }
-}
-
 /// The path of `lesson`'s notebook in the resource bundle its registry names.
 public func bundledNotebookPath(_ lesson: LessonDescriptor) throws -> String {
     let file = lesson.notebookFile

@@ -103,3 +103,10 @@ public func writeAtomically(_ text: String, to path: String) throws {
                 + "--out DIR")
     }
 }
+
+/// Whether `path` is a regular file (or a link to one).
+func isRegularFile(_ path: String) -> Bool {
+    let resolved = (path as NSString).resolvingSymlinksInPath
+    return (try? FileManager.default.attributesOfItem(atPath: resolved))?[.type] as? FileAttributeType
+        == .typeRegular
+}

@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 /// JSON as every output file writes it: sorted keys, non-finite numbers as strings.
 func jsonEncoder() -> JSONEncoder {

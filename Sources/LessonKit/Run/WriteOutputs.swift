@@ -12,7 +12,7 @@ func writeOutputs(
 ) throws -> RunOutcome {
     let keptEdits = try writeFigureFiles(
         c.figures, folder: folder, outDirectory: options.outDirectory,
-        lesson: "\(lesson.number) \(lesson.slug)")
+        lesson: "\(lesson.number) \(lesson.slug)", finalPath: RunFolder.finalPath(of:))
     var rendered: [String] = []
     var note = ""
     if options.render && !c.figures.isEmpty {

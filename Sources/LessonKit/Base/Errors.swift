@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 // The one error type a user sees from the runner. The model library's own errors (DataError for data files and
 // checkpoints, TrainingDiverged for a run that blew up) are in NeuroModel/Errors.swift; the lessons turn them into

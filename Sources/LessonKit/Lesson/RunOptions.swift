@@ -1,5 +1,4 @@
 import Foundation
-import NeuroModel
 
 /// Options of one run.
 public struct RunOptions: Sendable {
