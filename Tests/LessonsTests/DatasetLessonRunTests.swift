@@ -12,6 +12,21 @@ import Testing
         ("seeds", "1")
     ]
 
+    /// Options of lesson 6 at small size without the circuit, into the fresh folder `name`, after a run of them
+    /// that stopped after two epochs with its checkpoints: the options continue it with --resume.
+    func stoppedRun(_ name: String) throws -> RunOptions {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.render = false
+        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
+        options.outDirectory = temporaryFolder(name)
+        options.stopAfterEpochs = 2
+        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        options.stopAfterEpochs = nil
+        options.resume = true
+        return options
+    }
+
     @Test func lesson6PassesOnYinYangAtSmallSize() throws {
         _ = try runSmall("6", small)
     }
@@ -89,17 +104,9 @@ import Testing
     /// A checkpoint of the binary format lesson 6 wrote before the one checkpoint format is refused on --resume
     /// with one line saying an older version wrote it.
     @Test func olderCheckpointIsRefusedWithOneLine() throws {
-        var options = RunOptions()
-        options.lessonsDirectory = packageRoot + "/lessons"
-        options.render = false
-        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
-        options.outDirectory = temporaryFolder("l6-older")
-        options.stopAfterEpochs = 2
-        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let options = try stoppedRun("l6-older")
         let path = options.outDirectory + "/06-datasets/checkpoints/seed-6/checkpoint-bp.ckpt"
         try Data(("MCKPT002" + String(repeating: "\u{0}", count: 64)).utf8).write(to: URL(fileURLWithPath: path))
-        options.stopAfterEpochs = nil
-        options.resume = true
         expectLessonError(["checkpoint-bp.ckpt was written by an older version of lesson", "without --resume"]) {
             _ = try runLessonSerially(try findLesson("6"), options: options)
         }
@@ -183,13 +190,7 @@ import Testing
         dead.executableURL = URL(fileURLWithPath: "/bin/true")
         try dead.run()
         dead.waitUntilExit()
-        var options = RunOptions()
-        options.lessonsDirectory = packageRoot + "/lessons"
-        options.render = false
-        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
-        options.outDirectory = temporaryFolder("l6-stale-checkpoint")
-        options.stopAfterEpochs = 2
-        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
+        let options = try stoppedRun("l6-stale-checkpoint")
         let cut = ".checkpoint-bp.ckpt.tmp-\(dead.processIdentifier)"
         let places = [
             "06-datasets/checkpoints/seed-6/", ".06-datasets.partial/checkpoints/seed-6/", "06-datasets/seeds/"
@@ -199,8 +200,6 @@ import Testing
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             #expect(FileManager.default.createFile(atPath: folder + cut, contents: Data(count: 100)))
         }
-        options.stopAfterEpochs = nil
-        options.resume = true
         var messages: [String] = []
         _ = try runLessonSerially(try findLesson("6"), options: options, log: { messages.append($0) })
         let left = FileManager.default.subpaths(atPath: options.outDirectory)?.filter { $0.contains(".tmp-") }
@@ -211,15 +210,7 @@ import Testing
     /// Issue 20 #16: --resume with a folder or a FIFO where a checkpoint or a seed record should be is refused in
     /// one line (it restarted silently, or would block reading the FIFO); the same reader serves lessons 6 and 7.
     @Test func aCheckpointThatIsNotAFileIsRefusedOnResume() throws {
-        var options = RunOptions()
-        options.lessonsDirectory = packageRoot + "/lessons"
-        options.render = false
-        options.overrides = small.filter { $0.0 != "circuit_steps" } + [("circuit_steps", "0")]
-        options.outDirectory = temporaryFolder("l6-not-a-file")
-        options.stopAfterEpochs = 2
-        #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
-        options.stopAfterEpochs = nil
-        options.resume = true
+        let options = try stoppedRun("l6-not-a-file")
         let path = options.outDirectory + "/06-datasets/checkpoints/seed-6/checkpoint-bp.ckpt"
         for (kind, make) in [("a folder", "mkdir"), ("a FIFO", "mkfifo")] {
             try? FileManager.default.removeItem(atPath: path)

@@ -108,39 +108,41 @@ import Testing
     /// A checkpoint lesson 7 wrote before the one checkpoint format (JSON, `checkpoint-depthN.json`) is refused on
     /// --resume with one line saying an older version wrote it, not passed over.
     @Test func olderCheckpointIsRefused() throws {
-        let small =
-            Lesson07Tests.tiny.filter { !["depths", "routes", "dt_check"].contains($0.0) }
-            + [("depths", "1"), ("routes", "moving"), ("dt_check", "0")]
-        let folder = temporaryFolder("l7-older")
-        expectLessonError(["interrupted before epoch 2 of depth 1; checkpoints are in"]) {
-            _ = try run(small, folder: folder, stopAfter: 1)
-        }
+        let folder = try stoppedAfterOneEpoch("l7-older")
         let seed = folder + "/07-spiking-training/checkpoints/seed-7/"
         try FileManager.default.removeItem(atPath: seed + "checkpoint-depth1.ckpt")
         let json = #"{"epoch":1,"fingerprint":"f","format":"microcircuit-lessons epoch checkpoint 2","state":{}}"#
         let old = json + String(format: "\nfnv1a64 %016llx\n", CheckpointIntegrity.checksum(Array(json.utf8)))
         try old.write(toFile: seed + "checkpoint-depth1.json", atomically: true, encoding: .utf8)
         expectLessonError(["checkpoint-depth1.json was written by an older version of lesson", "without --resume"]) {
-            _ = try run(small, folder: folder, resume: true)
+            _ = try run(Lesson07Tests.oneDepth, folder: folder, resume: true)
         }
+    }
+
+    /// The tiny run with one depth and moving routes.
+    static let oneDepth =
+        Lesson07Tests.tiny.filter { !["depths", "routes", "dt_check"].contains($0.0) }
+        + [("depths", "1"), ("routes", "moving"), ("dt_check", "0")]
+
+    /// The output folder of a `oneDepth` run into the fresh folder `name` that stopped after its first epoch.
+    func stoppedAfterOneEpoch(_ name: String) throws -> String {
+        let folder = temporaryFolder(name)
+        expectLessonError(["interrupted before epoch 2 of depth 1; checkpoints are in"]) {
+            _ = try run(Lesson07Tests.oneDepth, folder: folder, stopAfter: 1)
+        }
+        return folder
     }
 
     /// A checkpoint with one changed byte is refused with one line, not resumed.
     @Test func corruptCheckpointIsRefused() throws {
-        let small =
-            Lesson07Tests.tiny.filter { !["depths", "routes", "dt_check"].contains($0.0) }
-            + [("depths", "1"), ("routes", "moving"), ("dt_check", "0")]
-        let folder = temporaryFolder("l7-corrupt")
-        expectLessonError(["interrupted before epoch 2 of depth 1; checkpoints are in"]) {
-            _ = try run(small, folder: folder, stopAfter: 1)
-        }
+        let folder = try stoppedAfterOneEpoch("l7-corrupt")
         let path = folder + "/07-spiking-training/checkpoints/seed-7/checkpoint-depth1.ckpt"
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
         let i = bytes.count / 2
         bytes[i] = bytes[i] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         do {
-            _ = try run(small, folder: folder, resume: true)
+            _ = try run(Lesson07Tests.oneDepth, folder: folder, resume: true)
             Issue.record("a corrupt checkpoint was resumed")
         } catch let e as LessonError {
             #expect(e.description.contains("corrupt"))
