@@ -271,15 +271,16 @@ static inline __attribute__((always_inline)) void step_somas(
     w->spiked_count[l] = fired;
 }
 
-__attribute__((target_clones("avx2", "default")))
-void sk_run_sample(
-    const sk_circuit *c, sk_workspace *w, const double *x, uint64_t *rng, int32_t *counts, float *drive,
-    sk_raster raster, void *context) {
+// A sample's start: the input alias table, the table of per-step input counts, every cell at rest with its own
+// noise generator, counts cleared. Returns the number of active inputs; `layer_counts[l]` points at layer l + 1's
+// counts.
+static inline __attribute__((always_inline)) int32_t start_sample(
+    const sk_circuit *c, sk_workspace *w, const double *x, uint64_t *rng, int32_t *counts, double *mean,
+    double *cdf, int32_t *tabled, int32_t **layer_counts) {
     double total = 0;
     const int32_t active = build_alias(c, w, x, &total);
-    const double mean = total * c->dt;
-    double cdf[SK_POISSON_TABLE];
-    const int32_t tabled = poisson_table(mean, cdf);
+    *mean = total * c->dt;
+    *tabled = poisson_table(*mean, cdf);
     const int32_t cells = w->offset[c->layers];
     for (int32_t k = 0; k < cells; k++) {
         w->v[k] = c->v_rest;
@@ -292,30 +293,52 @@ void sk_run_sample(
     int32_t all = 0;
     for (int l = 0; l <= c->layers; l++) all += c->sizes[l];
     memset(counts, 0, sizeof(int32_t) * (size_t)all);
-    int32_t *layer_counts[64];
     int32_t at = c->sizes[0];
     for (int l = 0; l < c->layers && l < 64; l++) {
         layer_counts[l] = counts + at;
         at += c->sizes[l + 1];
     }
+    return active;
+}
+
+// The input spikes of one step, added to layer 1's currents in pieces of at most SK_STEP_CAPACITY.
+static inline __attribute__((always_inline)) void input_step(
+    const sk_circuit *c, sk_workspace *w, int32_t active, double mean, const double *cdf, int32_t tabled,
+    uint64_t *rng, int32_t *counts, int counting, int32_t shown, sk_raster raster, void *context) {
+    int32_t left = active > 0 ? poisson(mean, cdf, tabled, rng) : 0;
+    float decay = c->syn_decay;
+    do {
+        int32_t n = left < SK_STEP_CAPACITY ? left : SK_STEP_CAPACITY;
+        for (int32_t e = 0; e < n; e++) w->step_sources[e] = input_source(w, active, rng);
+        if (counting) {
+            for (int32_t e = 0; e < n; e++) counts[w->step_sources[e]] += 1;
+            if (raster)
+                for (int32_t e = 0; e < n; e++) raster(context, shown, 0, w->step_sources[e]);
+        }
+        scatter(w->current, c->stride[0], c->rows[0], w->step_sources, n, decay);
+        decay = 1;  // multiplying by 1 is exact: later pieces only add
+        left -= n;
+    } while (left > 0);
+}
+
+// The summed drive of every cell above the input over the counting window, unpadded, layer 1 first.
+static inline void copy_drive(const sk_circuit *c, const sk_workspace *w, float *drive) {
+    int32_t j = 0;
+    for (int l = 0; l < c->layers; l++)
+        for (int32_t k = 0; k < c->sizes[l + 1]; k++) drive[j++] = w->drive[w->offset[l] + k];
+}
+
+__attribute__((target_clones("avx2", "default")))
+void sk_run_sample(
+    const sk_circuit *c, sk_workspace *w, const double *x, uint64_t *rng, int32_t *counts, float *drive,
+    sk_raster raster, void *context) {
+    double mean = 0, cdf[SK_POISSON_TABLE];
+    int32_t tabled = 0, *layer_counts[64];
+    const int32_t active = start_sample(c, w, x, rng, counts, &mean, cdf, &tabled, layer_counts);
     for (int32_t step = 0; step < c->steps; step++) {
         const int counting = step >= c->settle_steps;
         const int32_t shown = step - c->settle_steps;
-        // Input spikes of this step, added to layer 1's currents in pieces of at most SK_STEP_CAPACITY.
-        int32_t left = active > 0 ? poisson(mean, cdf, tabled, rng) : 0;
-        float decay = c->syn_decay;
-        do {
-            int32_t n = left < SK_STEP_CAPACITY ? left : SK_STEP_CAPACITY;
-            for (int32_t e = 0; e < n; e++) w->step_sources[e] = input_source(w, active, rng);
-            if (counting) {
-                for (int32_t e = 0; e < n; e++) counts[w->step_sources[e]] += 1;
-                if (raster)
-                    for (int32_t e = 0; e < n; e++) raster(context, shown, 0, w->step_sources[e]);
-            }
-            scatter(w->current, c->stride[0], c->rows[0], w->step_sources, n, decay);
-            decay = 1;  // multiplying by 1 is exact: later pieces only add
-            left -= n;
-        } while (left > 0);
+        input_step(c, w, active, mean, cdf, tabled, rng, counts, counting, shown, raster, context);
         step_somas(c, w, 0, counting, layer_counts[0], shown, raster, context);
         for (int l = 1; l < c->layers; l++) {
             scatter(
@@ -324,7 +347,186 @@ void sk_run_sample(
             step_somas(c, w, l, counting, layer_counts[l], shown, raster, context);
         }
     }
-    int32_t j = 0;
+    copy_drive(c, w, drive);
+}
+
+// MARK: single-phase learning (lesson 8)
+
+struct sk_burst_workspace {
+    int layers;
+    float *apical, *drive;         // per cell: apical signal, drive trace ū
+    float *own;                    // per cell: trace of its own spikes r̃ (spikes/ms)
+    float *row_sums;               // per hidden cell j: Σ_k B_jk over its feedback sources
+    int32_t **burst_list;          // per layer: the cells whose burst spike falls in this step
+    int32_t *burst_count;
+};
+
+sk_burst_workspace *sk_burst_workspace_new(const sk_circuit *c) {
+    sk_burst_workspace *b = calloc(1, sizeof(sk_burst_workspace));
+    if (!b) return NULL;
+    b->layers = c->layers;
+    int32_t cells = 0;
+    for (int l = 0; l < c->layers; l++) cells += c->stride[l];
+    b->apical = aligned(sizeof(float) * (size_t)cells);
+    b->drive = aligned(sizeof(float) * (size_t)cells);
+    b->own = aligned(sizeof(float) * (size_t)cells);
+    b->row_sums = aligned(sizeof(float) * (size_t)cells);
+    b->burst_list = calloc((size_t)c->layers, sizeof(int32_t *));
+    b->burst_count = calloc((size_t)c->layers, sizeof(int32_t));
+    int ok = b->apical && b->drive && b->own && b->row_sums && b->burst_list && b->burst_count;
+    for (int l = 0; ok && l < c->layers; l++)
+        ok = (b->burst_list[l] = calloc((size_t)c->stride[l], sizeof(int32_t))) != NULL;
+    if (!ok) {
+        sk_burst_workspace_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+void sk_burst_workspace_free(sk_burst_workspace *b) {
+    if (!b) return;
+    for (int l = 0; b->burst_list && l < b->layers; l++) free(b->burst_list[l]);
+    free(b->burst_list);
+    free(b->burst_count);
+    free(b->apical);
+    free(b->drive);
+    free(b->own);
+    free(b->row_sums);
+    free(b);
+}
+
+// A table on the grid of `sk_bursts` (f or f′), linear between nodes, clamped to its ends.
+static inline float table_at(const float *table, const sk_bursts *b, float current) {
+    float x = (current - b->slope_lower) / b->slope_step;
+    if (x <= 0) return table[0];
+    if (x >= (float)(b->slope_count - 1)) return table[b->slope_count - 1];
+    int32_t i = (int32_t)x;
+    float t = x - (float)i;
+    return table[i] + t * (table[i + 1] - table[i]);
+}
+
+// Traces of layer l for one step: ū decays towards this step's drive, the apical signal decays.
+static inline __attribute__((always_inline)) void decay_traces(
+    const sk_circuit *c, const sk_bursts *b, const sk_workspace *w, sk_burst_workspace *bw, int l) {
+    const int32_t n = c->stride[l], o = w->offset[l];
+    float *restrict drive = bw->drive + o, *restrict apical = bw->apical + o;
+    const float *restrict cur = w->current + o, *restrict bias = c->biases[l];
+    float *restrict own = bw->own + o;
+    const float keep = b->trace_decay, take = 1.0f - b->trace_decay, fade = b->apical_decay;
+    const float forget = b->rate_decay;
+    for (int32_t k = 0; k < n; k++) {
+        drive[k] = drive[k] * keep + take * (bias[k] + cur[k]);
+        apical[k] = apical[k] * fade;
+        own[k] = own[k] * forget;
+    }
+}
+
+// The bursts of layer l this step. Each cell's apical compartment fires burst spikes as a Poisson process of rate
+// ν = clamp(ν_0 + β ε, 0, 2 ν_0) with ε = f′(ū) a: a the apical signal (an output cell's: the teacher's rate
+// minus the trace of its own spikes), f′ the slope of its own transfer function at its own drive trace ū. The
+// clamp is symmetric about the baseline, so noise on ε is cut on both sides alike and leaves no bias. Burst spikes
+// of this step are listed and counted; the summed |ν − ν_0| and cell-steps feed the population's homeostatic gain.
+static inline void layer_bursts(
+    const sk_circuit *c, const sk_bursts *b, const sk_workspace *w, sk_burst_workspace *bw, int l,
+    const float *targets, uint64_t *burst_rng, int counting, int32_t *burst_counts, double *deviation, int32_t step,
+    sk_raster raster, void *context) {
+    const int32_t o = w->offset[l];
+    const int output = l == c->layers - 1;
+    const float dt = (float)c->dt;
+    int32_t fired = 0;
+    double spread = 0;
+    for (int32_t k = 0; k < c->sizes[l + 1]; k++) {
+        const float drive = bw->drive[o + k];
+        const float apical = output ? targets[k] - bw->own[o + k] : bw->apical[o + k];
+        const float drive_eps = b->beta[l] * table_at(b->slope, b, drive) * apical;
+        float nu = b->p_base + drive_eps;
+        nu = nu < 0 ? 0 : (nu > 2 * b->p_base ? 2 * b->p_base : nu);
+        spread += fabsf(nu - b->p_base);
+        if (uniform(burst_rng) < (double)(nu * dt)) {
+            bw->burst_list[l][fired++] = k;
+            if (counting) {
+                burst_counts[k] += 1;
+                if (raster) raster(context, step, -(l + 1), k);
+            }
+        }
+    }
+    if (counting) {
+        deviation[2 * l] += spread;
+        deviation[2 * l + 1] += c->sizes[l + 1];
+    }
+    bw->burst_count[l] = fired;
+}
+
+// Feedback onto the apical signals of layer l from layer l + 1: + B/(β τ_a) per burst spike (facilitating
+// synapses); the baseline's share, ν_0 B/β per unit time, is subtracted by each pair's SST cell firing tonically
+// (`baseline`, precomputed per layer: −ν_0 Σ_k B_jk/β per ms, scaled to a step).
+static inline void feedback_step(
+    const sk_circuit *c, const sk_bursts *b, const sk_workspace *w, sk_burst_workspace *bw, int l) {
+    const int32_t n = c->stride[l];
+    float *restrict apical = bw->apical + w->offset[l];
+    const float *rows = b->feedback_rows[l];
+    const float unit = b->apical_scale / b->beta[l + 1];
+    for (int32_t e = 0; e < bw->burst_count[l + 1]; e++) {
+        const float *restrict row = rows + (size_t)bw->burst_list[l + 1][e] * (size_t)n;
+        for (int32_t q = 0; q < n; q++) apical[q] = apical[q] + unit * row[q];
+    }
+    // The tonic subtraction: Σ_k B_jk ν_0/β per ms into a signal of time constant τ_a, i.e. per step
+    // −ν_0 dt Σ_k B_jk/(β τ_a).
+    const float tonic = -b->p_base * (float)c->dt * unit;
+    const float *restrict sums = bw->row_sums + w->offset[l];
+    for (int32_t q = 0; q < n; q++) apical[q] = apical[q] + tonic * sums[q];
+}
+
+__attribute__((target_clones("avx2", "default")))
+void sk_run_single_phase(
+    const sk_circuit *c, const sk_bursts *b, sk_workspace *w, sk_burst_workspace *bw, const double *x,
+    const float *targets, uint64_t *rng, uint64_t *burst_rng, int32_t *events, int32_t *burst_counts, float *drive,
+    double *deviation, sk_raster raster, void *raster_context) {
+    double mean = 0, cdf[SK_POISSON_TABLE];
+    int32_t tabled = 0, *layer_counts[64], *layer_bursts_out[64];
+    const int32_t active = start_sample(c, w, x, rng, events, &mean, cdf, &tabled, layer_counts);
+    const int32_t cells = w->offset[c->layers];
+    for (int32_t k = 0; k < cells; k++) bw->apical[k] = 0;
+    // The drive trace starts at the drive without synaptic input, the bias (not at zero, which it would take
+    // several τ_u to leave).
     for (int l = 0; l < c->layers; l++)
-        for (int32_t k = 0; k < c->sizes[l + 1]; k++) drive[j++] = w->drive[w->offset[l] + k];
+        for (int32_t q = 0; q < c->stride[l]; q++) {
+            bw->drive[w->offset[l] + q] = c->biases[l][q];
+            bw->own[w->offset[l] + q] = table_at(b->rate, b, c->biases[l][q]);
+        }
+    int32_t at = 0;
+    for (int l = 0; l < c->layers && l < 64; l++) {
+        layer_bursts_out[l] = burst_counts + at;
+        at += c->sizes[l + 1];
+    }
+    memset(burst_counts, 0, sizeof(int32_t) * (size_t)at);
+    for (int l = 0; l + 1 < c->layers; l++) {
+        float *restrict sums = bw->row_sums + w->offset[l];
+        for (int32_t q = 0; q < c->stride[l]; q++) sums[q] = 0;
+        for (int32_t k = 0; k < c->sizes[l + 2]; k++) {
+            const float *restrict row = b->feedback_rows[l] + (size_t)k * (size_t)c->stride[l];
+            for (int32_t q = 0; q < c->stride[l]; q++) sums[q] = sums[q] + row[q];
+        }
+    }
+    memset(deviation, 0, sizeof(double) * 2 * (size_t)c->layers);
+    const int32_t lag = b->lag_steps;
+    for (int32_t step = 0; step < c->steps + lag; step++) {
+        const int counting = step >= c->settle_steps && step < c->steps;
+        const int counting_bursts = step >= c->settle_steps + lag;
+        input_step(c, w, active, mean, cdf, tabled, rng, events, counting, 0, NULL, NULL);
+        for (int l = 0; l < c->layers; l++) {
+            if (l > 0)
+                scatter(
+                    w->current + w->offset[l], c->stride[l], c->rows[l], w->spiked[l - 1], w->spiked_count[l - 1],
+                    c->syn_decay);
+            decay_traces(c, b, w, bw, l);
+            step_somas(c, w, l, counting, layer_counts[l], step, raster, raster_context);
+            for (int32_t e = 0; e < w->spiked_count[l]; e++) bw->own[w->offset[l] + w->spiked[l][e]] += b->rate_scale;
+            layer_bursts(
+                c, b, w, bw, l, targets, burst_rng, counting_bursts, layer_bursts_out[l], deviation, step, raster,
+                raster_context);
+        }
+        for (int l = 0; l + 1 < c->layers; l++) feedback_step(c, b, w, bw, l);
+    }
+    copy_drive(c, w, drive);
 }
