@@ -60,7 +60,7 @@ import Testing
     /// The messages that say what to do instead.
     @Test func usageMessages() {
         let cases: [([String], String)] = [
-            (["99"], "lesson: error: unknown lesson '99'; run 'lesson list' to see lessons 1–7"),
+            (["99"], "lesson: error: unknown lesson '99'; run 'lesson list' to see lessons 1–\(allLessons.count)"),
             (["1", "--seed", "abc"], "lesson: error: --seed 'abc' is not an integer in 0...\(Int.max)"),
             (
                 ["all", "--set", "epochs=1"],

@@ -11,7 +11,7 @@ nonisolated(unsafe) private var gracefulInterruptDepth = 0
 /// status 128 + its number (130, 143), with one line on standard error (see Sources/CInterrupt). The previous
 /// handling is restored after. The outermost call clears the flag; nested calls share it, so an interrupt seen
 /// inside a lesson is seen by the runner too.
-func withGracefulInterrupt<T>(_ body: () throws -> T) rethrows -> T {
+package func withGracefulInterrupt<T>(_ body: () throws -> T) rethrows -> T {
     if gracefulInterruptDepth == 0 { lesson_interrupt_install() }
     gracefulInterruptDepth += 1
     defer {

@@ -1,0 +1,58 @@
+import Foundation
+import NeuroModel
+import Testing
+
+@testable import LessonKit
+@testable import Lessons
+
+@Suite struct Lesson08Tests {
+    /// A tiny run on Yin-Yang: too small for the angle claims over seeds, so it asserts that every claim was
+    /// checked, that the claims which must hold at any size hold (Dale, sign concordance, BP above chance), and
+    /// that the figures' data were written.
+    @Test func tinyRunChecksEveryClaim() throws {
+        var options = RunOptions()
+        options.lessonsDirectory = packageRoot + "/lessons"
+        options.outDirectory = try temporaryFolder("l8-tiny")
+        options.overrides = [
+            ("dataset", "yin-yang"), ("data_dir", "none"), ("hidden", "12"), ("train_limit", "640"),
+            ("test_limit", "300"), ("probe", "32"), ("window", "100"), ("test_window", "100"), ("t_min", "100"),
+            ("t_max", "200"), ("evaluations", "2"), ("seeds", "1")
+        ]
+        options.render = false
+        let outcome = try runLessonSerially(try findLesson("8"), options: options)
+        let ids = Set(outcome.checks.map(\.id))
+        for l in 1...2 {
+            #expect(ids.contains("layer-\(l)-angle-falls-with-window") && ids.contains("layer-\(l)-angle-to-bp"))
+        }
+        for model in ["single-phase", "three-phase", "bp"] { #expect(ids.contains("\(model)-learned")) }
+        for c in outcome.checks where ["dale", "sign", "bp-learned"].contains(c.id) {
+            #expect(c.passed, "\(c.name): \(c.observedText)")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: outcome.folder)
+        for name in ["angle-vs-window.dat", "accuracy.dat", "raster.dat"] {
+            #expect(files.contains(name), "no \(name)")
+        }
+    }
+
+    /// Bursts ride beside events: with the teacher far above every output cell's rate, the output cells burst
+    /// above their baseline, and a recording lists both kinds of spike.
+    @Test func burstsRideBesideEvents() {
+        var rng = SplitMix64(seed: 3)
+        var settings = SpikingSettings()
+        settings.window = 400
+        let c = SpikingCircuit(sizes: [4, 8, 3], settings: settings, rng: &rng)
+        let phase = SinglePhaseSettings()
+        let spikes = c.singlePhaseRecording(
+            [1, 0.5, 0.2, 0.8], targets: [0.2, 0.2, 0.2], stream: 5, phase: phase, gains: [1, 50])
+        let outputBursts = spikes.filter { $0.burst && $0.layer == 2 }.count
+        let events = spikes.filter { !$0.burst }.count
+        #expect(events > 0)
+        // Teacher 200 Hz, far above the cells' rates: with β = 50, ν = ν₀ + β f′ a is above ν₀ for every
+        // output cell (up to the clamp 2ν₀), so the three cells' count exceeds the baseline's 3 ν₀ T = 120 by
+        // far more than its Poisson noise (sd ≈ 11).
+        let baseline = phase.baseline * settings.window * 3
+        #expect(
+            Double(outputBursts) > baseline + 4 * baseline.squareRoot(),
+            "output bursts \(outputBursts), baseline \(baseline)")
+    }
+}
