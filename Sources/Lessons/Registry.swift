@@ -5,12 +5,14 @@ import LessonKit
 // (LessonKit) names no lesson; the program gives it these.
 
 /// Every lesson, in teaching order.
-public let allLessons: [LessonDescriptor] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07]
-    .map { lesson in
-        var l = lesson
-        l.notebookBundle = lessonNotebooks
-        return l
-    }
+public let allLessons: [LessonDescriptor] = [
+    lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07, lesson08
+]
+.map { lesson in
+    var l = lesson
+    l.notebookBundle = lessonNotebooks
+    return l
+}
 
 /// Finds a lesson by number (`4`, `04`) or by slug / id (`lif`, `01-lif`).
 public func findLesson(_ key: String) throws -> LessonDescriptor { try findLesson(key, in: allLessons) }
