@@ -25,6 +25,7 @@ import Testing
             #expect(ids.contains("layer-\(l)-angle-falls-with-window") && ids.contains("layer-\(l)-angle-to-bp"))
         }
         for model in ["single-phase", "three-phase", "bp"] { #expect(ids.contains("\(model)-learned")) }
+        #expect(ids.contains("cost-of-one-phase"))
         for c in outcome.checks where ["dale", "sign", "bp-learned"].contains(c.id) {
             #expect(c.passed, "\(c.name): \(c.observedText)")
         }

@@ -22,7 +22,7 @@ package func withGracefulInterrupt<T>(_ body: () throws -> T) rethrows -> T {
 }
 
 /// Whether Ctrl-C (or SIGTERM) came once since the outermost `withGracefulInterrupt` began.
-var isInterruptRequested: Bool { lesson_interrupt_requested() != 0 }
+package var isInterruptRequested: Bool { lesson_interrupt_requested() != 0 }
 
 /// Behaves as if Ctrl-C had been pressed once (test hooks `interruptAfterEpochs`, `interruptDuringSeed`).
 func requestInterrupt() { lesson_interrupt_request() }

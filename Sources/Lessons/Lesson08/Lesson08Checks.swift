@@ -4,6 +4,14 @@ import NeuroModel
 
 // MARK: Checks
 
+/// Lesson 8's claim on training, in points of test accuracy (95 % one-sided bound over seeds of the same-seed
+/// difference): the single-phase circuit against the three-phase one. The goal was 1 point; measured 1.79 ± 0.13
+/// (SE, seeds 7–9) and 1.99 ± 0.34 (seeds 10–12), where a 2.5-point claim over three seeds failed (bound 2.97);
+/// so the claim is 3 points, over five seeds.
+enum Lesson08Claim {
+    static let costOfOnePhase = 3.0
+}
+
 /// The window sweep's claims (at the start) and the trained circuit's.
 func lesson08Checks(
     _ start: SpikingCircuit, _ prediction: Lesson08Prediction, _ s: Lesson08Sweep, _ t: Lesson08Training,
@@ -42,6 +50,15 @@ func lesson08Checks(
                 id: "\(model.lowercased())-learned", observed: accuracy ?? .nan,
                 bound: chance + samplingErrorMultiple * se, unit: "%"))
     }
+    // The cost of one phase, claimed over seeds (same start, batches and test set per seed). The goal of
+    // one point is not reached (the notebook says by how much); measured at the defaults, so `--explore` reports
+    // it as informational.
+    ctx.check(
+        .atMost(
+            "three-phase test accuracy minus single-phase", id: "cost-of-one-phase",
+            observed: (last?.three ?? .nan) - (last?.single ?? .nan), bound: Lesson08Claim.costOfOnePhase,
+            unit: "points"
+        ).overSeeds.calibrated)
     ctx.check(
         .none(
             "single phase, trained: synapses against their route (Dale)", id: "dale",

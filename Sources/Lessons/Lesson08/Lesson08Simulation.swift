@@ -92,6 +92,10 @@ struct Lesson08Training {
                 var orderRNG = ctx.rng(82).fork(UInt64(epoch))
                 let order = orderRNG.permutation(d.train.count)
                 for (b, first) in stride(from: 0, to: order.count, by: p.batch).enumerated() {
+                    // Ctrl-C or SIGTERM: stop within a batch (lesson 8 keeps no checkpoints, nothing is half-written).
+                    guard !isInterruptRequested else {
+                        throw LessonError("interrupted in epoch \(epoch); lesson 8 keeps no checkpoints: run it again")
+                    }
                     let idx = Array(order[first..<min(first + p.batch, order.count)])
                     let step = (epoch - 1) * perEpoch + b
                     try trainBatch(idx, eta: p.learningRate * tone.factor(step), stream: UInt64(step) << 20, d, p)

@@ -38,13 +38,13 @@ public struct SinglePhaseSettings: Sendable, Equatable, Codable {
     /// Time constant τ_u of a cell's drive trace ū (ms).
     public var traceTau = 20.0
     /// Time constant τ_a of the apical signal (the facilitating feedback synapses' current) (ms).
-    public var apicalTau = 100.0
+    public var apicalTau = 20.0
     /// Time constant τ_r of a cell's trace of its own spikes (ms), which an output cell's apical error compares with
     /// the teacher's rate.
-    public var rateTau = 50.0
+    public var rateTau = 20.0
     /// Lag L of the burst window behind the event window (ms): the synapse pairs the events of [0, T] with the
     /// bursts of [L, T + L].
-    public var lag = 0.0
+    public var lag = 40.0
     /// Rate homeostasis of the hidden cells: γ (nA per spikes/ms, per batch; 0 = off) and the target rate
     /// (spikes/ms).
     public var homeostasis = 0.0
