@@ -509,10 +509,10 @@ void sk_run_single_phase(
         }
     }
     memset(deviation, 0, sizeof(double) * 2 * (size_t)c->layers);
-    const int32_t lag = b->lag_steps;
-    for (int32_t step = 0; step < c->steps + lag; step++) {
+    int32_t longest = 0;
+    for (int l = 0; l < c->layers; l++) longest = b->lag_steps[l] > longest ? b->lag_steps[l] : longest;
+    for (int32_t step = 0; step < c->steps + longest; step++) {
         const int counting = step >= c->settle_steps && step < c->steps;
-        const int counting_bursts = step >= c->settle_steps + lag;
         input_step(c, w, active, mean, cdf, tabled, rng, events, counting, 0, NULL, NULL);
         for (int l = 0; l < c->layers; l++) {
             if (l > 0)
@@ -522,6 +522,9 @@ void sk_run_single_phase(
             decay_traces(c, b, w, bw, l);
             step_somas(c, w, l, counting, layer_counts[l], step, raster, raster_context);
             for (int32_t e = 0; e < w->spiked_count[l]; e++) bw->own[w->offset[l] + w->spiked[l][e]] += b->rate_scale;
+            // Layer l counts its bursts over the event window shifted by its own lag.
+            const int32_t from = c->settle_steps + b->lag_steps[l];
+            const int counting_bursts = step >= from && step < from + (c->steps - c->settle_steps);
             layer_bursts(
                 c, b, w, bw, l, targets, burst_rng, counting_bursts, layer_bursts_out[l], deviation, step, raster,
                 raster_context);

@@ -98,7 +98,7 @@ struct RunCommand: LessonSubcommand {
 
     @Option(
         help: ArgumentHelp(
-            "Threads for the spiking engine of lessons 5 and 7 (default: OPENBLAS_NUM_THREADS, else "
+            "Threads for the spiking engine of lessons 5, 7 and 8 (default: OPENBLAS_NUM_THREADS, else "
                 + "all cores). OpenBLAS runs on one thread in every lesson, so that results are the same "
                 + "bytes on any machine; they do not depend on N.", valueName: "N"))
     var threads: String?

@@ -23,6 +23,7 @@ import Testing
         let ids = Set(outcome.checks.map(\.id))
         for l in 1...2 {
             #expect(ids.contains("layer-\(l)-angle-falls-with-window") && ids.contains("layer-\(l)-angle-to-bp"))
+            #expect(ids.contains("layer-\(l)-angle-to-three-phase-falls"))
         }
         for model in ["single-phase", "three-phase", "bp"] { #expect(ids.contains("\(model)-learned")) }
         #expect(ids.contains("cost-of-one-phase"))
@@ -55,5 +56,26 @@ import Testing
         #expect(
             Double(outputBursts) > baseline + 4 * baseline.squareRoot(),
             "output bursts \(outputBursts), baseline \(baseline)")
+    }
+
+    /// Results do not depend on the thread count: every sample has its own streams and sums are taken in order.
+    @Test func singlePhaseUpdateIsTheSameForAnyThreadCount() {
+        var rng = SplitMix64(seed: 5)
+        var settings = SpikingSettings()
+        settings.window = 100
+        let base = SpikingCircuit(sizes: [4, 6, 5, 3], settings: settings, rng: &rng)
+        let x = Matrix(rows: 7, cols: 4, data: (0..<28).map { Double($0 % 5) / 4 })
+        let y = Matrix(rows: 7, cols: 3, data: (0..<21).map { $0 % 3 == 0 ? 0.1 : 0.01 })
+        var updates: [[Double]] = []
+        for threads in [1, 2, 4] {
+            var c = base
+            c.settings.threads = threads
+            let gains = c.settleGains(x: x, targets: y, stream: 1, phase: SinglePhaseSettings(), rounds: 3)
+            let u = c.singlePhaseUpdate(
+                x: x, targets: y, learningRate: 1, stream: 2, phase: SinglePhaseSettings(), gains: gains)
+            updates.append(gains + u.update.weights.flatMap(\.data) + u.update.biases.flatMap { $0 })
+        }
+        #expect(updates[0] == updates[1] && updates[0] == updates[2])
+        #expect(updates[0].contains { $0 != 0 }, "the update is all zeros")
     }
 }

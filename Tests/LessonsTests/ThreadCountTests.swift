@@ -50,7 +50,7 @@ import Testing
     /// the same bytes on any machine). The help says so, and run-info.json records both.
     @Test func helpAndBehaviourAgreeOnBLASThreads() throws {
         let help = RunCommand.helpMessage(columns: 1000)
-        #expect(help.contains("Threads for the spiking engine of lessons 5 and 7"), "\(help)")
+        #expect(help.contains("Threads for the spiking engine of lessons 5, 7 and 8"), "\(help)")
         #expect(help.contains("OpenBLAS runs on one thread in every lesson"))
         #expect(!help.contains("Threads for BLAS"))
         let outcome = try run(

@@ -72,7 +72,8 @@ typedef struct {
     float apical_scale;     ///< 1/τ_a: a burst through feedback weight B adds B/(β τ_a) to the apical signal
     float rate_decay;       ///< e^{−dt/τ_r}: per step, of a cell's trace of its own spikes
     float rate_scale;       ///< 1/τ_r: a cell's own spike adds 1/τ_r to its trace
-    int32_t lag_steps;      ///< bursts are counted over the event window shifted later by this many steps
+    /// Per weight layer: its bursts are counted over the event window shifted later by this many steps.
+    const int32_t *lag_steps;
 } sk_bursts;
 
 /// Scratch memory of one worker for the single-phase kernel (besides an `sk_workspace`).

@@ -32,7 +32,9 @@ public let lesson08 = LessonDescriptor(
         .real("apical_tau", in: 1...1000, "time constant τ_a of the apical signal (ms)"),
         .real("rate_tau", in: 1...1000, "time constant τ_r of an output cell's own-spike trace (ms)"),
         .real("trace_tau", in: 1...1000, "time constant τ_u of a cell's drive trace (ms)"),
-        .real("lag", in: 0...1000, "lag of the burst window behind the event window (ms)"),
+        .real(
+            "lag", in: 0...1000, "error-loop lag per layer: layer l of L counts bursts lag·(L − l + 1) late (ms)"
+        ),
         .real("homeostasis", in: 0...100, "rate homeostasis γ of hidden cells (nA per spikes/ms per batch; 0 = off)"),
         .real("rate_target", in: 1...200, "target rate of the rate homeostasis (Hz)"),
         .real("t_min", in: 10...20_000, "shortest window of the angle sweep (ms)"),
@@ -172,7 +174,7 @@ func lesson08Prediction(_ c: SpikingCircuit, _ d: Lesson08Data) -> Lesson08Predi
     let p = try Lesson08Parameters(values)
     let d = datasetShape(p.data, trainLimit: p.trainLimit, testLimit: p.testLimit)
     let n = synapses([d.inputs] + Array(repeating: p.hidden, count: p.depth) + [d.classes])
-    let single = (p.settings.window + p.settings.settle + p.phase.lag) / 250
+    let single = (p.settings.window + p.settings.settle + p.phase.lag * Double(p.depth + 1)) / 250
     let three = (p.settings.window + p.settings.settle) / 250
     let train = Double(p.epochs * d.train) * n * (single / 2e8 + three / 4.5e8)
     let test = Double(2 * p.epochs * p.evaluations * d.test) * n * (p.testWindow + 50) / 250 / 4.5e8

@@ -42,9 +42,10 @@ public struct SinglePhaseSettings: Sendable, Equatable, Codable {
     /// Time constant τ_r of a cell's trace of its own spikes (ms), which an output cell's apical error compares with
     /// the teacher's rate.
     public var rateTau = 20.0
-    /// Lag L of the burst window behind the event window (ms): the synapse pairs the events of [0, T] with the
-    /// bursts of [L, T + L].
-    public var lag = 40.0
+    /// Lag of the error loop per layer (ms): weight layer l of L counts its bursts over the event window shifted by
+    /// lag·(L − l + 1) (the output layer by one lag, each layer below by one more), so the synapse pairs the events
+    /// of [0, T] with the bursts that answer them.
+    public var lag = 20.0
     /// Rate homeostasis of the hidden cells: γ (nA per spikes/ms, per batch; 0 = off) and the target rate
     /// (spikes/ms).
     public var homeostasis = 0.0
@@ -259,6 +260,8 @@ final class BurstKernel: @unchecked Sendable {
     let rowPointers: UnsafeMutablePointer<UnsafePointer<Float>?>
     let slope: [Float], rate: [Float]
     let beta: [Float]
+    /// Per weight layer: the lag of its burst window (steps).
+    let lags: [Int32]
     let phase: SinglePhaseSettings
     let dt: Double
 
@@ -280,6 +283,8 @@ final class BurstKernel: @unchecked Sendable {
         slope = c.slopeGrid
         rate = c.rateGrid
         self.beta = beta.map(Float.init)
+        let depth = c.depth
+        lags = (0..<depth).map { l in Int32((phase.lag * Double(depth - l) / c.settings.dt).rounded()) }
     }
 
     deinit {
@@ -305,21 +310,24 @@ final class BurstKernel: @unchecked Sendable {
         slope.withUnsafeBufferPointer { sp in
             rate.withUnsafeBufferPointer { rp in
                 beta.withUnsafeBufferPointer { bp in
-                    var settings = sk_bursts(
-                        feedback_rows: rowPointers, slope: sp.baseAddress, rate: rp.baseAddress,
-                        slope_count: Int32(sp.count),
-                        slope_lower: -10, slope_step: 0.002, beta: bp.baseAddress, p_base: Float(phase.baseline),
-                        trace_decay: Float(Foundation.exp(-dt / phase.traceTau)),
-                        apical_decay: Float(Foundation.exp(-dt / phase.apicalTau)),
-                        apical_scale: Float(1 / phase.apicalTau),
-                        rate_decay: Float(Foundation.exp(-dt / phase.rateTau)), rate_scale: Float(1 / phase.rateTau),
-                        lag_steps: Int32((phase.lag / dt).rounded()))
-                    withUnsafePointer(to: &kernel.circuit) { c in
-                        withUnsafePointer(to: &settings) { b in
-                            sk_run_single_phase(
-                                c, b, spaces.0.pointer, spaces.1.pointer, x, targets, &state, &burstState, events,
-                                bursts,
-                                drive, deviation, raster, context)
+                    lags.withUnsafeBufferPointer { lp in
+                        var settings = sk_bursts(
+                            feedback_rows: rowPointers, slope: sp.baseAddress, rate: rp.baseAddress,
+                            slope_count: Int32(sp.count),
+                            slope_lower: -10, slope_step: 0.002, beta: bp.baseAddress, p_base: Float(phase.baseline),
+                            trace_decay: Float(Foundation.exp(-dt / phase.traceTau)),
+                            apical_decay: Float(Foundation.exp(-dt / phase.apicalTau)),
+                            apical_scale: Float(1 / phase.apicalTau),
+                            rate_decay: Float(Foundation.exp(-dt / phase.rateTau)),
+                            rate_scale: Float(1 / phase.rateTau),
+                            lag_steps: lp.baseAddress)
+                        withUnsafePointer(to: &kernel.circuit) { c in
+                            withUnsafePointer(to: &settings) { b in
+                                sk_run_single_phase(
+                                    c, b, spaces.0.pointer, spaces.1.pointer, x, targets, &state, &burstState, events,
+                                    bursts,
+                                    drive, deviation, raster, context)
+                            }
                         }
                     }
                 }
