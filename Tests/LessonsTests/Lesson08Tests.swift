@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    /// The single-phase circuit gets the three-phase circuit's time per sample unless told otherwise: a forward
+    /// window and one error window per hidden layer.
+    @Test func singleWindowDefaultsToTheThreePhaseTimePerSample() throws {
+        let notebook = try Notebook.load(packageRoot + "/lessons/08-single-phase.md")
+        let cases: [([(String, String)], Double)] = [
+            ([("window", "200")], 400), ([("window", "200"), ("hidden_layers", "2")], 600),
+            ([("window", "100"), ("hidden_layers", "3")], 400), ([("single_window", "250")], 250)
+        ]
+        for (overrides, expected) in cases {
+            let values = try resolveParameters(
+                specs: lesson08.parameters, notebook: notebook.parameters, notebookName: "lesson 8",
+                overrides: overrides)
+            #expect(try Lesson08Parameters(values).singleWindow == expected, "\(overrides)")
+        }
+    }
+
     /// Bursts ride beside events: with the teacher far above every output cell's rate, the output cells burst
     /// above their baseline, and a recording lists both kinds of spike.
     @Test func burstsRideBesideEvents() {

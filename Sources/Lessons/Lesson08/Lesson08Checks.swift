@@ -5,12 +5,12 @@ import NeuroModel
 // MARK: Checks
 
 /// Lesson 8's claim on training, in points of test accuracy (95 % one-sided bound over seeds of the same-seed
-/// difference): the single-phase circuit against the three-phase one, with one hidden layer (the default). The
-/// goal was 1 point; with one 40 ms lag for all layers it measured 1.79 ± 0.13 (SE, seeds 7–9) and 1.99 ± 0.34
-/// (seeds 10–12), where a 2.5-point claim over three seeds failed (bound 2.97); so the claim is 3 points, over
-/// five seeds. With two hidden layers it does not hold (4.1 ± 0.3 points; the notebook says so).
+/// difference): the single-phase circuit against the three-phase one, with one hidden layer (the default), at the
+/// same time per sample and ν₀ = 200 Hz. The goal was 1 point; the cost measured 0.69 ± 0.12 (SE, seeds 7–11,
+/// bound 0.95) and 0.74 ± 0.12 (held-out seeds 12–16, bound 1.00), so the claim allows half a point over the goal
+/// for seeds not run. With two hidden layers it does not hold over three seeds (the notebook says by how much).
 enum Lesson08Claim {
-    static let costOfOnePhase = 3.0
+    static let costOfOnePhase = 1.5
 }
 
 /// The window sweep's claims (at the start) and the trained circuit's.
@@ -58,9 +58,8 @@ func lesson08Checks(
                 id: "\(model.lowercased())-learned", observed: accuracy ?? .nan,
                 bound: chance + samplingErrorMultiple * se, unit: "%"))
     }
-    // The cost of one phase, claimed over seeds (same start, batches and test set per seed). The goal of
-    // one point is not reached (the notebook says by how much); measured at the defaults, so `--explore` reports
-    // it as informational.
+    // The cost of one phase, claimed over seeds (same start, batches and test set per seed); measured at the
+    // defaults, so `--explore` reports it as informational.
     ctx.check(
         .atMost(
             "three-phase test accuracy minus single-phase", id: "cost-of-one-phase",

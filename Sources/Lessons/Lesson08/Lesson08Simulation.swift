@@ -69,6 +69,7 @@ struct Lesson08Training {
 
     init(start: SpikingCircuit, _ p: Lesson08Parameters) {
         single = start
+        single.settings.window = p.singleWindow
         three = start
         bp = Learner(network: Network(twinOf: start), feedback: .bp, rng: SplitMix64(seed: 0))
     }
