@@ -20,6 +20,16 @@ import Testing
     }
 
     /// A distribution claim passes only when the one-sided 95 % confidence bound of the mean meets the bound.
+    /// A mean over seeds is written with its standard error to two significant digits and the mean to the same
+    /// decimal place, so neither shows digits the spread does not support.
+    @Test func meanAndErrorRoundsToTheError() {
+        #expect(meanAndError(81.96, 0.0782943) == "81.960 ± 0.078")
+        #expect(meanAndError(0.69, 0.123167) == "0.69 ± 0.12")
+        #expect(meanAndError(30.2114, 0.718244) == "30.21 ± 0.72")
+        #expect(meanAndError(1234.6, 56.7) == "1235 ± 57")
+        #expect(meanAndError(2, 0) == "\(format(2)) ± \(format(0))")
+    }
+
     @Test func overSeedsUsesTheConfidenceBound() {
         // mean 0.96, sd 0.01, n = 4: SE 0.005, bound 0.96 − 2.353·0.005 = 0.9482 < 0.95 → fails.
         let a = combine(seeded([0.95, 0.96, 0.97, 0.96]) { .atLeast("acc", observed: $0, bound: 0.95).overSeeds })

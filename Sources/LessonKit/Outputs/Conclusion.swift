@@ -43,8 +43,7 @@ func conclude(
     var values = first.values
     if records.count > 1 {
         for (name, n) in numbers where first.values[name] != nil {
-            values[name] =
-                "\(format(n.mean)) ± \(format(n.standardError ?? .nan)) " + "(mean ± SE, \(records.count) seeds)"
+            values[name] = meanAndError(n.mean, n.standardError ?? .nan)
         }
     }
     if let summary {
@@ -59,6 +58,14 @@ func conclude(
         lesson: first.lesson, seeds: recordSeeds, parameters: first.parameters,
         checks: combineChecks(records), values: values, numbers: numbers,
         figures: combineFigures(records), status: status)
+}
+
+/// "m ± s" with s to two significant digits and m to the same decimal place (81.96 ± 0.078 → "81.960 ± 0.078");
+/// `format` for both when s is zero or not finite.
+func meanAndError(_ mean: Double, _ error: Double) -> String {
+    guard error.isFinite, error > 0, mean.isFinite else { return "\(format(mean)) ± \(format(error))" }
+    let decimals = min(max(1 - Int(log10(error).rounded(.down)), 0), 12)
+    return String(format: "%.\(decimals)f ± %.\(decimals)f", mean, error)
 }
 
 private func duplicate(_ xs: [UInt64]) -> UInt64 {

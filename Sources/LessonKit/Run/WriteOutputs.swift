@@ -52,7 +52,8 @@ func writeOutputs(
         let seedText =
             c.seeds.count == 1
             ? "seed \(c.seeds[0])"
-            : "seeds \(seedListText(c.seeds)) (checks over seeds; text values and tables from seed \(c.seeds[0]))"
+            : "seeds \(seedListText(c.seeds)) (checks over seeds; a value written m ± s in the text is the mean ± SE "
+                + "over the seeds, other values and tables are seed \(c.seeds[0])'s)"
         let header =
             "> Executed copy of `lessons/\(lesson.notebookFile)` — \(seedText), project \(projectVersion). "
             + "Reproduce with `swift run -c release lesson \(lesson.number) --seeds \(seedListText(c.seeds))"
