@@ -61,8 +61,10 @@ func conclude(
 }
 
 /// "m ± s" with s to two significant digits and m to the same decimal place (81.96 ± 0.078 → "81.960 ± 0.078");
-/// `format` for both when s is zero or not finite.
+/// just m when every seed gave the same value (a closed form, a parameter); `format` for both when s is not
+/// finite.
 func meanAndError(_ mean: Double, _ error: Double) -> String {
+    if error == 0 { return format(mean) }
     guard error.isFinite, error > 0, mean.isFinite else { return "\(format(mean)) ± \(format(error))" }
     let decimals = min(max(1 - Int(log10(error).rounded(.down)), 0), 12)
     return String(format: "%.\(decimals)f ± %.\(decimals)f", mean, error)
