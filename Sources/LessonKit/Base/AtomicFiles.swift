@@ -20,13 +20,31 @@ package func writeFileAtomically(_ data: Data, to path: String) throws {
     let folder = (path as NSString).deletingLastPathComponent
     let tmp = (folder as NSString).appendingPathComponent(temporaryName(for: (path as NSString).lastPathComponent))
     do {
-        try data.write(to: URL(fileURLWithPath: tmp))
+        try writeNewFile(data, at: tmp)
         guard rename(tmp, path) == 0 else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
     } catch {
         unlink(tmp)
         throw error
+    }
+}
+
+/// Writes `data` into a file created at `path`, which must not exist (`O_EXCL`; a leftover of this process's own
+/// temporary name is removed first): a symbolic link planted at the temporary's name is never followed.
+private func writeNewFile(_ data: Data, at path: String) throws {
+    unlink(path)
+    let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
+    defer { close(fd) }
+    try data.withUnsafeBytes { (buffer: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(fd, buffer.baseAddress?.advanced(by: offset), buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw CocoaError(.fileWriteOutOfSpace, userInfo: [NSFilePathErrorKey: path]) }
+            offset += n
+        }
     }
 }
 
@@ -82,7 +100,23 @@ func cleanStaleTemporaries(_ folders: [String], outDirectory: String? = nil, log
     }
 }
 
-func prepareDirectory(_ path: String) throws {
+/// Creates the folder `path` (and its parents). With `noLinkBelow`, a folder at or under which this program makes
+/// everything, no part of `path` below `noLinkBelow` may be a symbolic link (one planted there would send the
+/// run's files outside the output folder): such a link is refused in one line.
+func prepareDirectory(_ path: String, noLinkBelow base: String? = nil) throws {
+    if let base {
+        let parts = (path as NSString).pathComponents
+        let baseCount = (base as NSString).pathComponents.count
+        for k in stride(from: baseCount + 1, through: parts.count, by: 1) {
+            let prefix = NSString.path(withComponents: Array(parts.prefix(k)))
+            var info = stat()
+            if lstat(prefix, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK {
+                throw LessonError(
+                    "\(prefix) is a symbolic link where this program keeps a folder of its own; remove it "
+                        + "(rm '\(prefix)') and run again")
+            }
+        }
+    }
     do {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     } catch {

@@ -38,15 +38,34 @@ public struct Figure: Codable, Equatable, Sendable {
         name: String, title: String, claim: String, blocks: [DataBlock], script: String,
         summarize: Bool = true
     ) {
-        precondition(
-            name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" },
-            "figure name '\(name)' must be [A-Za-z0-9-]")
+        precondition(isSafeFigureName(name), "figure name '\(name)' must be [A-Za-z0-9-], at most 64 characters")
         self.name = name
         self.title = title
         self.claim = claim
         self.blocks = blocks
         self.script = script
         self.summarize = summarize
+    }
+
+    /// Reads a figure from a seed record, which may come from someone else: its name must be one safe file name
+    /// and its script in the subset of gnuplot the runner writes (`figureScriptProblem`), else a `FigureRefused`.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        title = try c.decode(String.self, forKey: .title)
+        claim = try c.decode(String.self, forKey: .claim)
+        blocks = try c.decode([DataBlock].self, forKey: .blocks)
+        script = try c.decode(String.self, forKey: .script)
+        summarize = try c.decode(Bool.self, forKey: .summarize)
+        seeds = try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? []
+        guard isSafeFigureName(name) else {
+            throw FigureRefused(
+                "a figure named \"\(gnuplotComment(String(name.prefix(80))))\" (a figure's name is one file name "
+                    + "of letters, digits and '-', at most 64 characters)")
+        }
+        if let why = figureScriptProblem(script) {
+            throw FigureRefused("figure \(name)'s script, \(why)")
+        }
     }
 
     public var dataFile: String { name + ".dat" }
@@ -56,8 +75,8 @@ public struct Figure: Codable, Equatable, Sendable {
     /// two blank lines.
     public func dataText(lesson: String) -> String {
         var out = [
-            "# figure: \(name) — \(title)", "# lesson: \(lesson)", "# seeds: \(seedListText(seeds))",
-            "# claim: \(claim)"
+            "# figure: \(name) — \(gnuplotComment(title))", "# lesson: \(gnuplotComment(lesson))",
+            "# seeds: \(seedListText(seeds))", "# claim: \(gnuplotComment(claim))"
         ]
         if !summarize {
             out.append("# data of seed \(seeds.first.map(String.init) ?? "?") (one seed shown)")
@@ -69,10 +88,10 @@ public struct Figure: Codable, Equatable, Sendable {
                 out.append("")
                 out.append("")
             }
-            out.append("# block \(i): \(b.name)")
+            out.append("# block \(i): \(gnuplotComment(b.name))")
             out.append(
                 "# columns: "
-                    + b.columns.enumerated().map { "\($0.offset + 1)=\($0.element)" }
+                    + b.columns.enumerated().map { "\($0.offset + 1)=\(gnuplotComment($0.element))" }
                     .joined(separator: ", "))
             for r in b.rows { out.append(r.map(dataNumber).joined(separator: " ")) }
             if b.rows.isEmpty { out.append("# (no rows)") }
@@ -82,9 +101,9 @@ public struct Figure: Codable, Equatable, Sendable {
 
     public func scriptText(lesson: String) -> String {
         """
-        # \(title)
-        # lesson: \(lesson); seeds: \(seedListText(seeds))
-        # claim: \(claim)
+        # \(gnuplotComment(title))
+        # lesson: \(gnuplotComment(lesson)); seeds: \(seedListText(seeds))
+        # claim: \(gnuplotComment(claim))
         # Render (from this folder):
         #   gnuplot -e "set terminal pngcairo size 1200,800 font ',16'; set output '\(name).png'" \(scriptFile)
         # (sh ../render.sh renders every figure to PNG, SVG and PDF at two- and one-column width)
@@ -117,7 +136,21 @@ public struct Figure: Codable, Equatable, Sendable {
         return "DATA index \(block) using 1:($\(column)-$\(sd)):($\(column)+$\(sd)) with filledcurves lt \(lt) notitle"
     }
 
+    /// The title as it may stand in Markdown: one line, with no brackets or angle brackets that could end the
+    /// image's text early and start a link or a tag (a title may come from a seed record).
+    var markdownTitle: String {
+        String(
+            gnuplotComment(title).map { c -> Character in
+                switch c {
+                case "[", "<": return "("
+                case "]", ">": return ")"
+                default: return c
+                }
+            })
+    }
+
     func markdown(renderedFormats: [String]) -> String {
+        let title = markdownTitle
         var links: [String] = []
         for r in figureRenderings where r.format != "png" && renderedFormats.contains(r.format) {
             links.append("[\(r.label)](\(name)\(r.fileSuffix))")

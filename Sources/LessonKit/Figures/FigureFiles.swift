@@ -70,6 +70,12 @@ func writeFigureFiles(
 ) throws -> String {
     var files: [(String, String)] = []
     for f in figures {
+        guard isSafeFigureName(f.name) else {
+            throw LessonError("a figure is named \(gnuplotComment(f.name)); not written")
+        }
+        if let why = figureScriptProblem(f.script) {
+            throw LessonError("figure \(f.name)'s script is outside the gnuplot figures may use (\(why)); not written")
+        }
         try writeAtomically(f.dataText(lesson: lesson), to: (folder as NSString).appendingPathComponent(f.dataFile))
         files.append(
             (
@@ -112,4 +118,15 @@ func carryEditedScripts(from final: String, into staging: String) throws {
                     + "or choose another with --out DIR")
         }
     }
+}
+
+/// Why the script at `path` is not to be rendered by the run, or nil: a script the runner wrote (its checksum
+/// holds) is rendered; so is one a user edited that stays in the subset of gnuplot figures use (after the runner's
+/// own style loader is set aside). An edit outside it (a `system` call, a pipe…) is kept but not run: the output
+/// folder may be someone else's.
+func editedScriptProblem(_ path: String, figure: Figure) -> String? {
+    guard let data = FileManager.default.contents(atPath: path) else { return nil }
+    let text = String(decoding: data, as: UTF8.self)
+    if isUnedited(text) { return nil }
+    return figureScriptProblem(text.replacingOccurrences(of: figure.styleLoader, with: ""))
 }

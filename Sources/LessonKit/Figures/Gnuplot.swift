@@ -48,7 +48,19 @@ func renderFigures(
         )
     }
     var failures: [String] = []
+    var refused: [String] = []
     for f in figures {
+        var script = f.scriptFile
+        if let why = editedScriptProblem((folder as NSString).appendingPathComponent(script), figure: f) {
+            // An edit outside the subset figures use is kept, not run; the runner's own version stands in for it.
+            let own = newVersionPath(script)
+            guard FileManager.default.fileExists(atPath: (folder as NSString).appendingPathComponent(own)) else {
+                failures.append("\(script): not rendered, \(why)")
+                continue
+            }
+            refused.append("\(script) (\(why))")
+            script = own
+        }
         for r in figureRenderings {
             let tmpPath = (folder as NSString).appendingPathComponent(temporaryName(for: f.name + r.fileSuffix))
             let finalPath = (folder as NSString).appendingPathComponent(f.name + r.fileSuffix)
@@ -57,7 +69,7 @@ func renderFigures(
                     gnuplot, in: folder,
                     arguments: [
                         "-e", "set terminal \(r.terminal)", "-e",
-                        "set output '\((tmpPath as NSString).lastPathComponent)'", f.scriptFile
+                        "set output '\((tmpPath as NSString).lastPathComponent)'", script
                     ], timeout: timeout)
                 try installRenderedFigure(tmpPath, as: finalPath, format: r.format)
             } catch let e as LessonError {
@@ -68,8 +80,18 @@ func renderFigures(
             unlink(tmpPath)
         }
     }
-    if failures.isEmpty { return (figureFormats, "") }
-    return ([], "gnuplot failed on " + failures.joined(separator: "; "))
+    let refusedNote =
+        refused.isEmpty
+        ? ""
+        : "did not render your edited " + refused.joined(separator: ", ")
+            + ", which a figure script may not do; the runner's version was rendered instead (render yours with "
+            + "sh render.sh if you trust it)"
+    if failures.isEmpty { return (figureFormats, refusedNote) }
+    return (
+        [],
+        ([refusedNote] + ["gnuplot failed on " + failures.joined(separator: "; ")]).filter { !$0.isEmpty }
+            .joined(separator: "; ")
+    )
 }
 
 /// Runs gnuplot with `arguments` in `folder`, with no standard input (a `pause` does not wait for the

@@ -21,6 +21,10 @@ func conclude(
 ) throws -> Conclusion {
     let records = unsorted.sorted { $0.seed < $1.seed }
     guard let first = records.first else { throw LessonError("no seed records to combine") }
+    let recordSeeds = records.map(\.seed)
+    guard Set(recordSeeds).count == recordSeeds.count else {
+        throw LessonError("seed \(duplicate(recordSeeds)) appears twice among the runs; give each seed once")
+    }
     for r in records where r.lesson != first.lesson || r.parameters != first.parameters {
         let diff = Set(r.parameters.keys).union(first.parameters.keys)
             .filter { r.parameters[$0] != first.parameters[$0] }.sorted()
@@ -29,10 +33,6 @@ func conclude(
                 ? "seed records of different lessons (\(first.lesson), \(r.lesson)); aggregate one lesson at a time"
                 : "seed \(r.seed) was run with other parameters than seed \(first.seed) "
                     + "(\(diff.joined(separator: ", "))); aggregate only runs of the same parameters")
-    }
-    let recordSeeds = records.map(\.seed)
-    guard Set(recordSeeds).count == recordSeeds.count else {
-        throw LessonError("seed \(duplicate(recordSeeds)) appears twice among the runs; give each seed once")
     }
     var numbers: [String: NumberSummary] = [:]
     for name in Set(records.flatMap(\.numbers.keys)) {

@@ -46,7 +46,7 @@ struct SeedRecord: Codable, Equatable {
 
 func writeSeedRecord(_ r: SeedRecord, folder: String) throws {
     let dir = (folder as NSString).appendingPathComponent("seeds")
-    try prepareDirectory(dir)
+    try prepareDirectory(dir, noLinkBelow: (folder as NSString).deletingLastPathComponent)
     let data = try jsonEncoder().encode(r)
     try writeAtomically(
         String(decoding: data, as: UTF8.self) + "\n",
@@ -55,13 +55,30 @@ func writeSeedRecord(_ r: SeedRecord, folder: String) throws {
 
 /// Reads one seed record; one line when it is not one.
 func readSeedRecord(_ path: String) throws -> SeedRecord {
-    let read: Data?
-    do { read = try CheckpointIntegrity.read(path) } catch let e as DataError { throw LessonError(e.description) }
-    guard let data = read else { throw LessonError("cannot read \(path)") }
-    guard let r = try? jsonDecoder().decode(SeedRecord.self, from: data), r.format == SeedRecord.format else {
+    guard let r = try readSeedRecordIfCurrent(path) else {
         throw LessonError(
             "\(path) is not a seed record of this version (\(SeedRecord.format)); "
                 + "run that seed again")
+    }
+    return r
+}
+
+/// Reads one seed record: nil when the file is not one of this version (e.g. an older version's); throws one line
+/// when it cannot be read or holds what the runner never writes (a figure name that is no safe file name, a
+/// script outside the subset of gnuplot figures use, two figures of one name): such a record was made by hand.
+func readSeedRecordIfCurrent(_ path: String) throws -> SeedRecord? {
+    let read: Data?
+    do { read = try CheckpointIntegrity.read(path) } catch let e as DataError { throw LessonError(e.description) }
+    guard let data = read else { throw LessonError("cannot read \(path)") }
+    let decoded: SeedRecord?
+    do { decoded = try jsonDecoder().decode(SeedRecord.self, from: data) } catch let e as FigureRefused {
+        throw LessonError("\(path) holds \(e), which the runner never writes; run that seed again")
+    } catch { decoded = nil }
+    guard let r = decoded, r.format == SeedRecord.format else { return nil }
+    var names = Set<String>()
+    for f in r.figures where !names.insert(f.name).inserted {
+        throw LessonError(
+            "\(path) holds two figures named \(f.name), which the runner never writes; run that seed again")
     }
     return r
 }

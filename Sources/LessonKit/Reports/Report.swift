@@ -122,7 +122,7 @@ struct ReportInput {
 func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAssets?) throws -> String {
     let protected = protectMath(joiningSoftBreaks(input.markdown))
     let katex = protected.spans.isEmpty ? nil : installed  // a page without math needs no KaTeX
-    var body = restoreMath(MarkdownParser().html(from: protected.markdown), protected)
+    var body = neutralizingScriptLinks(restoreMath(MarkdownParser().html(from: protected.markdown), protected))
     for f in input.figures {
         let path = (folder as NSString).appendingPathComponent(f.file)
         guard let data = FileManager.default.contents(atPath: path), !data.isEmpty else {
@@ -162,6 +162,28 @@ func reportHTML(_ input: ReportInput, folder: String, katex installed: KaTeXAsse
     }
     page += "</body>\n</html>\n"
     return page
+}
+
+/// `html` with every `href` or `src` whose address runs a script or embeds a document (`javascript:`, `vbscript:`,
+/// `data:`; case, spaces and control characters ignored, as browsers ignore them) pointed at `#` instead: text
+/// from a seed record or an edited notebook (`[x](javascript:…)`) must not become a link that runs code. The
+/// report's own figures are inlined as `data:` images after this pass.
+func neutralizingScriptLinks(_ html: String) -> String {
+    var out = ""
+    var rest = Substring(html)
+    let attributes = [" href=\"", " src=\""]
+    while let hit = attributes.compactMap({ rest.range(of: $0) }).min(by: { $0.lowerBound < $1.lowerBound }) {
+        out += rest[..<hit.upperBound]
+        rest = rest[hit.upperBound...]
+        let end = rest.firstIndex(of: "\"") ?? rest.endIndex
+        let address = rest[..<end]
+        let folded = String(address.unicodeScalars.filter { $0.value > 0x20 }.map(Character.init)).lowercased()
+            .replacingOccurrences(of: "&#", with: "")
+        let unsafe = folded.hasPrefix("data:") || folded.contains("script:")
+        out += unsafe ? "#" : String(address)
+        rest = rest[end...]
+    }
+    return out + rest
 }
 
 /// Gives check tables (those whose header is the check table's) the class `checks`, and their result cells

@@ -16,19 +16,25 @@ struct AggregateInput {
     var runs: [String: [Run]] = [:]
 
     /// Reads `dir`: an output folder (holding `NN-name/seeds/`) or one lesson's folder (holding `seeds/`).
-    mutating func read(_ dir: String, lessons: [LessonDescriptor]) throws {
+    mutating func read(_ dir: String, lessons known: [LessonDescriptor]) throws {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
             throw LessonError("aggregate: \(dir) is not a folder; give the --out folders of the runs to merge")
         }
         var found = 0
-        for folder in [dir] + lessons.map({ (dir as NSString).appendingPathComponent($0.id) }) {
+        for folder in [dir] + known.map({ (dir as NSString).appendingPathComponent($0.id) }) {
             let seeds = (folder as NSString).appendingPathComponent("seeds")
             guard let files = try? fm.contentsOfDirectory(atPath: seeds) else { continue }
             var lessons = Set<String>()
             for f in files.sorted() where f.hasPrefix("seed-") && f.hasSuffix(".json") {
-                let r = try readSeedRecord((seeds as NSString).appendingPathComponent(f))
+                let path = (seeds as NSString).appendingPathComponent(f)
+                let r = try readSeedRecord(path)
+                guard known.contains(where: { $0.id == r.lesson }) else {
+                    throw LessonError(
+                        "aggregate: \(path) is a record of lesson \"\(gnuplotComment(String(r.lesson.prefix(80))))\", "
+                            + "which this version does not have (see lesson list); give records of its lessons")
+                }
                 records[r.lesson, default: []].append(r)
                 lessons.insert(r.lesson)
                 found += 1

@@ -27,7 +27,20 @@ final class OutputLock {
         path = OutputLock.path(outDirectory: outDirectory, id: id)
         let folder = (outDirectory as NSString).appendingPathComponent(id)
         for _ in 0..<10 {
-            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            // Never through a symbolic link: a link planted at the lock's name would make the run truncate, or
+            // create, a file outside the output folder.
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0o644)
+            if fd < 0 && errno == ELOOP {
+                throw LessonError(
+                    "\(path) is a symbolic link, not the lock file this program makes; remove it (rm '\(path)') "
+                        + "and run again")
+            }
+            var info = stat()
+            if fd >= 0, fstat(fd, &info) != 0 || (info.st_mode & S_IFMT) != S_IFREG {
+                close(fd)
+                throw LessonError(
+                    "\(path) is not a regular file, so not the lock file this program makes; remove it and run again")
+            }
             guard fd >= 0 else {
                 throw LessonError(
                     "cannot create the lock file \(path) (\(String(cString: strerror(errno)))); check that the "

@@ -49,13 +49,27 @@ struct RunFolder {
 
     /// Creates the staging folder: a fresh one unless resuming; when resuming, the records and checkpoints a
     /// killed run left there for seeds other than `seeds` are removed, so that the run carries only its own.
+    ///
+    /// The run writes only real folders and files of its own there: a symbolic link at the final folder's or the
+    /// staging folder's name, or anywhere inside a staging folder kept for `--resume`, is refused in one line (it
+    /// would send files outside the output folder, or delete files where it points).
     func prepare(resume: Bool, seeds: [UInt64]) throws {
         let fm = FileManager.default
+        if let link = [final, staging].first(where: isSymbolicLink) {
+            throw LessonError(
+                "\(link) is a symbolic link where this program keeps a folder of its own; remove it (rm '\(link)') "
+                    + "and run again")
+        }
         if !resume, fm.fileExists(atPath: staging) {
             try? fm.removeItem(atPath: staging)
         }
-        try prepareDirectory(staging)
+        try prepareDirectory(staging, noLinkBelow: (staging as NSString).deletingLastPathComponent)
         guard resume else { return }
+        if let link = firstSymbolicLink(under: staging) {
+            throw LessonError(
+                "\(link) is a symbolic link inside a staging folder, where this program makes none; remove it, or "
+                    + "run without --resume")
+        }
         let wanted = Set(seeds)
         for top in ["seeds", "checkpoints"] {
             let dir = (staging as NSString).appendingPathComponent(top)
@@ -128,4 +142,24 @@ struct RunFolder {
         let names = (try? fm.contentsOfDirectory(atPath: staging)) ?? []
         if !names.contains(where: RunFolder.isCheckpoint) { try? fm.removeItem(atPath: staging) }
     }
+}
+
+/// Whether `path` itself is a symbolic link (it is not followed).
+func isSymbolicLink(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+}
+
+/// The first symbolic link found in the tree under `folder` (links are not followed), down to `depth` levels.
+func firstSymbolicLink(under folder: String, depth: Int = 4) -> String? {
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+        let path = (folder as NSString).appendingPathComponent(name)
+        var info = stat()
+        guard lstat(path, &info) == 0 else { continue }
+        if (info.st_mode & S_IFMT) == S_IFLNK { return path }
+        if (info.st_mode & S_IFMT) == S_IFDIR, depth > 0, let inner = firstSymbolicLink(under: path, depth: depth - 1) {
+            return inner
+        }
+    }
+    return nil
 }

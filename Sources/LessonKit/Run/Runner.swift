@@ -122,7 +122,8 @@ func finishedRecord(_ seed: UInt64, lesson: LessonDescriptor, params: ParameterV
     do { guard try CheckpointIntegrity.read(kept) != nil else { return nil } } catch let e as DataError {
         throw LessonError(e.description)
     }
-    guard let r = try? readSeedRecord(kept) else { return nil }
+    // A record of another version is recomputed; one the runner would never have written is refused.
+    guard let r = try readSeedRecordIfCurrent(kept) else { return nil }
     let same =
         r.status == "complete" && r.lesson == lesson.id
         && r.parameters == params.values.filter { !seedKeys.contains($0.key) }
@@ -152,7 +153,7 @@ func runSeed(
     context.interruptAfterEpochs = options.interruptAfterEpochs
     context.live = options.live
     options.live?.begin("lesson \(lesson.number) (\(lesson.slug)), seed \(seed)")
-    try prepareDirectory(context.folder)
+    try prepareDirectory(context.folder, noLinkBelow: options.outDirectory)
     defer {
         // Lessons without checkpoints leave no empty folders behind.
         for dir in [context.folder, (context.folder as NSString).deletingLastPathComponent] {
