@@ -14,6 +14,12 @@ final class DatasetFileReader {
             throw DataError("missing dataset file \(path)")
         }
         guard !isFolder.boolValue else { throw DataError("\(path) is a folder, not a dataset file") }
+        // A FIFO or socket would block the open (and the run) until something writes to it: refused, not opened.
+        var info = stat()
+        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFIFO || (info.st_mode & S_IFMT) == S_IFSOCK {
+            let kind = (info.st_mode & S_IFMT) == S_IFIFO ? "a FIFO" : "a socket"
+            throw DataError("\(path) is \(kind), not a dataset file; give the folder of the real files")
+        }
         guard let file = gzopen(path, "rb") else { throw DataError("cannot open \(path); check its permissions") }
         self.path = path
         self.file = file
@@ -211,7 +217,15 @@ public func locateIDXFiles(_ directory: String) throws -> IDXFiles {
         let candidates = idxSearchFolders(directory).flatMap { folder in
             idxNameVariants(canonical).map { (folder as NSString).appendingPathComponent($0) }
         }
-        if let path = candidates.first(where: { fm.fileExists(atPath: $0) }) {
+        let present = candidates.filter { fm.fileExists(atPath: $0) }
+        if let path = present.first {
+            // Two copies of one file (plain and .gz, or two spellings) must hold the same bytes, or which one is
+            // read would decide the results without a word.
+            for other in present.dropFirst() where try !sameDecompressedBytes(path, other) {
+                throw DataError(
+                    "\(path) and \(other) are two copies of \(canonical) with different contents; remove the one "
+                        + "that is wrong")
+            }
             found.append(path)
         } else {
             missing.append(canonical)
@@ -226,6 +240,26 @@ public func locateIDXFiles(_ directory: String) throws -> IDXFiles {
     return IDXFiles(trainImages: found[0], trainLabels: found[1], testImages: found[2], testLabels: found[3])
 }
 
+/// Whether two dataset files hold the same bytes once decompressed (read 1 MiB at a time; at most 4 GiB each).
+func sameDecompressedBytes(_ a: String, _ b: String) throws -> Bool {
+    let x = try DatasetFileReader(a)
+    let y = try DatasetFileReader(b)
+    for _ in 0..<4096 {
+        let p = try x.read(upTo: 1 << 20)
+        let q = try y.read(upTo: 1 << 20)
+        guard p == q else { return false }
+        if p.isEmpty { return true }
+    }
+    return false
+}
+
+/// The rows × cols of an IDX image file's header (the file was read and checked by `loadIDX` before).
+func idxImageShape(_ path: String) throws -> (rows: Int, cols: Int) {
+    let header = try DatasetFileReader(path).read(upTo: 16)
+    guard header.count == 16 else { throw DataError("\(path) is truncated") }
+    return (bigEndian32(header, 8), bigEndian32(header, 12))
+}
+
 /// Whether `directory` (or its `raw/`) holds all four IDX files under any of the common names.
 public func holdsIDXDataset(_ directory: String) -> Bool {
     (try? locateIDXFiles(directory)) != nil
@@ -237,8 +271,12 @@ public func loadIDXDirectory(_ directory: String, name: String) throws -> (train
     let files = try locateIDXFiles(directory)
     let train = try loadIDX(images: files.trainImages, labels: files.trainLabels, name: name + " train")
     let test = try loadIDX(images: files.testImages, labels: files.testLabels, name: name + " test")
-    guard train.x.cols == test.x.cols else {
-        throw DataError("\(directory): train images have \(train.x.cols) pixels, test images \(test.x.cols)")
+    let trainShape = try idxImageShape(files.trainImages)
+    let testShape = try idxImageShape(files.testImages)
+    guard trainShape == testShape else {
+        throw DataError(
+            "\(directory): training images are \(trainShape.rows)×\(trainShape.cols) pixels, test images "
+                + "\(testShape.rows)×\(testShape.cols); give the training and test files of one dataset")
     }
     return (train, test)
 }

@@ -337,3 +337,57 @@ import Testing
                 == nil)
     }
 }
+
+/// Issue 30: dataset files that would hang the run or decide its results without a word are refused in one line.
+@Suite struct HostileDatasetTests {
+    /// A FIFO under a dataset file's name would block the open until something writes to it; it is refused at
+    /// once (the test would hang before the fix).
+    @Test func aFIFOIsRefusedNotOpened() throws {
+        let d = DataFolder()
+        for (name, bytes) in [
+            ("train-labels-idx1-ubyte", idxLabels([0, 1, 2, 9])), ("t10k-images-idx3-ubyte", idxImages(2)),
+            ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))
+        ] {
+            d.write(name, bytes)
+        }
+        #expect(mkfifo(d.path + "/train-images-idx3-ubyte", 0o644) == 0)
+        let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        #expect(error.description.contains("train-images-idx3-ubyte is a FIFO, not a dataset file"), "\(error)")
+    }
+
+    /// Test images of another shape with the same pixel count (14×56 beside 28×28; here 3×2 beside 2×3) are
+    /// refused, naming both shapes.
+    @Test func testImagesOfAnotherShapeAreRefused() throws {
+        let d = DataFolder()
+        for (name, bytes) in [
+            ("train-images-idx3-ubyte", idxImages(4)), ("train-labels-idx1-ubyte", idxLabels([0, 1, 2, 9])),
+            ("t10k-images-idx3-ubyte", idxImages(2, rows: 3, cols: 2)), ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))
+        ] {
+            d.write(name, bytes)
+        }
+        let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        #expect(error.description.contains("training images are 2×3 pixels, test images 3×2"), "\(error)")
+    }
+
+    /// A plain and a gzip copy of one file with different contents are refused; identical copies (as torchvision
+    /// leaves them in raw/) are read.
+    @Test func twoDifferentCopiesOfOneFileAreRefused() throws {
+        let d = DataFolder()
+        for (name, bytes) in [
+            ("train-images-idx3-ubyte", idxImages(4)), ("train-labels-idx1-ubyte", idxLabels([0, 1, 2, 9])),
+            ("t10k-images-idx3-ubyte", idxImages(2)), ("t10k-labels-idx1-ubyte", idxLabels([3, 4]))
+        ] {
+            d.write(name, bytes)
+        }
+        d.write("copy", idxLabels([0, 1, 2, 9]))
+        d.gzip("copy")
+        try FileManager.default.moveItem(atPath: d.path + "/copy.gz", toPath: d.path + "/train-labels-idx1-ubyte.gz")
+        #expect(try loadIDXDirectory(d.path, name: "t").train.labels == [0, 1, 2, 9])
+        d.write("copy", idxLabels([0, 1, 2, 8]))
+        d.gzip("copy")
+        try FileManager.default.removeItem(atPath: d.path + "/train-labels-idx1-ubyte.gz")
+        try FileManager.default.moveItem(atPath: d.path + "/copy.gz", toPath: d.path + "/train-labels-idx1-ubyte.gz")
+        let error = try #require(throws: DataError.self) { _ = try loadIDXDirectory(d.path, name: "t") }
+        #expect(error.description.contains("are two copies of train-labels-idx1-ubyte with different contents"))
+    }
+}
