@@ -38,3 +38,23 @@ import Testing
         }
     }
 }
+
+/// Issue 30 #4: a burst count with a huge mean (a runaway gain) is drawn in O(1) by PTRS, with the Poisson law's
+/// mean and variance: over n draws the sample mean is within 5 standard errors (√(λ/n)) of λ, and the sample
+/// variance within 5 of its standard errors (≈ λ√(2/n)) of λ. Means at or below the inversion limit are drawn by
+/// inversion as before (every other test of the circuit would change otherwise).
+@Test func hugePoissonMeansAreDrawnInConstantTime() {
+    for lambda in [2e4, 1e6, 1e12] {
+        var rng = SplitMix64(seed: 5)
+        let n = 20_000
+        let draws = (0..<n).map { _ in Double(SpikingCircuit.poisson(lambda, rng: &rng)) }
+        let mean = draws.reduce(0, +) / Double(n)
+        let variance = draws.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(n - 1)
+        #expect(abs(mean - lambda) <= 5 * (lambda / Double(n)).squareRoot(), "λ = \(lambda): mean \(mean)")
+        #expect(abs(variance - lambda) <= 5 * lambda * (2 / Double(n)).squareRoot(), "λ = \(lambda): var \(variance)")
+    }
+    var rng = SplitMix64(seed: 1)
+    #expect(SpikingCircuit.poisson(.infinity, rng: &rng) == 1 << 62)
+    #expect(SpikingCircuit.poisson(.nan, rng: &rng) == 0 && SpikingCircuit.poisson(-3, rng: &rng) == 0)
+    #expect(SpikingCircuit.poissonInversionLimit == 10_000)
+}

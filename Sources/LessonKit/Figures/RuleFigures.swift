@@ -47,7 +47,20 @@ package struct AccuracyFigure {
                 + "title '\(rule.rawValue)'"
         }
         var script = ["set xlabel 'epoch'", "set ylabel 'test accuracy (%)'"]
-        if let yRange { script.append("set yrange \(yRange)") }
+        // Every rule diverged before a point could be drawn: a fixed frame (gnuplot refuses to autoscale an axis
+        // with no defined point) that says so, with the rules still in the key.
+        let drawable = rows.dropFirst(fromEpochOne ? 1 : 0).contains { $0.dropFirst().contains(where: \.isFinite) }
+        if let yRange {
+            script.append("set yrange \(yRange)")
+        } else if !drawable {
+            script.append("set yrange [0:100]")
+        }
+        if !drawable && !lines.isEmpty {
+            let names = rules.map(\.rawValue).joined(separator: ", ")
+            script.append(
+                "set label 'no epoch of \(names) ended without divergence: nothing to draw' at graph 0.5, graph 0.5 "
+                    + "center")
+        }
         if let xRange { script.append("set xrange \(xRange)") }
         script.append("set key bottom right")
         if fromEpochOne {
@@ -57,7 +70,15 @@ package struct AccuracyFigure {
         }
         script.append(
             "# Mean over seeds (lines) and ± 1 sd over seeds (bands; the sd of column i is column i + \(n)).")
-        script.append("plot " + (bands + lines).joined(separator: ", \\\n     "))
+        if lines.isEmpty {
+            // No rule has a curve yet (a run stopped before any finished): an empty frame that says so.
+            script += [
+                "set xrange [0:1]", "set yrange [0:100]",
+                "set label 'no rule has finished an epoch' at graph 0.5, graph 0.5 center", "plot NaN notitle"
+            ]
+        } else {
+            script.append("plot " + (bands + lines).joined(separator: ", \\\n     "))
+        }
         return Figure(
             name: "accuracy", title: title, claim: claim,
             blocks: [

@@ -44,6 +44,9 @@ func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: L
                 # 90 degrees: beyond it an update points uphill.
                 set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
                 # Each rule in its own style (style.gp); deeper hidden layers are drawn thinner.
-                plot \(curves.joined(separator: ", \\\n     "))
+                \(curves.isEmpty
+                    ? "set xrange [0:1]\nset label 'no rule has finished an epoch' at graph 0.5, graph 0.5 center\n"
+                        + "plot NaN notitle"
+                    : "plot " + curves.joined(separator: ", \\\n     "))
                 """))
 }

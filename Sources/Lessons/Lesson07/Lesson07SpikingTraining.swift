@@ -133,9 +133,12 @@ func runLesson07(_ ctx: RunContext) throws {
                 "\(depth) hidden: "
                     + lesson07Prediction(start.circuit, data).enumerated()
                     .map { "layer \($0.offset + 1) \(String(format: "%.1f°", $0.element))" }.joined(separator: ", "))
-            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { return e } catch {
-                return LessonError("\(error)")
-            }
+            do { runs.append(try trainDepth(start, p, data, ctx)) } catch let e as LessonError { return e } catch let
+                e as Lesson07Breakdown
+            {
+                ctx.check(e.check)
+                return LessonError(e.description)
+            } catch { return LessonError("\(error)") }
         }
         return nil
     }
@@ -153,6 +156,7 @@ func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07
     var test = loaded.test
     if p.trainLimit > 0 && p.trainLimit < train.count { train = train.prefix(p.trainLimit) }
     if p.testLimit > 0 && p.testLimit < test.count { test = test.prefix(p.testLimit) }
+    try requireAttainableLearnedCheck(testCount: test.count, classes: test.classes)
     var order = ctx.rng(71)
     let idx = Array(order.permutation(train.count).prefix(min(p.probe, train.count)))
     let y = Matrix(
@@ -208,6 +212,7 @@ func trainDepth(
                 throw LessonError("cannot write checkpoint \(path); choose a writable --out folder")
             }
             logEpoch(run, p, ctx)
+            if let breakdown = collapse(run, d) { throw breakdown }
         })
     return run
 }

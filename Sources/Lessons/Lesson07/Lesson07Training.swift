@@ -114,8 +114,18 @@ extension Lesson07Live {
             let labels = idx.map { d.train.labels[$0] }
             let g = tone.factor((epoch - 1) * perEpoch + b)
             for c in circuits.indices {
-                circuits[c].circuit.train(
+                let u = circuits[c].circuit.train(
                     x: x, labels: labels, learningRate: p.learningRate * g, stream: UInt64(epoch) << 32 + UInt64(start))
+                if let why = runawayBurst(u, baseline: p.settings.burstBaseline) {
+                    throw Lesson07Breakdown(
+                        "training ran away: spiking circuit (\(circuits[c].mode.rawValue) routes), depth \(depth), "
+                            + "epoch \(epoch), batch \(b + 1): \(why); stopped",
+                        check: .atMost(
+                            "\(depth) hidden, \(circuits[c].mode.rawValue) routes: burst code in range, "
+                                + "peak rate / ν₀",
+                            id: "burst-range", observed: u.peakBurstRate / p.settings.burstBaseline,
+                            bound: runawayBurstMultiple))
+                }
                 guard circuits[c].circuit.allFinite else {
                     throw LessonError(
                         "training diverged: spiking circuit (\(circuits[c].mode.rawValue) routes), depth \(depth), "
@@ -147,6 +157,58 @@ extension Lesson07Live {
             } catch { throw LessonError("\(model): \(error)") }
         }
     }
+}
+
+/// How many times ν₀ a burst channel may be asked for before the circuit counts as run away. The homeostat holds
+/// the mean |ν − ν₀| at g·ν₀ (g = burst_gain ≤ 1); in a working circuit the busiest channel of a batch sits
+/// near 19 such means (measured: peak 0.384 spikes/ms at ν₀ = 0.1, g = 0.15 over six epochs of seed 7's default run,
+/// 11,250 batches; the fixed-route run that collapses passes 10 in epoch 2), so 100 ν₀ is at least
+/// 99/g ≥ 99 means and five times the largest seen, and fifty times the refractory limit 1/t_ref of any cell at
+/// the default ν₀. Calibrated on that run, not derived: a margin, not a claim.
+let runawayBurstMultiple = 100.0
+
+/// A spiking circuit that broke down while training (its burst code ran away, or its accuracy collapsed to
+/// chance): the run stops at once with `message`, and `check` fails in the check table.
+struct Lesson07Breakdown: Error, CustomStringConvertible {
+    let description: String
+    let check: Check
+    init(_ message: String, check: Check) {
+        description = message
+        self.check = check
+    }
+}
+
+/// The breakdown of a spiking circuit whose test accuracy, after `run`'s last epoch, fell back to chance after an
+/// earlier epoch was clearly above it; nil otherwise. With n test samples and c classes the accuracy of a
+/// guessing classifier is 1/c with standard error s = √((1/c)(1 − 1/c)/n); "clearly above" is more than 5 s above
+/// chance, "back at chance" within 3 s of it (a working circuit is never that close again: normal deviations).
+func collapse(_ run: Lesson07Depth, _ d: Lesson07Data) -> Lesson07Breakdown? {
+    let c = 1 / Double(max(d.test.classes, 2))
+    let chance = 100 * c
+    let s = 100 * (c * (1 - c) / Double(max(d.test.count, 1))).squareRoot()
+    for m in run.models {
+        guard case .spiking(let mode) = m.model, let last = m.history.last, last.epoch >= 2 else { continue }
+        let best = m.history.dropLast().filter { $0.epoch >= 1 }.map(\.accuracy).max() ?? -.infinity
+        guard best > chance + 5 * s, last.accuracy <= chance + 3 * s else { continue }
+        return Lesson07Breakdown(
+            String(
+                format: "training collapsed: spiking circuit (%@ routes), depth %d: test accuracy fell to %.1f %% "
+                    + "(chance %.1f %%) in epoch %d after reaching %.1f %%; stopped", mode.rawValue, run.depth,
+                last.accuracy, chance, last.epoch, best),
+            check: .atLeast(
+                "\(run.depth) hidden, \(mode.rawValue) routes: accuracy stays above chance + 3 SE after learning",
+                id: "no-collapse", observed: last.accuracy, bound: chance + 3 * s, unit: "%"))
+    }
+    return nil
+}
+
+/// Why a batch's burst code has run away (a channel asked for more than `runawayBurstMultiple` ν₀, or a
+/// non-finite rate), or nil.
+func runawayBurst(_ u: SpikingUpdate, baseline nu0: Double) -> String? {
+    guard !(u.peakBurstRate <= runawayBurstMultiple * nu0) else { return nil }
+    return String(
+        format: "a burst channel was asked for %.4g spikes/ms, more than %.0f ν₀ = %.4g (the homeostatic gain has "
+            + "run away)", u.peakBurstRate, runawayBurstMultiple, runawayBurstMultiple * nu0)
 }
 
 /// Progress of one epoch on standard error: samples/s and the time left, every 20 s.

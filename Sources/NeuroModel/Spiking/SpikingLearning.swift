@@ -16,6 +16,9 @@ public struct SpikingUpdate: Sendable {
     /// Burst channels whose rate ν₀ + κε was negative and clipped at zero, and all channels used.
     public var clipped: Int
     public var channels: Int
+    /// The highest burst rate ν₀ + κε any channel was asked for (spikes/ms): a circuit whose gain has run away
+    /// asks for rates far beyond what any cell can burst.
+    public var peakBurstRate: Double = 0
     /// The population gains κ used, per emitting layer (index l − 1 for layer l ≥ 2; spikes/ms per unit ε).
     public var gains: [Double]
     /// The homeostatic state after this batch.
@@ -23,8 +26,12 @@ public struct SpikingUpdate: Sendable {
 }
 
 extension SpikingCircuit {
-    /// Poisson count with mean λ (inversion; means above 500 summed in parts).
+    /// Poisson count with mean λ: by inversion (means above 500 summed in parts of 500) up to
+    /// `poissonInversionLimit`, by Hörmann's transformed rejection (PTRS, exact, O(1) expected draws) above it,
+    /// so that a runaway gain asking for λ ~ 1e12 costs microseconds, not hours. λ ≤ 0 or NaN gives 0.
     static func poisson(_ lambda: Double, rng: inout SplitMix64) -> Int {
+        guard lambda > 0 else { return 0 }
+        if lambda > poissonInversionLimit { return poissonPTRS(lambda, rng: &rng) }
         var remaining = lambda
         var total = 0
         while remaining > 0 {
@@ -42,6 +49,36 @@ extension SpikingCircuit {
             total += k
         }
         return total
+    }
+
+    /// Above this mean the burst count is drawn by PTRS. Far above any count a working circuit asks for (ν ≤ a few
+    /// hundred Hz over windows of 10–5000 ms gives λ of a few thousand at most), so that every healthy run draws
+    /// exactly the numbers it drew by inversion alone.
+    static let poissonInversionLimit = 10_000.0
+
+    /// PTRS (Hörmann 1993, "The transformed rejection method for generating Poisson random variables"), valid for
+    /// λ ≥ 10; exact. Counts beyond 2⁶² are returned as 2⁶².
+    static func poissonPTRS(_ lambda: Double, rng: inout SplitMix64) -> Int {
+        let cap = Double(1 << 62)
+        guard lambda < cap else { return 1 << 62 }
+        let root = lambda.squareRoot()
+        let logLambda = Foundation.log(lambda)
+        let b = 0.931 + 2.53 * root
+        let a = -0.059 + 0.02483 * b
+        let inverseAlpha = 1.1239 + 1.1328 / (b - 3.4)
+        let vr = 0.9277 - 3.6224 / (b - 2)
+        while true {
+            let u = rng.uniform() - 0.5
+            let v = rng.uniform()
+            let us = 0.5 - abs(u)
+            let k = ((2 * a / us + b) * u + lambda + 0.43).rounded(.down)
+            if us >= 0.07 && v <= vr { return Int(min(max(k, 0), cap)) }
+            if k < 0 || (us < 0.013 && v > us) { continue }
+            let accept =
+                Foundation.log(v) + Foundation.log(inverseAlpha) - Foundation.log(a / (us * us) + b)
+                <= -lambda + k * logLambda - Foundation.lgamma(k + 1)
+            if accept { return Int(min(k, cap)) }
+        }
     }
 
     /// Learning rate of layer l's synapses (index 0 is layer 1): η, times `outputPlasticity` for the output cells.
@@ -77,9 +114,11 @@ extension SpikingCircuit {
             let tonic = scale * settings.biasRate
             db.append((0..<sizes[l + 1]).map { k in tonic * (0..<batch).reduce(0) { $0 + errors[l][$1, k] } })
         }
-        return SpikingUpdate(
+        var u = SpikingUpdate(
             weights: dW, biases: db, errors: errors, rates: rates, clipped: bursts.clipped,
             channels: bursts.channels, gains: bursts.gains.reversed(), gainState: bursts.gainState)
+        u.peakBurstRate = bursts.peak
+        return u
     }
 
     /// Applies an update through the routes, through each synapse's trace m ← μ m + Δ (m = Δ when μ = 0).
@@ -166,6 +205,7 @@ struct BurstPhases {
     var gainState: [Double]
     var clipped = 0
     var channels = 0
+    var peak = 0.0
 
     init(circuit: SpikingCircuit, batch: Int, stream: UInt64) {
         self.circuit = circuit
@@ -192,6 +232,7 @@ struct BurstPhases {
             for k in 0..<errors.cols {
                 let nu = nu0 + kappa * errors[b, k]
                 if nu < 0 { clipped += 1 }
+                if !(nu <= peak) { peak = nu }
                 channels += 1
                 let n = SpikingCircuit.poisson(max(nu, 0) * T, rng: &rng[b])
                 deviation.data[b * errors.cols + k] = (Double(n) / T - nu0) / kappa
