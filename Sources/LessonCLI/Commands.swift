@@ -111,6 +111,13 @@ struct RunCommand: LessonSubcommand {
     @Flag(name: .customLong("no-render"), help: "Write figure scripts and data but do not call gnuplot.")
     var noRender = false
 
+    @Option(
+        name: .customLong("render-timeout"),
+        help: ArgumentHelp(
+            "Stop a gnuplot call that has not finished after this many seconds (1–3600; default 120).",
+            valueName: "SECONDS"))
+    var renderTimeout: String?
+
     @Flag(help: "Continue an interrupted run (finished seeds from their records, lessons 6 and 7 from checkpoints).")
     var resume = false
 
@@ -165,6 +172,13 @@ struct RunCommand: LessonSubcommand {
         try notebook.apply(to: &options)
         options.outDirectory = out
         options.render = !noRender
+        if let renderTimeout {
+            guard let t = Double(renderTimeout), t >= 1, t <= 3600 else {
+                throw LessonError.usage(
+                    "--render-timeout '\(renderTimeout)' must be a number of seconds from 1 to 3600")
+            }
+            options.renderTimeout = t
+        }
         options.resume = resume
         options.explore = explore
         if options.seed != nil && options.seeds != nil {

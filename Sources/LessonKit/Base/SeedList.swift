@@ -1,6 +1,6 @@
 import Foundation
 
-/// Parses a seed list: `5`, `1-5`, `1,3,7`, `1-3,8`. Seeds are returned sorted, without repeats.
+/// Parses a seed list: `5`, `1-5`, `1,3,7`, `1-3,8`. Seeds are returned sorted; a seed named twice is refused.
 public func parseSeedList(_ text: String) throws -> [UInt64] {
     let bad = LessonError.usage(
         "--seeds '\(text)' is not a seed list; write e.g. 1-5, 1,3,7 or 1-3,8 "
@@ -11,7 +11,9 @@ public func parseSeedList(_ text: String) throws -> [UInt64] {
         guard (1...2).contains(ends.count), let a = UInt64(ends[0]), a <= UInt64(Int.max) else { throw bad }
         let b = ends.count == 2 ? UInt64(ends[1]) : a
         guard let b, b >= a, b - a < 1000, b <= UInt64(Int.max) else { throw bad }
-        for s in a...b { seeds.insert(s) }
+        for s in a...b where !seeds.insert(s).inserted {
+            throw LessonError.usage("--seeds '\(text)' names seed \(s) twice; give each seed once")
+        }
         guard seeds.count <= 1000 else { throw bad }
     }
     guard !seeds.isEmpty else { throw bad }

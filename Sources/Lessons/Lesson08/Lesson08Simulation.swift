@@ -18,9 +18,15 @@ struct Lesson08Sweep {
 func lesson08Sweep(
     _ c: SpikingCircuit, _ prediction: Lesson08Prediction, _ d: Lesson08Data, _ p: Lesson08Parameters,
     _ ctx: RunContext
-) -> Lesson08Sweep {
+) throws -> Lesson08Sweep {
     var s = Lesson08Sweep()
     for T in p.windows {
+        // Ctrl-C or SIGTERM: stop between windows (a long sweep must not outlast the signal; nothing is written).
+        guard !isInterruptRequested else {
+            throw LessonError(
+                "interrupted during the window sweep, before T = \(format(T)) ms; lesson 8 keeps no checkpoints: "
+                    + "run it again")
+        }
         var circuit = c
         circuit.settings.window = T
         let stream = 1 << 44 + UInt64(T * 16) << 20

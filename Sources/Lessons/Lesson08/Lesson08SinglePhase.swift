@@ -122,7 +122,7 @@ func runLesson08(_ ctx: RunContext) throws {
     var rng = ctx.rng(80)
     let start = SpikingCircuit(sizes: p.sizes(d.train), settings: p.settings, rng: &rng)
     let prediction = lesson08Prediction(start, d)
-    let sweep = lesson08Sweep(start, prediction, d, p, ctx)
+    let sweep = try lesson08Sweep(start, prediction, d, p, ctx)
     var training = Lesson08Training(start: start, p)
     let stop = withGracefulInterrupt { () -> LessonError? in
         do { try training.run(d, p, ctx) } catch let e as LessonError { return e } catch {
@@ -149,6 +149,13 @@ func lesson08Data(_ ctx: RunContext, _ p: Lesson08Parameters) throws -> Lesson08
     var test = loaded.test
     if p.trainLimit > 0 && p.trainLimit < train.count { train = train.prefix(p.trainLimit) }
     if p.testLimit > 0 && p.testLimit < test.count { test = test.prefix(p.testLimit) }
+    let batches = (train.count + p.batch - 1) / p.batch
+    guard p.evaluations <= batches else {
+        throw LessonError(
+            "evaluations = \(p.evaluations), but an epoch of \(train.count) training samples has only \(batches) "
+                + "batches of \(p.batch); set evaluations ≤ \(batches) or use more training samples")
+    }
+    try requireAttainableLearnedCheck(testCount: test.count, classes: test.classes)
     var order = ctx.rng(81)
     let idx = Array(order.permutation(train.count).prefix(min(p.probe, train.count)))
     let y = Matrix(
