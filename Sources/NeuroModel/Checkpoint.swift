@@ -55,10 +55,72 @@ public enum CheckpointIntegrity {
 }
 
 /// What a checkpoint saves: a lesson's training state after a whole epoch, enough to continue bit for bit.
+///
+/// A checkpoint may have been edited by hand and given a new checksum, so its state is validated as a whole before
+/// anything uses it: `validate(epoch:expecting:)` is called by the loader (`Checkpoint.load`, with what the run
+/// expects) and by `lesson export` (`CheckpointFile.decode`, with nil: internal consistency only).
 public protocol CheckpointState: Codable, Sendable {
+    /// What a run expects of a saved state: its network sizes, the models it trains, its steps per epoch, …
+    associatedtype Expectation: Sendable = Void
+
     /// Whether every weight the state holds is finite. A checkpoint is only written after an epoch that ended with
     /// finite weights, so a file holding a non-finite one is corrupt, and is refused.
     var weightsAreFinite: Bool { get }
+
+    /// Throws a `CheckpointProblem` naming the first field that does not fit: the file's `epoch` (already within
+    /// the run's epochs) and, when `expected` is given, the run's parameters; with nil (`lesson export`, which has
+    /// no run), that the state's arrays fit each other, are not empty and hold finite numbers.
+    func validate(epoch: Int, expecting expected: Expectation?) throws
+}
+
+/// The first field of a checkpoint's state that does not fit: its path in the state (`models[2].circuit.weights[0]`)
+/// and what is wrong with it (`has 100 numbers, the run needs 100×784 = 78400`).
+public struct CheckpointProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public let field: String
+    public let problem: String
+
+    public init(_ field: String, _ problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String { "\(field) \(problem)" }
+
+    /// The one-line refusal of the checkpoint at `path`.
+    public func message(path: String, advice: String) -> String { "\(path): \(self); \(advice)" }
+
+    /// The advice of a refusal on --resume.
+    public static let resumeAdvice = "rerun without --resume"
+    /// The advice of a refusal by `lesson export`.
+    public static let exportAdvice = "lesson export reads only a checkpoint as a run wrote it"
+
+    /// Throws unless `array` has `count` elements (`what`: the word for them, e.g. `layers`; `needs`: who needs
+    /// that many, e.g. `the run needs`).
+    public static func count(
+        _ array: some Collection, _ count: Int, _ field: String, _ what: String = "entries",
+        needs: String = "the run needs"
+    ) throws {
+        guard array.count == count else {
+            throw CheckpointProblem(field, "has \(array.count) \(what), \(needs) \(count)")
+        }
+    }
+
+    /// Throws unless the flat row-major `array` holds a rows × cols matrix.
+    public static func matrix(
+        _ array: [some Any], rows: Int, cols: Int, _ field: String, needs: String = "the run needs"
+    ) throws {
+        let (n, overflow) = rows.multipliedReportingOverflow(by: cols)
+        guard !overflow, array.count == n else {
+            throw CheckpointProblem(field, "has \(array.count) numbers, \(needs) \(rows)×\(cols) = \(n)")
+        }
+    }
+
+    /// Throws unless every number of `array` is finite (and, with `nonNegative`, not negative).
+    public static func finite(_ array: [Double], _ field: String, nonNegative: Bool = false) throws {
+        guard let i = array.firstIndex(where: { !$0.isFinite || (nonNegative && $0 < 0) }) else { return }
+        throw CheckpointProblem(
+            "\(field)[\(i)]", "is \(array[i]), not a finite\(nonNegative ? " non-negative" : "") number")
+    }
 }
 
 /// The one checkpoint format of every lesson that trains in epochs (format 3): a JSON object (format, lesson,
@@ -100,11 +162,13 @@ public struct Checkpoint<State: CheckpointState>: Codable, Sendable {
 
     /// Reads the checkpoint of this run at `path`, or nil when none exists. Throws one line when the file is
     /// damaged, of an older format, another lesson's or another run's, or claims more epochs than the run has.
-    public static func load(from path: String, lesson: String, fingerprint: String, epochs: Int) throws
-        -> Checkpoint?
-    {
+    /// The state is validated as a whole against `expected`, what the run's parameters imply
+    /// (`CheckpointState.validate`): a field that does not fit is refused in one line naming the file and the field.
+    public static func load(
+        from path: String, lesson: String, fingerprint: String, epochs: Int, expecting expected: State.Expectation
+    ) throws -> Checkpoint? {
         guard let data = try CheckpointIntegrity.read(path) else { return nil }
-        let c = try Checkpoint(decoding: data, path: path)
+        let c = try CheckpointFile(decoding: data, path: path).decodeUnvalidated(State.self)
         guard c.lesson == lesson, c.fingerprint == fingerprint else {
             throw DataError(
                 "\(path) was written by a run with other parameters, seed or data; run the same "
@@ -113,7 +177,19 @@ public struct Checkpoint<State: CheckpointState>: Codable, Sendable {
         if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
             throw DataError(problem)
         }
+        do { try c.state.validate(epoch: c.epoch, expecting: expected) } catch let p as CheckpointProblem {
+            throw DataError(p.message(path: path, advice: CheckpointProblem.resumeAdvice))
+        }
         return c
+    }
+}
+
+extension Checkpoint where State.Expectation == Void {
+    /// `load(from:lesson:fingerprint:epochs:expecting:)` of a state that needs nothing of the run.
+    public static func load(from path: String, lesson: String, fingerprint: String, epochs: Int) throws
+        -> Checkpoint?
+    {
+        try load(from: path, lesson: lesson, fingerprint: fingerprint, epochs: epochs, expecting: ())
     }
 }
 
@@ -183,9 +259,19 @@ public struct CheckpointFile: Sendable {
         self.json = json
     }
 
-    /// The checkpoint with its state, as the lesson that wrote it reads it; throws one line when the state is not
-    /// `State` or holds a non-finite weight.
+    /// The checkpoint with its state, as the lesson that wrote it reads it (`lesson export`); throws one line when
+    /// the state is not `State`, holds a non-finite weight or does not fit together (`CheckpointState.validate`
+    /// without a run: internal consistency).
     public func decode<State: CheckpointState>(_: State.Type) throws -> Checkpoint<State> {
+        let c = try decodeUnvalidated(State.self)
+        do { try c.state.validate(epoch: c.epoch, expecting: nil) } catch let p as CheckpointProblem {
+            throw DataError(p.message(path: path, advice: CheckpointProblem.exportAdvice))
+        }
+        return c
+    }
+
+    /// The checkpoint with its state decoded, its weights finite and its epoch not negative; not yet validated.
+    func decodeUnvalidated<State: CheckpointState>(_: State.Type) throws -> Checkpoint<State> {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = CheckpointFile.nonFiniteDecoding
         guard let c = try? decoder.decode(Checkpoint<State>.self, from: json) else {
@@ -193,6 +279,9 @@ public struct CheckpointFile: Sendable {
         }
         guard c.state.weightsAreFinite else {
             throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))
+        }
+        guard c.epoch >= 0, c.epoch < Int.max else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "epoch \(c.epoch)"))
         }
         return c
     }

@@ -231,6 +231,9 @@ import Testing
             layers.allSatisfy { $0.w.data.allSatisfy(\.isFinite) && $0.b.allSatisfy(\.isFinite) }
                 && feedback.allSatisfy { $0.data.allSatisfy(\.isFinite) }
         }
+        func validate(epoch: Int, expecting: Void?) throws {
+            try CheckpointProblem.count(history, epoch + 1, "history", "rows")
+        }
     }
 
     func smallCheckpoint(epoch: Int = 3, weight: Double? = nil) -> Checkpoint<SmallState> {
