@@ -168,8 +168,14 @@ public struct Checkpoint<State: CheckpointState>: Codable, Sendable {
         from path: String, lesson: String, fingerprint: String, epochs: Int, expecting expected: State.Expectation
     ) throws -> Checkpoint? {
         guard let data = try CheckpointIntegrity.read(path) else { return nil }
-        let c = try CheckpointFile(decoding: data, path: path).decodeUnvalidated(State.self)
-        guard c.lesson == lesson, c.fingerprint == fingerprint else {
+        let file = try CheckpointFile(decoding: data, path: path)
+        guard file.lesson == lesson else {
+            throw DataError(
+                "\(path) was written by lesson \(file.lesson), and lesson \(lesson) is reading it; put back lesson "
+                    + "\(lesson)'s own checkpoint, or run without --resume")
+        }
+        let c = try file.decodeUnvalidated(State.self)
+        guard c.fingerprint == fingerprint else {
             throw DataError(
                 "\(path) was written by a run with other parameters, seed or data; run the same "
                     + "command as before with --resume, or delete it")

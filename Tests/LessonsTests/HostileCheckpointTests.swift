@@ -169,7 +169,7 @@ import Testing
     // MARK: Lesson 6 on --resume
 
     /// Lesson 6's state is validated the same way: the step counter (Int.max overflowed at the next step), the
-    /// rule, the history's numbers.
+    /// rule, the history's numbers; a checkpoint lesson 7 wrote is named as lesson 7's, read by lesson 6.
     @Test func lesson6StateIsValidatedAgainstTheRun() throws {
         let out = try copy(Self.stopped6, "hostile-l6")
         var options = Self.lesson6Options(out)
@@ -191,6 +191,14 @@ import Testing
             }
             try original.write(to: URL(fileURLWithPath: path))
         }
+        try craft(Lesson06RuleState.self, path) { $0.lesson = lesson07.id }
+        expectLessonError([
+            "\(path) was written by lesson 07-spiking-training, and lesson 06-datasets is reading it; put back "
+                + "lesson 06-datasets's own checkpoint, or run without --resume"
+        ]) {
+            _ = try runLessonSerially(try findLesson("6"), options: options)
+        }
+        try original.write(to: URL(fileURLWithPath: path))
         #expect(try resultsStatus(try runLessonSerially(try findLesson("6"), options: options).folder) == "complete")
     }
 
