@@ -24,15 +24,18 @@ public enum CheckpointIntegrity {
     /// The bytes of the checkpoint (or record) at `path` for a resumed run: nil when there is none; throws one line
     /// when something else stands under its name (a folder, a FIFO, a device), which would otherwise be taken
     /// for "no checkpoint" and the run restarted silently, or, for a FIFO, block the run on reading it.
+    /// A symbolic link is refused too, dangling or not: one that dangles would be taken for "no checkpoint", and
+    /// one that points elsewhere would resume from (and the run then overwrite) a file outside the run's folder.
     public static func read(_ path: String) throws -> Data? {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard lstat(path, &info) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw DataError("cannot read \(path) (\(String(cString: strerror(errno)))); check its permissions")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             let kind: String
             switch info.st_mode & S_IFMT {
+            case S_IFLNK: kind = "a symbolic link"
             case S_IFDIR: kind = "a folder"
             case S_IFIFO: kind = "a FIFO"
             case S_IFSOCK: kind = "a socket"

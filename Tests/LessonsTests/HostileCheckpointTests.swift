@@ -166,6 +166,25 @@ import Testing
             ])
     }
 
+    /// A symbolic link where a checkpoint is expected is refused, dangling (it was taken for "no checkpoint" and
+    /// the run restarted silently) or not.
+    @Test func aSymlinkWhereACheckpointIsExpectedIsRefused() throws {
+        let out = try copy(Self.stopped7, "hostile-l7-symlink")
+        let path = checkpoint7(out)
+        let elsewhere = temporaryFolder("hostile-elsewhere") + "/checkpoint-depth1.ckpt"
+        try FileManager.default.moveItem(atPath: path, toPath: elsewhere)
+        for target in [elsewhere + "-absent", elsewhere] {
+            // The refused run's folder replaced the stopped one's, without the link (only files are carried over).
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: target)
+            expectLessonError(["\(path) is a symbolic link, not a checkpoint file; delete it or run without --resume"])
+            {
+                try resume7(out)
+            }
+        }
+    }
+
     // MARK: Lesson 6 on --resume
 
     /// Lesson 6's state is validated the same way: the step counter (Int.max overflowed at the next step), the
