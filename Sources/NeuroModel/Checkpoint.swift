@@ -241,7 +241,11 @@ public struct CheckpointFile: Sendable {
         guard file.first == UInt8(ascii: "{") else {
             throw DataError("\(path) is not a checkpoint of this program; \(advice)")
         }
-        guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else {
+        let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1)
+        guard let cut, file[(cut + 1)...].starts(with: Array("fnv1a64 ".utf8)) else {
+            if let other = CheckpointFile.otherFile(file) {
+                throw DataError("\(path) is \(other), not a checkpoint; \(advice)")
+            }
             throw DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
         }
         let json = Data(file[file.startIndex..<cut])
@@ -266,6 +270,17 @@ public struct CheckpointFile: Sendable {
         self.lesson = lesson
         self.epoch = epoch
         self.json = json
+    }
+
+    /// What a whole JSON document without a checksum line is, when this program wrote it (a results.json, a seed
+    /// record): given where a checkpoint is expected, it is named, not called a damaged checkpoint.
+    static func otherFile(_ file: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: file) as? [String: Any] else { return nil }
+        let kind = (object["schema"] as? String) ?? (object["format"] as? String) ?? ""
+        if kind.hasPrefix("microcircuit-lessons results") { return "a run's results (results.json)" }
+        if kind.hasPrefix("microcircuit-lessons seed record") { return "a seed record (seeds/seed-S.json)" }
+        // A checkpoint cut off after its JSON is a damaged checkpoint, not another file.
+        return kind.hasPrefix("microcircuit-lessons") ? nil : "a JSON file without a checksum line"
     }
 
     /// The checkpoint with its state, as the lesson that wrote it reads it (`lesson export`); throws one line when

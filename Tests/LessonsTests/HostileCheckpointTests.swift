@@ -253,6 +253,50 @@ import Testing
         #expect(try exportCheckpoint(path, to: out + "/w.npz", lessons: allLessons).contains("spiking_moving_W1"))
     }
 
+    /// `--out` naming the checkpoint itself (its path, or a link to it) is refused and the checkpoint kept.
+    @Test func exportRefusesToOverwriteItsInput() throws {
+        let out = try copy(Self.complete7, "hostile-export-self")
+        let checkpoint = out + "/checkpoints/seed-7/checkpoint-depth1.ckpt"
+        let input = out + "/depth1.npz"
+        try FileManager.default.copyItem(atPath: checkpoint, toPath: input)
+        try FileManager.default.createSymbolicLink(atPath: out + "/link.npz", withDestinationPath: input)
+        for target in [input, out + "/./depth1.npz", out + "/link.npz"] {
+            expectLessonError(["--out \(target) is the checkpoint \(input) itself; give another file name"]) {
+                _ = try exportCheckpoint(input, to: target, lessons: allLessons)
+            }
+            #expect(sameFile(input, checkpoint))
+        }
+    }
+
+    /// A results.json or a seed record given to `lesson export` is named for what it is, with advice that fits
+    /// export (which files are checkpoints), not "run without --resume".
+    @Test func exportOfAResultsFileOrSeedRecordSaysWhatItIs() throws {
+        let out = try copy(Self.complete7, "hostile-export-other")
+        let record = SeedRecord(
+            lesson: lesson07.id, seed: 7, parameters: [:], checks: [], values: [:], numbers: [:], figures: [],
+            status: "complete")
+        try writeSeedRecord(record, folder: out)
+        let advice = "lesson export reads a checkpoint-NAME.ckpt from an output folder's checkpoints/seed-S/"
+        for (file, what) in [
+            ("results.json", "a run's results (results.json)"),
+            ("seeds/seed-7.json", "a seed record (seeds/seed-S.json)")
+        ] {
+            let path = out + "/" + file
+            let error = try #require(throws: LessonError.self) {
+                _ = try exportCheckpoint(path, to: out + "/w.npz", lessons: allLessons)
+            }
+            #expect(error.description == "\(path) is \(what), not a checkpoint; \(advice)")
+        }
+        // A checkpoint cut off after its JSON is still called damaged, not another kind of file.
+        let checkpoint = out + "/checkpoints/seed-7/checkpoint-depth1.ckpt"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: checkpoint))
+        let cut = try #require(bytes.firstIndex(of: UInt8(ascii: "\n")))
+        try bytes[..<(cut + 1)].write(to: URL(fileURLWithPath: checkpoint))
+        expectLessonError([CheckpointIntegrity.corrupt(checkpoint, "truncated or malformed")]) {
+            _ = try exportCheckpoint(checkpoint, to: out + "/w.npz", lessons: allLessons)
+        }
+    }
+
     // MARK: The executable
 
     /// The `lesson` executable refuses a crafted checkpoint with exit status 1 and one line on standard error, on
