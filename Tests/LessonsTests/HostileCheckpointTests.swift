@@ -63,7 +63,9 @@ import Testing
         _ = try Lesson07Tests().run(Lesson07Tests.oneDepth, folder: out, resume: true)
     }
 
-    func checkpoint7(_ out: String) -> String { out + "/07-spiking-training/checkpoints/seed-7/checkpoint-depth1.ckpt" }
+    func checkpoint7(_ out: String) -> String {
+        out + "/07-spiking-training/checkpoints/seed-7/checkpoint-depth1.ckpt"
+    }
 
     /// For each edit: the crafted checkpoint is refused on --resume in one line, `path: field problem; rerun
     /// without --resume`, and left as it was (nothing trained, nothing overwritten); then the original resumes to a
@@ -233,6 +235,8 @@ import Testing
         let edits: [(String, (inout Checkpoint<Lesson07Depth>) -> Void)] = [
             ("models[0].circuit.weights has 0 layers", { $0.state.models[0].circuit?.weights = [] }),
             ("models is empty", { $0.state.models = [] }),
+            ("depth is 2, the layer sizes [", { $0.state.depth = 2 }),
+            ("depth is 0 with layer sizes [", { $0.state.depth = 0 }),
             (
                 "models[0].circuit.weights[1] has 0 numbers, its layer sizes",
                 { $0.state.models[0].circuit?.weights[1] = [] }

@@ -96,7 +96,13 @@ extension Lesson07Depth {
         try validateModelSet(expected?.models ?? Lesson07Model.all(routes: modes))
         let sizes = try expected?.sizes ?? ownSizes()
         let needs = expected == nil ? "its layer sizes \(sizes) need" : "the run needs"
-        try CheckpointProblem.count(sizes.dropFirst().dropLast(), depth, "depth", "hidden layers", needs: needs)
+        guard depth >= 1, sizes.allSatisfy({ $0 > 0 }) else {
+            throw CheckpointProblem("depth", "is \(depth) with layer sizes \(sizes); every layer needs a cell")
+        }
+        guard sizes.count == depth + 2 else {
+            throw CheckpointProblem(
+                "depth", "is \(depth), the layer sizes \(sizes) have \(sizes.count - 2) hidden layers")
+        }
         // Each batch moves (or clips) a synapse at most once: crossings ≤ steps × synapses.
         let maxCrossings = expected.map { Double(epoch) * Double($0.stepsPerEpoch) * Double(synapseCount(sizes)) }
         for (i, trained) in models.enumerated() {
