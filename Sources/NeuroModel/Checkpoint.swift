@@ -298,8 +298,10 @@ public struct CheckpointFile: Sendable {
     func decodeUnvalidated<State: CheckpointState>(_: State.Type) throws -> Checkpoint<State> {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = CheckpointFile.nonFiniteDecoding
-        guard let c = try? decoder.decode(Checkpoint<State>.self, from: json) else {
-            throw DataError(CheckpointIntegrity.corrupt(path, "its content is not what lesson \(lesson) saves"))
+        let c: Checkpoint<State>
+        do { c = try decoder.decode(Checkpoint<State>.self, from: json) } catch {
+            let field = (error as? DecodingError).map { ": " + CheckpointFile.describe($0) } ?? ""
+            throw DataError(CheckpointIntegrity.corrupt(path, "its content is not what lesson \(lesson) saves\(field)"))
         }
         guard c.state.weightsAreFinite else {
             throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))
@@ -308,6 +310,26 @@ public struct CheckpointFile: Sendable {
             throw DataError(CheckpointIntegrity.corrupt(path, "epoch \(c.epoch)"))
         }
         return c
+    }
+}
+
+extension CheckpointFile {
+    /// Where in the JSON a decoding error is (`state.models[2].circuit`) and what is wrong, on one line.
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.reduce("") { s, key in
+                key.intValue.map { s + "[\($0)]" } ?? (s.isEmpty ? key.stringValue : s + "." + key.stringValue)
+            }
+        }
+        let what: String
+        switch error {
+        case .keyNotFound(let key, let c): what = field(c.codingPath + [key]) + " is missing"
+        case .valueNotFound(_, let c): what = field(c.codingPath) + " is missing"
+        case .typeMismatch(let type, let c): what = field(c.codingPath) + " is not a \(type)"
+        case .dataCorrupted(let c): what = field(c.codingPath) + " is invalid (\(c.debugDescription))"
+        @unknown default: what = "\(error)"
+        }
+        return what.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }
 

@@ -220,6 +220,28 @@ import Testing
             _ = try runLessonSerially(try findLesson("6"), options: options)
         }
         try original.write(to: URL(fileURLWithPath: path))
+        // lesson export, which has no run, validates lesson 6's state against itself.
+        let exports: [(String, (inout Checkpoint<Lesson06RuleState>) -> Void)] = [
+            (": steps is \(Int.max), not a whole number of steps per epoch for 2 epochs", { $0.state.steps = Int.max }),
+            (": history has 2 rows, epochs 0…2 need 3", { $0.state.history.removeLast() }),
+            (": history[1][2] is 101, not an accuracy in %", { $0.state.history[1][2] = 101 })
+        ]
+        for (problem, edit) in exports {
+            try craft(Lesson06RuleState.self, path, edit)
+            expectLessonError([path + problem, "; lesson export reads only a checkpoint as a run wrote it"]) {
+                _ = try exportCheckpoint(path, to: out + "/bp.npz", lessons: allLessons)
+            }
+            try original.write(to: URL(fileURLWithPath: path))
+        }
+        // What the decoder refuses (biases that do not match their layer) is named by its place in the JSON.
+        try craft(Lesson06RuleState.self, path) { $0.state.layers[0].b = [] }
+        expectLessonError([
+            "checkpoint \(path) is corrupt (its content is not what lesson 06-datasets saves: state.layers[0] is "
+                + "invalid (0 biases for 32 units))"
+        ]) {
+            _ = try exportCheckpoint(path, to: out + "/bp.npz", lessons: allLessons)
+        }
+        try original.write(to: URL(fileURLWithPath: path))
         #expect(try resultsStatus(try runLessonSerially(try findLesson("6"), options: options).folder) == "complete")
     }
 
