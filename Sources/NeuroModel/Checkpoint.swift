@@ -301,7 +301,8 @@ public struct CheckpointFile: Sendable {
         let c: Checkpoint<State>
         do { c = try decoder.decode(Checkpoint<State>.self, from: json) } catch {
             let field = (error as? DecodingError).map { ": " + CheckpointFile.describe($0) } ?? ""
-            throw DataError(CheckpointIntegrity.corrupt(path, "its content is not what lesson \(lesson) saves\(field)"))
+            let why = "its content is not what lesson \(lesson) saves\(field)"
+            throw DataError(CheckpointIntegrity.corrupt(path, why))
         }
         guard c.state.weightsAreFinite else {
             throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))

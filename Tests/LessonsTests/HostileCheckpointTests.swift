@@ -222,7 +222,10 @@ import Testing
         try original.write(to: URL(fileURLWithPath: path))
         // lesson export, which has no run, validates lesson 6's state against itself.
         let exports: [(String, (inout Checkpoint<Lesson06RuleState>) -> Void)] = [
-            (": steps is \(Int.max), not a whole number of steps per epoch for 2 epochs", { $0.state.steps = Int.max }),
+            (
+                ": steps is \(Int.max), not a whole number of steps per epoch for 2 epochs",
+                { $0.state.steps = Int.max }
+            ),
             (": history has 2 rows, epochs 0…2 need 3", { $0.state.history.removeLast() }),
             (": history[1][2] is 101, not an accuracy in %", { $0.state.history[1][2] = 101 })
         ]
