@@ -24,15 +24,18 @@ public enum CheckpointIntegrity {
     /// The bytes of the checkpoint (or record) at `path` for a resumed run: nil when there is none; throws one line
     /// when something else stands under its name (a folder, a FIFO, a device), which would otherwise be taken
     /// for "no checkpoint" and the run restarted silently, or, for a FIFO, block the run on reading it.
+    /// A symbolic link is refused too, dangling or not: one that dangles would be taken for "no checkpoint", and
+    /// one that points elsewhere would resume from (and the run then overwrite) a file outside the run's folder.
     public static func read(_ path: String) throws -> Data? {
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        guard lstat(path, &info) == 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
             throw DataError("cannot read \(path) (\(String(cString: strerror(errno)))); check its permissions")
         }
         guard info.st_mode & S_IFMT == S_IFREG else {
             let kind: String
             switch info.st_mode & S_IFMT {
+            case S_IFLNK: kind = "a symbolic link"
             case S_IFDIR: kind = "a folder"
             case S_IFIFO: kind = "a FIFO"
             case S_IFSOCK: kind = "a socket"
@@ -55,10 +58,72 @@ public enum CheckpointIntegrity {
 }
 
 /// What a checkpoint saves: a lesson's training state after a whole epoch, enough to continue bit for bit.
+///
+/// A checkpoint may have been edited by hand and given a new checksum, so its state is validated as a whole before
+/// anything uses it: `validate(epoch:expecting:)` is called by the loader (`Checkpoint.load`, with what the run
+/// expects) and by `lesson export` (`CheckpointFile.decode`, with nil: internal consistency only).
 public protocol CheckpointState: Codable, Sendable {
+    /// What a run expects of a saved state: its network sizes, the models it trains, its steps per epoch, …
+    associatedtype Expectation: Sendable = Void
+
     /// Whether every weight the state holds is finite. A checkpoint is only written after an epoch that ended with
     /// finite weights, so a file holding a non-finite one is corrupt, and is refused.
     var weightsAreFinite: Bool { get }
+
+    /// Throws a `CheckpointProblem` naming the first field that does not fit: the file's `epoch` (already within
+    /// the run's epochs) and, when `expected` is given, the run's parameters; with nil (`lesson export`, which has
+    /// no run), that the state's arrays fit each other, are not empty and hold finite numbers.
+    func validate(epoch: Int, expecting expected: Expectation?) throws
+}
+
+/// The first field of a checkpoint's state that does not fit: its path in the state (`models[2].circuit.weights[0]`)
+/// and what is wrong with it (`has 100 numbers, the run needs 100×784 = 78400`).
+public struct CheckpointProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public let field: String
+    public let problem: String
+
+    public init(_ field: String, _ problem: String) {
+        self.field = field
+        self.problem = problem
+    }
+
+    public var description: String { "\(field) \(problem)" }
+
+    /// The one-line refusal of the checkpoint at `path`.
+    public func message(path: String, advice: String) -> String { "\(path): \(self); \(advice)" }
+
+    /// The advice of a refusal on --resume.
+    public static let resumeAdvice = "rerun without --resume"
+    /// The advice of a refusal by `lesson export`.
+    public static let exportAdvice = "lesson export reads only a checkpoint as a run wrote it"
+
+    /// Throws unless `array` has `count` elements (`what`: the word for them, e.g. `layers`; `needs`: who needs
+    /// that many, e.g. `the run needs`).
+    public static func count(
+        _ array: some Collection, _ count: Int, _ field: String, _ what: String = "entries",
+        needs: String = "the run needs"
+    ) throws {
+        guard array.count == count else {
+            throw CheckpointProblem(field, "has \(array.count) \(what), \(needs) \(count)")
+        }
+    }
+
+    /// Throws unless the flat row-major `array` holds a rows × cols matrix.
+    public static func matrix(
+        _ array: [some Any], rows: Int, cols: Int, _ field: String, needs: String = "the run needs"
+    ) throws {
+        let (n, overflow) = rows.multipliedReportingOverflow(by: cols)
+        guard !overflow, array.count == n else {
+            throw CheckpointProblem(field, "has \(array.count) numbers, \(needs) \(rows)×\(cols) = \(n)")
+        }
+    }
+
+    /// Throws unless every number of `array` is finite (and, with `nonNegative`, not negative).
+    public static func finite(_ array: [Double], _ field: String, nonNegative: Bool = false) throws {
+        guard let i = array.firstIndex(where: { !$0.isFinite || (nonNegative && $0 < 0) }) else { return }
+        throw CheckpointProblem(
+            "\(field)[\(i)]", "is \(array[i]), not a finite\(nonNegative ? " non-negative" : "") number")
+    }
 }
 
 /// The one checkpoint format of every lesson that trains in epochs (format 3): a JSON object (format, lesson,
@@ -100,12 +165,20 @@ public struct Checkpoint<State: CheckpointState>: Codable, Sendable {
 
     /// Reads the checkpoint of this run at `path`, or nil when none exists. Throws one line when the file is
     /// damaged, of an older format, another lesson's or another run's, or claims more epochs than the run has.
-    public static func load(from path: String, lesson: String, fingerprint: String, epochs: Int) throws
-        -> Checkpoint?
-    {
+    /// The state is validated as a whole against `expected`, what the run's parameters imply
+    /// (`CheckpointState.validate`): a field that does not fit is refused in one line naming the file and the field.
+    public static func load(
+        from path: String, lesson: String, fingerprint: String, epochs: Int, expecting expected: State.Expectation
+    ) throws -> Checkpoint? {
         guard let data = try CheckpointIntegrity.read(path) else { return nil }
-        let c = try Checkpoint(decoding: data, path: path)
-        guard c.lesson == lesson, c.fingerprint == fingerprint else {
+        let file = try CheckpointFile(decoding: data, path: path)
+        guard file.lesson == lesson else {
+            throw DataError(
+                "\(path) was written by lesson \(file.lesson), and lesson \(lesson) is reading it; put back lesson "
+                    + "\(lesson)'s own checkpoint, or run without --resume")
+        }
+        let c = try file.decodeUnvalidated(State.self)
+        guard c.fingerprint == fingerprint else {
             throw DataError(
                 "\(path) was written by a run with other parameters, seed or data; run the same "
                     + "command as before with --resume, or delete it")
@@ -113,7 +186,19 @@ public struct Checkpoint<State: CheckpointState>: Codable, Sendable {
         if let problem = CheckpointIntegrity.epochProblem(c.epoch, of: epochs, path: path) {
             throw DataError(problem)
         }
+        do { try c.state.validate(epoch: c.epoch, expecting: expected) } catch let p as CheckpointProblem {
+            throw DataError(p.message(path: path, advice: CheckpointProblem.resumeAdvice))
+        }
         return c
+    }
+}
+
+extension Checkpoint where State.Expectation == Void {
+    /// `load(from:lesson:fingerprint:epochs:expecting:)` of a state that needs nothing of the run.
+    public static func load(from path: String, lesson: String, fingerprint: String, epochs: Int) throws
+        -> Checkpoint?
+    {
+        try load(from: path, lesson: lesson, fingerprint: fingerprint, epochs: epochs, expecting: ())
     }
 }
 
@@ -156,7 +241,11 @@ public struct CheckpointFile: Sendable {
         guard file.first == UInt8(ascii: "{") else {
             throw DataError("\(path) is not a checkpoint of this program; \(advice)")
         }
-        guard let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1) else {
+        let cut = file.lastIndex(of: UInt8(ascii: "\n"), before: file.endIndex - 1)
+        guard let cut, file[(cut + 1)...].starts(with: Array("fnv1a64 ".utf8)) else {
+            if let other = CheckpointFile.otherFile(file) {
+                throw DataError("\(path) is \(other), not a checkpoint; \(advice)")
+            }
             throw DataError(CheckpointIntegrity.corrupt(path, "truncated or malformed"))
         }
         let json = Data(file[file.startIndex..<cut])
@@ -183,18 +272,65 @@ public struct CheckpointFile: Sendable {
         self.json = json
     }
 
-    /// The checkpoint with its state, as the lesson that wrote it reads it; throws one line when the state is not
-    /// `State` or holds a non-finite weight.
+    /// What a whole JSON document without a checksum line is, when this program wrote it (a results.json, a seed
+    /// record): given where a checkpoint is expected, it is named, not called a damaged checkpoint.
+    static func otherFile(_ file: Data) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: file) as? [String: Any] else { return nil }
+        let kind = (object["schema"] as? String) ?? (object["format"] as? String) ?? ""
+        if kind.hasPrefix("microcircuit-lessons results") { return "a run's results (results.json)" }
+        if kind.hasPrefix("microcircuit-lessons seed record") { return "a seed record (seeds/seed-S.json)" }
+        // A checkpoint cut off after its JSON is a damaged checkpoint, not another file.
+        return kind.hasPrefix("microcircuit-lessons") ? nil : "a JSON file without a checksum line"
+    }
+
+    /// The checkpoint with its state, as the lesson that wrote it reads it (`lesson export`); throws one line when
+    /// the state is not `State`, holds a non-finite weight or does not fit together (`CheckpointState.validate`
+    /// without a run: internal consistency).
     public func decode<State: CheckpointState>(_: State.Type) throws -> Checkpoint<State> {
+        let c = try decodeUnvalidated(State.self)
+        do { try c.state.validate(epoch: c.epoch, expecting: nil) } catch let p as CheckpointProblem {
+            throw DataError(p.message(path: path, advice: CheckpointProblem.exportAdvice))
+        }
+        return c
+    }
+
+    /// The checkpoint with its state decoded, its weights finite and its epoch not negative; not yet validated.
+    func decodeUnvalidated<State: CheckpointState>(_: State.Type) throws -> Checkpoint<State> {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = CheckpointFile.nonFiniteDecoding
-        guard let c = try? decoder.decode(Checkpoint<State>.self, from: json) else {
-            throw DataError(CheckpointIntegrity.corrupt(path, "its content is not what lesson \(lesson) saves"))
+        let c: Checkpoint<State>
+        do { c = try decoder.decode(Checkpoint<State>.self, from: json) } catch {
+            let field = (error as? DecodingError).map { ": " + CheckpointFile.describe($0) } ?? ""
+            let why = "its content is not what lesson \(lesson) saves\(field)"
+            throw DataError(CheckpointIntegrity.corrupt(path, why))
         }
         guard c.state.weightsAreFinite else {
             throw DataError(CheckpointIntegrity.corrupt(path, "a weight is not finite"))
         }
+        guard c.epoch >= 0, c.epoch < Int.max else {
+            throw DataError(CheckpointIntegrity.corrupt(path, "epoch \(c.epoch)"))
+        }
         return c
+    }
+}
+
+extension CheckpointFile {
+    /// Where in the JSON a decoding error is (`state.models[2].circuit`) and what is wrong, on one line.
+    static func describe(_ error: DecodingError) -> String {
+        func field(_ path: [any CodingKey]) -> String {
+            path.reduce("") { s, key in
+                key.intValue.map { s + "[\($0)]" } ?? (s.isEmpty ? key.stringValue : s + "." + key.stringValue)
+            }
+        }
+        let what: String
+        switch error {
+        case .keyNotFound(let key, let c): what = field(c.codingPath + [key]) + " is missing"
+        case .valueNotFound(_, let c): what = field(c.codingPath) + " is missing"
+        case .typeMismatch(let type, let c): what = field(c.codingPath) + " is not a \(type)"
+        case .dataCorrupted(let c): what = field(c.codingPath) + " is invalid (\(c.debugDescription))"
+        @unknown default: what = "\(error)"
+        }
+        return what.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 }
 

@@ -128,11 +128,21 @@ import Testing
         #expect(throws: LessonError.self) { _ = try runLessonSerially(try findLesson("6"), options: options) }
         let folder = options.outDirectory + "/06-datasets/checkpoints/seed-6/"
         let edits: [(String, String, (inout Lesson06RuleState) -> Void)] = [
-            ("bp", "history row 1 has 2 entries", { $0.history[1] = Array($0.history[1].prefix(2)) }),
-            ("bp", "history row 2 is for epoch 7", { $0.history[2][0] = 7 }),
-            ("bp", "2 layers, the network has 3", { $0.layers.removeLast() }),
-            ("usf", "feedback matrix 2 is 1×1", { $0.feedback[1] = Matrix(rows: 1, cols: 1) }),
-            ("usf", "layer 2 is 3×32", { $0.layers[1] = Layer(w: Matrix(rows: 3, cols: 32), b: [0, 0, 0]) })
+            (
+                "bp", "history[1] has 2 entries, [epoch, loss, accuracy, angles] needs 6",
+                {
+                    $0.history[1] = Array($0.history[1].prefix(2))
+                }
+            ),
+            ("bp", "history[2][0] is 7, not epoch 2", { $0.history[2][0] = 7 }),
+            ("bp", "layers has 2 layers, the run needs 3", { $0.layers.removeLast() }),
+            ("usf", "feedback[1] is 1×1, usf needs 3×32", { $0.feedback[1] = Matrix(rows: 1, cols: 1) }),
+            (
+                "usf", "layers[1].w is 3×32, the run needs 32×32",
+                {
+                    $0.layers[1] = Layer(w: Matrix(rows: 3, cols: 32), b: [0, 0, 0])
+                }
+            )
         ]
         options.stopAfterEpochs = nil
         options.resume = true
@@ -142,7 +152,7 @@ import Testing
             var c = try Checkpoint<Lesson06RuleState>(decoding: original, path: path)
             edit(&c.state)
             try c.encoded().write(to: URL(fileURLWithPath: path))
-            expectLessonError(["checkpoint-\(rule).ckpt is corrupt (\(problem)", "delete it or run without --resume"]) {
+            expectLessonError(["checkpoint-\(rule).ckpt: \(problem); rerun without --resume"]) {
                 _ = try runLessonSerially(try findLesson("6"), options: options)
             }
             try original.write(to: URL(fileURLWithPath: path))

@@ -1,6 +1,10 @@
 import Foundation
 import NeuroModel
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // `lesson export CHECKPOINT --out FILE.npz`: the trained weights of a lesson's checkpoint as a numpy archive, for
 // Python users (`numpy.load`). The checkpoint's format is one for every lesson (NeuroModel's `Checkpoint`); the
 // lesson that wrote one reads its state (`LessonDescriptor.exporter`), and this file names no lesson. Layer l
@@ -15,7 +19,7 @@ import NeuroModel
 public func exportedArrays(checkpoint path: String, lessons: [LessonDescriptor]) throws
     -> [(name: String, array: NumpyArray)]
 {
-    let advice = "give a checkpoint-NAME.ckpt from an output folder's checkpoints/seed-S/"
+    let advice = "lesson export reads a checkpoint-NAME.ckpt from an output folder's checkpoints/seed-S/"
     guard let data = FileManager.default.contents(atPath: path) else {
         throw LessonError("cannot read checkpoint \(path); \(advice)")
     }
@@ -31,6 +35,10 @@ public func exportedArrays(checkpoint path: String, lessons: [LessonDescriptor])
 /// Writes `exportedArrays(checkpoint:)` as a .npz file, atomically.
 public func exportCheckpoint(_ path: String, to npz: String, lessons: [LessonDescriptor]) throws -> [String] {
     guard npz.hasSuffix(".npz") else { throw LessonError.usage("--out needs a file name ending in .npz") }
+    guard !isSameFile(path, npz) else {
+        throw LessonError.usage(
+            "--out \(npz) is the checkpoint \(path) itself; give another file name for the archive")
+    }
     let arrays = try exportedArrays(checkpoint: path, lessons: lessons)
     let archive: Data
     do { archive = try npzArchive(arrays) } catch let e as DataError { throw LessonError(e.description) }
@@ -38,6 +46,14 @@ public func exportCheckpoint(_ path: String, to npz: String, lessons: [LessonDes
         throw LessonError("cannot write \(npz); check that its folder exists and is writable")
     }
     return arrays.map(\.name)
+}
+
+/// Whether the two paths name one existing file (the same path written otherwise, a symbolic or a hard link).
+func isSameFile(_ a: String, _ b: String) -> Bool {
+    var x = stat()
+    var y = stat()
+    guard stat(a, &x) == 0, stat(b, &y) == 0 else { return false }
+    return x.st_dev == y.st_dev && x.st_ino == y.st_ino
 }
 
 /// Per-epoch rows as a 2-D array; rows shorter than the longest are padded with NaN.

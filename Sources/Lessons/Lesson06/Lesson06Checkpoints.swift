@@ -22,6 +22,82 @@ struct Lesson06RuleState: CheckpointState, Equatable {
     }
 }
 
+/// What a run of lesson 6 expects of one rule's checkpoint.
+struct Lesson06Expectation: Sendable {
+    var rule: Rule
+    /// The network's layer sizes, inputs first.
+    var sizes: [Int]
+    /// SGD steps of one epoch: ⌈training samples / batch⌉.
+    var stepsPerEpoch: Int
+}
+
+extension Lesson06RuleState {
+    /// The whole state against the run (`expected`), or, for `lesson export`, against itself: the rule, the
+    /// layers' shapes (and that they chain), the feedback matrices the rule draws for them, finite numbers, one
+    /// history row per epoch 0…epoch with [epoch, loss, accuracy, one angle per layer], and the step counter.
+    func validate(epoch: Int, expecting expected: Lesson06Expectation?) throws {
+        let needs = expected == nil ? "its layers need" : "the run needs"
+        if let expected, rule != expected.rule {
+            throw CheckpointProblem("rule", "is \(rule.rawValue), the file is \(expected.rule.rawValue)'s checkpoint")
+        }
+        guard let first = layers.first else { throw CheckpointProblem("layers", "is empty") }
+        let sizes = expected?.sizes ?? [first.w.cols] + layers.map(\.w.rows)
+        let L = sizes.count - 1
+        try CheckpointProblem.count(layers, L, "layers", "layers", needs: needs)
+        for (l, layer) in layers.enumerated() {
+            let (rows, cols) = (sizes[l + 1], sizes[l])
+            guard layer.w.rows == rows, layer.w.cols == cols, rows > 0, cols > 0 else {
+                throw CheckpointProblem(
+                    "layers[\(l)].w", "is \(layer.w.rows)×\(layer.w.cols), \(needs) \(rows)×\(cols)")
+            }
+            try CheckpointProblem.count(layer.b, rows, "layers[\(l)].b", "biases", needs: needs)
+            try CheckpointProblem.finite(layer.w.data, "layers[\(l)].w.data")
+            try CheckpointProblem.finite(layer.b, "layers[\(l)].b")
+        }
+        try CheckpointProblem.count(feedback, L - 1, "feedback", "matrices", needs: "the rule needs")
+        for (l, m) in feedback.enumerated() {
+            let rows = rule == .bp ? 0 : rule == .dfa ? sizes[L] : sizes[l + 2]
+            let cols = rule == .bp ? 0 : sizes[l + 1]
+            guard m.rows == rows, m.cols == cols else {
+                throw CheckpointProblem(
+                    "feedback[\(l)]", "is \(m.rows)×\(m.cols), \(rule.rawValue) needs \(rows)×\(cols)")
+            }
+            try CheckpointProblem.finite(m.data, "feedback[\(l)].data")
+        }
+        try CheckpointProblem.count(history, epoch + 1, "history", "rows", needs: "epochs 0…\(epoch) need")
+        for (e, row) in history.enumerated() {
+            try CheckpointProblem.count(
+                row, 3 + L, "history[\(e)]", "entries", needs: "[epoch, loss, accuracy, angles] needs")
+            guard row[0] == Double(e) else {
+                throw CheckpointProblem("history[\(e)][0]", "is \(format(row[0])), not epoch \(e)")
+            }
+            // The loss is a mean over the epoch's batches: none before the first (NaN), finite after.
+            guard e == 0 || (row[1].isFinite && row[1] >= 0) else {
+                throw CheckpointProblem("history[\(e)][1]", "is \(format(row[1])), not a loss")
+            }
+            guard (0...100).contains(row[2]) else {
+                throw CheckpointProblem("history[\(e)][2]", "is \(format(row[2])), not an accuracy in %")
+            }
+            if let a = row.dropFirst(3).firstIndex(where: { $0.isInfinite }) {
+                throw CheckpointProblem("history[\(e)][\(a)]", "is \(row[a]), not an angle")
+            }
+        }
+        // A checkpoint is written after whole epochs only, each of ⌈samples / batch⌉ steps.
+        if let expected {
+            let (steps, overflow) = epoch.multipliedReportingOverflow(by: expected.stepsPerEpoch)
+            guard !overflow, self.steps == steps else {
+                throw CheckpointProblem(
+                    "steps", "is \(self.steps), \(epoch) epochs of \(expected.stepsPerEpoch) steps make \(steps)")
+            }
+        } else {
+            guard steps >= epoch, epoch == 0 ? steps == 0 : steps % epoch == 0 else {
+                throw CheckpointProblem(
+                    "steps", "is \(steps), not a whole number of steps per epoch for \(epoch) epochs")
+            }
+        }
+    }
+}
+
 /// The file name of `rule`'s checkpoint in a seed's checkpoint folder.
 func lesson06CheckpointName(_ rule: Rule) -> String { "checkpoint-\(rule.rawValue).ckpt" }
 
@@ -42,23 +118,13 @@ func startOrResume<T: BLASScalar>(
     let resumePath = ctx.checkpointToResume((path as NSString).lastPathComponent)
     let loaded: Checkpoint<Lesson06RuleState>?
     do {
+        let stepsPerEpoch = (s.train.count + p.config.batchSize - 1) / p.config.batchSize
         loaded = try Checkpoint.load(
-            from: resumePath, lesson: lesson06.id, fingerprint: s.fingerprint, epochs: p.epochs)
+            from: resumePath, lesson: lesson06.id, fingerprint: s.fingerprint, epochs: p.epochs,
+            expecting: Lesson06Expectation(rule: rule, sizes: s.sizes, stepsPerEpoch: stepsPerEpoch))
     } catch let e as DataError { throw LessonError(e.description) }
     guard let checkpoint = loaded else { return (learner, [], 1) }
     let c = checkpoint.state
-    guard c.rule == rule else {
-        throw LessonError(
-            "\(resumePath) was written by a run with other parameters, seed or data; run the same "
-                + "command as before with --resume, or delete it")
-    }
-    guard c.history.count == checkpoint.epoch + 1 else {
-        throw LessonError(
-            CheckpointIntegrity.corrupt(resumePath, "\(c.history.count) history rows for epoch \(checkpoint.epoch)"))
-    }
-    if let problem = checkpointShapeProblem(c, like: learner, depth: s.depth) {
-        throw LessonError(CheckpointIntegrity.corrupt(resumePath, problem))
-    }
     let saved = Network(layers: c.layers, hidden: lesson06Activations.hidden, output: lesson06Activations.output)
     var resumed = LearnerOf<T>(
         network: NetworkOf<T>(converting: saved),
@@ -71,33 +137,6 @@ func startOrResume<T: BLASScalar>(
     resumed.steps = c.steps
     ctx.log("\(rule.rawValue): resumed from the checkpoint of epoch \(checkpoint.epoch)")
     return (resumed, c.history, checkpoint.epoch + 1)
-}
-
-/// What in checkpoint `c` does not fit this run's fresh learner (a file edited by hand and given a new checksum,
-/// or written by another build): the number and shape of its layers and feedback matrices, and its history of one
-/// row per epoch 0...epoch with [epoch, loss, accuracy, one angle per layer]. Nil when everything fits.
-func checkpointShapeProblem<T: BLASScalar>(_ c: Lesson06RuleState, like fresh: LearnerOf<T>, depth: Int)
-    -> String?
-{
-    let layers = fresh.network.layers
-    guard c.layers.count == layers.count else { return "\(c.layers.count) layers, the network has \(layers.count)" }
-    for (l, (saved, wanted)) in zip(c.layers, layers).enumerated()
-    where saved.w.rows != wanted.w.rows || saved.w.cols != wanted.w.cols || saved.b.count != wanted.b.count {
-        return "layer \(l + 1) is \(saved.w.rows)×\(saved.w.cols), the network's is \(wanted.w.rows)×\(wanted.w.cols)"
-    }
-    let feedback = fresh.feedback.matrices
-    guard c.feedback.count == feedback.count else {
-        return "\(c.feedback.count) feedback matrices, the rule has \(feedback.count)"
-    }
-    for (l, (saved, wanted)) in zip(c.feedback, feedback).enumerated()
-    where saved.rows != wanted.rows || saved.cols != wanted.cols {
-        return "feedback matrix \(l + 1) is \(saved.rows)×\(saved.cols), the rule's is \(wanted.rows)×\(wanted.cols)"
-    }
-    for (e, row) in c.history.enumerated() {
-        guard row.count == 3 + depth else { return "history row \(e) has \(row.count) entries, not \(3 + depth)" }
-        guard row[0] == Double(e) else { return "history row \(e) is for epoch \(format(row[0]))" }
-    }
-    return nil
 }
 
 func saveCheckpoint<T: BLASScalar>(

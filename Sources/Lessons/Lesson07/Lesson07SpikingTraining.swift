@@ -183,7 +183,10 @@ func trainDepth(
     let path = (ctx.folder as NSString).appendingPathComponent("checkpoint-depth\(depth).ckpt")
     var run = Lesson07Live.starting(depth, start, p)
     let fingerprint = d.fingerprint + "; depth \(depth)"
-    if ctx.resume, let saved = try lesson07Resume(depth: depth, fingerprint: fingerprint, p, ctx) {
+    if ctx.resume,
+        let saved = try lesson07Resume(
+            depth: depth, sizes: start.circuit.sizes, trainSamples: d.train.count, fingerprint: fingerprint, p, ctx)
+    {
         run = saved
         ctx.log("depth \(depth): resumed from the checkpoint of epoch \(run.epoch)")
     }
