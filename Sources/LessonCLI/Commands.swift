@@ -29,7 +29,7 @@ struct LessonCommand: ParsableCommand {
         version: projectVersion,
         subcommands: [
             RunCommand.self, ListCommand.self, ParamsCommand.self, UpdatesCommand.self,
-            AggregateCommand.self, ExportCommand.self
+            AggregateCommand.self, ExportCommand.self, HandoutCommand.self, CheckCommand.self
         ],
         defaultSubcommand: RunCommand.self)
 }
@@ -184,15 +184,16 @@ struct RunCommand: LessonSubcommand {
         if options.seed != nil && options.seeds != nil {
             throw LessonError.usage("give either --seed S (the first of the lesson's seeds) or --seeds LIST, not both")
         }
-        if lesson == "all" && options.seeds != nil {
+        let several = (try? findLessons(lesson, in: allLessons)) != nil
+        if several && options.seeds != nil {
             throw LessonError.usage(
-                "--seeds is for one lesson; 'lesson all' uses each lesson's own seeds "
+                "--seeds is for one lesson; 'lesson all' (or a list of lessons) uses each lesson's own seeds "
                     + "(give --seed S to shift them)")
         }
         if try liveTarget() != nil, options.gnuplot == nil {
             throw LessonError.usage("--live needs gnuplot, which is not on PATH: apt-get install gnuplot-nox")
         }
-        if lesson == "all", let (name, _) = options.overrides.first {
+        if several, let (name, _) = options.overrides.first {
             throw LessonError.usage(
                 "--set names one lesson's parameters; run that lesson on its own "
                     + "(e.g. lesson 3 --set \(name)=…)")
@@ -202,7 +203,7 @@ struct RunCommand: LessonSubcommand {
 
     func validate() throws {
         try usageChecks {
-            if lesson != "all" { _ = try findLesson(lesson) }
+            if try findLessons(lesson, in: allLessons) == nil { _ = try findLesson(lesson) }
             _ = try runOptions()
         }
     }
@@ -221,7 +222,7 @@ struct RunCommand: LessonSubcommand {
                 "lesson: note: this is a debug build; the numeric lessons run several times faster with "
                     + "'swift run -c release lesson …'\n")
         #endif
-        if lesson != "all" {
+        guard let selection = try findLessons(lesson, in: allLessons) else {
             // An index.html of an earlier `lesson all` in this folder shows this run (finished or not) afterwards.
             defer {
                 do { try refreshIndexPage(outDirectory: options.outDirectory, lessons: allLessons) } catch {
@@ -230,9 +231,16 @@ struct RunCommand: LessonSubcommand {
             }
             return try runOne(try findLesson(lesson), options).failed == 0 ? 0 : 1
         }
+        // A subset (`lesson 1-5`) runs like `lesson all` over its lessons; the index and the course folder list
+        // every lesson, the others as the output folder holds them (run before, or not run).
         var failed = 0
         var results: [LessonRunResult] = []
-        for (k, l) in allLessons.enumerated() {
+        func withOthers(_ results: [LessonRunResult]) -> [LessonRunResult] {
+            allLessons.map { l in
+                results.first { $0.lesson.id == l.id } ?? recordedResult(l, outDirectory: options.outDirectory)
+            }
+        }
+        for (k, l) in selection.enumerated() {
             do {
                 let outcome = try runOne(l, options)
                 failed += outcome.failed
@@ -240,16 +248,17 @@ struct RunCommand: LessonSubcommand {
             } catch {
                 // The index still lists every lesson, this one as stopped and the rest as not run.
                 results.append(.stopped(l, String(describing: error)))
-                results += allLessons.dropFirst(k + 1).map { .notRun($0) }
-                try? writeIndexPage(results, outDirectory: options.outDirectory)
-                try? writeCourseFolder(results, outDirectory: options.outDirectory)
+                results += selection.dropFirst(k + 1).map { .notRun($0) }
+                try? writeIndexPage(withOthers(results), outDirectory: options.outDirectory)
+                try? writeCourseFolder(withOthers(results), outDirectory: options.outDirectory)
                 throw error
             }
             say("")
         }
-        try writeIndexPage(results, outDirectory: options.outDirectory)
-        try writeCourseFolder(results, outDirectory: options.outDirectory)
-        say("all lessons: \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
+        try writeIndexPage(withOthers(results), outDirectory: options.outDirectory)
+        try writeCourseFolder(withOthers(results), outDirectory: options.outDirectory)
+        let which = lesson == "all" ? "all lessons" : "lessons \(lesson)"
+        say("\(which): \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
         if !quiet {
             say("index of the reports: " + (options.outDirectory as NSString).appendingPathComponent("index.html"))
         }
@@ -284,16 +293,101 @@ struct RunCommand: LessonSubcommand {
 struct ListCommand: LessonSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List the lessons with their claims.")
+        abstract: "List the lessons as a course: title, claim, learning objectives and times.",
+        discussion: """
+            The reading time is the notebook's; the running time is the one the last run in --out took             (from its run-info.json), else the estimate the lesson makes from its parameters.
+            """)
+
+    @Option(help: ArgumentHelp("Output folder whose runs give the measured times.", valueName: "DIR"))
+    var out = "plots"
+
+    @Option(
+        help: ArgumentHelp("Folder holding edited notebooks (default as for a run).", valueName: "DIR"),
+        completion: .directory)
+    var lessons: String?
 
     @MainActor func execute() throws -> Int32 {
-        let width = (allLessons.map(\.slug.count).max() ?? 16) + 2
         for l in allLessons {
-            say(
-                String(format: "%2d  ", l.number) + l.slug.padding(toLength: width, withPad: " ", startingAt: 0)
-                    + l.title + "\n    " + l.claim)
+            var text = String(format: "%2d  ", l.number) + l.title + "  (\(l.id))\n    claim: " + l.claim
+            let notebook = try? Notebook.load(locateNotebook(l, lessonsDirectory: lessons).path)
+            let running = runningTime(l, outDirectory: out)
+            if let unit = notebook?.courseUnit {
+                text += "\n    time: reading about \(unit.readingMinutes) min; running \(running)"
+                text += "\n    prerequisites: \(unit.prerequisites)"
+                for o in unit.objectives { text += "\n    - " + o.text }
+                text += "\n    exercises: \(notebook?.exercises.count ?? 0)"
+            } else {
+                text += "\n    running \(running)"
+            }
+            say(text + "\n")
         }
         return 0
+    }
+}
+
+/// `lesson handout N`.
+struct HandoutCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "handout",
+        abstract: "Write a lesson's student and instructor sheets from its last run, without running it.",
+        discussion: """
+            Writes NN-name.student.{md,html,ipynb} (questions, what kind of answer, hints; no answers),             NN-name.instructor.{md,html,ipynb} (the answers from that run, with its seeds and commit, folded) and             the answer template NN-name.answers.txt into the run's folder. Every run writes them too.
+            """)
+
+    @Argument(
+        help: ArgumentHelp("The lesson: its number or name.", valueName: "lesson"),
+        completion: .list(lessonCompletions.filter { $0 != "all" }))
+    var lesson: String
+
+    @Option(help: ArgumentHelp("The output folder of the run.", valueName: "DIR"), completion: .directory)
+    var out = "plots"
+
+    @Option(
+        help: ArgumentHelp("Folder holding edited notebooks (default as for a run).", valueName: "DIR"),
+        completion: .directory)
+    var lessons: String?
+
+    func validate() throws { try usageChecks { _ = try findLesson(lesson) } }
+
+    @MainActor func execute() throws -> Int32 {
+        let paths = try writeHandout(try findLesson(lesson), outDirectory: out, lessonsDirectory: lessons)
+        say("wrote " + paths.joined(separator: ", "))
+        return 0
+    }
+}
+
+/// `lesson check N ANSWERS`.
+struct CheckCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Grade a filled-in answer template against the lesson's last run.",
+        discussion: """
+            Each answer is right within half a unit in the last significant digit the exercise asks for, or 4 sd             of the number over the run's seeds, whichever is larger; a wrong one gets a hint (which quantity and             which formula, never the number). Exit status 0 only when every answer is right.
+            """)
+
+    @Argument(
+        help: ArgumentHelp("The lesson: its number or name.", valueName: "lesson"),
+        completion: .list(lessonCompletions.filter { $0 != "all" }))
+    var lesson: String
+
+    @Argument(help: ArgumentHelp("Your filled-in NN-name.answers.txt.", valueName: "ANSWERS"), completion: .file())
+    var answers: String
+
+    @Option(help: ArgumentHelp("The output folder of the run.", valueName: "DIR"), completion: .directory)
+    var out = "plots"
+
+    @Option(
+        help: ArgumentHelp("Folder holding edited notebooks (default as for a run).", valueName: "DIR"),
+        completion: .directory)
+    var lessons: String?
+
+    func validate() throws { try usageChecks { _ = try findLesson(lesson) } }
+
+    @MainActor func execute() throws -> Int32 {
+        let result = try checkAnswers(
+            try findLesson(lesson), answersFile: answers, outDirectory: out, lessonsDirectory: lessons)
+        say(result.report)
+        return result.allRight ? 0 : 1
     }
 }
 

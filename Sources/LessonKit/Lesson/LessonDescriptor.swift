@@ -59,3 +59,28 @@ public func findLesson(_ key: String, in lessons: [LessonDescriptor]) throws -> 
     if let l = lessons.first(where: { $0.slug == key || $0.id == key }) { return l }
     throw LessonError.usage("unknown lesson '\(key)'; run 'lesson list' to see lessons 1–\(lessons.count)")
 }
+
+/// The lessons `key` names when it names more than one, in course order: `all`, a range `1-5`, a list `1,3,4`, or
+/// both (`1-3,7`); nil when it names one lesson (or nothing this version has: `findLesson` says why). A lesson named
+/// twice, a range that runs backwards or a number this version does not have is refused in one line.
+public func findLessons(_ key: String, in lessons: [LessonDescriptor]) throws -> [LessonDescriptor]? {
+    if key == "all" { return lessons }
+    guard key.contains(",") || key.contains("-"), key.allSatisfy({ $0.isNumber || $0 == "," || $0 == "-" }) else {
+        return nil
+    }
+    let bad = LessonError.usage(
+        "'\(key)' is not a list of lessons; write e.g. 1-5, 1,3,4 or 1-3,7 (lessons 1–\(lessons.count))")
+    var numbers: [Int] = []
+    for part in key.split(separator: ",", omittingEmptySubsequences: false) {
+        let ends = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard (1...2).contains(ends.count), let a = ends[0], let b = ends.last ?? nil, a <= b else { throw bad }
+        for n in a...b {
+            guard lessons.contains(where: { $0.number == n }) else {
+                throw LessonError.usage("'\(key)' names lesson \(n); this version has lessons 1–\(lessons.count)")
+            }
+            guard !numbers.contains(n) else { throw LessonError.usage("'\(key)' names lesson \(n) twice") }
+            numbers.append(n)
+        }
+    }
+    return lessons.filter { numbers.contains($0.number) }
+}

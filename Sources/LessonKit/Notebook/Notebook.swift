@@ -9,6 +9,10 @@ public struct Notebook: Sendable {
     public let parameters: [String: String]
     /// Line range (inclusive, 0-based) of the parameter block including its fences.
     let blockLines: ClosedRange<Int>
+    /// The lesson's course front matter and exercises (```course and ```exercise blocks; see Course.swift).
+    let course: CourseBlocks
+    public var courseUnit: CourseUnit? { course.unit }
+    public var exercises: [Exercise] { course.exercises }
 
     /// `text` may have Unix, Windows (CRLF) or old Mac (CR) line endings; it is read, and its executed copy
     /// written, with Unix ones. Throws one line for a missing or broken parameter block or an unclosed `{{`.
@@ -59,6 +63,7 @@ public struct Notebook: Sendable {
         }
         self.parameters = params
         self.blockLines = open...close
+        self.course = try parseCourseBlocks(lines, name: name)
     }
 
     /// CRLF and lone CR become LF (a Swift `Character` "\r\n" is one grapheme, so splitting on "\n" alone
@@ -102,13 +107,29 @@ public struct Notebook: Sendable {
     }
 
     /// The executed copy: parameter block showing the values used, placeholders filled.
+    /// The course block becomes the objectives, prerequisites and reading time; each exercise block the exercise
+    /// as a student reads it (no answer: those are in the instructor sheet).
     public func executed(
         parameters used: ParameterValues, overridden: Set<String>, values: [String: String],
         checks: [Check], figures: [Figure], renderedFormats: [String],
-        header: String
+        header: String, lesson: LessonDescriptor? = nil
     ) throws -> String {
         var lines = text.components(separatedBy: "\n")
-        lines.replaceSubrange(blockLines, with: executedBlock(used, overridden: overridden))
+        var replacements: [(ClosedRange<Int>, [String])] = [(blockLines, executedBlock(used, overridden: overridden))]
+        for (range, index) in course.ranges {
+            let markdown: String
+            if let index, let lesson {
+                markdown = studentExerciseMarkdown(course.exercises[index], lesson: lesson, values: values)
+            } else if let index {
+                markdown = "**Exercise \(course.exercises[index].id).** " + course.exercises[index].question
+            } else {
+                markdown = course.unit.map { objectivesMarkdown($0, seconds: nil) } ?? ""
+            }
+            replacements.append((range, markdown.components(separatedBy: "\n")))
+        }
+        for (range, replacement) in replacements.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {
+            lines.replaceSubrange(range, with: replacement)
+        }
         var body = header + "\n\n" + lines.joined(separator: "\n")
         let figureByName = Dictionary(uniqueKeysWithValues: figures.map { ($0.name, $0) })
         var missing: [String] = []

@@ -9,7 +9,7 @@ public enum LessonRunResult {
     /// `lesson all` ended before this lesson.
     case notRun(LessonDescriptor)
 
-    var lesson: LessonDescriptor {
+    public var lesson: LessonDescriptor {
         switch self {
         case .finished(let o): o.lesson
         case .stopped(let l, _), .notRun(let l): l

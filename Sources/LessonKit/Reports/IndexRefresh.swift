@@ -5,7 +5,7 @@ import Foundation
 
 /// What lesson `lesson`'s folder under `outDirectory` holds, as `lesson all` lists it: finished (its checks, from
 /// its results.json), stopped (with the status results.json gives), or not run (no readable results.json).
-func recordedResult(_ lesson: LessonDescriptor, outDirectory: String) -> LessonRunResult {
+public func recordedResult(_ lesson: LessonDescriptor, outDirectory: String) -> LessonRunResult {
     struct Saved: Decodable {
         let status: String
         let seeds: [UInt64]

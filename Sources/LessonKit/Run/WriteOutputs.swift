@@ -64,11 +64,16 @@ func writeOutputs(
         let executed = try notebook.executed(
             parameters: used, overridden: overridden, values: values,
             checks: c.checks, figures: c.figures, renderedFormats: rendered,
-            header: header)
+            header: header, lesson: lesson)
         try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
         try writeJupyterNotebook(
             lesson, conclusion: c, executed: executed, folder: folder, rendered: rendered, options: options)
         executedText = executed
+        try writeEditions(
+            EditionInput(
+                lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises, values: values,
+                references: references(c.numbers), seeds: c.seeds, seconds: nil),
+            folder: folder, checks: c.checks)
     }
     let reportNote = try writeReport(
         lesson, conclusion: c, executed: executedText, folder: folder,
@@ -77,4 +82,9 @@ func writeOutputs(
     return RunOutcome(
         lesson: lesson, checks: c.checks, folder: folder, seeds: c.seeds, renderedFormats: rendered,
         renderNote: note)
+}
+
+/// The run's numbers as references for grading: the mean over seeds and the sd over them (0 for one seed).
+func references(_ numbers: [String: NumberSummary]) -> [String: Reference] {
+    numbers.compactMapValues { n in n.mean.isFinite ? Reference(value: n.mean, sd: n.sd ?? 0) : nil }
 }
