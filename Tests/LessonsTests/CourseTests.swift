@@ -162,7 +162,11 @@ import Testing
             ("```course\nreading = 5\nprerequisites = none\nobjective = learn it\n```", "objective reads"),
             ("```course\nreading = soon\n```", "not a number of minutes"),
             ("```course\nreading = 5\n```", "needs reading, prerequisites"),
-            ("```exercise\nid = 1\n", "never closed")
+            ("```exercise\nid = 1\n", "never closed"),
+            // Issue 30: fences the parser does not read were ignored, their values copied into the executed copy.
+            ("~~~parameters\nseed = 2\n~~~", "not a block this program reads"),
+            ("```Parameters\nseed = 2\n```", "not a block this program reads"),
+            ("``` exercise\nid = 1\n```", "not a block this program reads")
         ]
         for (block, why) in cases {
             let text = "# T\n\n```parameters\nseed = 1\n```\n\n" + block + "\n"

@@ -74,3 +74,26 @@ import Testing
         #expect(script.contains("no epoch of bp, frsf ended without divergence"))
     }
 }
+
+/// Issue 30: `dataset = mnist` on the official Fashion-MNIST files labelled every output "mnist"; the files'
+/// first labels name them, so the run is refused in one line saying which dataset they are.
+@Test func officialFilesOfAnotherDatasetAreNotMislabelled() throws {
+    let folder = temporaryFolder("fashion-as-mnist")
+    func be32(_ v: Int) -> [UInt8] { [24, 16, 8, 0].map { UInt8(v >> $0 & 0xff) } }
+    let first: (train: [UInt8], test: [UInt8]) = ([9, 0, 0, 3, 0, 2, 7, 2, 5, 5], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7])
+    for (prefix, labels) in [("train", first.train), ("t10k", first.test)] {
+        try Data(be32(0x803) + be32(10) + be32(28) + be32(28) + [UInt8](repeating: 0, count: 7840))
+            .write(to: URL(fileURLWithPath: folder + "/\(prefix)-images-idx3-ubyte"))
+        try Data(be32(0x801) + be32(10) + labels).write(
+            to: URL(fileURLWithPath: folder + "/\(prefix)-labels-idx1-ubyte"))
+    }
+    let named = try loadDataset(DatasetRequest(dataset: .fashionMNIST, dataDir: folder), log: { _ in })
+    #expect(named.name == "fashion-mnist")
+    #expect(throws: LessonError.self) {
+        _ = try loadDataset(DatasetRequest(dataset: .mnist, dataDir: folder), log: { _ in })
+    }
+    do { _ = try loadDataset(DatasetRequest(dataset: .mnist, dataDir: folder), log: { _ in }) } catch {
+        #expect(
+            "\(error)".contains("are fashion-mnist") && "\(error)".contains("set dataset=fashion-mnist"), "\(error)")
+    }
+}

@@ -27,6 +27,18 @@ public struct Notebook: Sendable {
                 "\(name) line \(line): '{{' is never closed with '}}'; close the placeholder or "
                     + "remove it")
         }
+        // A fence this program does not read (`~~~parameters`, ```Parameters) would be copied into the executed
+        // notebook as it is while its values were ignored.
+        for (k, line) in lines.enumerated() {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            let fence = t.hasPrefix("```") || t.hasPrefix("~~~")
+            let word = t.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased()
+            if fence, ["parameters", "course", "exercise"].contains(word), t != "```" + word {
+                throw LessonError(
+                    "\(name) line \(k + 1): '\(t)' is not a block this program reads; write ```\(word) (lower case, "
+                        + "three backquotes)")
+            }
+        }
         guard let open = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```parameters" }) else {
             throw LessonError(
                 "\(name): no ```parameters block; add one listing the lesson's parameters "

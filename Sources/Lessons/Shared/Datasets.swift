@@ -90,6 +90,11 @@ struct DatasetRequest {
     /// The values of the `dataset` parameter: `auto`, then the registry's.
     static let choices = ["auto"] + DatasetName.allCases.map(\.rawValue)
 
+    init(dataset: DatasetName?, dataDir: String?) {
+        self.dataset = dataset
+        self.dataDir = dataDir
+    }
+
     init(_ p: ParameterValues) throws {
         let text = p.string("dataset")
         dataset = text == "auto" ? nil : try p.choice("dataset", as: DatasetName.init(rawValue:))
@@ -154,8 +159,11 @@ func loadDataset(_ request: DatasetRequest, log: (String) -> Void) throws -> Loa
             try loadIDXDirectory(folder, name: name?.rawValue ?? "idx")
         }
         let known = knownIDXDataset(trainLabels: d.train.labels, testLabels: d.test.labels)
+        // The official files of another dataset would be run, and every output labelled, as the one named.
         if let name, let known, known != name.rawValue {
-            log("note: the files in \(folder) look like \(known) (by their first labels), not \(name.rawValue)")
+            throw LessonError.usage(
+                "the files in \(folder) are \(known) (the official files, by their first labels), not "
+                    + "\(name.rawValue); set dataset=\(known) or dataset=auto")
         }
         let used = name ?? known.flatMap(DatasetName.init(rawValue:))
         return LoadedDataset(
