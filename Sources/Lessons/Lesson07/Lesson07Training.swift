@@ -109,6 +109,14 @@ extension Lesson07Live {
             warmup: Int((p.warmup * Double(perEpoch)).rounded()), total: p.epochs * perEpoch, cosine: p.cosine)
         var progress = Lesson07Progress(depth: depth, epoch: epoch, samples: order.count)
         for (b, start) in stride(from: 0, to: order.count, by: p.batch).enumerated() {
+            // Ctrl-C or SIGTERM (a scheduler's warning): stop within a batch; the epoch is dropped and --resume
+            // trains it again from the previous epoch's checkpoint, to the same bits.
+            guard !isInterruptRequested else {
+                throw LessonError(
+                    interruptedMessage(
+                        "in epoch \(epoch) of depth \(depth) (the epoch is trained again on resume); checkpoints",
+                        ctx))
+            }
             let idx = Array(order[start..<min(start + p.batch, order.count)])
             let x = d.train.x.rows(idx)
             let labels = idx.map { d.train.labels[$0] }
