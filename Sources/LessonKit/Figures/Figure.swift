@@ -118,9 +118,12 @@ public struct Figure: Codable, Equatable, Sendable {
         \(provenance(lesson: lesson).joined(separator: "\n"))
         # Render (from this folder):
         #   gnuplot -e "set terminal pngcairo size 1200,800 font ',16'; set output '\(name).png'" \(scriptFile)
-        # (sh ../render.sh renders every figure to PNG, SVG and PDF at two- and one-column width and as a slide)
+        # (sh ../render.sh renders every figure to PNG, SVG, PDF at two- and one-column width, and a 16:9 slide)
         \(styleLoader)
         DATA = '\(dataFile)'
+        # The number of seeds the data come from, and the key's words for a spread over them.
+        SEEDS = \(seeds.count)
+        spread_title(what) = SEEDS > 1 ? sprintf('%s: ± 1 sd over %d seeds', what, SEEDS) : '(one seed: no spread)'
         \(script)
 
         """
@@ -188,7 +191,7 @@ public struct Figure: Codable, Equatable, Sendable {
     func markdown(renderedFormats: [String]) -> String {
         let title = markdownTitle
         var links: [String] = []
-        for r in figureRenderings where r.format != "png" && renderedFormats.contains(r.format) {
+        for r in figureRenderings where r.fileSuffix != ".png" && renderedFormats.contains(r.format) {
             links.append("[\(r.label)](\(name)\(r.fileSuffix))")
         }
         links += ["[script](\(scriptFile))", "[data](\(dataFile))"]
