@@ -32,12 +32,15 @@ let package = Package(
         // outputs, figures, reports, Jupyter export, aggregation, command-line support). It names no lesson: it is
         // given the lessons' descriptors, and cannot see the Lessons target.
         .target(
-            name: "LessonKit", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")]),
+            name: "LessonKit", dependencies: ["NeuroModel", "CInterrupt", .product(name: "Ink", package: "Ink")],
+            plugins: ["ToolchainVersion"]),
         // Lessons: one folder per lesson and the registry. The notebooks in lessons/ are bundled as its resources
         // by the BundleNotebooks plugin (SwiftPM takes resources only from inside a target's folder; see
         // Plugins/BundleNotebooks), so an installed binary runs without the repository.
         .target(name: "Lessons", dependencies: ["LessonKit", "NeuroModel"], plugins: ["BundleNotebooks"]),
         .plugin(name: "BundleNotebooks", capability: .buildTool()),
+        // Records the exact Swift toolchain that builds LessonKit (`swiftc --version`) for results.json.
+        .plugin(name: "ToolchainVersion", capability: .buildTool()),
         // Live training curves (`--live`): a C interface over gnuplot-iostream (C++, Debian's
         // libgnuplot-iostream-dev over Boost), and the Swift plotter that streams to it.
         .target(

@@ -12,6 +12,16 @@ public struct DataBlock: Codable, Equatable, Sendable {
     }
 }
 
+/// One parameter of the run a figure came from, as its data file and script name it.
+public struct FigureParameter: Codable, Equatable, Sendable {
+    public let name: String
+    public let value: String
+    /// Empty for a parameter without one (a count, a choice).
+    public let unit: String
+    /// Given with `--set` (a value other than the notebook's).
+    public let set: Bool
+}
+
 /// A figure: a gnuplot script (the plot commands; the shared style is loaded first) and its data file.
 /// Scripts refer to their data as `DATA` with `index i` selecting block i.
 ///
@@ -28,11 +38,14 @@ public struct Figure: Codable, Equatable, Sendable {
     public let summarize: Bool
     /// The seeds the data come from (set when combined over seeds).
     public var seeds: [UInt64] = []
+    /// The parameters of the run (every one but the seeds), for the headers of its data file and script; set by
+    /// `RunContext.figure` and kept in the seed record, so that `lesson aggregate` writes the same headers.
+    public var parameters: [FigureParameter] = []
     /// Why this run's figures were not rendered, for the caption that stands in for the image (set once the run
     /// has tried to render; not part of a seed record).
     var notRendered = FigureNotRendered.gnuplotNotFound
 
-    private enum CodingKeys: String, CodingKey { case name, title, claim, blocks, script, summarize, seeds }
+    private enum CodingKeys: String, CodingKey { case name, title, claim, blocks, script, summarize, seeds, parameters }
 
     public init(
         name: String, title: String, claim: String, blocks: [DataBlock], script: String,
@@ -58,6 +71,7 @@ public struct Figure: Codable, Equatable, Sendable {
         script = try c.decode(String.self, forKey: .script)
         summarize = try c.decode(Bool.self, forKey: .summarize)
         seeds = try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? []
+        parameters = try c.decodeIfPresent([FigureParameter].self, forKey: .parameters) ?? []
         guard isSafeFigureName(name) else {
             throw FigureRefused(
                 "a figure named \"\(gnuplotComment(String(name.prefix(80))))\" (a figure's name is one file name "
@@ -71,13 +85,11 @@ public struct Figure: Codable, Equatable, Sendable {
     public var dataFile: String { name + ".dat" }
     public var scriptFile: String { name + ".gp" }
 
-    /// Data file text: `#` header (lesson, seeds, claim, layout, columns with units), then blocks separated by
-    /// two blank lines.
+    /// Data file text: `#` header (provenance: lesson, seeds, claim, parameters, commit, the command that
+    /// reproduces it; then layout, columns with units), then blocks separated by two blank lines.
     public func dataText(lesson: String) -> String {
-        var out = [
-            "# figure: \(name) — \(gnuplotComment(title))", "# lesson: \(gnuplotComment(lesson))",
-            "# seeds: \(seedListText(seeds))", "# claim: \(gnuplotComment(claim))"
-        ]
+        var out = ["# figure: \(name) — \(gnuplotComment(title))", "# lesson: \(gnuplotComment(lesson))"]
+        out += provenance(lesson: lesson)
         if !summarize {
             out.append("# data of seed \(seeds.first.map(String.init) ?? "?") (one seed shown)")
         } else if seeds.count > 1 {
@@ -102,16 +114,43 @@ public struct Figure: Codable, Equatable, Sendable {
     public func scriptText(lesson: String) -> String {
         """
         # \(gnuplotComment(title))
-        # lesson: \(gnuplotComment(lesson)); seeds: \(seedListText(seeds))
-        # claim: \(gnuplotComment(claim))
+        # lesson: \(gnuplotComment(lesson))
+        \(provenance(lesson: lesson).joined(separator: "\n"))
         # Render (from this folder):
         #   gnuplot -e "set terminal pngcairo size 1200,800 font ',16'; set output '\(name).png'" \(scriptFile)
-        # (sh ../render.sh renders every figure to PNG, SVG and PDF at two- and one-column width)
+        # (sh ../render.sh renders every figure to PNG, SVG, PDF at two- and one-column width, and a 16:9 slide)
         \(styleLoader)
         DATA = '\(dataFile)'
+        # The number of seeds the data come from, and the key's words for a spread over them.
+        SEEDS = \(seeds.count)
+        spread_title(what) = SEEDS > 1 ? sprintf('%s: ± 1 sd over %d seeds', what, SEEDS) : '(one seed: no spread)'
         \(script)
 
         """
+    }
+
+    /// The header lines both files share: seeds, claim, every parameter with its unit (`(set)` when `--set` gave
+    /// it), the source commit and the command that reproduces the figure. Each line is a comment (free text goes
+    /// through `gnuplotComment`), and nothing depends on the clock, so a run and `lesson aggregate` of its seed
+    /// records write the same lines.
+    func provenance(lesson: String) -> [String] {
+        var out = ["# seeds: \(seedListText(seeds))", "# claim: \(gnuplotComment(claim))"]
+        if !parameters.isEmpty {
+            out.append("# parameters (\"(set)\": given with --set; the others are the notebook's):")
+            for p in parameters {
+                let unit = p.unit.isEmpty ? "" : " " + p.unit
+                out.append(gnuplotComment("#   \(p.name) = \(p.value)\(unit)\(p.set ? " (set)" : "")"))
+            }
+        }
+        out.append("# commit: \(gnuplotComment(sourceCommit))")
+        // The lesson is "N slug": its number is what `lesson` takes.
+        let number = lesson.prefix { $0.isNumber }
+        let sets = parameters.filter(\.set).map { " --set " + shellWord("\($0.name)=\($0.value)") }
+        out.append(
+            gnuplotComment(
+                "# reproduce: swift run -c release lesson \(number.isEmpty ? "?" : String(number)) --seeds "
+                    + seedListText(seeds) + sets.joined()))
+        return out
     }
 
     /// Loads the shared style: ../style.gp when the script sits in its run folder (edit that file to restyle
@@ -152,7 +191,7 @@ public struct Figure: Codable, Equatable, Sendable {
     func markdown(renderedFormats: [String]) -> String {
         let title = markdownTitle
         var links: [String] = []
-        for r in figureRenderings where r.format != "png" && renderedFormats.contains(r.format) {
+        for r in figureRenderings where r.fileSuffix != ".png" && renderedFormats.contains(r.format) {
             links.append("[\(r.label)](\(name)\(r.fileSuffix))")
         }
         links += ["[script](\(scriptFile))", "[data](\(dataFile))"]
@@ -190,6 +229,15 @@ func summaryBlock(_ blocks: [DataBlock], like model: DataBlock) -> DataBlock {
         rows.append(means + sds)
     }
     return DataBlock(model.name + " (mean over seeds; then sd over seeds)", columns: columns, rows: rows)
+}
+
+/// `word` as one word of a POSIX shell command: as it is when it holds only letters, digits and `_.,+-=/:@%`,
+/// else in single quotes (a parameter from a seed record may hold anything).
+func shellWord(_ word: String) -> String {
+    let plain = word.unicodeScalars.allSatisfy {
+        $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "_.,+-=/:@%".unicodeScalars.contains($0))
+    }
+    return plain && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
 /// Full precision, shortest round-trip representation, so data files are exact and reproducible.

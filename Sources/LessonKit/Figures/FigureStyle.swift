@@ -1,18 +1,22 @@
 import Foundation
 import NeuroModel
 
-/// The one gnuplot style every figure loads: Okabe–Ito colour-blind-safe palette, light grid, outside ticks.
+/// The one gnuplot style every figure loads: Okabe–Ito colour-blind-safe palette, light grid, outside ticks, one
+/// neutral style for reference lines (lt 18) and one for checked bounds (lt 19). Point sizes scale with
+/// `figure_ps`, which each rendering sets for its size (`figureRenderings`); 1 when a script is run by hand.
 public let sharedGnuplotStyle = """
     # Shared figure style (written by the lesson runner; every figure script loads it).
+    # figure_ps scales every point (render.sh sets it per size: smaller in a 3.5 in column).
+    figure_ps = exists("figure_ps") ? figure_ps : 1.0
     # Okabe & Ito colour-blind-safe palette; line types 1-8.
-    set linetype 1 lc rgb '#0072B2' lw 2.5 pt 7 ps 1.0
-    set linetype 2 lc rgb '#D55E00' lw 2.5 pt 5 ps 1.0
-    set linetype 3 lc rgb '#009E73' lw 2.5 pt 9 ps 1.1
-    set linetype 4 lc rgb '#CC79A7' lw 2.5 pt 11 ps 1.1
-    set linetype 5 lc rgb '#E69F00' lw 2.5 pt 13 ps 1.1
-    set linetype 6 lc rgb '#56B4E9' lw 2.5 pt 15 ps 1.1
-    set linetype 7 lc rgb '#000000' lw 2.5 pt 3 ps 1.0
-    set linetype 8 lc rgb '#F0E442' lw 2.5 pt 1 ps 1.0
+    set linetype 1 lc rgb '#0072B2' lw 2.5 pt 7 ps 1.0*figure_ps
+    set linetype 2 lc rgb '#D55E00' lw 2.5 pt 5 ps 1.0*figure_ps
+    set linetype 3 lc rgb '#009E73' lw 2.5 pt 9 ps 1.1*figure_ps
+    set linetype 4 lc rgb '#CC79A7' lw 2.5 pt 11 ps 1.1*figure_ps
+    set linetype 5 lc rgb '#E69F00' lw 2.5 pt 13 ps 1.1*figure_ps
+    set linetype 6 lc rgb '#56B4E9' lw 2.5 pt 15 ps 1.1*figure_ps
+    set linetype 7 lc rgb '#000000' lw 2.5 pt 3 ps 1.0*figure_ps
+    set linetype 8 lc rgb '#F0E442' lw 2.5 pt 1 ps 1.0*figure_ps
     set linetype cycle 8
     set border 3 lw 1.2
     set tics nomirror out scale 0.6
@@ -21,7 +25,20 @@ public let sharedGnuplotStyle = """
     set style fill transparent solid 0.25 noborder
     set datafile missing 'NaN'
     set encoding utf8
-    """ + "\n" + ruleLinetypes() + "\n" + modelLinetypes
+    """ + "\n" + ruleLinetypes() + "\n" + modelLinetypes + "\n" + referenceLinetypes
+
+/// style.gp's part for lines that are not data: references (90°, zero, a scale) and the bounds a check holds
+/// the data to, each in a neutral grey and a dash of its own, never a data colour.
+let referenceLinetypes = """
+    # Reference lines (90°, zero, a scale) and checked bounds: neutral, never a data colour.
+    set linetype 18 lc rgb '#888888' lw 1.2 dt 2 pt 0   # reference line (dashed)
+    set linetype 19 lc rgb '#333333' lw 1.5 dt 4 pt 0   # checked bound (dash-dot)
+    """
+
+/// The plot or arrow option of a reference line (style.gp's line type 18: grey, dashed).
+package let referenceLineStyle = "lt 18"
+/// The plot or arrow option of a checked bound (style.gp's line type 19: dark grey, dash-dot).
+package let checkedBoundStyle = "lt 19"
 
 // MARK: - One style per learning rule
 
@@ -65,7 +82,7 @@ public func ruleLinetypes() -> String {
     for rule in Rule.allCases {
         let s = ruleStyleDefinition(rule)
         lines.append(
-            "set linetype \(s.linetype) lc rgb '\(s.color)' lw 2.5 dt \(s.dash) pt \(s.point) ps 1.0"
+            "set linetype \(s.linetype) lc rgb '\(s.color)' lw 2.5 dt \(s.dash) pt \(s.point) ps figure_ps"
                 + "   # \(rule.rawValue)")
     }
     let chain = Rule.allCases.map { "name eq '\($0.rawValue)' ? \(ruleStyleDefinition($0).linetype)" }
@@ -77,7 +94,7 @@ public func ruleLinetypes() -> String {
 let modelLinetypes = """
     # Models that are not learning rules: the standard network (ReLU, softmax cross-entropy, BP), lesson 7's
     # reference for the field's level.
-    set linetype 17 lc rgb '#888888' lw 2.5 dt 3 pt 2 ps 1.0   # standard network
+    set linetype 17 lc rgb '#888888' lw 2.5 dt 3 pt 2 ps figure_ps   # standard network
     """
 
 /// The plot option that draws the standard network (style.gp's line type 17).

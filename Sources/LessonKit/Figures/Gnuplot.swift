@@ -15,8 +15,9 @@ public func findGnuplot() -> String? {
 func renderScript() -> String {
     var lines = [
         "#!/bin/sh",
-        "# Renders every figure under this folder to PNG, SVG and PDF (7 in wide, and 3.5 in as "
-            + "NAME-1col.pdf). Needs gnuplot (apt-get install gnuplot-nox).",
+        "# Renders every figure under this folder: "
+            + figureRenderings.map { "NAME\($0.fileSuffix) (\($0.label))" }.joined(separator: ", ")
+            + ". Needs gnuplot (apt-get install gnuplot-nox).",
         "set -e", "cd \"$(dirname \"$0\")\"",
         "command -v gnuplot >/dev/null || { echo 'render.sh: gnuplot not found; install it with: "
             + "apt-get install gnuplot-nox' >&2; exit 1; }",
@@ -24,8 +25,8 @@ func renderScript() -> String {
     ]
     for r in figureRenderings {
         lines.append(
-            "  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"set output '$n\(r.fileSuffix)'\" "
-                + "\"$n.gp\")")
+            "  (cd \"$d\" && gnuplot -e \"set terminal \(r.terminal)\" -e \"figure_ps = \(r.pointScale)\" "
+                + "-e \"set output '$n\(r.fileSuffix)'\" \"$n.gp\")")
     }
     lines += ["  echo \"rendered $d/$n\"", "done"]
     return lines.joined(separator: "\n") + "\n"
@@ -67,10 +68,8 @@ func renderFigures(
             do {
                 try runGnuplot(
                     gnuplot, in: folder,
-                    arguments: [
-                        "-e", "set terminal \(r.terminal)", "-e",
-                        "set output '\((tmpPath as NSString).lastPathComponent)'", script
-                    ], timeout: timeout)
+                    arguments: r.gnuplotArguments(output: (tmpPath as NSString).lastPathComponent) + [script],
+                    timeout: timeout)
                 try installRenderedFigure(tmpPath, as: finalPath, format: r.format)
             } catch let e as LessonError {
                 failures.append("\(f.name)\(r.fileSuffix): \(e.description)")

@@ -47,7 +47,12 @@ public final class RunContext {
         values[name] = format(value)
         numbers[name] = value
     }
-    public func figure(_ f: Figure) { figures.append(f) }
+    /// Adds a figure, stamped with the run's parameters for the headers of its files.
+    public func figure(_ f: Figure) {
+        var f = f
+        if f.parameters.isEmpty { f.parameters = parameters.figureParameters }
+        figures.append(f)
+    }
 
     /// Where `--live` sends training curves while the lesson runs; nil when it is off.
     public var live: (any LiveCurves)?

@@ -34,11 +34,35 @@ public struct ParameterSpec: Sendable {
         ParameterSpec(name: name, kind: .text, help: help)
     }
 
-    /// The unit, when the help text ends with one in parentheses, e.g. "time step (ms)".
+    /// The unit of a number, from the help text: the parenthesised group that ends its first clause, e.g.
+    /// "time step (ms)", "longest window (ms); windows double from t_min" or "γ (nA per batch; 0 = off)" (a
+    /// note `; N = meaning` inside the group is not part of the unit). A group that explains a value ("(0 = all)")
+    /// or is longer than 30 characters is no unit; choices, lists and text have none.
     public var unit: String {
-        guard help.hasSuffix(")"), let open = help.lastIndex(of: "(") else { return "" }
-        let inside = help[help.index(after: open)..<help.index(before: help.endIndex)]
-        return inside.count <= 30 ? String(inside) : ""
+        switch kind {
+        case .real, .integer: break
+        case .choice, .list, .text: return ""
+        }
+        // The first clause: the help up to its first ';' outside parentheses.
+        var depth = 0
+        var end = help.endIndex
+        for i in help.indices {
+            switch help[i] {
+            case "(": depth += 1
+            case ")": depth -= 1
+            case ";" where depth == 0: end = i
+            default: continue
+            }
+            if end != help.endIndex { break }
+        }
+        let clause = help[..<end].trimmingCharacters(in: .whitespaces)
+        guard clause.hasSuffix(")"), let open = clause.lastIndex(of: "(") else { return "" }
+        var inside = clause[clause.index(after: open)..<clause.index(before: clause.endIndex)]
+        if let semicolon = inside.firstIndex(of: ";"), inside[semicolon...].contains("=") {
+            inside = inside[..<semicolon]
+        }
+        let unit = inside.trimmingCharacters(in: .whitespaces)
+        return unit.count <= 30 && !unit.contains("=") ? unit : ""
     }
 
     public var admissible: String {
@@ -86,6 +110,10 @@ public struct ParameterSpec: Sendable {
 public struct ParameterValues: Sendable, Equatable {
     public let specs: [String]
     public private(set) var values: [String: String]
+    /// Each number's unit (`ParameterSpec.unit`), by name; empty for parameters without one.
+    public fileprivate(set) var units: [String: String] = [:]
+    /// The parameters `--set` gave a value other than the notebook's.
+    public fileprivate(set) var setOnCommandLine: Set<String> = []
 
     package init(order: [String], values: [String: String]) {
         self.specs = order
@@ -131,6 +159,14 @@ public struct ParameterValues: Sendable, Equatable {
 
     public var ordered: [(String, String)] { specs.map { ($0, values[$0] ?? "") } }
 
+    /// Every parameter but the seeds, as a figure's header names it (see `Figure.parameters`).
+    public var figureParameters: [FigureParameter] {
+        specs.filter { !seedKeys.contains($0) }.map {
+            FigureParameter(
+                name: $0, value: values[$0] ?? "", unit: units[$0] ?? "", set: setOnCommandLine.contains($0))
+        }
+    }
+
     /// The same values with one replaced (a declared parameter).
     package func with(_ name: String, _ value: String) -> ParameterValues {
         precondition(values[name] != nil, "parameter '\(name)' is not declared")
@@ -166,6 +202,7 @@ public func resolveParameters(
                 + missing.map { "\($0.name) (\($0.help); \($0.admissible))" }.joined(separator: ", ")
                 + "; add a line 'name = value  # comment' for each (see lessons/README.md)")
     }
+    let notebookValues = values
     for (name, text) in overrides {
         guard let spec = byName[name] else {
             throw LessonError.usage(
@@ -173,7 +210,10 @@ public func resolveParameters(
         }
         values[name] = try spec.normalise(text, source: "--set")
     }
-    return ParameterValues(order: specs.map(\.name), values: values)
+    var resolved = ParameterValues(order: specs.map(\.name), values: values)
+    resolved.units = Dictionary(uniqueKeysWithValues: specs.map { ($0.name, $0.unit) }).filter { !$0.value.isEmpty }
+    resolved.setOnCommandLine = Set(overrides.map(\.0).filter { values[$0] != notebookValues[$0] })
+    return resolved
 }
 
 /// A parameter error unless `stepDividesRefractory(dt, tRef)` (see the model library).

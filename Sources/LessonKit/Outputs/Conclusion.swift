@@ -117,6 +117,7 @@ func combineFigures(_ records: [SeedRecord]) -> [Figure] {
                 }
             }
             combined = Figure(name: f.name, title: f.title, claim: f.claim, blocks: blocks, script: f.script)
+            combined.parameters = f.parameters
         }
         combined.seeds = f.summarize ? seeds : [first.seed]
         return combined

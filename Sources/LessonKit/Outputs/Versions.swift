@@ -31,12 +31,6 @@ let sourceCommit: String = {
 
 public let projectVersion = "0.1.0"
 
-public func swiftCompilerVersion() -> String {
-    #if compiler(>=6.3)
-        return "6.3 or later"
-    #elseif compiler(>=6.1)
-        return "6.1–6.2"
-    #else
-        return "older than 6.1"
-    #endif
-}
+/// The Swift toolchain this program was built with, as `swiftc --version` said at build time (e.g. "Swift version
+/// 6.3.1 (swift-6.3.1-RELEASE)"; recorded by the ToolchainVersion build plugin), not a range it might be in.
+public func swiftCompilerVersion() -> String { buildToolchain }

@@ -18,7 +18,7 @@ public let lesson01 = LessonDescriptor(
         .real("i_step", in: 0...1.49, "subthreshold step current for the voltage check (nA)"),
         .real("i_trace", in: 1.6...50, "suprathreshold current for the voltage trace (nA)"),
         .real("noise_dt", in: 0.001...1, "time step of the noisy simulation (ms); must divide t_ref"),
-        .integer("noise_trials", in: 2...10_000, "independent trials K per current (noisy f-I)"),
+        .integer("noise_trials", in: 2...10_000, "independent trials K per current of the noisy f-I curve"),
         .real("noise_duration", in: 100...1_000_000, "counted time per noisy trial (ms)"),
         .real("noise_warmup", in: 0...100_000, "uncounted time before each noisy trial (ms)"),
         .real("noise_i_min", in: 0...50, "smallest current of the noisy f-I curve (nA)"),

@@ -39,12 +39,12 @@ func lesson02Figures(_ dale: DaleCircuit, _ convergence: [[Double]], _ p: Lesson
                 set xtics 1
                 set boxwidth 0.6
                 set style fill solid 0.45 border -1
-                set key outside top center horizontal maxrows 2 samplen 1.5
-                set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#777777'
-                plot DATA index 0 using 1:2 with boxes lt 1 title 'direct (excit.)', \\
-                     DATA index 0 using 1:3 with boxes lt 2 title 'via PV_j (inhib.)', \\
-                     DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2 title '(W r)_k', \\
-                     DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9 title 'sum of routes'
+                set key outside top center horizontal maxcols 2 samplen 1.5
+                set arrow from graph 0, first 0 to graph 1, first 0 nohead \(referenceLineStyle)
+                plot DATA index 0 using 1:2 with boxes lt 1 title 'bars: direct routes (excit.)', \\
+                     DATA index 0 using 1:3 with boxes lt 2 title 'bars: via PV_j (inhib.)', \\
+                     DATA index 0 using 1:5 with points lt 7 pt 6 ps 2.2*figure_ps title '(W r)_k', \\
+                     DATA index 0 using 1:4 with points lt 7 pt 7 ps 0.9*figure_ps title 'sum of routes'
                 """))
     ctx.figure(
         Figure(
@@ -64,7 +64,7 @@ func lesson02Figures(_ dale: DaleCircuit, _ convergence: [[Double]], _ p: Lesson
                 set logscale x
                 set xrange [0.15:30]
                 set key top right
-                plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'counting bound', \\
+                plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'band: counting bound (checked)', \\
                      DATA index 0 using 1:3 with lines lt 7 dt 2 title 'rate prediction', \\
                      DATA index 0 using 1:2 with linespoints lt 2 title 'spike counts'
                 """))

@@ -36,14 +36,17 @@ func lesson03Figures(_ runs: [RuleRun], _ p: Lesson03Parameters, _ ctx: RunConte
             claim: "every rule's hidden-layer angle to BP < 90 degrees during training",
             blocks: runs.map { DataBlock($0.rule.rawValue, columns: cols, rows: $0.rows) },
             script: """
-                set xlabel 'training step + 1'
+                set xlabel 'training step (log scale; step 0 drawn at 1)'
                 set ylabel 'angle to BP gradient (degrees)'
                 set logscale x
                 set autoscale xfix
-                set yrange [0:130]
-                set key top right maxrows 3
-                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                # From a little below 0 (BP's line at 0° stays off the axis) to a little above the data, and at
+                # least to the 90° line.
+                set yrange [-4:95<*]
+                set key outside top center horizontal maxcols 3 samplen 2
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
                 # Each rule in its own style (style.gp); FA and DFA coincide with one hidden layer (DFA is dashed).
-                plot \(curves.joined(separator: ", \\\n     "))
+                plot \(curves.joined(separator: ", \\\n     ")), \\
+                     NaN with filledcurves lt 7 title spread_title('bands')
                 """))
 }

@@ -29,13 +29,15 @@ func lesson04Figures(_ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunC
                 set autoscale xfix
                 set key outside top center horizontal samplen 1.5
                 # The checked bound, and the unit roundoff of Double for scale. An exact 0 is drawn at 1e-18.
-                set arrow from graph 0, first \(tol) to graph 1, first \(tol) nohead dt 2 lw 2 lc rgb '#D55E00'
-                set label 'checked bound \(format(tol))' at graph 0.02, first \(tol) offset 0,0.7 tc rgb '#D55E00'
-                set arrow from graph 0, first 2.22e-16 to graph 1, first 2.22e-16 nohead dt 3 lc rgb '#777777'
+                set arrow from graph 0, first \(tol) to graph 1, first \(tol) nohead \(checkedBoundStyle)
+                set label 'checked bound \(format(tol))' at graph 0.02, first \(tol) offset 0,0.7 tc rgb '#333333'
+                set arrow from graph 0, first 2.22e-16 to graph 1, first 2.22e-16 nohead \(referenceLineStyle)
                 set label 'Double ε = 2.2e-16' at graph 0.02, first 2.22e-16 offset 0,-0.8 tc rgb '#555555'
                 plot for [i=1:\(depth)] DATA index 0 using 1:(column(i+1) > 0 ? column(i+1) : 1e-18) \\
                      with lines lt i title (i == \(depth) ? 'output' : sprintf('hidden %d', i))
                 """))
+    let bands = (1...depth).map { Figure.band(block: 0, column: $0 + 2, of: depth + 2, lt: $0) }
+        .joined(separator: ", \\\n     ")
     ctx.figure(
         Figure(
             name: "angles", title: "Angle between the microcircuit's update and the BP gradient",
@@ -50,9 +52,12 @@ func lesson04Figures(_ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunC
                 set ylabel 'angle to BP gradient (degrees)'
                 set yrange [-2:100]
                 set key outside top center horizontal samplen 1.5
-                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
                 set label '90°' at graph 0.01, first 90 offset 0,0.7 tc rgb '#555555'
-                plot for [i=1:\(depth)] DATA index 0 using 1:(column(i+2)) with lines lt i \\
-                     title (i == \(depth) ? 'output layer' : sprintf('hidden layer %d', i))
+                # Mean over seeds (lines) and ± 1 sd over seeds (bands; the sd of column c is column c + \(depth + 1)).
+                plot \(bands), \\
+                     for [i=1:\(depth)] DATA index 0 using 1:(column(i+2)) with lines lt i \\
+                     title (i == \(depth) ? 'output layer' : sprintf('hidden layer %d', i)), \\
+                     NaN with filledcurves lt 7 title spread_title('bands')
                 """))
 }

@@ -9,9 +9,14 @@ func lesson05Figures(
     _ p: Lesson05Parameters, _ ctx: RunContext
 ) {
     let L = p.depth
-    // The checked bound of each layer at the default window, 90° − ∠(frSF, BP), from this seed's rate level.
-    let bounds = prediction.frsfToBP.enumerated().map { l, toBP in
-        "set arrow from graph 0, first \(90 - toBP) to graph 1, first \(90 - toBP) nohead lt \(l + 1) dt 3 lw 1.5"
+    // The checked bound of each layer at the default window, 90° − ∠(frSF, BP), from this seed's rate level, in
+    // the checked-bound style, named at the right end of its line.
+    let names = (1...L).map { $0 == L ? "output" : "hidden \($0)" }
+    let bounds = prediction.frsfToBP.enumerated().flatMap { l, toBP in
+        [
+            "set arrow from graph 0, first \(90 - toBP) to graph 1, first \(90 - toBP) nohead \(checkedBoundStyle)",
+            "set label '\(names[l])' at graph 0.99, first \(90 - toBP) right offset 0,0.6 tc rgb '#333333'"
+        ]
     }
     ctx.figure(
         Figure(
@@ -29,19 +34,19 @@ func lesson05Figures(
                 set xlabel 'counting window T (ms)'
                 set ylabel 'angle to rate-level frSF update (degrees)'
                 set logscale x 2
-                set yrange [0:95<*]
-                set key top right
-                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
-                # The checked bound at T = \(format(p.window)) ms (dotted vertical line), per layer in its colour:
-                # 90° − ∠(frSF, BP) of seed \(ctx.seed) (dotted horizontal lines; the angle must stay below).
-                set arrow from \(p.window), graph 0 to \(p.window), graph 1 nohead dt 3 lc rgb '#777777'
+                set yrange [0:100<*]
+                set key outside top center horizontal maxcols 2 samplen 2
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
+                # The checked bounds at T = \(format(p.window)) ms (vertical reference line): per layer,
+                # 90° − ∠(frSF, BP) of seed \(ctx.seed) (horizontal dash-dot lines; the angle must stay below).
+                set arrow from \(p.window), graph 0 to \(p.window), graph 1 nohead \(referenceLineStyle)
                 \(bounds.joined(separator: "\n"))
-                set label 'checked bounds 90° − ∠(frSF, BP) at T = \(format(p.window)) ms (dotted)' \\
-                    at graph 0.02, graph 0.05 tc rgb '#555555'
                 # mean over seeds with error bars of ± 1 sd (the sd of column c is column c + \(L); none over
                 # one seed, where the sd is NaN)
                 plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)):(valid(i+1+\(L)) ? column(i+1+\(L)) : 0) \
-                with yerrorlines lt i title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i))
+                with yerrorlines lt i title (i == \(L) ? 'output layer' : sprintf('hidden layer %d', i)), \
+                     NaN with lines \(checkedBoundStyle) title 'checked bound at T = \(format(p.window)) ms', \
+                     NaN with lines lt 7 lw 1 title spread_title('bars')
                 """))
     let populations = ["input"] + (1..<L).map { "Pyr \($0)" } + ["Pyr out"]
     let populationTics = populations.enumerated()
