@@ -9,6 +9,12 @@ func lesson01Records(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Par
     let bias = fiBias(s, predicted, p)
     ctx.record("bias_fraction", bias.worstFraction)
     ctx.record("f_i_tested", String(bias.tested))
+    // Exercise values (lessons/01-lif.md, ## Exercises): the closed-form rate at τ = 10 ms and its dt band.
+    var fast = p.cell
+    fast.tau = 10
+    let rate10 = fast.rate(current: p.iTrace)
+    ctx.record("ex_rate_tau10", 1000 * rate10)
+    ctx.record("ex_rate_tau10_floor", 1000 * rate10 / (1 + rate10 * p.dt))
 }
 
 func noisyRecords(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Parameters, _ ctx: RunContext) {

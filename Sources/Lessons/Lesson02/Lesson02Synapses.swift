@@ -53,6 +53,17 @@ func runLesson02(_ ctx: RunContext) throws {
     let convergence = hebbianConvergence(p, prediction, ctx)
     lesson02Checks(dale, hebbian, teacher, p, prediction, ctx)
     lesson02Figures(dale, convergence, p, ctx)
+    lesson02ExerciseRecords(p, ctx)
+}
+
+/// Exercise values (lessons/02-synapses.md, ## Exercises): the rate prediction with both cells at `i_pre`, and
+/// the mean and standard deviation of the number of inhibitory routes when each sign is negative with probability ½.
+func lesson02ExerciseRecords(_ p: Lesson02Parameters, _ ctx: RunContext) {
+    let rate = p.cell.rate(current: p.iPre)
+    ctx.record("ex_hebbian_equal_currents", p.eta * rate * rate)
+    let pairs = Double(p.nPre * p.nPost)
+    ctx.record("ex_routes_expected", pairs / 2)
+    ctx.record("ex_routes_sd", (pairs / 4).squareRoot())
 }
 
 // MARK: Prediction

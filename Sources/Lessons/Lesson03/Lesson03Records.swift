@@ -35,6 +35,9 @@ func lesson03Records(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Para
         ctx.record("late_angle_\(run.rule.rawValue)", run.late ?? .nan)
     }
     ctx.record("architecture", p.sizes.map(String.init).joined(separator: "-"))
+    // Exercise values (lessons/03-feedback-alignment.md, ## Exercises): closed-form angles for W ~ U(−a, a).
+    ctx.record("ex_angle_usf_closed", acos(3.0.squareRoot() / 2) * 180 / .pi)
+    ctx.record("ex_angle_frsf_closed", acos(0.75) * 180 / .pi)
 }
 
 /// The accuracy table of lesson 3: row e is [e, accuracy of rule 1 after epoch e, …], for e = 0...epochs, with

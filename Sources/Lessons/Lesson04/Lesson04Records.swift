@@ -8,6 +8,13 @@ func lesson04Records(_ one: Lesson04OneStep, _ t: Lesson04Training, _ p: Lesson0
     ctx.record("tensor_checks", tensorListing([one.deltaRule] + one.layers + [one.output]))
     ctx.record("crossings", String(t.crossings))
     ctx.record("architecture", p.sizes.map(String.init).joined(separator: "-"))
+    // Exercise values (lessons/04-microcircuit.md, ## Exercises): synapses and feedback pairs, here and for
+    // three hidden layers of 10 cells.
+    let deeper = [p.sizes[0], 10, 10, 10, p.sizes[p.sizes.count - 1]]
+    ctx.record("ex_synapses", Double(synapseCount(p.sizes)))
+    ctx.record("ex_feedback_pairs", Double(synapseCount(p.sizes, fromLayer: 2)))
+    ctx.record("ex_synapses_h10_l3", Double(synapseCount(deeper)))
+    ctx.record("ex_feedback_pairs_h10_l3", Double(synapseCount(deeper, fromLayer: 2)))
     let lastAngles = t.angleRows.last.map { Array($0.dropFirst(2)) } ?? []
     ctx.record(
         "final_angles",

@@ -41,6 +41,12 @@ func lesson06Records(
                 ? "—" : String(format: "%.2f", h.seconds.reduce(0, +) / Double(h.seconds.count)))
     }
     ctx.record("rules_trained", histories.map(\.rule.rawValue).joined(separator: ","))
+    // Exercise values (lessons/06-datasets.md, ## Exercises): feedback pairs on Yin-Yang (4 inputs, 3 classes)
+    // for 2 × 16 and 3 × 20 hidden cells; forward weights and biases of this run's network.
+    ctx.record("ex_feedback_pairs_yy_h16", Double(synapseCount([4, 16, 16, 3], fromLayer: 2)))
+    ctx.record("ex_feedback_pairs_yy_h20_l3", Double(synapseCount([4, 20, 20, 20, 3], fromLayer: 2)))
+    ctx.record("ex_forward_weights", Double(synapseCount(s.sizes)))
+    ctx.record("ex_biases", Double(s.sizes.dropFirst().reduce(0, +)))
     guard complete else { return }
     if let circuit {
         ctx.recordTiming(

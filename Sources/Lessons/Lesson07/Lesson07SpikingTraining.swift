@@ -146,8 +146,22 @@ func runLesson07(_ ctx: RunContext) throws {
     if stop == nil, let first = runs.first { try lesson07DtCheck(first, p, data, ctx) }
     try lesson07Checks(runs, p, data, ctx, complete: stop == nil)
     lesson07Records(runs, p, data, ctx)
+    lesson07ExerciseRecords(p, data, ctx)
     lesson07Figures(runs, p, data, ctx)
     if let stop { throw stop }
+}
+
+/// Exercise values (lessons/07-spiking-training.md, ## Exercises): the Poisson count of an output cell at the high
+/// target over one training window (mean, and the standard deviation of its rate estimate n/T in Hz), and the
+/// synapses and feedback pairs of a network with two hidden layers of 50 cells on this run's data.
+func lesson07ExerciseRecords(_ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
+    let mean = p.settings.targetHigh * p.settings.window
+    ctx.record("ex_count_mean", mean)
+    ctx.record("ex_rate_sd", 1000 * mean.squareRoot() / p.settings.window)
+    var narrow = p
+    narrow.hidden = 50
+    ctx.record("ex_synapses_h50_d2", Double(synapseCount(narrow.sizes(2, data: d.train))))
+    ctx.record("ex_feedback_pairs_h50_d2", Double(synapseCount(narrow.sizes(2, data: d.train), fromLayer: 2)))
 }
 
 func lesson07Data(_ ctx: RunContext, _ p: Lesson07Parameters) throws -> Lesson07Data {

@@ -133,8 +133,22 @@ func runLesson08(_ ctx: RunContext) throws {
     let raster = lesson08Raster(training.single, d, p, gains: training.gains)
     lesson08Checks(start, prediction, sweep, training, d, p, ctx, complete: stop == nil)
     lesson08Records(prediction, sweep, training, d, p, ctx)
+    lesson08ExerciseRecords(p, ctx)
     lesson08Figures(sweep, training, raster, d, p, ctx)
     if let stop { throw stop }
+}
+
+/// Exercise values (lessons/08-single-phase.md, ## Exercises): the single-phase window, the bursts a window holds
+/// at the baseline and their relative noise 1/√(ν₀T) in % (here and at 200 ms, 100 Hz), and the per-loop lag
+/// that matches traces twice as slow (the mean of 2τ_r and 2τ_a).
+func lesson08ExerciseRecords(_ p: Lesson08Parameters, _ ctx: RunContext) {
+    let bursts = p.settings.burstBaseline * p.singleWindow
+    ctx.record("ex_single_window", p.singleWindow)
+    ctx.record("ex_bursts_per_window", bursts)
+    ctx.record("ex_burst_noise", 100 / bursts.squareRoot())
+    ctx.record("ex_burst_noise_200_100", 100 / (0.1 * 200).squareRoot())
+    ctx.record("ex_burst_noise_ratio", bursts.squareRoot() / (0.1 * 200).squareRoot())
+    ctx.record("ex_lag_doubled_taus", p.phase.rateTau + p.phase.apicalTau)
 }
 
 /// The dataset (limited as asked) and the probe batch with its teacher rates.
