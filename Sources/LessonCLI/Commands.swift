@@ -295,7 +295,8 @@ struct ListCommand: LessonSubcommand {
         commandName: "list",
         abstract: "List the lessons as a course: title, claim, learning objectives and times.",
         discussion: """
-            The reading time is the notebook's; the running time is the one the last run in --out took             (from its run-info.json), else the estimate the lesson makes from its parameters.
+            The reading time is the notebook's; the running time is the one the last run in --out took (from its \
+            run-info.json), measured, not estimated.
             """)
 
     @Option(help: ArgumentHelp("Output folder whose runs give the measured times.", valueName: "DIR"))
@@ -331,7 +332,9 @@ struct HandoutCommand: LessonSubcommand {
         commandName: "handout",
         abstract: "Write a lesson's student and instructor sheets from its last run, without running it.",
         discussion: """
-            Writes NN-name.student.{md,html,ipynb} (questions, what kind of answer, hints; no answers),             NN-name.instructor.{md,html,ipynb} (the answers from that run, with its seeds and commit, folded) and             the answer template NN-name.answers.txt into the run's folder. Every run writes them too.
+            Writes NN-name.student.{md,html,ipynb} (questions, what kind of answer, hints; no answers), \
+            NN-name.instructor.{md,html,ipynb} (the answers from that run, with its seeds and commit, folded) \
+            and the answer template NN-name.answers.txt into the run's folder. Every run writes them too.
             """)
 
     @Argument(
@@ -362,7 +365,9 @@ struct CheckCommand: LessonSubcommand {
         commandName: "check",
         abstract: "Grade a filled-in answer template against the lesson's last run.",
         discussion: """
-            Each answer is right within half a unit in the last significant digit the exercise asks for, or 4 sd             of the number over the run's seeds, whichever is larger; a wrong one gets a hint (which quantity and             which formula, never the number). Exit status 0 only when every answer is right.
+            Each answer is right within half a unit in the last significant digit the exercise asks for, or 4 sd \
+            of the number over the run's seeds, whichever is larger; a wrong one gets a hint (which quantity and \
+            which formula, never the number). Exit status 0 only when every answer is right.
             """)
 
     @Argument(

@@ -59,12 +59,18 @@ import Testing
             try FileManager.default.copyItem(atPath: packageRoot + "/lessons/" + f, toPath: dir + "/" + f)
         }
         let path = dir + "/\(lesson02.notebookFile)"
-        var text = try String(contentsOfFile: path, encoding: .utf8)
-        if !text.contains("```course") {
-            let cut = try #require(text.range(of: "## Parameters"))
-            text.insert(contentsOf: CourseTests.course + "\n\n", at: cut.lowerBound)
+        // The lesson's own course blocks are set aside: this test's blocks know what they ask.
+        var kept: [String] = []
+        var inBlock = false
+        for line in try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n") {
+            if line == "```course" || line == "```exercise" { inBlock = true }
+            if !inBlock { kept.append(line) }
+            if inBlock && line == "```" { inBlock = false }
         }
-        if !text.contains("```exercise") { text += "\n" + CourseTests.exercises + "\n" }
+        var text = kept.joined(separator: "\n")
+        let cut = try #require(text.range(of: "## Parameters"))
+        text.insert(contentsOf: CourseTests.course + "\n\n", at: cut.lowerBound)
+        text += "\n" + CourseTests.exercises + "\n"
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return dir
     }
@@ -80,8 +86,9 @@ import Testing
     /// One source, one run: the student sheet has the questions, the kind of answer and the hints but no answer;
     /// the instructor sheet has every answer as the run recorded it; the executed notebook shows the objectives
     /// and the exercises as the student sheet does (the lesson's prose may print a result a "calculate, then
-    /// compare with the run" exercise asks for: that is the run to compare with). `lesson check` passes the instructor's answers, fails a perturbed one naming it with a hint
-    /// that holds no number, and refuses a malformed file in one line.
+    /// compare with the run" exercise asks for: that is the run to compare with). `lesson check` passes the
+    /// instructor's answers, fails a perturbed one naming it with a hint that holds no number, and refuses a
+    /// malformed file in one line.
     @Test func studentAndInstructorSheetsAndSelfCheck() throws {
         let lessons = try lessonsFolder()
         let out = temporaryFolder("course-run")
@@ -204,5 +211,28 @@ import Testing
         }
         #expect(throws: Never.self) { _ = try parseCommand(["1,2"]) }
         #expect(throws: (any Error).self) { _ = try parseCommand(["1,2", "--set", "tau=10"]) }
+    }
+
+    /// Every lesson opens like a course unit and carries its exercises: 3–5 objectives, each shown by an exercise
+    /// the notebook has (or a check), a reading time, at least three exercises with one of each kind; and the
+    /// README's course map gives each lesson's reading time and exercise count as its notebook does.
+    @Test(arguments: allLessons.map(\.number)) func everyLessonIsACourseUnit(number: Int) throws {
+        let lesson = try findLesson(String(number))
+        let notebook = try Notebook.load(packageRoot + "/lessons/" + lesson.notebookFile)
+        let unit = try #require(notebook.courseUnit, "lesson \(number) has no ```course block")
+        #expect((3...5).contains(unit.objectives.count), "lesson \(number): \(unit.objectives.count) objectives")
+        for o in unit.objectives {
+            if case .exercise(let id) = o.evidence {
+                #expect(notebook.exercises.contains { $0.id == id }, "lesson \(number): no exercise \(id)")
+            }
+        }
+        #expect(notebook.exercises.count >= 3)
+        for kind in ExerciseKind.allCases {
+            #expect(notebook.exercises.contains { $0.kind == kind }, "lesson \(number) has no \(kind) exercise")
+        }
+        let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
+        let row = try #require(
+            readme.split(separator: "\n").first { $0.hasPrefix("| \(number) | [") }, "no course-map row for \(number)")
+        #expect(row.hasSuffix("| \(unit.readingMinutes) min | \(notebook.exercises.count) |"), "\(row)")
     }
 }

@@ -72,7 +72,8 @@ func parseCourseBlocks(_ lines: [String], name: String) throws -> CourseBlocks {
         for k in (n + 1)..<close {
             let line = lines[k].trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isLetter || $0 == "_" }) else {
                 throw LessonError("\(name) line \(k + 1): '\(line)' is not of the form key = value")
             }
@@ -142,20 +143,26 @@ private func exercise(_ pairs: [(key: String, value: String, line: Int)], name: 
     for p in pairs {
         guard known.contains(p.key) else {
             throw LessonError(
-                "\(name) line \(p.line): unknown key '\(p.key)' in an exercise (\(known.sorted().joined(separator: ", ")))"
+                "\(name) line \(p.line): unknown key '\(p.key)' in an exercise ("
+                    + known.sorted().joined(separator: ", ") + ")"
             )
         }
         guard fields[p.key] == nil else { throw LessonError("\(name) line \(p.line): '\(p.key)' is given twice") }
         fields[p.key] = p.value
     }
-    guard let id = fields["id"], id.allSatisfy({ $0.isLetter || $0.isNumber }), !id.isEmpty,
-        let kind = fields["kind"].flatMap(ExerciseKind.init(rawValue:)), let question = fields["question"],
-        let hint = fields["hint"]
-    else {
+    let kind = fields["kind"].flatMap(ExerciseKind.init(rawValue:))
+    // A `why` exercise may go without a hint (its explanation is the instructor's); the others need one.
+    let missing = [
+        fields["id"].map { !$0.isEmpty && $0.allSatisfy { $0.isLetter || $0.isNumber } } == true ? nil : "id",
+        kind == nil ? "kind" : nil, fields["question"] == nil ? "question" : nil,
+        fields["hint"] == nil && kind != .why ? "hint" : nil
+    ].compactMap { $0 }
+    guard missing.isEmpty, let id = fields["id"], let kind, let question = fields["question"] else {
         throw LessonError(
             "\(name) line \(line): an exercise needs id (letters and digits), kind (calculate, predict or why), "
-                + "question and hint")
+                + "question and, unless it asks why, hint; this one lacks " + missing.joined(separator: ", "))
     }
+    let hint = fields["hint"] ?? ""
     let digits = fields["digits"].flatMap { Int($0) }
     if kind == .why {
         guard fields["answer"] == nil, fields["explanation"] != nil else {

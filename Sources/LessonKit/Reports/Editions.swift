@@ -71,7 +71,7 @@ func studentExerciseMarkdown(_ e: Exercise, lesson: LessonDescriptor, values: [S
             " Write it on line `\(e.id) =` of `\(lesson.id).answers.txt` and check it with "
             + "`lesson check \(lesson.number) \(lesson.id).answers.txt`."
     }
-    lines += ["", hintOpen + fillingPlaceholders(e.hint, values) + detailsClose]
+    if !e.hint.isEmpty { lines += ["", hintOpen + fillingPlaceholders(e.hint, values) + detailsClose] }
     return lines.joined(separator: "\n")
 }
 
@@ -151,19 +151,11 @@ func foldingDetails(_ html: String) -> String {
 }
 
 /// Writes the student and instructor sheets (Markdown, HTML, .ipynb) and the answer template into `folder`.
-/// Returns the names written; nothing when the lesson has no exercises.
+/// Returns the names written; nothing when the lesson has no exercises. An answer the run did not record (a run
+/// with other parameters may skip it) is marked so in the instructor sheet; see `unrecordedAnswers`.
 @discardableResult
 func writeEditions(_ input: EditionInput, folder: String, checks: [Check]) throws -> [String] {
     guard !input.exercises.isEmpty else { return [] }
-    // An answer the run does not record would leave the instructor without it and `lesson check` unable to grade.
-    let missing = input.exercises.compactMap { e in
-        e.answer.flatMap { input.references[$0] == nil ? "\(e.id) (\($0))" : nil }
-    }
-    guard missing.isEmpty else {
-        throw LessonError(
-            "\(input.lesson.notebookFile): exercise \(missing.joined(separator: ", ")) names an answer this run does "
-                + "not record; name a number the lesson records (results.json, numbers)")
-    }
     var written: [String] = []
     let katex = KaTeXAssets.installed
     for (edition, markdown) in [("student", studentSheet(input)), ("instructor", instructorSheet(input))] {
@@ -187,4 +179,10 @@ func writeEditions(_ input: EditionInput, folder: String, checks: [Check]) throw
         answerTemplate(input.lesson, input.exercises),
         to: (folder as NSString).appendingPathComponent("\(input.lesson.id).answers.txt"))
     return written + ["\(input.lesson.id).answers.txt"]
+}
+
+/// The exercises whose answer the run did not record, as "ID (name)", for the run's note: the instructor sheet
+/// then lacks that answer and `lesson check` cannot grade it until the lesson is run with its defaults.
+func unrecordedAnswers(_ exercises: [Exercise], _ references: [String: Reference]) -> [String] {
+    exercises.compactMap { e in e.answer.flatMap { references[$0] == nil ? "\(e.id) (\($0))" : nil } }
 }

@@ -74,6 +74,13 @@ func writeOutputs(
                 lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises, values: values,
                 references: references(c.numbers), seeds: c.seeds, seconds: nil),
             folder: folder, checks: c.checks)
+        let unrecorded = unrecordedAnswers(notebook.exercises, references(c.numbers))
+        if !unrecorded.isEmpty {
+            let line =
+                "this run does not record the answer of exercise " + unrecorded.joined(separator: ", ")
+                + "; the instructor sheet says so (run the lesson with its defaults for every answer)"
+            note = note.isEmpty ? line : note + "; " + line
+        }
     }
     let reportNote = try writeReport(
         lesson, conclusion: c, executed: executedText, folder: folder,
