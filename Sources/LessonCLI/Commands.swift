@@ -326,6 +326,17 @@ struct ListCommand: LessonSubcommand {
     }
 }
 
+/// `--out DIR` and `--lessons DIR` of the commands that read a finished run: where it is, and its notebook.
+struct SavedRunOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The output folder of the run.", valueName: "DIR"), completion: .directory)
+    var out = "plots"
+
+    @Option(
+        help: ArgumentHelp("Folder holding edited notebooks (default as for a run).", valueName: "DIR"),
+        completion: .directory)
+    var lessons: String?
+}
+
 /// `lesson handout N`.
 struct HandoutCommand: LessonSubcommand {
     static let configuration = CommandConfiguration(
@@ -342,18 +353,12 @@ struct HandoutCommand: LessonSubcommand {
         completion: .list(lessonCompletions.filter { $0 != "all" }))
     var lesson: String
 
-    @Option(help: ArgumentHelp("The output folder of the run.", valueName: "DIR"), completion: .directory)
-    var out = "plots"
-
-    @Option(
-        help: ArgumentHelp("Folder holding edited notebooks (default as for a run).", valueName: "DIR"),
-        completion: .directory)
-    var lessons: String?
+    @OptionGroup var run: SavedRunOptions
 
     func validate() throws { try usageChecks { _ = try findLesson(lesson) } }
 
     @MainActor func execute() throws -> Int32 {
-        let paths = try writeHandout(try findLesson(lesson), outDirectory: out, lessonsDirectory: lessons)
+        let paths = try writeHandout(try findLesson(lesson), outDirectory: run.out, lessonsDirectory: run.lessons)
         say("wrote " + paths.joined(separator: ", "))
         return 0
     }
@@ -378,19 +383,13 @@ struct CheckCommand: LessonSubcommand {
     @Argument(help: ArgumentHelp("Your filled-in NN-name.answers.txt.", valueName: "ANSWERS"), completion: .file())
     var answers: String
 
-    @Option(help: ArgumentHelp("The output folder of the run.", valueName: "DIR"), completion: .directory)
-    var out = "plots"
-
-    @Option(
-        help: ArgumentHelp("Folder holding edited notebooks (default as for a run).", valueName: "DIR"),
-        completion: .directory)
-    var lessons: String?
+    @OptionGroup var run: SavedRunOptions
 
     func validate() throws { try usageChecks { _ = try findLesson(lesson) } }
 
     @MainActor func execute() throws -> Int32 {
         let result = try checkAnswers(
-            try findLesson(lesson), answersFile: answers, outDirectory: out, lessonsDirectory: lessons)
+            try findLesson(lesson), answersFile: answers, outDirectory: run.out, lessonsDirectory: run.lessons)
         say(result.report)
         return result.allRight ? 0 : 1
     }

@@ -207,12 +207,7 @@ private func statements(_ tokens: [Token]) -> [[Token]] {
             // Skip the head: `if (…)` or `else` (possibly `else if (…)`).
             i += 1
             if t == .word("if"), i < tokens.count, tokens[i] == .symbol("(") {
-                var level = 0
-                repeat {
-                    if tokens[i] == .symbol("(") { level += 1 }
-                    if tokens[i] == .symbol(")") { level -= 1 }
-                    i += 1
-                } while i < tokens.count && level > 0
+                i = afterBracket(tokens, from: i, open: "(", close: ")")
             }
             continue
         }
@@ -279,12 +274,7 @@ private func plotProblem(_ s: [Token]) -> String? {
         while i < e.count {
             if e[i] == .word("for") { i += 1 }
             guard i < e.count, e[i] == .symbol("[") else { break }
-            var level = 0
-            repeat {
-                if e[i] == .symbol("[") { level += 1 }
-                if e[i] == .symbol("]") { level -= 1 }
-                i += 1
-            } while i < e.count && level > 0
+            i = afterBracket(e, from: i, open: "[", close: "]")
         }
         guard i < e.count else { return "a plot element that draws nothing" }
         switch e[i] {
@@ -300,4 +290,16 @@ private func plotProblem(_ s: [Token]) -> String? {
 public struct FigureRefused: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// The index after the bracket that closes the one opening at `start` (or the end, when it never closes).
+private func afterBracket(_ tokens: [Token], from start: Int, open: Character, close: Character) -> Int {
+    var i = start
+    var level = 0
+    repeat {
+        if tokens[i] == .symbol(open) { level += 1 }
+        if tokens[i] == .symbol(close) { level -= 1 }
+        i += 1
+    } while i < tokens.count && level > 0
+    return i
 }
