@@ -235,11 +235,7 @@ struct RunCommand: LessonSubcommand {
         // every lesson, the others as the output folder holds them (run before, or not run).
         var failed = 0
         var results: [LessonRunResult] = []
-        func withOthers(_ results: [LessonRunResult]) -> [LessonRunResult] {
-            allLessons.map { l in
-                results.first { $0.lesson.id == l.id } ?? recordedResult(l, outDirectory: options.outDirectory)
-            }
-        }
+        let out = options.outDirectory
         for (k, l) in selection.enumerated() {
             do {
                 let outcome = try runOne(l, options)
@@ -249,14 +245,14 @@ struct RunCommand: LessonSubcommand {
                 // The index still lists every lesson, this one as stopped and the rest as not run.
                 results.append(.stopped(l, String(describing: error)))
                 results += selection.dropFirst(k + 1).map { .notRun($0) }
-                try? writeIndexPage(withOthers(results), outDirectory: options.outDirectory)
-                try? writeCourseFolder(withOthers(results), outDirectory: options.outDirectory)
+                try? writeIndexPage(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
+                try? writeCourseFolder(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
                 throw error
             }
             say("")
         }
-        try writeIndexPage(withOthers(results), outDirectory: options.outDirectory)
-        try writeCourseFolder(withOthers(results), outDirectory: options.outDirectory)
+        try writeIndexPage(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
+        try writeCourseFolder(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
         let which = lesson == "all" ? "all lessons" : "lessons \(lesson)"
         say("\(which): \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
         if !quiet {
@@ -286,6 +282,14 @@ struct RunCommand: LessonSubcommand {
         }
         if !outcome.renderNote.isEmpty { printError("lesson: note: \(outcome.renderNote)\n") }
         return outcome
+    }
+}
+
+/// Every lesson's result for the index and the course folder: `results` for the lessons this command ran, the
+/// others as `outDirectory` holds them (run before, or not run).
+func withOthers(_ results: [LessonRunResult], outDirectory: String) -> [LessonRunResult] {
+    allLessons.map { l in
+        results.first { $0.lesson.id == l.id } ?? recordedResult(l, outDirectory: outDirectory)
     }
 }
 
