@@ -29,6 +29,10 @@ import Testing
         #expect(meanAndError(1234.6, 56.7) == "1235 ± 57")
         #expect(meanAndError(1.5, 0) == format(1.5))
         #expect(meanAndError(2, .nan) == "\(format(2)) ± \(format(.nan))")
+        // Seeds that agree to rounding are one value; small numbers share a power of ten.
+        #expect(meanAndError(27.014256438160, 3e-15) == format(27.014256438160))
+        #expect(meanAndError(1.57e-7, 2.7e-8) == "(1.57 ± 0.27)e-7")
+        #expect(meanAndError(2.4e-16, 1.1e-17) == "(2.40 ± 0.11)e-16")
     }
 
     @Test func overSeedsUsesTheConfidenceBound() {

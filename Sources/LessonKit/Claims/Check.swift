@@ -178,11 +178,15 @@ public struct Check: Codable, Equatable, Sendable {
         guard let s = seeds, s.values.count > 1 else { return format(observed) }
         switch scope {
         case .overSeeds:
-            let bound = [s.confidenceLower, s.confidenceUpper].compactMap { $0 }.map(format)
-            return "\(format(observed)) ± \(format(s.standardError ?? .nan)) SE, n = \(s.values.count)"
+            // Digits set by the uncertainty: SE to two significant digits, the mean and the bound to its place.
+            let se = s.standardError ?? .nan
+            let bound = [s.confidenceLower, s.confidenceUpper].compactMap { $0 }.map { atPlaceOf(se, $0) }
+            return "\(meanAndError(observed, se)) SE, n = \(s.values.count)"
                 + (bound.isEmpty ? "" : "; 95 % bound " + bound.joined(separator: ", "))
         case .perSeed:
-            return "\(format(observed)) (worst of \(s.values.count) seeds: seed \(s.worstSeed.map(String.init) ?? "?"))"
+            // A value every seed shares (a closed form, an exact count) is said once; otherwise the worst seed.
+            if s.values.allSatisfy({ $0 == s.values[0] }) { return "\(format(observed)) (all \(s.values.count) seeds)" }
+            return "\(format(observed)) (\(s.values.count) seeds; worst: seed \(s.worstSeed.map(String.init) ?? "?"))"
         }
     }
 }
@@ -243,7 +247,12 @@ public func format(_ x: Double) -> String {
     return String(format: "%.3e", x)
 }
 
-/// The plain-text check table printed by every run, ending with `N passed, M failed`.
+/// The width the plain-text check table keeps within: a terminal's or a slide's 120 columns.
+public let checkTableColumns = 120
+
+/// The plain-text check table printed by every run, ending with `N passed, M failed`. It fits
+/// `checkTableColumns`: when the cells' natural widths do not, the check's name and the observed value are
+/// wrapped at spaces onto further lines of their row (a word longer than its column is cut).
 public func checkTable(_ checks: [Check]) -> String {
     let header = ["check", "expected", "observed", "tolerance", "result"]
     let rows = checks.map { c in
@@ -252,16 +261,63 @@ public func checkTable(_ checks: [Check]) -> String {
             resultText(c)
         ]
     }
-    var widths = header.map { $0.count }
-    for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
-            .joined(separator: "  ")
+    let widths = checkTableWidths(header: header, rows: rows, columns: checkTableColumns)
+    func lines(_ cells: [String]) -> [String] {
+        let wrapped = cells.enumerated().map { i, cell in wrappedCell(cell, width: widths[i]) }
+        let height = wrapped.map(\.count).max() ?? 1
+        return (0..<height).map { k in
+            wrapped.enumerated().map { i, cell in
+                (k < cell.count ? cell[k] : "").padding(toLength: widths[i], withPad: " ", startingAt: 0)
+            }
+            .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
     }
-    var out = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
-    out += rows.map(line)
+    var out = lines(header) + [widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]
+    for r in rows { out += lines(r) }
     out.append(summaryLine(checks))
     return out.joined(separator: "\n")
+}
+
+/// Column widths for the check table: the natural widths when they fit `columns`; otherwise the expected and
+/// tolerance columns keep theirs (up to a cap), the result its own (it is never wrapped), and the name and
+/// observed columns share the rest, the name getting at least 28 columns and the observed value what it leaves.
+func checkTableWidths(header: [String], rows: [[String]], columns: Int) -> [Int] {
+    var natural = header.map(\.count)
+    for r in rows { for (i, cell) in r.enumerated() { natural[i] = max(natural[i], cell.count) } }
+    let gaps = 2 * (header.count - 1)
+    guard natural.reduce(0, +) + gaps > columns else { return natural }
+    var w = natural
+    w[1] = min(natural[1], 24)
+    w[3] = min(natural[3], 14)
+    w[4] = natural[4]
+    let rest = max(columns - gaps - w[1] - w[3] - w[4], 2 * 20)
+    w[0] = min(natural[0], max(28, rest - natural[2]))
+    w[2] = min(natural[2], rest - w[0])
+    return w
+}
+
+/// `text` in lines of at most `width` characters, broken at spaces; a longer word is cut.
+func wrappedCell(_ text: String, width: Int) -> [String] {
+    guard text.count > width, width > 0 else { return [text] }
+    var lines: [String] = []
+    var current = ""
+    for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+        if current.isEmpty {
+            current = word
+        } else if current.count + 1 + word.count <= width {
+            current += " " + word
+            continue
+        } else {
+            lines.append(current)
+            current = word
+        }
+        while current.count > width {
+            lines.append(String(current.prefix(width)))
+            current = String(current.dropFirst(width))
+        }
+    }
+    lines.append(current)
+    return lines
 }
 
 public func summaryLine(_ checks: [Check]) -> String {

@@ -72,7 +72,7 @@ func lesson03Checks(_ g: Lesson03Geometry, _ runs: [RuleRun], _ p: Lesson03Param
         ctx.check(
             .atLeast(
                 "bp: test accuracy on Yin-Yang, mean of the last \(p.lastEpochs) epochs",
-                id: "bp-final-accuracy", observed: bp.finalAccuracy, bound: bpTarget
+                id: "bp-final-accuracy", observed: 100 * bp.finalAccuracy, bound: 100 * bpTarget, unit: "%"
             ).overSeeds.calibrated)
     }
 }
