@@ -29,7 +29,7 @@ struct LessonCommand: ParsableCommand {
         version: projectVersion,
         subcommands: [
             RunCommand.self, ListCommand.self, ParamsCommand.self, UpdatesCommand.self,
-            AggregateCommand.self, ExportCommand.self, HandoutCommand.self, CheckCommand.self
+            AggregateCommand.self, ExportCommand.self, HandoutCommand.self, CheckCommand.self, SiteCommand.self
         ],
         defaultSubcommand: RunCommand.self)
 }
@@ -245,14 +245,17 @@ struct RunCommand: LessonSubcommand {
                 // The index still lists every lesson, this one as stopped and the rest as not run.
                 results.append(.stopped(l, String(describing: error)))
                 results += selection.dropFirst(k + 1).map { .notRun($0) }
+                try? writeCourseFolder(
+                    withOthers(results, outDirectory: out), outDirectory: out,
+                    lessonsDirectory: options.lessonsDirectory)
                 try? writeIndexPage(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
-                try? writeCourseFolder(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
                 throw error
             }
             say("")
         }
+        try writeCourseFolder(
+            withOthers(results, outDirectory: out), outDirectory: out, lessonsDirectory: options.lessonsDirectory)
         try writeIndexPage(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
-        try writeCourseFolder(withOthers(results, outDirectory: out), outDirectory: options.outDirectory)
         let which = lesson == "all" ? "all lessons" : "lessons \(lesson)"
         say("\(which): \(failed == 0 ? "every check passed" : "\(failed) checks failed")")
         if !quiet {
@@ -396,6 +399,39 @@ struct CheckCommand: LessonSubcommand {
             try findLesson(lesson), answersFile: answers, outDirectory: run.out, lessonsDirectory: run.lessons)
         say(result.report)
         return result.allRight ? 0 : 1
+    }
+}
+
+/// `lesson site`.
+struct SiteCommand: LessonSubcommand {
+    static let configuration = CommandConfiguration(
+        commandName: "site",
+        abstract: "Write the course site from the lessons already run in --out, without running any.",
+        discussion: """
+            Writes course/ in the output folder: myst.yml (a MyST project: build the website with \
+            'cd course && myst build --html'), intro.md (the course map: objectives, times, exercises, checks), \
+            sheets/ (every finished lesson's student and instructor sheet, answers folded) and gallery.md with \
+            gallery.html (every figure with its PDF at 2 and 1 column, slide PNG, data and script; the HTML page \
+            opens in a browser as it is). `lesson all` writes the same after its runs.
+            """)
+
+    @OptionGroup var run: SavedRunOptions
+
+    @MainActor func execute() throws -> Int32 {
+        let results = allLessons.map { recordedResult($0, outDirectory: run.out) }
+        guard results.contains(where: { if case .finished = $0 { true } else { false } }) else {
+            throw LessonError(
+                "no finished lesson in \(run.out); run some first (lesson 1-5 --out \(run.out)) or give --out the "
+                    + "folder of a run")
+        }
+        try writeCourseFolder(results, outDirectory: run.out, lessonsDirectory: run.lessons)
+        try writeIndexPage(results, outDirectory: run.out)
+        let course = (run.out as NSString).appendingPathComponent(courseFolderName)
+        let finished = results.filter { if case .finished = $0 { true } else { false } }.map { "\($0.lesson.number)" }
+        say(
+            "wrote \(course)/ (lessons \(finished.joined(separator: ", "))): myst.yml, intro.md, sheets/, gallery.md, "
+                + "gallery.html")
+        return 0
     }
 }
 

@@ -241,9 +241,11 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         #expect(text.contains("\"f\": 18446744073709551615"))
     }
 
-    /// The course folder: myst.yml lists intro.md and the notebook of every lesson that finished, by a path that
-    /// leads to it from the folder; intro.md lists every lesson, the unfinished ones as such.
-    @Test func courseFolderListsTheFinishedNotebooks() throws {
+    /// The course site: myst.yml lists intro.md, then for every lesson that finished its notebook and both
+    /// sheets, then the gallery, each by a path that leads to it from the folder; intro.md is the course map
+    /// (every lesson, the unfinished ones as such, objectives); the sheets fold hints and answers as dropdowns,
+    /// the student one without the answers; the gallery shows every figure with its files.
+    @Test func courseSiteHoldsMapSheetsAndGallery() throws {
         let outcome = try SmallLessonRuns.shared.outcome(4)
         let out = (outcome.folder as NSString).deletingLastPathComponent
         let results: [LessonRunResult] = [
@@ -252,18 +254,46 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         try writeCourseFolder(results, outDirectory: out)
         let course = out + "/" + courseFolderName
         let yml = try String(contentsOfFile: course + "/myst.yml", encoding: .utf8)
-        let files = yml.split(separator: "\n").filter { $0.hasPrefix("    - file: ") }
-            .map { $0.dropFirst("    - file: ".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
-        #expect(files == ["intro.md", "../04-microcircuit/04-microcircuit.ipynb"])
+        let files = yml.split(separator: "\n").compactMap { line -> String? in
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("- file: ") else { return nil }
+            return t.dropFirst("- file: ".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        #expect(
+            files == [
+                "intro.md", "../04-microcircuit/04-microcircuit.ipynb", "sheets/04-microcircuit.student.md",
+                "sheets/04-microcircuit.instructor.md", "gallery.md"
+            ])
         for f in files { #expect(FileManager.default.fileExists(atPath: course + "/" + f), "\(f) not found") }
-        #expect(yml.contains("version: 1\nproject:\n") && yml.contains("      title: \"Lesson 4 — "))
+        #expect(yml.contains("version: 1\nproject:\n") && yml.contains("    - title: \"Lesson 4 — "))
         let intro = try String(contentsOfFile: course + "/intro.md", encoding: .utf8)
         #expect(intro.hasPrefix("# Microcircuit lessons\n"))
         #expect(intro.contains("| 4 | [\(lesson04.title)](../04-microcircuit/04-microcircuit.ipynb) |"))
         #expect(intro.contains("stopped: cannot read the data") && intro.contains("| not run |"))
+        #expect(intro.contains("**Learning objectives.**") && intro.contains("[student](sheets/04-microcircuit"))
         #expect(!intro.contains("01-lif.ipynb"))
+        let student = try String(contentsOfFile: course + "/sheets/04-microcircuit.student.md", encoding: .utf8)
+        let instructor = try String(
+            contentsOfFile: course + "/sheets/04-microcircuit.instructor.md", encoding: .utf8)
+        #expect(student.contains(":::{dropdown} Hint\n") && !student.contains(":::{dropdown} Answer"))
+        #expect(instructor.contains(":::{dropdown} Answer\n") && !instructor.contains("<details>"))
+        // Every figure of the run, with its PNG and data, in both gallery pages.
+        let gallery = try String(contentsOfFile: course + "/gallery.md", encoding: .utf8)
+        let html = try String(contentsOfFile: course + "/gallery.html", encoding: .utf8)
+        #expect(!siteFigures(folder: outcome.folder).isEmpty)
+        for f in siteFigures(folder: outcome.folder) {
+            #expect(gallery.contains("(`\(f.name)`)") && html.contains("<code>\(f.name)</code>"))
+            #expect(f.files.contains { $0.file == f.name + ".dat" })
+        }
         // Same outcomes, same bytes.
         try writeCourseFolder(results, outDirectory: out)
         #expect(try String(contentsOfFile: course + "/myst.yml", encoding: .utf8) == yml)
+        #expect(try String(contentsOfFile: course + "/gallery.md", encoding: .utf8) == gallery)
+    }
+
+    /// A figure title from a results.json is text, not Markdown or HTML.
+    @Test func siteEscapesWhatItReads() {
+        #expect(markdownLiteral("a](x) <b> {x}\nnext") == "a\\]\\(x\\) \\<b\\> \\{x\\} next")
+        #expect(mystFolds(hintOpen + "h" + detailsClose) == ":::{dropdown} Hint\nh\n:::")
     }
 }

@@ -36,7 +36,8 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
         let title = link(htmlEscaped(l.title), reportFileName) ?? htmlEscaped(l.title)
         let files = [
             link("report", reportFileName), link("notebook", l.id + ".executed.md"),
-            link("results.json", "results.json")
+            link("results.json", "results.json"), link("student sheet", l.id + ".student.html"),
+            link("instructor sheet", l.id + ".instructor.html")
         ].compactMap { $0 }.joined(separator: " · ")
         var counts = "<td class=\"number\">—</td><td class=\"number\">—</td>"
         let result: String
@@ -60,6 +61,10 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
             "<tr><td class=\"number\">\(l.number)</td><td>\(title)<div class=\"claim\">"
             + "\(htmlEscaped(l.claim))</div></td>\(counts)\(result)<td>\(files)</td></tr>\n"
     }
+    let galleryPath = (courseFolderName as NSString).appendingPathComponent("gallery.html")
+    let gallery =
+        fm.fileExists(atPath: (outDirectory as NSString).appendingPathComponent(galleryPath))
+        ? " Every figure on one page: <a href=\"\(galleryPath)\">the figure gallery</a>." : ""
     let allPassed = failed == 0 && unfinished == 0
     let summary =
         "\(passed) checks passed, \(failed) failed"
@@ -81,7 +86,7 @@ func indexHTML(_ results: [LessonRunResult], outDirectory: String) -> String {
         <tbody>
         \(rows)</tbody>
         </table>
-        <p>Each report is one self-contained page: the executed notebook with its figures and check table.</p>
+        <p>Each report is one self-contained page: the executed notebook with its figures and check table.\(gallery)</p>
         </main>
         </body>
         </html>

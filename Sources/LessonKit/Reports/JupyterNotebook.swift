@@ -8,8 +8,7 @@ import Foundation
 // records a run. Like results.json it depends only on the run's conclusion and rendered files: no clock, no
 // path, keys sorted, cell ids numbered, so the same seeds give the same bytes.
 //
-// `lesson all` also writes `course/`: a MyST project (myst.yml, intro.md) whose table of contents points at the
-// lessons' notebooks where they are, so `myst build --html` (or Jupyter Book 2) makes a website of the course.
+// The course site that links these notebooks (`course/`) is written by CLI/CourseSite.swift.
 
 /// A JSON value as a notebook file holds it, written as Jupyter writes one (keys sorted by code point, one space
 /// of indent per level, non-ASCII characters as they are), so a notebook saved again by Jupyter changes little.
@@ -296,91 +295,7 @@ func writeJupyterNotebook(
         to: (folder as NSString).appendingPathComponent(jupyterNotebookName(lesson)))
 }
 
-// MARK: - The course folder of `lesson all`
+// MARK: - The course folder
 
-/// The name of the course folder in the output folder.
+/// The name of the course folder in the output folder (see CLI/CourseSite.swift).
 public let courseFolderName = "course"
-
-/// A string as YAML reads it: double-quoted with JSON's escapes (YAML's double-quoted scalars are a superset).
-private func yamlString(_ s: String) -> String { NotebookJSON.quoted(s) }
-
-/// `course/myst.yml`: a MyST project (Jupyter Book 2 reads the same file) whose table of contents is
-/// intro.md, then the notebook of each lesson that finished, where the run wrote it (`../NN-name/NN-name.ipynb`).
-func courseMystYML(_ results: [LessonRunResult], outDirectory: String) -> String {
-    var toc = "    - file: intro.md\n"
-    for l in finishedNotebooks(results, outDirectory: outDirectory) {
-        toc += "    - file: \(yamlString("../" + l.id + "/" + jupyterNotebookName(l)))\n"
-        toc += "      title: \(yamlString("Lesson \(l.number) — \(l.title)"))\n"
-    }
-    return """
-        # A MyST project over the lessons' executed notebooks, rewritten by every `lesson all`. Build a website of
-        # the course from this folder with `myst build --html` (mystmd) or `jupyter book build --html`
-        # (Jupyter Book 2); nothing is executed, the notebooks already hold their results and figures.
-        version: 1
-        project:
-          title: "Microcircuit lessons"
-          description: "Executed lessons on cortical microcircuits: each claim computed and checked."
-          toc:
-        \(toc)site:
-          template: book-theme
-
-        """
-}
-
-/// The lessons of `results` that finished and whose notebook is in the output folder, in course order.
-private func finishedNotebooks(_ results: [LessonRunResult], outDirectory: String) -> [LessonDescriptor] {
-    results.compactMap { r -> LessonDescriptor? in
-        guard case .finished(let o) = r else { return nil }
-        let path = ((outDirectory as NSString).appendingPathComponent(o.lesson.id) as NSString)
-            .appendingPathComponent(jupyterNotebookName(o.lesson))
-        return FileManager.default.fileExists(atPath: path) ? o.lesson : nil
-    }
-}
-
-/// `course/intro.md`: the course's first page, one row per lesson with its checks, linking each finished
-/// lesson's notebook. No clock readings: the same outcomes give the same bytes.
-func courseIntro(_ results: [LessonRunResult], outDirectory: String) -> String {
-    let linked = Set(finishedNotebooks(results, outDirectory: outDirectory).map(\.id))
-    var rows = [markdownTableRow(["#", "lesson", "claim", "passed", "failed", "result"]), "|---|---|---|---|---|---|"]
-    for r in results {
-        let l = r.lesson
-        let title =
-            linked.contains(l.id) ? "[\(l.title)](../\(l.id)/\(jupyterNotebookName(l)))" : l.title
-        switch r {
-        case .finished(let o):
-            rows.append(
-                markdownTableRow([
-                    "\(l.number)", title, l.claim, "\(o.checks.count - o.failed)", "\(o.failed)",
-                    o.failed == 0 ? "pass" : "**FAIL**"
-                ]))
-        case .stopped(_, let why):
-            rows.append(markdownTableRow(["\(l.number)", title, l.claim, "—", "—", "stopped: " + why]))
-        case .notRun:
-            rows.append(markdownTableRow(["\(l.number)", title, l.claim, "—", "—", "not run"]))
-        }
-    }
-    return """
-        # Microcircuit lessons
-
-        Each lesson is a notebook run by `lesson all`: its prose, the parameter values it ran with, the numbers
-        it computed, its figures and the table of the checks that test its claim. The notebooks record the
-        run; nothing in them needs a kernel. Each lesson's folder beside this one holds its data, figure
-        scripts, `results.json` and a self-contained `report.html`.
-
-        \(rows.joined(separator: "\n"))
-
-        """
-}
-
-/// Writes `course/myst.yml` and `course/intro.md` into `outDirectory`, atomically, for the lessons of `lesson all`
-/// (only the notebooks of lessons that finished are in its table of contents).
-public func writeCourseFolder(_ results: [LessonRunResult], outDirectory: String) throws {
-    let course = (outDirectory as NSString).appendingPathComponent(courseFolderName)
-    try prepareDirectory(course)
-    try writeAtomically(
-        courseMystYML(results, outDirectory: outDirectory),
-        to: (course as NSString).appendingPathComponent("myst.yml"))
-    try writeAtomically(
-        courseIntro(results, outDirectory: outDirectory),
-        to: (course as NSString).appendingPathComponent("intro.md"))
-}
