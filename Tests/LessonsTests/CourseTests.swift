@@ -230,9 +230,35 @@ import Testing
         for kind in ExerciseKind.allCases {
             #expect(notebook.exercises.contains { $0.kind == kind }, "lesson \(number) has no \(kind) exercise")
         }
+        // The reading time is the words a student reads (text, equations and exercises; not the Lab notes, an
+        // optional section or the parameter and course blocks) at 150 words a minute, rounded up: a lesson that
+        // grows without its time being updated fails here.
+        let words = readingWords(
+            try String(contentsOfFile: packageRoot + "/lessons/" + lesson.notebookFile, encoding: .utf8))
+        let minutes = Int((Double(words) / 150).rounded(.up))
+        #expect(
+            abs(unit.readingMinutes - minutes) <= 1,
+            "lesson \(number): \(words) words, reading = \(unit.readingMinutes)")
         let readme = try String(contentsOfFile: packageRoot + "/README.md", encoding: .utf8)
         let row = try #require(
             readme.split(separator: "\n").first { $0.hasPrefix("| \(number) | [") }, "no course-map row for \(number)")
         #expect(row.hasSuffix("| \(unit.readingMinutes) min | \(notebook.exercises.count) |"), "\(row)")
     }
+}
+
+/// The words of a notebook a student reads: every section but the Lab notes and optional ones ("## … (optional)"),
+/// without the ```parameters and ```course blocks.
+func readingWords(_ notebook: String) -> Int {
+    var words = 0
+    var skippingSection = false
+    var skippingBlock = false
+    for line in notebook.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.hasPrefix("## ") {
+            skippingSection = line.hasPrefix("## Lab notes") || line.lowercased().contains("optional")
+        }
+        if line == "```parameters" || line == "```course" { skippingBlock = true }
+        if !skippingSection && !skippingBlock { words += line.split(whereSeparator: \.isWhitespace).count }
+        if skippingBlock && line == "```" { skippingBlock = false }
+    }
+    return words
 }
