@@ -57,7 +57,17 @@ func lesson02Checks(
     ctx.record("tensor_checks", tensorListing([tensors.drive, tensors.routes, tensors.teacher]))
     ctx.record("inhibitory_routes", "\(inhibitory) of \(p.nPre * p.nPost)")
     ctx.record("hebbian_predicted", prediction.update)
-    ctx.record("hebbian_mean", h.pair.reduce(0, +) / Double(p.trials))
+    let mean = h.pair.reduce(0, +) / Double(p.trials)
+    ctx.record("hebbian_mean", mean)
+    // The slowest rates a simulated cell can have (each interval lengthened by up to dt): r/(1 + r dt).
+    let slowest =
+        p.eta * (prediction.rPre - prediction.bias(prediction.rPre))
+        * (prediction.rPost - prediction.bias(prediction.rPost))
+    ctx.record("hebbian_predicted_dt", slowest)
+    ctx.record(
+        "hebbian_mean_where",
+        mean >= slowest && mean <= prediction.update
+            ? "lies between the two" : "lies outside both (the finite window's counting error, bounded in the table)")
     ctx.record("teacher_u", teacher.u)
     ctx.record("teacher_r", 1000 * teacher.rate)
 }

@@ -4,7 +4,7 @@ import NeuroModel
 
 // MARK: Figures
 
-func lesson04Figures(_ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunContext) {
+func lesson04Figures(_ t: Lesson04Training, _ p: Lesson04Parameters, baseline: Double, _ ctx: RunContext) {
     let depth = p.sizes.count - 1
     let tol = roundingBound
     ctx.figure(
@@ -59,5 +59,26 @@ func lesson04Figures(_ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunC
                      for [i=1:\(depth)] DATA index 0 using 1:(column(i+2)) with lines lt i \\
                      title (i == \(depth) ? 'output layer' : sprintf('hidden layer %d', i)), \\
                      NaN with filledcurves lt 7 title spread_title('bands')
+                """))
+    ctx.figure(
+        Figure(
+            name: "loss", title: "Training loss of the circuit against the mean-target loss",
+            claim: "the loss the two algorithms train, beside the loss of outputting each class's mean target rate "
+                + "(\(format(baseline)))",
+            blocks: [
+                DataBlock(
+                    "circuit", columns: ["step", "loss: batch mean of ½‖r − y‖²"],
+                    rows: t.angleRows.map { [$0[0], $0[1]] })
+            ],
+            script: """
+                set xlabel 'training step'
+                set ylabel 'loss ½‖r − y‖² (batch mean)'
+                set yrange [0:*]
+                set key outside top center horizontal samplen 1.5
+                # The mean-target loss is a line in the key, so no label lies on the data.
+                plot \(Figure.band(block: 0, column: 2, of: 2, lt: 1)), \\
+                     DATA index 0 using 1:2 with lines lt 1 title 'circuit (= frSF)', \\
+                     \(baseline) with lines \(referenceLineStyle) title 'mean-target loss \(format(baseline))', \\
+                     NaN with filledcurves lt 1 title spread_title('band')
                 """))
 }

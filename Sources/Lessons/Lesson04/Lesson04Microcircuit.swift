@@ -43,8 +43,9 @@ func runLesson04(_ ctx: RunContext) throws {
     let oneStep = compareOneStep(&start, p)
     let training = try trainSideBySide(start, p, data, ctx)
     lesson04Checks(oneStep, training, p, ctx)
-    lesson04Records(oneStep, training, p, ctx)
-    lesson04Figures(training, p, ctx)
+    let baseline = meanTargetLoss(data)
+    lesson04Records(oneStep, training, p, baseline: baseline, ctx)
+    lesson04Figures(training, p, baseline: baseline, ctx)
 }
 
 // MARK: Prediction
@@ -55,6 +56,19 @@ func runLesson04(_ ctx: RunContext) throws {
 // "equal to rounding" (`roundingBound`); the single-precision matrix algorithm against the Double circuit to 1e-5
 // (ε_Float ≈ 6e-8 times the depth of the sums).
 
+/// The rounding error two evaluation orders of the same sums can differ by, derived (Higham, *Accuracy and
+/// Stability of Numerical Algorithms*, §3.1): a sum of n terms computed in any order has an error of at most
+/// γ_n Σ|terms|, γ_n = nu/(1 − nu), u = 2⁻⁵³ the unit roundoff of Double. An entry of the first layer's ΔW
+/// is the longest chain: its error ε¹ goes through one matrix-vector sum per layer above (n_l terms each, plus one
+/// product per layer) and the update sums B samples, so n = B + Σ_{l ≥ 2} (n_l + 1). The circuit and the matrix
+/// algorithm each carry such an error, so they differ by at most 2γ_n κ relative to the entry, where κ = Σ|terms|
+/// / |Σ terms| is the sum's condition number (1 when no terms cancel). This returns 2γ_n, the bound for κ = 1.
+func summationBound(_ p: Lesson04Parameters) -> Double {
+    let u = pow(2, -53.0)
+    let n = Double(p.batch + p.sizes.dropFirst(2).reduce(0) { $0 + $1 + 1 })
+    return 2 * n * u / (1 - n * u)
+}
+
 /// The bound of the single-precision frSF update against the Double circuit.
 let floatRoundingBound = 1e-5
 
@@ -63,6 +77,20 @@ let floatRoundingBound = 1e-5
 /// Targets as rates: 0.9 for the labelled class, 0.1 otherwise (inside the sigmoid's range).
 func rateTargets(_ data: Dataset, _ idx: some Collection<Int>) -> Matrix {
     oneHot(idx.map { data.labels[$0] }, classes: 3).map { 0.1 + 0.8 * $0 }
+}
+
+/// The loss of a network that ignores its input and outputs each class's mean target rate over `data`:
+/// E₀ = ½ Σ_k mean_s (y_sk − ȳ_k)², the variance of the targets (½ · 3 · 0.8² · (1/3)(2/3) ≈ 0.213 for
+/// three balanced classes). A loss that stops near E₀ means the network has learned the class frequencies only.
+func meanTargetLoss(_ data: Dataset) -> Double {
+    let y = rateTargets(data, 0..<data.count)
+    var e = 0.0
+    for k in 0..<y.cols {
+        let column = (0..<y.rows).map { y[$0, k] }
+        let mean = column.reduce(0, +) / Double(y.rows)
+        e += 0.5 * column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(y.rows)
+    }
+    return e
 }
 
 /// A batch as one array per sample, as the circuit takes it.

@@ -2,8 +2,18 @@ import Foundation
 import LessonKit
 import NeuroModel
 
-func lesson04Records(_ one: Lesson04OneStep, _ t: Lesson04Training, _ p: Lesson04Parameters, _ ctx: RunContext) {
+func lesson04Records(
+    _ one: Lesson04OneStep, _ t: Lesson04Training, _ p: Lesson04Parameters, baseline: Double, _ ctx: RunContext
+) {
     ctx.record("tolerance", roundingBound)
+    ctx.record("summation_bound", summationBound(p))
+    ctx.record("kappa_room", String(Int(roundingBound / summationBound(p))))
+    // The loss: at the first step, over the last tenth of the recorded steps, and the mean-target baseline.
+    let losses = t.angleRows.map { $0[1] }
+    ctx.record("first_loss", losses.first ?? .nan)
+    let tail = losses.suffix(max(1, losses.count / 10))
+    ctx.record("final_loss", tail.reduce(0, +) / Double(max(tail.count, 1)))
+    ctx.record("mean_target_loss", baseline)
     ctx.record("float_error", one.worstFloat)
     ctx.record("tensor_checks", tensorListing([one.deltaRule] + one.layers + [one.output]))
     ctx.record("crossings", String(t.crossings))
