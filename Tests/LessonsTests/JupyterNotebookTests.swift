@@ -291,8 +291,15 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         #expect(try String(contentsOfFile: course + "/gallery.md", encoding: .utf8) == gallery)
     }
 
-    /// A figure title from a results.json is text, not Markdown or HTML.
-    @Test func siteEscapesWhatItReads() {
+    /// A figure title from a results.json is text, not Markdown or HTML, and a figure whose name is not a safe
+    /// file name (a path, say) is left out of the gallery.
+    @Test func siteEscapesWhatItReads() throws {
+        let folder = temporaryFolder("site-hostile")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let hostile = #"{"figures": [{"name": "../../evil", "title": "x"}, {"name": "ok", "title": "<b>"}]}"#
+        try hostile.write(toFile: folder + "/results.json", atomically: true, encoding: .utf8)
+        let figures = siteFigures(folder: folder)
+        #expect(figures.map(\.name) == ["ok"] && figures[0].files.isEmpty)
         #expect(markdownLiteral("a](x) <b> {x}\nnext") == "a\\]\\(x\\) \\<b\\> \\{x\\} next")
         #expect(mystFolds(hintOpen + "h" + detailsClose) == ":::{dropdown} Hint\nh\n:::")
     }
