@@ -49,6 +49,56 @@ import Testing
         #expect(families == ["DejaVuSans"], "\(families)")
     }
 
+    /// Why a `set key` line places the legend where it can cover data, or nil. The rule the figures follow: a
+    /// legend sits outside the plot box (`outside`, `above`, `below`, a margin) or is off, so at no size does
+    /// it overlap a curve, a band or a reference line; a `set key` that only restyles (font, spacing) is fine.
+    static func keyProblem(_ line: String) -> String? {
+        let words = Set(line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
+        let outside: Set<String> = ["outside", "above", "below", "off", "tmargin", "bmargin", "lmargin", "rmargin"]
+        let placing: Set<String> = ["inside", "top", "bottom", "left", "right", "center", "at"]
+        if words.contains("inside") || words.contains("at") { return "places the legend inside the plot: \(line)" }
+        if !words.isDisjoint(with: placing) && words.isDisjoint(with: outside) {
+            return "places the legend inside the plot: \(line)"
+        }
+        return nil
+    }
+
+    /// Every figure script a run writes, style included, keeps its legends outside the plot box (see
+    /// `keyProblem`); and so does every script in the lessons' sources, lesson 8's among them.
+    @Test(arguments: 1...7) func legendsSitOutsideThePlot(lesson number: Int) throws {
+        let outcome = try SmallLessonRuns.shared.outcome(number)
+        let scripts = try FileManager.default.contentsOfDirectory(atPath: outcome.folder).filter { $0.hasSuffix(".gp") }
+        #expect(!scripts.isEmpty)
+        for name in scripts {
+            let text = try String(contentsOfFile: outcome.folder + "/" + name, encoding: .utf8)
+            let keys = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { $0.hasPrefix("set key") }
+            #expect(!keys.isEmpty, "\(name) sets no key")
+            for k in keys { #expect(Self.keyProblem(k) == nil, "\(name): \(Self.keyProblem(k) ?? "")") }
+        }
+    }
+
+    @Test func legendRuleHoldsInEveryLessonSource() throws {
+        #expect(Self.keyProblem("set key bottom right") != nil && Self.keyProblem("set key at 1,2") != nil)
+        #expect(Self.keyProblem("set key outside top center horizontal") == nil)
+        #expect(Self.keyProblem("set key font ',13'") == nil && Self.keyProblem("set key off") == nil)
+        let root = packageRoot + "/Sources"
+        let files = try #require(
+            FileManager.default.subpathsOfDirectory(atPath: root).filter { $0.hasSuffix(".swift") })
+        var seen = 0
+        for f in files {
+            let text = try String(contentsOfFile: root + "/" + f, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let t = line.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                    in: CharacterSet(charactersIn: "\"("))
+                guard t.hasPrefix("set key") else { continue }
+                seen += 1
+                #expect(Self.keyProblem(t) == nil, "\(f): \(t)")
+            }
+        }
+        #expect(seen >= 20)
+    }
+
     /// Reference lines and checked bounds have a neutral style of their own, never a data colour.
     @Test func boundsAndReferencesAreNeutralAndTheirOwn() {
         let lines = sharedGnuplotStyle.split(separator: "\n")

@@ -21,7 +21,7 @@ public let sharedGnuplotStyle = """
     set border 3 lw 1.2
     set tics nomirror out scale 0.6
     set grid back lc rgb '#dddddd' lw 1 dt 1
-    set key top left noopaque box lc rgb '#bbbbbb' samplen 2.5 spacing 1.2
+    set key outside top center horizontal noopaque nobox samplen 2.5 spacing 1.2
     set style fill transparent solid 0.25 noborder
     set datafile missing 'NaN'
     set encoding utf8

@@ -62,7 +62,7 @@ package struct AccuracyFigure {
                     + "center")
         }
         if let xRange { script.append("set xrange \(xRange)") }
-        script.append("set key bottom right")
+        script.append("set key outside top center horizontal")
         if fromEpochOne {
             script.append(
                 "# Epoch 0 (chance level) is in the data but left off the plot so the differences "
@@ -77,7 +77,9 @@ package struct AccuracyFigure {
                 "set label 'no rule has finished an epoch' at graph 0.5, graph 0.5 center", "plot NaN notitle"
             ]
         } else {
-            script.append("plot " + (bands + lines).joined(separator: ", \\\n     "))
+            // The key says what the bands are (± 1 sd over the seeds, or that one seed has none).
+            let key = "NaN with filledcurves lt 7 title spread_title('bands')"
+            script.append("plot " + (bands + lines + [key]).joined(separator: ", \\\n     "))
         }
         return Figure(
             name: "accuracy", title: title, claim: claim,

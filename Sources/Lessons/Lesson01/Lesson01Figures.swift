@@ -31,8 +31,8 @@ func voltageFigure(_ s: LIFSimulation, _ p: Lesson01Parameters, _ ctx: RunContex
                 set xlabel 'time (ms)'
                 set ylabel 'membrane potential (mV)'
                 set yrange [-75:5]
-                set key bottom right
-                set arrow from graph 0, first \(cell.theta) to graph 1, first \(cell.theta) nohead dt 2 lc rgb '#777777'
+                set key outside top center horizontal
+                set arrow from graph 0, first \(cell.theta) to graph 1, first \(cell.theta) nohead \(referenceLineStyle)
                 set label 'threshold θ' at graph 0.02, first \(cell.theta + 2) tc rgb '#555555'
                 set multiplot layout 1,2
                 set title '\(panelLabel(0)) subthreshold, I = \(format(p.iStep)) nA'
@@ -66,8 +66,8 @@ func fICurveFigure(_ s: LIFSimulation, _ predicted: [Double], _ p: Lesson01Param
             script: """
                 set xlabel 'input current I (nA)'
                 set ylabel 'firing rate (Hz)'
-                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 2 lc rgb '#777777'
-                set key bottom right
+                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead \(referenceLineStyle)
+                set key outside top center horizontal
                 set label sprintf('rheobase %.2f nA', \(rheobase)) at \(rheobase), graph 0.5 \
                 offset 0.5,0 tc rgb '#555555'
                 plot DATA index 1 using 1:2 with lines lt 1 title 'closed form f(I)', \\
@@ -103,8 +103,8 @@ func slopeFigure(_ p: Lesson01Parameters, _ ctx: RunContext) {
                 set ylabel "slope f'(I) (Hz/nA)"
                 set logscale y
                 set xrange [rh - 0.5:*]
-                set key top right
-                set arrow from rh, graph 0 to rh, graph 1 nohead dt 2 lc rgb '#777777'
+                set key outside top center horizontal
+                set arrow from rh, graph 0 to rh, graph 1 nohead \(referenceLineStyle)
                 set label sprintf("I_{rh} = %.2f nA", rh) at rh, graph 0.93 offset 0.6,0 tc rgb '#555555'
                 set label "f' = 0" at rh, graph 0.06 right offset -0.6,0 tc rgb '#555555'
                 plot DATA index 0 using 1:3 with lines lt 3 title "f'(I), closed form"
@@ -144,8 +144,8 @@ func noisyFigures(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Par
             script: """
                 set xlabel 'input current I (nA)'
                 set ylabel 'firing rate (Hz)'
-                set key top left
-                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
+                set key outside top center horizontal
+                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead \(referenceLineStyle)
                 plot DATA index 0 using 1:2 with lines lt 1 lw 2 title 'Siegert, σ = \(format(model.sigma)) mV', \\
                      DATA index 0 using 1:3 with lines lt 2 dt 2 title 'noise-free closed form', \\
                      DATA index 1 using 1:2:3 with yerrorbars lt 3 pt 7 title 'simulated mean ± SE'
@@ -159,8 +159,8 @@ func noisyFigures(_ rows: [[Double]], _ noisy: NoisyPrediction, _ p: Lesson01Par
                 set xlabel 'input current I (nA)'
                 set ylabel "slope f'(I) (Hz/nA)"
                 set yrange [0:100]
-                set key top right
-                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead dt 3 lc rgb '#999999'
+                set key outside top center horizontal
+                set arrow from \(rheobase), graph 0 to \(rheobase), graph 1 nohead \(referenceLineStyle)
                 plot DATA index 0 using 1:4 with lines lt 1 lw 2 \
                 title "Siegert slope, σ = \(format(model.sigma)) mV", \\
                      DATA index 0 using 1:5 with lines lt 2 dt 2 title "noise-free f'(I)"

@@ -63,7 +63,7 @@ func lesson02Figures(_ dale: DaleCircuit, _ convergence: [[Double]], _ p: Lesson
                 set ylabel 'Hebbian update Δw / η (10^{-6} ms^{-2})'
                 set logscale x
                 set xrange [0.15:30]
-                set key top right
+                set key outside top center horizontal
                 plot DATA index 0 using 1:4:5 with filledcurves lt 6 title 'band: counting bound (checked)', \\
                      DATA index 0 using 1:3 with lines lt 7 dt 2 title 'rate prediction', \\
                      DATA index 0 using 1:2 with linespoints lt 2 title 'spike counts'

@@ -39,10 +39,11 @@ func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: L
             script: """
                 set xlabel 'epoch'
                 set ylabel 'angle to BP gradient (degrees)'
-                set yrange [0:130]
+                # From 0 to the data's top, at least to 100 so that the 90° line shows.
+                set yrange [0:100<*]
                 set key outside right top
                 # 90 degrees: beyond it an update points uphill.
-                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
                 # Each rule in its own style (style.gp); deeper hidden layers are drawn thinner.
                 \(curves.isEmpty
                     ? "set xrange [0:1]\nset label 'no rule has finished an epoch' at graph 0.5, graph 0.5 center\n"

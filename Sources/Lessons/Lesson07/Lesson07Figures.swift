@@ -14,6 +14,8 @@ func lesson07Figures(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ d: Less
 func lesson07AccuracyFigure(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ d: Lesson07Data, _ ctx: RunContext) {
     var blocks: [DataBlock] = []
     var panels: [String] = []
+    // The key says what the bands are (± 1 sd over the seeds, or that one seed has none).
+    let bandKey = "NaN with filledcurves lt 7 title spread_title('bands')"
     for (i, run) in runs.enumerated() {
         var curves: [(band: String, line: String)] = []
         for trained in run.models {
@@ -32,7 +34,7 @@ func lesson07AccuracyFigure(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ 
         panels.append(
             """
             set title '\(panelLabel(i)) \(run.depth) hidden layer\(run.depth > 1 ? "s" : "")'
-            plot \((curves.map(\.band) + curves.map(\.line)).joined(separator: ", \\\n     "))
+            plot \((curves.map(\.band) + curves.map(\.line) + [bandKey]).joined(separator: ", \\\n     "))
             """)
     }
     ctx.figure(
@@ -45,7 +47,7 @@ func lesson07AccuracyFigure(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ 
             script: """
                 set xlabel 'epoch'
                 set ylabel 'test accuracy (%)'
-                set key bottom right
+                set key outside top center horizontal
                 # Epoch 0 (chance level) is in the data but left off the plot, so the differences between models show.
                 # Lines: mean over seeds; bands: ± 1 sd (column 3).
                 set xrange [0.8:\(p.epochs) + 0.2]
@@ -97,9 +99,8 @@ func lesson07AngleFigure(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ ctx
                 set yrange [0:100]
                 set xrange [-0.2:\(p.epochs) + 0.2]
                 set xtics 1
-                # Angles stay above 20° here, so the key sits in the empty band at the bottom.
-                set key bottom right font ',13' spacing 0.9
-                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                set key outside top center horizontal font ',13' spacing 0.9
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
                 set multiplot layout 1,\(max(runs.count, 1))
                 \(panels.joined(separator: "\n"))
                 unset multiplot

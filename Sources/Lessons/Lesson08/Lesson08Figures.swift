@@ -41,8 +41,8 @@ func lesson08AngleFigure(_ s: Lesson08Sweep, _ p: Lesson08Parameters, _ ctx: Run
                 set ylabel 'angle to rate-level frSF update (degrees)'
                 set logscale x 2
                 set yrange [0:95<*]
-                set key top right
-                set arrow from graph 0, first 90 to graph 1, first 90 nohead dt 2 lc rgb '#777777'
+                set key outside top center horizontal
+                set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
                 # layer i in line type i; single phase solid with points, three phase dashed
                 plot for [i=1:\(L)] DATA index 0 using 1:(column(i+1)) with linespoints lt i lw 2.5 \\
                      title (i == \(L) ? 'output, single phase' : sprintf('hidden %d, single phase', i)), \\
@@ -71,7 +71,7 @@ func lesson08TrainingFigure(_ t: Lesson08Training, _ d: Lesson08Data, _ p: Lesso
                 set multiplot layout 1,2
                 set xlabel 'epochs of training'
                 set ylabel 'test accuracy (%)'
-                set key bottom right
+                set key outside top center horizontal
                 set title '\(panelLabel(0)) test accuracy (start at chance not shown)'
                 plot DATA index 0 every ::1 using 1:2 with linespoints \(Lesson08Style.single) title 'single phase', \\
                      DATA index 0 every ::1 using 1:3 with linespoints \(Lesson08Style.three) title 'three phase', \\
@@ -79,7 +79,7 @@ func lesson08TrainingFigure(_ t: Lesson08Training, _ d: Lesson08Data, _ p: Lesso
                 set ylabel 'mean rate (Hz)'
                 set title '\(panelLabel(1)) single-phase hidden cells'
                 set yrange [0:*]
-                set key bottom right
+                set key outside top center horizontal
                 plot DATA index 0 every ::1 using 1:5 with linespoints \(Lesson08Style.single) title 'hidden rate', \\
                      \(format(1000 * p.phase.rateTarget)) with lines lc rgb '#888888' dt 2 title 'homeostatic target'
                 set yrange [*:*]
