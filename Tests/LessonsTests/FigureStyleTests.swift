@@ -7,19 +7,15 @@ import Testing
 /// Issue 32: figures ready for a paper or a slide.
 @Suite struct FigureStyleTests {
     /// Every font of every rendered PDF is embedded, and all are one family (DejaVu Sans).
-    @Test func everyPDFEmbedsItsOneFontFamily() throws {
-        guard
-            let pdffonts = ["/usr/bin/pdffonts", "/usr/local/bin/pdffonts"].first(where: {
-                FileManager.default.isExecutableFile(atPath: $0)
-            })
-        else {
-            print("skipped: pdffonts not found (apt-get install poppler-utils)")
-            return
-        }
-        guard findGnuplot() != nil else {
-            print("skipped: gnuplot not found, no PDF rendered")
-            return
-        }
+    static let pdffonts = ["/usr/bin/pdffonts", "/usr/local/bin/pdffonts"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
+
+    @Test(
+        .enabled(if: pdffonts != nil, "needs pdffonts (apt-get install poppler-utils)"),
+        .enabled(if: findGnuplot() != nil, "needs gnuplot to render the PDFs (apt-get install gnuplot-nox)"))
+    func everyPDFEmbedsItsOneFontFamily() throws {
+        let pdffonts = try #require(Self.pdffonts)
         let outcome = try runSmall("2", [("window", "2000"), ("trials", "8")])
         let pdfs = try FileManager.default.contentsOfDirectory(atPath: outcome.folder).filter { $0.hasSuffix(".pdf") }
         let scripts = try FileManager.default.contentsOfDirectory(atPath: outcome.folder).filter {

@@ -190,11 +190,8 @@ import Testing
 
     /// An edited script that a figure script may not be (a `system` call) is kept, but the run renders its own
     /// version instead and says so; the command never runs.
-    @Test func editedScriptOutsideTheSubsetIsNotRun() throws {
-        guard findGnuplot() != nil else {
-            print("skipped: gnuplot is not installed")
-            return
-        }
+    @Test(.enabled(if: findGnuplot() != nil, "needs gnuplot (apt-get install gnuplot-nox)"))
+    func editedScriptOutsideTheSubsetIsNotRun() throws {
         let out = temporaryFolder("hostile-edit")
         let first = try runLesson02(out, render: true)
         let marker = temporaryFolder("hostile-edit-marker") + "/ran"

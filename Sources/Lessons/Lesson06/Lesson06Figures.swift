@@ -39,8 +39,10 @@ func lesson06Figures(_ histories: [RuleHistory], _ p: Lesson06Parameters, _ s: L
             script: """
                 set xlabel 'epoch'
                 set ylabel 'angle to BP gradient (degrees)'
-                # From 0 to the data's top, at least to 100 so that the 90° line shows.
-                set yrange [0:100<*]
+                # A little below 0, so that BP's line at 0° shows above the axis, to the data's top (at least 95,
+                # so that the 90° line shows). Whole epochs on the x axis.
+                set yrange [-4:95<*]
+                set xtics 1
                 set key outside right top
                 # 90 degrees: beyond it an update points uphill.
                 set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
