@@ -77,6 +77,24 @@ final class SmallLessonRuns: @unchecked Sendable {
     }
 }
 
+/// Whether `jupyter nbconvert --execute` has a python3 kernel (Debian's python3-ipykernel).
+let kernelIsInstalled: Bool = {
+    guard jupyterWithNbconvert != nil else { return false }
+    let probe = "import ipykernel, jupyter_client.kernelspec as k; assert 'python3' in k.find_kernel_specs()"
+    return (try? toolOutput("/usr/bin/python3", ["-c", probe]).0) == 0
+}()
+
+/// The `lesson` program `swift build` made beside the tests (debug), else nil.
+let builtLessonProgram: String? = {
+    let build = packageRoot + "/.build"
+    let candidates =
+        ["debug/lesson"]
+        + ((try? FileManager.default.contentsOfDirectory(atPath: build)) ?? []).map {
+            $0 + "/debug/lesson"
+        }
+    return candidates.map { build + "/" + $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+}()
+
 /// The notebook a run wrote, as a JSON object.
 func notebookObject(_ path: String) throws -> [String: Any] {
     let data = try #require(FileManager.default.contents(atPath: path), "no notebook at \(path)")
@@ -111,17 +129,22 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         let markdown = cells.filter { $0["cell_type"] as? String == "markdown" }.map(cellSource)
         #expect(markdown.filter { $0.hasPrefix("## ") }.count >= 3, "one cell per section")
         #expect(markdown.allSatisfy { !$0.contains("{{") && !$0.contains("```parameters") })
-        #expect(markdown.contains { $0.hasPrefix("| check | expected | observed | tolerance | result |\n|---|") })
-
         let code = cells.filter { $0["cell_type"] as? String == "code" }
+        let checks = try #require(code.first { cellSource($0) == "show_checks()" })
+        let table = try #require(((checks["outputs"] as? [[String: Any]])?.first?["data"] as? [String: Any]))
+        #expect(
+            ((table["text/markdown"] as? [String]) ?? []).joined()
+                .hasPrefix("| check | expected | observed | tolerance | result |\n|---|"))
         let parameters = try #require(
             code.first { ($0["metadata"] as? [String: Any])?["tags"] as? [String] == ["parameters"] })
         #expect((parameters["outputs"] as? [Any])?.isEmpty == true)
         #expect(parameters["execution_count"] is NSNull)
-        #expect(cellSource(parameters).hasPrefix("seed = \(outcome.seeds[0])"))
+        #expect(cellSource(parameters).contains("\nseed = \(outcome.seeds[0])"))
+        let kernel = try #require((nb["metadata"] as? [String: Any])?["kernelspec"] as? [String: Any])
+        #expect(kernel["name"] as? String == "python3")
 
         let outputs = code.flatMap { $0["outputs"] as? [[String: Any]] ?? [] }
-        let images = outputs.compactMap { $0["data"] as? [String: Any] }
+        let images = outputs.compactMap { $0["data"] as? [String: Any] }.filter { $0["image/png"] != nil }
         let rendered = outcome.renderedFormats.contains("png")
         #expect(images.count == (rendered ? figureCount(lesson) : 0))
         for data in images {
@@ -161,6 +184,73 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         let (status, output) = try toolOutput(python, ["-c", script, path])
         #expect(status == 0, "nbformat rejects \(path): \(output)")
         #expect(output.hasPrefix("4 5 "))
+    }
+
+    /// Every lesson's notebook runs on a fresh python3 kernel, in order, without an error (as Neuromatch's CI runs
+    /// its tutorials): with every value as recorded, the cells show the recorded run.
+    @Test(
+        .enabled(if: kernelIsInstalled, "needs jupyter nbconvert and python3-ipykernel (apt-get install both)"),
+        arguments: 1...7)
+    func notebookRunsOnAFreshKernel(lesson number: Int) throws {
+        let jupyter = try #require(jupyterWithNbconvert)
+        let outcome = try SmallLessonRuns.shared.outcome(number)
+        let out = temporaryFolder("nbexecute-\(number)")
+        let name = jupyterNotebookName(outcome.lesson)
+        let run = try toolOutput(
+            jupyter, ["nbconvert", "--to", "notebook", "--execute", "--output-dir", out, name], in: outcome.folder)
+        #expect(run.0 == 0, "\(name) does not run: \(run.1.suffix(2000))")
+        let nb = try notebookObject(out + "/" + name)
+        let streams = (nb["cells"] as? [[String: Any]] ?? []).flatMap { $0["outputs"] as? [[String: Any]] ?? [] }
+            .filter { $0["output_type"] as? String == "stream" }.map { ($0["text"] as? [String] ?? []).joined() }
+        #expect(streams.contains { $0.hasPrefix("Every value is as recorded") })
+    }
+
+    /// A changed value in the parameter cell reruns the lesson through the `lesson` program: executing the
+    /// notebook with `steps` changed gives the results.json, byte for byte, of the command line's
+    /// `lesson 4 --seeds … --set hidden=12 --set steps=30`; the rerun's check table is shown.
+    @Test(
+        .enabled(if: kernelIsInstalled, "needs jupyter nbconvert and python3-ipykernel (apt-get install both)"),
+        .enabled(if: builtLessonProgram != nil, "needs the lesson program built beside the tests (swift build)"))
+    func changedParameterRerunsTheLesson() throws {
+        let jupyter = try #require(jupyterWithNbconvert)
+        let program = try #require(builtLessonProgram)
+        let outcome = try SmallLessonRuns.shared.outcome(4)
+        let work = temporaryFolder("nbrerun")
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        var nb = try notebookObject(notebookPath(outcome))
+        var cells = try #require(nb["cells"] as? [[String: Any]])
+        let k = try #require(
+            cells.firstIndex { ($0["metadata"] as? [String: Any])?["tags"] as? [String] == ["parameters"] })
+        let source = cellSource(cells[k])
+        #expect(source.contains("\nsteps = 60 "))
+        cells[k]["source"] = source.replacingOccurrences(of: "\nsteps = 60 ", with: "\nsteps = 30 ")
+        nb["cells"] = cells
+        try JSONSerialization.data(withJSONObject: nb).write(to: URL(fileURLWithPath: work + "/changed.ipynb"))
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: jupyter)
+        p.arguments = ["nbconvert", "--to", "notebook", "--execute", "--output", "ran.ipynb", "changed.ipynb"]
+        p.currentDirectoryURL = URL(fileURLWithPath: work)
+        var environment = ProcessInfo.processInfo.environment
+        environment["LESSON_BIN"] = program
+        p.environment = environment
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "\(log.suffix(2000))")
+        let seeds = seedListText(outcome.seeds)
+        let cli = try toolOutput(
+            program,
+            ["4", "--seeds", seeds, "--set", "hidden=12", "--set", "steps=30", "--out", work + "/cli", "--quiet"],
+            in: work)
+        #expect(cli.0 == 0, "\(cli.1)")
+        let a = FileManager.default.contents(atPath: work + "/rerun/04-microcircuit/results.json")
+        let b = FileManager.default.contents(atPath: work + "/cli/04-microcircuit/results.json")
+        #expect(a != nil && a == b, "the notebook's rerun and the command line differ")
+        let ran = try String(contentsOfFile: work + "/ran.ipynb", encoding: .utf8)
+        #expect(ran.contains("--set steps=30") && ran.contains("show the rerun in rerun/04-microcircuit"))
     }
 
     /// nbconvert makes a page of lesson 2's notebook with its figures and its math. Debian 12's nbconvert 6.5
@@ -208,7 +298,10 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         let (outcome, _) = try runUnchecked("2", SmallLessonRuns.overrides[2] ?? [])
         let nb = try notebookObject(notebookPath(outcome))
         let cells = try #require(nb["cells"] as? [[String: Any]])
-        #expect(cells.allSatisfy { ($0["outputs"] as? [Any] ?? []).isEmpty })
+        // No figure output and no cell that would show one; the check table and the rerun cell remain.
+        let outputs = cells.flatMap { $0["outputs"] as? [[String: Any]] ?? [] }
+        #expect(outputs.allSatisfy { ($0["data"] as? [String: Any])?["image/png"] == nil })
+        #expect(!cells.map(cellSource).contains { $0.hasPrefix("show_figure(") })
         let note = try #require(cells.map(cellSource).first { $0.contains("Figures not shown") })
         #expect(note.contains("--no-render") && note.contains("gnuplot"))
         #expect(cells.map(cellSource).filter { $0.contains(": not rendered —") }.count == 2)

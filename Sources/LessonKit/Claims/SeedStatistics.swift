@@ -96,13 +96,13 @@ public struct SeedNumbers: Sendable {
     /// Number of seeds.
     public let seeds: Int
 
-    /// "mean ± sd" of a number over seeds (the value alone for one seed), with `digits` decimals; "—" when absent
-    /// or not finite on every seed.
+    /// "mean ± sd" of a number over seeds (the value alone for one seed, or when every seed gave the same value),
+    /// with `digits` decimals; "—" when absent or not finite on every seed.
     public func text(_ name: String, scale: Double = 1, digits: Int = 1, unit: String = "") -> String {
         guard let n = summaries[name], n.values.allSatisfy(\.isFinite) else { return "—" }
         let f = "%.\(digits)f"
         let mean = String(format: f, n.mean * scale) + unit
-        guard seeds > 1, let sd = n.sd else { return mean }
+        guard seeds > 1, let sd = n.sd, !(negligibleSpread(n.mean, sd) || sd == 0) else { return mean }
         return mean + " ± " + String(format: f, sd * scale)
     }
 }

@@ -1,12 +1,13 @@
 import Foundation
 
-// NN-name.ipynb: a complete run's executed notebook as a Jupyter notebook (nbformat 4.5), made from the executed
-// Markdown the runner has just written. The prose stays Markdown (one cell per `## ` section, math as `$…$`),
-// the parameter block becomes a code cell with no outputs (tagged `parameters`, as papermill tags such cells),
-// the check table a Markdown cell of its own, and each rendered figure the output of a cell (PNG, and SVG when
-// it was rendered) with its caption in the Markdown cell after it. Nothing is executed by a kernel: the notebook
-// records a run. Like results.json it depends only on the run's conclusion and rendered files: no clock, no
-// path, keys sorted, cell ids numbered, so the same seeds give the same bytes.
+// NN-name.ipynb: a complete run's executed notebook as a Jupyter notebook (nbformat 4.5, python3 kernel), made
+// from the executed Markdown the runner has just written. The prose stays Markdown (one cell per `## ` section,
+// math as `$…$`); the parameter block becomes a code cell of Python assignments (tagged `parameters`, as
+// papermill tags such cells) followed by the cell that reruns the lesson when a value changed
+// (NotebookRerun.swift); the check table and each rendered figure are cells that show the run the notebook shows,
+// with the recorded run's table and figure (PNG, and SVG when it was rendered) as their saved outputs, so the
+// notebook reads without a kernel. Like results.json it depends only on the run's conclusion and rendered files:
+// no clock, no path, keys sorted, cell ids numbered, so the same seeds give the same bytes.
 //
 // The course site that links these notebooks (`course/`) is written by CLI/CourseSite.swift.
 
@@ -88,10 +89,16 @@ indirect enum NotebookJSON: Equatable {
 enum JupyterCell: Equatable {
     /// Prose, a check table or a figure's caption.
     case markdown(String)
-    /// The parameter block as run: its lines without the fences.
+    /// The parameter block as run: its lines without the fences (as Python assignments when the notebook reruns).
     case parameters(String)
     /// A rendered figure: its PNG, and its SVG when one was rendered.
     case figure(name: String, title: String, png: Data, svg: String?)
+    /// Python that reruns the lesson when a parameter changed, and what it printed for the recorded run.
+    case rerun(code: String, printed: String)
+    /// The check table: `show_checks()`, with the recorded run's table as its saved output.
+    case checks(String)
+    /// The last cell: the rerun's own text when there is one (no saved output).
+    case rerunText(String)
 
     /// The cell as nbformat 4.5 JSON, with id `id`.
     func json(id: String) -> NotebookJSON {
@@ -115,17 +122,43 @@ enum JupyterCell: Equatable {
             let output = NotebookJSON.object([
                 "data": .object(data), "metadata": .object([:]), "output_type": .string("display_data")
             ])
-            // The source only says where the figure comes from; Jupyter Book and JupyterLab hide it.
-            let metadata = NotebookJSON.object([
-                "jupyter": .object(["source_hidden": .bool(true)]), "tags": .array([.string("remove-input")])
+            // Shows the figure of the run the notebook shows (the recorded one, or a rerun); Jupyter Book and
+            // JupyterLab hide the call.
+            return .object([
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
+                "metadata": JupyterCell.hiddenInput, "outputs": .array([output]),
+                "source": .string("show_figure(\(NotebookJSON.quoted(name)))  # drawn by gnuplot from \(name).gp")
+            ])
+        case .rerun(let code, let printed):
+            let output = NotebookJSON.object([
+                "name": .string("stdout"), "output_type": .string("stream"), "text": .lines(printed)
             ])
             return .object([
-                "cell_type": .string("code"), "id": .string(id), "execution_count": .null, "metadata": metadata,
-                "outputs": .array([output]),
-                "source": .string("figure \(name): drawn by gnuplot from \(name).gp and \(name).dat")
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
+                "metadata": .object(["tags": .array([.string("rerun")])]), "outputs": .array([output]),
+                "source": .lines(code)
+            ])
+        case .checks(let table):
+            let output = NotebookJSON.object([
+                "data": .object(["text/markdown": .lines(table), "text/plain": .lines(table)]),
+                "metadata": .object([:]), "output_type": .string("display_data")
+            ])
+            return .object([
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
+                "metadata": JupyterCell.hiddenInput, "outputs": .array([output]), "source": .string("show_checks()")
+            ])
+        case .rerunText(let code):
+            return .object([
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
+                "metadata": JupyterCell.hiddenInput, "outputs": .array([]), "source": .lines(code)
             ])
         }
     }
+
+    /// A code cell whose call Jupyter Book and JupyterLab hide: only its output is the lesson's.
+    static let hiddenInput = NotebookJSON.object([
+        "jupyter": .object(["source_hidden": .bool(true)]), "tags": .array([.string("remove-input")])
+    ])
 }
 
 /// A stretch of the executed Markdown that becomes cells of its own.
@@ -169,11 +202,13 @@ func splitAtSections(_ prose: String) -> [String] {
 
 /// The cells of a lesson's notebook, made from its executed Markdown `executed`: `figures` and `checks` are the
 /// ones the runner put into it, `rendered` the formats gnuplot rendered into `folder`, and `figureNote` (when
-/// the figures were not rendered) why not and how to render them. The title heading comes first, before the
-/// line saying which run this is. Throws when a rendered figure cannot be read.
+/// the figures were not rendered) why not and how to render them. With `rerun`, the notebook runs: its parameter
+/// cell is Python, the cell after it reruns the lesson when a value changed, and the check table and figures are
+/// cells that show the run the notebook shows. The title heading comes first, before the line saying which run
+/// this is. Throws when a rendered figure cannot be read.
 func jupyterCells(
     executed: String, figures: [Figure], checks: [Check], rendered: [String], folder: String,
-    figureNote: String?
+    figureNote: String?, rerun: NotebookRerun? = nil
 ) throws -> [JupyterCell] {
     var spans: [SpecialSpan] = []
     if let open = executed.range(of: "```parameters\n"),
@@ -228,14 +263,21 @@ func jupyterCells(
         switch s.kind {
         case .parameters:
             let block = executed[s.range].components(separatedBy: "\n").dropFirst().dropLast()
-            cells.append(.parameters(block.joined(separator: "\n")))
-        case .checks: cells.append(.markdown(String(executed[s.range])))
+            if let rerun {
+                cells.append(.parameters(rerun.parameterCell))
+                cells.append(.rerun(code: rerun.code, printed: rerun.unchangedMessage + "\n"))
+            } else {
+                cells.append(.parameters(block.joined(separator: "\n")))
+            }
+        case .checks:
+            cells.append(rerun == nil ? .markdown(String(executed[s.range])) : .checks(String(executed[s.range])))
         case .figure(let f): try addFigure(f)
         }
         at = s.range.upperBound
     }
     addProse(String(executed[at...]))
     for f in figures where !placed.contains(f.name) { try addFigure(f) }
+    if rerun != nil { cells.append(.rerunText(NotebookRerun.textCell)) }
 
     // The title first: the header line that says which run this is follows it.
     if case .markdown(let first)? = cells.first {
@@ -268,8 +310,11 @@ func jupyterNotebookText(_ cells: [JupyterCell], lesson: LessonDescriptor, seeds
     let notebook = NotebookJSON.object([
         "cells": .array(cells.enumerated().map { $0.element.json(id: "\(lesson.id)-\($0.offset + 1)") }),
         "metadata": .object([
-            // No kernel: nothing here runs. The parameter cell is plain text.
-            "language_info": .object(["name": .string("text")]),
+            // A Python kernel (Debian's python3-ipykernel) runs the code cells: the rerun and the cells that show it.
+            "kernelspec": .object([
+                "display_name": .string("Python 3"), "language": .string("python"), "name": .string("python3")
+            ]),
+            "language_info": .object(["name": .string("python")]),
             "microcircuit_lessons": run,
             "title": .string("Lesson \(lesson.number) — \(lesson.title)")
         ]),
@@ -285,11 +330,11 @@ func jupyterNotebookName(_ lesson: LessonDescriptor) -> String { lesson.id + ".i
 /// run. Throws when a rendered figure cannot be read or the file cannot be written.
 func writeJupyterNotebook(
     _ lesson: LessonDescriptor, conclusion c: Conclusion, executed: String, folder: String,
-    rendered: [String], options: RunOptions
+    rendered: [String], options: RunOptions, rerun: NotebookRerun
 ) throws {
     let cells = try jupyterCells(
         executed: executed, figures: c.figures, checks: c.checks, rendered: rendered, folder: folder,
-        figureNote: reportFigureNote(figures: c.figures, rendered: rendered, options: options))
+        figureNote: reportFigureNote(figures: c.figures, rendered: rendered, options: options), rerun: rerun)
     try writeAtomically(
         jupyterNotebookText(cells, lesson: lesson, seeds: c.seeds, checks: c.checks),
         to: (folder as NSString).appendingPathComponent(jupyterNotebookName(lesson)))

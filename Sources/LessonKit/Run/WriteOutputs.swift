@@ -66,8 +66,12 @@ func writeOutputs(
             checks: c.checks, figures: c.figures, renderedFormats: rendered,
             header: header, lesson: lesson)
         try writeAtomically(executed, to: (folder as NSString).appendingPathComponent(lesson.id + ".executed.md"))
+        var defaults = baseline.values
+        defaults["seed"] = defaults["seed"] ?? notebook.parameters["seed"]
+        let rerun = NotebookRerun(lesson: lesson, used: all, defaults: defaults, executed: executed)
         try writeJupyterNotebook(
-            lesson, conclusion: c, executed: executed, folder: folder, rendered: rendered, options: options)
+            lesson, conclusion: c, executed: executed, folder: folder, rendered: rendered, options: options,
+            rerun: rerun)
         executedText = executed
         try writeEditions(
             EditionInput(

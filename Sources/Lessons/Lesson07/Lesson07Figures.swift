@@ -99,7 +99,7 @@ func lesson07AngleFigure(_ runs: [Lesson07Depth], _ p: Lesson07Parameters, _ ctx
                 set yrange [0:100]
                 set xrange [-0.2:\(p.epochs) + 0.2]
                 set xtics 1
-                set key outside top center horizontal font ',13' spacing 0.9
+                set key outside top center horizontal
                 set arrow from graph 0, first 90 to graph 1, first 90 nohead \(referenceLineStyle)
                 set multiplot layout 1,\(max(runs.count, 1))
                 \(panels.joined(separator: "\n"))
