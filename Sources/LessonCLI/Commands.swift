@@ -480,6 +480,14 @@ struct UpdatesCommand: LessonSubcommand {
         completion: .file(extensions: ["json"]))
     var spec: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Grade these updates ({\"layers\": [{\"dW\": …}]}, e.g. from a code exercise) against the spec's, "
+                + "layer by layer, without printing the spec's (exit status 1 when one is wrong).",
+            valueName: "ANSWER.json"),
+        completion: .file(extensions: ["json"]))
+    var answer: String?
+
     func validate() throws {
         guard spec != nil else {
             throw ValidationError(
@@ -488,6 +496,11 @@ struct UpdatesCommand: LessonSubcommand {
     }
 
     @MainActor func execute() throws -> Int32 {
+        if let answer {
+            let graded = try gradeUpdates(specPath: spec ?? "", answerPath: answer)
+            say(graded.report)
+            return graded.allRight ? 0 : 1
+        }
         say(try updatesJSON(specPath: spec ?? ""))
         return 0
     }

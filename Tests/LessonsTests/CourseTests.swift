@@ -247,7 +247,7 @@ import Testing
 }
 
 /// The words of a notebook a student reads: every section but the Lab notes and optional ones ("## … (optional)"),
-/// without the ```parameters and ```course blocks.
+/// without the ```parameters and ```course blocks and a code exercise's code (work, not reading).
 func readingWords(_ notebook: String) -> Int {
     var words = 0
     var skippingSection = false
@@ -256,7 +256,7 @@ func readingWords(_ notebook: String) -> Int {
         if line.hasPrefix("## ") {
             skippingSection = line.hasPrefix("## Lab notes") || line.lowercased().contains("optional")
         }
-        if line == "```parameters" || line == "```course" { skippingBlock = true }
+        if ["```parameters", "```course", "```stub", "```check", "```solution"].contains(line) { skippingBlock = true }
         if !skippingSection && !skippingBlock { words += line.split(whereSeparator: \.isWhitespace).count }
         if skippingBlock && line == "```" { skippingBlock = false }
     }

@@ -77,12 +77,41 @@ final class SmallLessonRuns: @unchecked Sendable {
     }
 }
 
-/// Whether `jupyter nbconvert --execute` has a python3 kernel (Debian's python3-ipykernel).
+/// Whether `jupyter nbconvert --execute` has a python3 kernel (Debian's python3-ipykernel) with numpy (the code
+/// exercises') and the `lesson` program to rerun and check with.
 let kernelIsInstalled: Bool = {
-    guard jupyterWithNbconvert != nil else { return false }
-    let probe = "import ipykernel, jupyter_client.kernelspec as k; assert 'python3' in k.find_kernel_specs()"
+    guard jupyterWithNbconvert != nil, builtLessonProgram != nil else { return false }
+    let probe =
+        "import numpy, ipykernel, jupyter_client.kernelspec as k; assert 'python3' in k.find_kernel_specs()"
     return (try? toolOutput("/usr/bin/python3", ["-c", probe]).0) == 0
 }()
+
+/// Runs `jupyter nbconvert --execute --allow-errors` on `name` in `folder`, writing the result into `out`, with
+/// LESSON_BIN naming the built `lesson` program.
+func executeNotebook(_ jupyter: String, _ name: String, in folder: String, into out: String) throws
+    -> (status: Int32, log: String)
+{
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: jupyter)
+    p.arguments = ["nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--output-dir", out, name]
+    p.currentDirectoryURL = URL(fileURLWithPath: folder)
+    var environment = ProcessInfo.processInfo.environment
+    environment["LESSON_BIN"] = builtLessonProgram
+    p.environment = environment
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, log)
+}
+
+/// Every output of every code cell of the notebook at `path`.
+func notebookOutputs(_ path: String) throws -> [[String: Any]] {
+    let nb = try notebookObject(path)
+    return (nb["cells"] as? [[String: Any]] ?? []).flatMap { $0["outputs"] as? [[String: Any]] ?? [] }
+}
 
 /// The `lesson` program `swift build` made beside the tests (debug), else nil.
 let builtLessonProgram: String? = {
@@ -189,28 +218,87 @@ func notebookPath(_ outcome: RunOutcome) -> String {
     /// Every lesson's notebook runs on a fresh python3 kernel, in order, without an error (as Neuromatch's CI runs
     /// its tutorials): with every value as recorded, the cells show the recorded run.
     @Test(
-        .enabled(if: kernelIsInstalled, "needs jupyter nbconvert and python3-ipykernel (apt-get install both)"),
+        .enabled(
+            if: kernelIsInstalled,
+            "needs jupyter nbconvert, python3-ipykernel, python3-numpy and the lesson program built (swift build)"),
         arguments: 1...7)
     func notebookRunsOnAFreshKernel(lesson number: Int) throws {
         let jupyter = try #require(jupyterWithNbconvert)
         let outcome = try SmallLessonRuns.shared.outcome(number)
         let out = temporaryFolder("nbexecute-\(number)")
         let name = jupyterNotebookName(outcome.lesson)
-        let run = try toolOutput(
-            jupyter, ["nbconvert", "--to", "notebook", "--execute", "--output-dir", out, name], in: outcome.folder)
-        #expect(run.0 == 0, "\(name) does not run: \(run.1.suffix(2000))")
-        let nb = try notebookObject(out + "/" + name)
-        let streams = (nb["cells"] as? [[String: Any]] ?? []).flatMap { $0["outputs"] as? [[String: Any]] ?? [] }
-            .filter { $0["output_type"] as? String == "stream" }.map { ($0["text"] as? [String] ?? []).joined() }
+        // Errors are recorded, not fatal, so that the test can tell a code exercise's stub from a real error.
+        let run = try executeNotebook(jupyter, name, in: outcome.folder, into: out)
+        #expect(run.status == 0, "\(name) does not run: \(run.log.suffix(2000))")
+        let outputs = try notebookOutputs(out + "/" + name)
+        let streams = outputs.filter { $0["output_type"] as? String == "stream" }
+            .map { ($0["text"] as? [String] ?? []).joined() }
         #expect(streams.contains { $0.hasPrefix("Every value is as recorded") })
+        // Only a code exercise's stub may raise, and only NotImplementedError.
+        let errors = outputs.filter { $0["output_type"] as? String == "error" }.map { $0["ename"] as? String ?? "" }
+        let stubs = (try? Notebook.load(packageRoot + "/lessons/" + outcome.lesson.notebookFile))?.codeExercises ?? []
+        #expect(errors == Array(repeating: "NotImplementedError", count: stubs.count), "\(name): \(errors)")
+        // The instructor edition runs every solution and its check without an error, and each check passes.
+        guard !stubs.isEmpty else { return }
+        let sheet = outcome.lesson.id + ".instructor.ipynb"
+        let graded = try executeNotebook(jupyter, sheet, in: outcome.folder, into: out)
+        #expect(graded.status == 0, "\(sheet): \(graded.log.suffix(2000))")
+        let sheetOutputs = try notebookOutputs(out + "/" + sheet)
+        #expect(!sheetOutputs.contains { $0["output_type"] as? String == "error" })
+        let verdicts = sheetOutputs.map { ($0["text"] as? [String] ?? []).joined() }.filter { $0.contains(" passed, ") }
+        #expect(verdicts.count == stubs.count && verdicts.allSatisfy { $0.contains(" passed, 0 failed") })
+    }
+
+    /// `lesson updates --answer` grades a code exercise's answer: the right update passes; BP's update in place
+    /// of frSF's, and a transposed one, fail, naming the layer, the entries off and the first one; the reference
+    /// values are never printed.
+    @Test func updatesGradeAnAnswerWithoutShowingTheReference() throws {
+        let folder = temporaryFolder("grade-updates")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let spec = """
+            {"method": "frsf", "activation": "tanh", "loss": "mse",
+             "layers": [{"W": [[0.5, -0.3], [0.2, 0.8], [-0.6, 0.1]], "b": [0.1, -0.2, 0.05]},
+                        {"W": [[0.7, -0.4, 0.3]], "b": [0.0]}],
+             "x": [[1.0, 0.5], [-0.5, 0.25]], "y": [[1.0], [0.0]], "feedback": [[[0.9, 0.2, 0.6]]]}
+            """
+        try spec.write(toFile: folder + "/spec.json", atomically: true, encoding: .utf8)
+        let reference = try specUpdates(specPath: folder + "/spec.json")
+        func grade(_ dW: [[Double]]) throws -> (report: String, allRight: Bool) {
+            let rows = dW.map { "[" + $0.map { String($0) }.joined(separator: ", ") + "]" }.joined(separator: ", ")
+            try "{\"layers\": [{\"dW\": [\(rows)]}]}".write(
+                toFile: folder + "/answer.json", atomically: true, encoding: .utf8)
+            return try gradeUpdates(specPath: folder + "/spec.json", answerPath: folder + "/answer.json")
+        }
+        let right = try grade(reference.layers[0].dW)
+        #expect(
+            right.allRight && right.report.hasPrefix("layer 1 dW: right")
+                && right.report.hasSuffix("1 passed, 0 failed"))
+        // BP's hidden update: the same with W2 in place of |R| ∘ sign(W2).
+        var bp = try JSONSerialization.jsonObject(with: Data(spec.utf8)) as? [String: Any] ?? [:]
+        bp["method"] = "bp"
+        bp["feedback"] = nil
+        try JSONSerialization.data(withJSONObject: bp).write(to: URL(fileURLWithPath: folder + "/bp.json"))
+        let bpUpdate = try specUpdates(specPath: folder + "/bp.json").layers[0].dW
+        let wrong = try grade(bpUpdate)
+        #expect(!wrong.allRight && wrong.report.contains("layer 1 dW: WRONG") && wrong.report.contains("first at row"))
+        for value in reference.layers[0].dW.flatMap({ $0 }) {
+            #expect(!wrong.report.contains(String(format: "%.4f", value)) && !wrong.report.contains(String(value)))
+        }
+        let transposed = try grade((0..<2).map { c in reference.layers[0].dW.map { $0[c] } })
+        #expect(!transposed.allRight && transposed.report.contains("WRONG shape 2x3, the update is 3x2"))
+        try "{\"layers\": 3}".write(toFile: folder + "/answer.json", atomically: true, encoding: .utf8)
+        #expect(throws: LessonError.self) {
+            _ = try gradeUpdates(specPath: folder + "/spec.json", answerPath: folder + "/answer.json")
+        }
     }
 
     /// A changed value in the parameter cell reruns the lesson through the `lesson` program: executing the
     /// notebook with `steps` changed gives the results.json, byte for byte, of the command line's
     /// `lesson 4 --seeds … --set hidden=12 --set steps=30`; the rerun's check table is shown.
     @Test(
-        .enabled(if: kernelIsInstalled, "needs jupyter nbconvert and python3-ipykernel (apt-get install both)"),
-        .enabled(if: builtLessonProgram != nil, "needs the lesson program built beside the tests (swift build)"))
+        .enabled(
+            if: kernelIsInstalled,
+            "needs jupyter nbconvert, python3-ipykernel, python3-numpy and the lesson program built (swift build)"))
     func changedParameterRerunsTheLesson() throws {
         let jupyter = try #require(jupyterWithNbconvert)
         let program = try #require(builtLessonProgram)

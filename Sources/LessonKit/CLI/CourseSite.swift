@@ -44,7 +44,8 @@ func siteLesson(_ result: LessonRunResult, outDirectory: String, lessonsDirector
     if case .finished = result, let saved = try? savedRun(lesson, outDirectory: outDirectory) {
         if let notebook, !notebook.exercises.isEmpty {
             editions = EditionInput(
-                lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises, values: saved.run.values,
+                lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises,
+                codeExercises: notebook.codeExercises, values: saved.run.values,
                 references: references(saved.run.numbers), seeds: saved.run.seeds, seconds: nil)
         }
         figures = siteFigures(folder: folder)

@@ -118,6 +118,13 @@ func firstDuplicateKey(_ data: Data) -> String? {
 /// `specPath` `-` reads the spec from standard input. Unknown or repeated keys, and a loss or update that is not
 /// finite (an overflow), are errors.
 public func updatesJSON(specPath: String) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(try specUpdates(specPath: specPath)), as: UTF8.self)
+}
+
+/// The updates of the network and batch that the spec at `specPath` describes (see `updatesJSON`).
+func specUpdates(specPath: String) throws -> UpdateOutput {
     let data = try readSpec(specPath)
     let name = specPath == "-" ? "on standard input" : specPath
     try vetSpecKeys(data, name: name)
@@ -186,9 +193,79 @@ public func updatesJSON(specPath: String) throws -> String {
             "spec \(name): the loss or an update is not a finite number (an overflow); lower learning_rate or "
                 + "scale the weights and inputs")
     }
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(out), as: UTF8.self)
+    return out
+}
+
+/// An answer to grade against a spec's updates (a code exercise): the layers' dW (and db), first layer first;
+/// a layer may be null (not answered), and later layers may be left out.
+struct UpdateAnswer: Decodable {
+    struct LayerAnswer: Decodable {
+        let dW: [[Double]]
+        let db: [Double]?
+    }
+    let layers: [LayerAnswer?]
+}
+
+/// `lesson updates --spec S --answer A`: grades the answer's updates against the spec's, layer by layer, within
+/// `roundingBound` (max-norm relative error: the student's numpy and this library add the same terms in other
+/// orders, which differ by rounding only). A wrong layer is named with how many entries are off and where the
+/// first is; the reference values are never printed. Returns the report and whether every answered layer is
+/// right (and at least one was answered).
+public func gradeUpdates(specPath: String, answerPath: String) throws -> (report: String, allRight: Bool) {
+    let reference = try specUpdates(specPath: specPath)
+    guard isRegularFile(answerPath), let data = FileManager.default.contents(atPath: answerPath) else {
+        throw LessonError("cannot read the answer \(answerPath); give a JSON file {\"layers\": [{\"dW\": [[...]]}]}")
+    }
+    let answer: UpdateAnswer
+    do { answer = try JSONDecoder().decode(UpdateAnswer.self, from: data) } catch {
+        throw LessonError(
+            "the answer \(answerPath) is not {\"layers\": [{\"dW\": [[...]], \"db\": [...]}, ...]}: "
+                + decodingMessage(error))
+    }
+    guard answer.layers.count <= reference.layers.count else {
+        throw LessonError(
+            "the answer has \(answer.layers.count) layers; the network has \(reference.layers.count)")
+    }
+    var lines: [String] = []
+    var right = 0
+    var wrong = 0
+    for (l, given) in answer.layers.enumerated() {
+        guard let given else { continue }
+        let expected = reference.layers[l]
+        var parts = [("dW", given.dW, expected.dW)]
+        if let db = given.db { parts.append(("db", [db], [expected.db])) }
+        for (what, mine, theirs) in parts {
+            let name = "layer \(l + 1) \(what)"
+            let shape = { (m: [[Double]]) in "\(m.count)x\(m.first?.count ?? 0)" }
+            guard mine.count == theirs.count, zip(mine, theirs).allSatisfy({ $0.count == $1.count }) else {
+                lines.append(
+                    "\(name): WRONG shape \(shape(mine)), the update is \(shape(theirs)) (rows: the layer's units, "
+                        + "columns: its inputs)")
+                wrong += 1
+                continue
+            }
+            let a = mine.flatMap { $0 }
+            let b = theirs.flatMap { $0 }
+            let scale = b.map(abs).max() ?? 0
+            let off = a.indices.filter { !(abs(a[$0] - b[$0]) <= roundingBound * max(scale, .leastNormalMagnitude)) }
+            let error = a.indices.map { abs(a[$0] - b[$0]) }.max().map { scale > 0 ? $0 / scale : $0 } ?? 0
+            if off.isEmpty {
+                lines.append("\(name): right (max-norm relative error \(format(error)) ≤ \(format(roundingBound)))")
+                right += 1
+            } else {
+                let cols = theirs.first?.count ?? 1
+                let first = off[0]
+                let size = a.allSatisfy(\.isFinite) ? format(error) : "not finite"
+                lines.append(
+                    "\(name): WRONG — \(off.count) of \(a.count) entries off (max-norm relative error \(size)); "
+                        + "the first at row \(first / cols), column \(first % cols)")
+                wrong += 1
+            }
+        }
+    }
+    guard right + wrong > 0 else { throw LessonError("the answer gives no layer's dW") }
+    lines.append("\(right) passed, \(wrong) failed")
+    return (lines.joined(separator: "\n"), wrong == 0)
 }
 
 /// The spec's feedback matrices for `rule`, checked against the network's shapes (none for BP).

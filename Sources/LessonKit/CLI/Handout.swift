@@ -40,7 +40,8 @@ public func writeHandout(_ lesson: LessonDescriptor, outDirectory: String, lesso
     let (run, folder) = try savedRun(lesson, outDirectory: outDirectory)
     let names = try writeEditions(
         EditionInput(
-            lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises, values: run.values,
+            lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises,
+            codeExercises: notebook.codeExercises, values: run.values,
             references: references(run.numbers), seeds: run.seeds, seconds: nil),
         folder: folder, checks: run.checks)
     return names.map { (folder as NSString).appendingPathComponent($0) }

@@ -46,12 +46,27 @@ public struct CourseUnit: Sendable, Equatable {
     public var objectives: [Objective]
 }
 
+/// A code exercise (numpy, in the notebook): the student's starting cell (a stub that raises
+/// NotImplementedError), the cell that checks it through the runner, and the instructor's solution. Written in a
+/// notebook as ```stub, ```check and ```solution blocks of Python, in that order.
+public struct CodeExercise: Sendable, Equatable {
+    public var stub: String
+    public var check: String
+    public var solution: String
+}
+
 /// The course blocks of a notebook, with the 0-based line ranges (fences included) they occupy.
 struct CourseBlocks: Sendable {
+    enum Code: String, Sendable {
+        case stub, check, solution
+    }
     var unit: CourseUnit?
     var exercises: [Exercise] = []
+    var codeExercises: [CodeExercise] = []
     /// Every ```course and ```exercise block, in order, and what it holds.
     var ranges: [(lines: ClosedRange<Int>, exercise: Int?)] = []
+    /// Every ```stub, ```check and ```solution block, and its code.
+    var codeRanges: [(lines: ClosedRange<Int>, kind: Code, code: String)] = []
 }
 
 /// Reads the ```course and ```exercise blocks of `lines`; one line naming the notebook and line for anything
@@ -62,12 +77,28 @@ func parseCourseBlocks(_ lines: [String], name: String) throws -> CourseBlocks {
     var n = 0
     while n < lines.count {
         let fence = lines[n].trimmingCharacters(in: .whitespaces)
-        guard fence == "```course" || fence == "```exercise" else {
+        let code = CourseBlocks.Code(rawValue: String(fence.dropFirst(3)))
+        guard fence == "```course" || fence == "```exercise" || (fence.hasPrefix("```") && code != nil) else {
             n += 1
             continue
         }
         guard let close = lines[(n + 1)...].firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "```" })
         else { throw LessonError("\(name) line \(n + 1): the \(fence) block is never closed with ```") }
+        if let code {
+            let text = lines[(n + 1)..<close].joined(separator: "\n")
+            switch code {
+            case .stub: blocks.codeExercises.append(CodeExercise(stub: text, check: "", solution: ""))
+            case .check, .solution:
+                guard !blocks.codeExercises.isEmpty else {
+                    throw LessonError("\(name) line \(n + 1): a \(fence) block before any ```stub block")
+                }
+                if code == .check { blocks.codeExercises[blocks.codeExercises.count - 1].check = text }
+                if code == .solution { blocks.codeExercises[blocks.codeExercises.count - 1].solution = text }
+            }
+            blocks.codeRanges.append((n...close, code, text))
+            n = close + 1
+            continue
+        }
         var pairs: [(key: String, value: String, line: Int)] = []
         for k in (n + 1)..<close {
             let line = lines[k].trimmingCharacters(in: .whitespaces)
@@ -94,6 +125,10 @@ func parseCourseBlocks(_ lines: [String], name: String) throws -> CourseBlocks {
             blocks.exercises.append(e)
         }
         n = close + 1
+    }
+    for (k, c) in blocks.codeExercises.enumerated() where c.check.isEmpty || c.solution.isEmpty {
+        throw LessonError(
+            "\(name): code exercise \(k + 1) needs a ```check and a ```solution block after its ```stub")
     }
     return blocks
 }

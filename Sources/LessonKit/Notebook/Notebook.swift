@@ -13,6 +13,7 @@ public struct Notebook: Sendable {
     let course: CourseBlocks
     public var courseUnit: CourseUnit? { course.unit }
     public var exercises: [Exercise] { course.exercises }
+    public var codeExercises: [CodeExercise] { course.codeExercises }
 
     /// `text` may have Unix, Windows (CRLF) or old Mac (CR) line endings; it is read, and its executed copy
     /// written, with Unix ones. Throws one line for a missing or broken parameter block or an unclosed `{{`.
@@ -33,7 +34,9 @@ public struct Notebook: Sendable {
             let t = line.trimmingCharacters(in: .whitespaces)
             let fence = t.hasPrefix("```") || t.hasPrefix("~~~")
             let word = t.dropFirst(3).trimmingCharacters(in: .whitespaces).lowercased()
-            if fence, ["parameters", "course", "exercise"].contains(word), t != "```" + word {
+            if fence, ["parameters", "course", "exercise", "stub", "check", "solution"].contains(word),
+                t != "```" + word
+            {
                 throw LessonError(
                     "\(name) line \(k + 1): '\(t)' is not a block this program reads; write ```\(word) (lower case, "
                         + "three backquotes)")
@@ -138,6 +141,11 @@ public struct Notebook: Sendable {
                 markdown = course.unit.map { objectivesMarkdown($0, seconds: nil) } ?? ""
             }
             replacements.append((range, markdown.components(separatedBy: "\n")))
+        }
+        // A code exercise's stub and check are Python the notebook runs; its solution is the instructor's.
+        for (range, kind, code) in course.codeRanges {
+            replacements.append(
+                (range, kind == .solution ? [] : ["```python"] + code.components(separatedBy: "\n") + ["```"]))
         }
         for (range, replacement) in replacements.sorted(by: { $0.0.lowerBound > $1.0.lowerBound }) {
             lines.replaceSubrange(range, with: replacement)

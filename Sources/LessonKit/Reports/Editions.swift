@@ -9,6 +9,8 @@ struct EditionInput {
     let lesson: LessonDescriptor
     let unit: CourseUnit?
     let exercises: [Exercise]
+    /// The code exercises (numpy cells checked by the runner); none in most lessons.
+    var codeExercises: [CodeExercise] = []
     /// The run's values (for placeholders in the text) and its numbers (the references).
     let values: [String: String]
     let references: [String: Reference]
@@ -115,6 +117,7 @@ func studentSheet(_ input: EditionInput) -> String {
     if let unit = input.unit { parts.append(objectivesMarkdown(unit, seconds: input.seconds)) }
     parts.append("## Exercises")
     parts += input.exercises.map { studentExerciseMarkdown($0, lesson: input.lesson, values: input.values) }
+    parts += codeExercisesMarkdown(input.codeExercises, solutions: false)
     return parts.joined(separator: "\n\n") + "\n"
 }
 
@@ -123,7 +126,29 @@ func instructorSheet(_ input: EditionInput) -> String {
     if let unit = input.unit { parts.append(objectivesMarkdown(unit, seconds: input.seconds)) }
     parts.append("## Exercises and answers")
     parts += input.exercises.map { instructorExerciseMarkdown($0, input) }
+    parts += codeExercisesMarkdown(input.codeExercises, solutions: true)
     return parts.joined(separator: "\n\n") + "\n"
+}
+
+/// The code exercises of a sheet: the student's stub (or, for the instructor, the solution) and the cell that
+/// checks it, as ```python blocks (code cells in the sheet's .ipynb).
+func codeExercisesMarkdown(_ exercises: [CodeExercise], solutions: Bool) -> [String] {
+    guard !exercises.isEmpty else { return [] }
+    var parts = [
+        "## Code exercises",
+        solutions
+            ? "Each solution below, then the cell that checks it against the runner (it should say every layer is "
+                + "right). The student sheet has the stub instead of the solution."
+            : "Write the function in the first cell (it raises NotImplementedError until you do), then run the "
+                + "cell after it: the runner computes the same update and says, layer by layer, whether yours is "
+                + "right and where it is off. It needs the `lesson` program on PATH (or in LESSON_BIN) and numpy."
+    ]
+    for (k, e) in exercises.enumerated() {
+        parts.append("**Code exercise \(k + 1).**")
+        parts.append("```python\n" + (solutions ? e.solution : e.stub) + "\n```")
+        parts.append("```python\n" + e.check + "\n```")
+    }
+    return parts
 }
 
 /// The answer template a student fills in: one `ID =` line per graded exercise, with what it asks in a comment.
@@ -169,7 +194,7 @@ func writeEditions(_ input: EditionInput, folder: String, checks: [Check]) throw
             figureNote: nil)
         let html = foldingDetails(try reportHTML(page, folder: folder, katex: katex))
         try writeAtomically(html, to: (folder as NSString).appendingPathComponent(stem + ".html"))
-        let cells = splitAtSections(markdown).map { JupyterCell.markdown(joiningSoftBreaks($0)) }
+        let cells = proseCells(markdown)
         try writeAtomically(
             jupyterNotebookText(cells, lesson: input.lesson, seeds: input.seeds, checks: checks),
             to: (folder as NSString).appendingPathComponent(stem + ".ipynb"))

@@ -99,6 +99,8 @@ enum JupyterCell: Equatable {
     case checks(String)
     /// The last cell: the rerun's own text when there is one (no saved output).
     case rerunText(String)
+    /// Python the student runs or writes (a code exercise's stub, check or solution), no saved output.
+    case code(String)
 
     /// The cell as nbformat 4.5 JSON, with id `id`.
     func json(id: String) -> NotebookJSON {
@@ -152,6 +154,12 @@ enum JupyterCell: Equatable {
                 "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
                 "metadata": JupyterCell.hiddenInput, "outputs": .array([]), "source": .lines(code)
             ])
+        case .code(let code):
+            return .object([
+                "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
+                "metadata": .object(["tags": .array([.string("exercise")])]), "outputs": .array([]),
+                "source": .lines(code)
+            ])
         }
     }
 
@@ -200,6 +208,40 @@ func splitAtSections(_ prose: String) -> [String] {
     }
 }
 
+/// Prose as cells: one Markdown cell per `## ` section, and each fenced ```python block (a code exercise's stub,
+/// check or solution) a code cell of its own between them.
+func proseCells(_ text: String) -> [JupyterCell] {
+    var cells: [JupyterCell] = []
+    for part in splitAtSections(text) {
+        var prose: [String] = []
+        var code: [String]?
+        func flushProse() {
+            let t = prose.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+            if !t.isEmpty { cells.append(.markdown(joiningSoftBreaks(t))) }
+            prose = []
+        }
+        for line in part.components(separatedBy: "\n") {
+            if var c = code {
+                if line.trimmingCharacters(in: .whitespaces) == "```" {
+                    cells.append(.code(c.joined(separator: "\n")))
+                    code = nil
+                } else {
+                    c.append(line)
+                    code = c
+                }
+            } else if line.trimmingCharacters(in: .whitespaces) == "```python" {
+                flushProse()
+                code = []
+            } else {
+                prose.append(line)
+            }
+        }
+        if let c = code { prose += ["```python"] + c }  // never closed: left as it is
+        flushProse()
+    }
+    return cells
+}
+
 /// The cells of a lesson's notebook, made from its executed Markdown `executed`: `figures` and `checks` are the
 /// ones the runner put into it, `rendered` the formats gnuplot rendered into `folder`, and `figureNote` (when
 /// the figures were not rendered) why not and how to render them. With `rerun`, the notebook runs: its parameter
@@ -231,9 +273,7 @@ func jupyterCells(
     for s in spans where kept.last.map({ $0.range.upperBound <= s.range.lowerBound }) ?? true { kept.append(s) }
 
     var cells: [JupyterCell] = []
-    func addProse(_ text: String) {
-        for part in splitAtSections(text) { cells.append(.markdown(joiningSoftBreaks(part))) }
-    }
+    func addProse(_ text: String) { cells += proseCells(text) }
     func addFigure(_ f: Figure) throws {
         let markdown = f.markdown(renderedFormats: rendered)
         guard rendered.contains("png"), let cut = markdown.range(of: "\n\n") else {

@@ -75,7 +75,8 @@ func writeOutputs(
         executedText = executed
         try writeEditions(
             EditionInput(
-                lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises, values: values,
+                lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises,
+                codeExercises: notebook.codeExercises, values: values,
                 references: references(c.numbers), seeds: c.seeds, seconds: nil),
             folder: folder, checks: c.checks)
         let unrecorded = unrecordedAnswers(notebook.exercises, references(c.numbers))
