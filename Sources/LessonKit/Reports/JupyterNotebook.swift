@@ -137,8 +137,10 @@ enum JupyterCell: Equatable {
             ])
             return .object([
                 "cell_type": .string("code"), "id": .string(id), "execution_count": .null,
-                "metadata": .object(["tags": .array([.string("rerun")])]), "outputs": .array([output]),
-                "source": .lines(code)
+                // Its code is plumbing: folded in JupyterLab (one click shows it), its output always shown.
+                "metadata": .object([
+                    "jupyter": .object(["source_hidden": .bool(true)]), "tags": .array([.string("rerun")])
+                ]), "outputs": .array([output]), "source": .lines(code)
             ])
         case .checks(let table):
             let output = NotebookJSON.object([
