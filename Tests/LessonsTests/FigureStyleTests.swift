@@ -61,7 +61,7 @@ import Testing
 
     /// Every figure script a run writes, style included, keeps its legends outside the plot box (see
     /// `keyProblem`); and so does every script in the lessons' sources, lesson 8's among them.
-    @Test(arguments: 1...7) func legendsSitOutsideThePlot(lesson number: Int) throws {
+    @Test(arguments: allLessons.map(\.number)) func legendsSitOutsideThePlot(lesson number: Int) throws {
         let outcome = try SmallLessonRuns.shared.outcome(number)
         let scripts = try FileManager.default.contentsOfDirectory(atPath: outcome.folder).filter { $0.hasSuffix(".gp") }
         #expect(!scripts.isEmpty)

@@ -6,6 +6,13 @@ import Testing
 @testable import Lessons
 
 @Suite struct Lesson08Tests {
+    /// Lesson 8 at a size that runs in seconds, on Yin-Yang (also the notebook tests' size).
+    static let tiny: [(String, String)] = [
+        ("dataset", "yin-yang"), ("data_dir", "none"), ("hidden", "12"), ("train_limit", "640"),
+        ("test_limit", "300"), ("probe", "32"), ("window", "100"), ("test_window", "100"), ("t_min", "100"),
+        ("t_max", "200"), ("evaluations", "2"), ("seeds", "1")
+    ]
+
     /// A tiny run on Yin-Yang: too small for the angle claims over seeds, so it asserts that every claim was
     /// checked, that the claims which must hold at any size hold (Dale, sign concordance, BP above chance), and
     /// that the figures' data were written.
@@ -13,11 +20,7 @@ import Testing
         var options = RunOptions()
         options.lessonsDirectory = packageRoot + "/lessons"
         options.outDirectory = try temporaryFolder("l8-tiny")
-        options.overrides = [
-            ("dataset", "yin-yang"), ("data_dir", "none"), ("hidden", "12"), ("train_limit", "640"),
-            ("test_limit", "300"), ("probe", "32"), ("window", "100"), ("test_window", "100"), ("t_min", "100"),
-            ("t_max", "200"), ("evaluations", "2"), ("seeds", "1")
-        ]
+        options.overrides = Lesson08Tests.tiny
         options.render = false
         let outcome = try runLessonSerially(try findLesson("8"), options: options)
         let ids = Set(outcome.checks.map(\.id))
