@@ -86,17 +86,25 @@ public func checkAnswers(
     return (table + note + "\n\(right) passed, \(graded.count - right) failed", right == graded.count)
 }
 
-/// A plain text table with columns padded to their widest cell (the last column is not padded).
+/// A plain text table with columns padded to their widest cell; the last column (not padded) wraps at spaces
+/// onto further lines, under itself, so that the table keeps within `checkTableColumns`.
 func plainTable(_ header: [String], _ rows: [[String]]) -> String {
     let all = [header] + rows
-    let widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
-    func line(_ cells: [String]) -> String {
-        cells.enumerated().map { c, cell in
-            c == cells.count - 1 ? cell : cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+    var widths = header.indices.map { c in all.map { $0[c].count }.max() ?? 0 }
+    let indent = widths.dropLast().reduce(0) { $0 + $1 + 2 }
+    widths[widths.count - 1] = min(widths[widths.count - 1], max(checkTableColumns - indent, 20))
+    func lines(_ cells: [String]) -> [String] {
+        let head = cells.dropLast().enumerated().map { c, cell in
+            cell.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+        let last = wrappedCell(cells[cells.count - 1], width: widths[widths.count - 1])
+        return last.enumerated().map { k, part in
+            ((k == 0 ? head : String(repeating: " ", count: max(indent - 2, 0))) + "  " + part)
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
     }
-    return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line))
-        .joined(separator: "\n")
+    return ([lines(header), lines(widths.map { String(repeating: "-", count: $0) })] + rows.map(lines))
+        .flatMap { $0 }.joined(separator: "\n")
 }
 
 /// How long lesson `lesson` runs: measured by its last run in `outDirectory` (run-info.json), else estimated from
