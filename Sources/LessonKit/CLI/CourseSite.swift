@@ -46,7 +46,7 @@ func siteLesson(_ result: LessonRunResult, outDirectory: String, lessonsDirector
             editions = EditionInput(
                 lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises,
                 codeExercises: notebook.codeExercises, values: saved.run.values,
-                references: references(saved.run.numbers), seeds: saved.run.seeds, seconds: nil)
+                references: gradingReferences(saved.run.numbers), seeds: saved.run.seeds, seconds: nil)
         }
         figures = siteFigures(folder: folder)
     }

@@ -42,7 +42,7 @@ public func writeHandout(_ lesson: LessonDescriptor, outDirectory: String, lesso
         EditionInput(
             lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises,
             codeExercises: notebook.codeExercises, values: run.values,
-            references: references(run.numbers), seeds: run.seeds, seconds: nil),
+            references: gradingReferences(run.numbers), seeds: run.seeds, seconds: nil),
         folder: folder, checks: run.checks)
     return names.map { (folder as NSString).appendingPathComponent($0) }
 }
@@ -66,7 +66,7 @@ public func checkAnswers(
     }
     let answers = try parseAnswers(text, file: answersFile, exercises: notebook.exercises)
     let (run, _) = try savedRun(lesson, outDirectory: outDirectory)
-    let graded = grade(notebook.exercises, answers: answers, references: references(run.numbers))
+    let graded = grade(notebook.exercises, answers: answers, references: gradingReferences(run.numbers))
     let rows = graded.map { g -> [String] in
         let given = g.given.map { g.exercise.written($0) } ?? "—"
         let unit = g.exercise.unit.isEmpty ? "" : " " + g.exercise.unit

@@ -77,9 +77,9 @@ func writeOutputs(
             EditionInput(
                 lesson: lesson, unit: notebook.courseUnit, exercises: notebook.exercises,
                 codeExercises: notebook.codeExercises, values: values,
-                references: references(c.numbers), seeds: c.seeds, seconds: nil),
+                references: gradingReferences(c.numbers), seeds: c.seeds, seconds: nil),
             folder: folder, checks: c.checks)
-        let unrecorded = unrecordedAnswers(notebook.exercises, references(c.numbers))
+        let unrecorded = unrecordedAnswers(notebook.exercises, gradingReferences(c.numbers))
         if !unrecorded.isEmpty {
             let line =
                 "this run does not record the answer of exercise " + unrecorded.joined(separator: ", ")
@@ -94,9 +94,4 @@ func writeOutputs(
     return RunOutcome(
         lesson: lesson, checks: c.checks, folder: folder, seeds: c.seeds, renderedFormats: rendered,
         renderNote: note)
-}
-
-/// The run's numbers as references for grading: the mean over seeds and the sd over them (0 for one seed).
-func references(_ numbers: [String: NumberSummary]) -> [String: Reference] {
-    numbers.compactMapValues { n in n.mean.isFinite ? Reference(value: n.mean, sd: n.sd ?? 0) : nil }
 }

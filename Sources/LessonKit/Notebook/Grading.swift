@@ -87,3 +87,8 @@ public func grade(_ exercises: [Exercise], answers: [String: Double?], reference
         return GradedAnswer(exercise: e, given: x, right: right, feedback: right ? "" : e.hint)
     }
 }
+
+/// The run's numbers as references for grading: the mean over seeds and the sd over them (0 for one seed).
+func gradingReferences(_ numbers: [String: NumberSummary]) -> [String: Reference] {
+    numbers.compactMapValues { n in n.mean.isFinite ? Reference(value: n.mean, sd: n.sd ?? 0) : nil }
+}
