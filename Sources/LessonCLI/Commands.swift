@@ -118,7 +118,11 @@ struct RunCommand: LessonSubcommand {
             valueName: "SECONDS"))
     var renderTimeout: String?
 
-    @Flag(help: "Continue an interrupted run (finished seeds from their records, lessons 6 and 7 from checkpoints).")
+    @Flag(
+        help: ArgumentHelp(
+            "Continue an interrupted run (finished seeds from their records, lessons "
+                + allLessons.filter(\.keepsCheckpoints).map { String($0.number) }.joined(separator: " and ")
+                + " from checkpoints)."))
     var resume = false
 
     @Flag(help: "Print only the check table and errors.")

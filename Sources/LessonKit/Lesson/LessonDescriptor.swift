@@ -25,6 +25,8 @@ public struct LessonDescriptor: Sendable {
     /// The arrays of one of this lesson's checkpoints for `lesson export` (the file verified, its state to be read
     /// by the lesson); nil for lessons without checkpoints.
     let exporter: (@Sendable (CheckpointFile) throws -> [(name: String, array: NumpyArray)])?
+    /// Whether the lesson keeps checkpoints (`--resume` continues it mid-training, `lesson export` reads them).
+    public var keepsCheckpoints: Bool { exporter != nil }
     /// Where the copy of the notebook built into the program is (see `locateNotebook`); set by the registry.
     public var notebookBundle: NotebookBundle?
 
