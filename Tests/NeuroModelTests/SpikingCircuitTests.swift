@@ -58,6 +58,38 @@ import Testing
         }
     }
 
+    /// Fixed routes with learned feedback: each feedback synapse takes its forward partner's step on its own
+    /// route, so B − B₀ = W − W₀ while neither is clipped; Dale's principle and sign concordance hold after
+    /// every step; a restored state (two synapses per output pair too) continues bit for bit.
+    @Test func learnedFeedbackFollowsItsForwardPartner() throws {
+        for (seed, dual) in [(1, false), (2, false), (3, true), (4, true)] {
+            var (circuit, x, labels) = smallSpikingCase(seed, routes: .fixed)
+            circuit.settings.fixed.feedback = .learned
+            circuit.settings.fixed.dualOutput = dual
+            let w0 = circuit.weights.last!
+            let b0 = circuit.signedFeedback.last!
+            circuit.train(x: x, labels: labels, learningRate: 50, stream: 0)
+            let w1 = circuit.weights.last!
+            let b1 = circuit.signedFeedback.last!
+            for i in 0..<w1.count where w1.data[i] != 0 && b1.data[i] != 0 && !dual {
+                #expect(abs((b1.data[i] - b0.data[i]) - (w1.data[i] - w0.data[i])) <= 1e-12 * (1 + abs(b1.data[i])))
+            }
+            for step in 1..<4 {
+                circuit.train(x: x, labels: labels, learningRate: 2e5, stream: UInt64(step))
+                #expect(circuit.daleViolations == 0)
+                if !dual { #expect(circuit.signMismatches == 0) }
+            }
+            let data = try JSONEncoder().encode(circuit.state)
+            let state = try JSONDecoder().decode(SpikingCircuitState.self, from: data)
+            var restored = try SpikingCircuit(restoring: state, sizes: circuit.sizes, settings: circuit.settings)
+            #expect(restored.signedFeedback == circuit.signedFeedback)
+            let a = circuit.train(x: x, labels: labels, learningRate: 1e4, stream: 9)
+            let b = restored.train(x: x, labels: labels, learningRate: 1e4, stream: 9)
+            #expect(a.weights == b.weights)
+            #expect(circuit.state == restored.state)
+        }
+    }
+
     /// A restored state continues bit for bit.
     @Test func stateRoundTripContinuesIdentically() throws {
         var (circuit, x, labels) = smallSpikingCase(11, routes: .moving)

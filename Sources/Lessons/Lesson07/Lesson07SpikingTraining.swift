@@ -43,6 +43,17 @@ public let lesson07 = LessonDescriptor(
         .real("target_low", in: 0...500, "teacher rate of the other classes (Hz)"),
         .real("target_high", in: 0...500, "teacher rate of the labelled class (Hz)"),
         .real("output_plasticity", in: 0.001...100, "η of the output cells relative to η"),
+        .choice(
+            "fixed_feedback", of: FixedRouteOptions.FeedbackSynapse.allCases.map(\.rawValue),
+            "fixed routes: feedback of a pair whose forward synapse is silent"),
+        .choice(
+            "fixed_layers", of: FixedRouteOptions.Layers.allCases.map(\.rawValue),
+            "fixed routes: layers that keep their routes (the others move)"),
+        .choice(
+            "fixed_geometry", of: FixedRouteOptions.Geometry.allCases.map(\.rawValue),
+            "fixed routes: additive steps clipped at zero, or exponentiated steps"),
+        .choice("output_routes", of: ["one", "two"], "fixed routes: sign-pure synapses per output pair"),
+        .choice("burst_code", of: ["rectified", "signed"], "burst counts at rates below zero (signed: a diagnostic)"),
         .real("standard_learning_rate", in: 1e-6...10, "η of the standard ReLU network"),
         .integer("batch", in: 1...4096, "mini-batch size"),
         .real("window", in: 10...5000, "counting window T of every training phase (ms)"),
@@ -93,6 +104,11 @@ struct Lesson07Parameters {
         settings.targetLow = p.real("target_low") / 1000
         settings.targetHigh = p.real("target_high") / 1000
         settings.outputPlasticity = p.real("output_plasticity")
+        settings.fixed.feedback = try p.choice("fixed_feedback", as: FixedRouteOptions.FeedbackSynapse.init(rawValue:))
+        settings.fixed.layers = try p.choice("fixed_layers", as: FixedRouteOptions.Layers.init(rawValue:))
+        settings.fixed.geometry = try p.choice("fixed_geometry", as: FixedRouteOptions.Geometry.init(rawValue:))
+        settings.fixed.dualOutput = try p.choice("output_routes", as: { ["one": false, "two": true][$0] })
+        settings.signedBursts = try p.choice("burst_code", as: { ["rectified": false, "signed": true][$0] })
         settings.burstBaseline = p.real("burst_baseline") / 1000
         settings.gainTarget = p.real("burst_gain")
         try requireStepDividesRefractory(settings.dt, settings.cell.tRef)

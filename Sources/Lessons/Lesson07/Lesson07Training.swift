@@ -134,6 +134,12 @@ extension Lesson07Live {
                             id: "burst-range", observed: u.peakBurstRate / p.settings.burstBaseline,
                             bound: runawayBurstMultiple))
                 }
+                if lesson07Diagnostics && (b + 1) % 200 == 0 {
+                    FileHandle.standardError.write(
+                        Data(
+                            ("diag " + circuitDiagnostic(circuits[c].circuit, u, "epoch \(epoch) batch \(b + 1)")
+                                + "\n").utf8))
+                }
                 guard circuits[c].circuit.allFinite else {
                     throw LessonError(
                         "training diverged: spiking circuit (\(circuits[c].mode.rawValue) routes), depth \(depth), "
@@ -274,6 +280,16 @@ extension Lesson07Live {
         let rate = rateUpdates(
             Network(twinOf: c), magnitudes: c.feedbackMagnitudes, x: d.probe.x, y: d.probe.y,
             inputRate: c.settings.inputRate)
+        if lesson07Diagnostics {
+            let acc = accuracyPercent(labels, d.test.labels)
+            FileHandle.standardError.write(
+                Data(
+                    ("diag "
+                        + circuitDiagnostic(
+                            c, u,
+                            "epoch \(epoch) acc "
+                                + String(format: "%.2f", acc)) + "\n").utf8))
+        }
         return Lesson07Epoch(
             epoch: epoch, accuracy: accuracyPercent(labels, d.test.labels),
             anglesToBP: definedAngles(zip(u.weights, rate.bp).map { angleDegrees($0, $1) }),
@@ -290,4 +306,41 @@ extension Lesson07Live {
 
 func accuracyPercent(_ predicted: [Int], _ labels: [Int]) -> Double {
     100 * Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(max(labels.count, 1))
+}
+
+/// Set LESSON07_DIAG=1 to print a spiking circuit's state to standard error every 200 batches and after each
+/// epoch (mean rates per layer in Hz, silent synapses per layer and route, mean |W| per layer, clipped bursts).
+let lesson07Diagnostics = ProcessInfo.processInfo.environment["LESSON07_DIAG"] != nil
+
+/// One line of the LESSON07_DIAG print: `u` is an update of circuit `c` (its rates and burst channels).
+func circuitDiagnostic(_ c: SpikingCircuit, _ u: SpikingUpdate, _ label: String) -> String {
+    let rates = u.rates.dropFirst().map { 1000 * $0.data.reduce(0, +) / Double(max($0.count, 1)) }
+    let layers = (0..<c.depth).map { l -> String in
+        let w = c.weights[l].data
+        let s = c.routeSigns[l]
+        let silentPlus = (0..<w.count).filter { w[$0] == 0 && s[$0] > 0 }.count
+        let silentMinus = (0..<w.count).filter { w[$0] == 0 && s[$0] < 0 }.count
+        let plus = s.filter { $0 > 0 }.count
+        let meanAbs = w.reduce(0) { $0 + abs($1) } / Double(max(w.count, 1))
+        let bias = c.biases[l].reduce(0, +) / Double(max(c.biases[l].count, 1))
+        return String(
+            format: "L%d rate %.1f Hz silent %.3f (+ %.3f, - %.3f) routes+ %.3f |W| %.4f b %.3f", l + 1, rates[l],
+            Double(silentPlus + silentMinus) / Double(max(w.count, 1)), Double(silentPlus) / Double(max(plus, 1)),
+            Double(silentMinus) / Double(max(w.count - plus, 1)), Double(plus) / Double(max(w.count, 1)), meanAbs,
+            bias)
+    }
+    let mode = c.settings.routes.rawValue
+    let q = c.secondStrengths
+    let top = c.depth - 1
+    let both = (0..<q.count).filter { q[$0] > 0 && Double(c.routeSigns[top][$0]) * c.weights[top].data[$0] + q[$0] > 0 }
+    let dual = q.isEmpty ? "" : String(format: "; dual: both active %.3f", Double(both.count) / Double(q.count))
+    let feedback = c.signedFeedback.map { b in b.data.reduce(0) { $0 + abs($1) } / Double(max(b.count, 1)) }
+    let pairs = max(c.signedFeedback.map(\.count).reduce(0, +), 1)
+    let sign = String(
+        format: "; |B| %@ sign mismatches %.3f", feedback.map { String(format: "%.3f", $0) }.joined(separator: ","),
+        Double(c.signMismatches) / Double(pairs))
+    return "\(mode) \(label): " + layers.joined(separator: "; ") + dual + sign
+        + String(
+            format: "; clipped bursts %.4f peak %.3f gains %@", Double(u.clipped) / Double(max(u.channels, 1)),
+            u.peakBurstRate, u.gains.map { String(format: "%.3g", $0) }.joined(separator: ","))
 }

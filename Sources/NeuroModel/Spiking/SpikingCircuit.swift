@@ -17,6 +17,46 @@ public enum RouteMode: String, Sendable, CaseIterable, Codable {
     case fixed
 }
 
+/// Variants of fixed routes, each a hypothesis about why they lose accuracy (lesson 7's `fixed_*` parameters).
+/// Every default keeps fixed routes as described at `RouteMode.fixed`.
+public struct FixedRouteOptions: Sendable, Equatable {
+    /// What the feedback synapse of a pair whose forward synapse is silent (W = 0) sends.
+    public enum FeedbackSynapse: String, Sendable, CaseIterable {
+        /// It keeps sending s₀·|R| (s₀ the pair's route sign): the feedback synapse knows nothing of its partner.
+        case kept
+        /// It falls silent with its forward partner (B = 0 while W = 0).
+        case silent
+        /// It learns: each feedback synapse, on its own fixed route and clipped at zero (its own trace cleared),
+        /// takes the same Hebbian step as its forward partner, from |R| at the start (Kolen–Pollack without
+        /// decay: B − B₀ follows W − W₀ until either is clipped). Local: the feedback synapse of pair (k, j)
+        /// sits on j's apical dendrite and sees k's bursts (pre, mean deviation κ ε_k) and j's own rate (post), the
+        /// two factors of ΔW_kj. The step used is the forward synapse's own η ε_k r̂_j, i.e. the mean of what the
+        /// burst counts would give (their counting noise is left out).
+        case learned
+    }
+    /// Which layers keep their routes; in the others routes move (a diagnostic split, not a mechanism).
+    public enum Layers: String, Sendable, CaseIterable {
+        case all, hidden, output
+    }
+    /// How a fixed-route synapse's strength changes.
+    public enum Geometry: String, Sendable, CaseIterable {
+        /// s·W += m, clipped at zero.
+        case additive
+        /// Exponentiated (multiplicative) steps |W| ← |W| exp(s·m / a_l), a_l the layer's mean |W| at
+        /// initialisation: Δ|W| ≈ |W|·s·m / a_l, so a synapse never reaches zero (Pogodin et al. 2023).
+        case exponentiated
+    }
+    public var feedback = FeedbackSynapse.kept
+    public var layers = Layers.all
+    public var geometry = Geometry.additive
+    /// Two sign-pure synapses per output pair (direct excitatory w⁺ and through PV w⁻, each clipped at zero,
+    /// W = w⁺ − w⁻, each stepping by m/2): doubles the output synapses. With `feedback` kept only the original
+    /// route has a feedback synapse (B = s₀·|R|); with silent each route has one, active while its forward
+    /// partner is (B = s₀·|R|·([w_s₀ > 0] − [w_−s₀ > 0])); with learned each route has one that learns.
+    public var dualOutput = false
+    public init() {}
+}
+
 /// Settings of the spiking circuit (units: ms, nA, mV, spikes/ms).
 public struct SpikingSettings: Sendable, Equatable {
     /// The Pyr soma (lesson 1's LIF cell by default).
@@ -44,6 +84,11 @@ public struct SpikingSettings: Sendable, Equatable {
     public var targetLow = 0.02
     public var targetHigh = 0.08
     public var routes = RouteMode.moving
+    /// Variants of fixed routes (ignored by moving routes).
+    public var fixed = FixedRouteOptions()
+    /// Diagnostic, not a mechanism: burst counts drawn as sign(ν)·Poisson(|ν| T), so a negative rate ν₀ + κε is
+    /// heard instead of clipped at zero (no cell can burst at a negative rate).
+    public var signedBursts = false
     /// Rate ν_b of the tonic source behind each cell's bias (spikes/ms): the bias is a synapse from a source
     /// firing at ν_b, so its Hebbian update is Δb = η ε ν_b. A rate of 1 spike/ms (the first versions) lets the
     /// bias learn 10-50× faster than any real synapse and caps η.
@@ -130,6 +175,14 @@ public struct SpikingCircuit: Sendable {
     public internal(set) var weightTraces: [Matrix]
     /// Each bias synapse's trace, shaped like b.
     public internal(set) var biasTraces: [[Double]]
+    /// Strength ≥ 0 of each output pair's second synapse (the route opposite to `routeSigns`) when
+    /// `fixed.dualOutput` is set, and its trace; empty otherwise. W of the output layer is the net weight
+    /// s·(primary − second).
+    public internal(set) var secondStrengths: [Double] = []
+    var secondTraces: [Double] = []
+    /// With `fixed.feedback` learned: per feedback matrix, the strength ≥ 0 of each pair's feedback synapse on
+    /// its route, of the second route's (dual output), and their traces; empty until the first update.
+    var feedbackLearned: [[[Double]]] = []
     /// Forward weights that crossed zero (moving routes) or were clipped at zero (fixed routes), counted.
     public internal(set) var crossings = 0
     let slopeTable: SiegertTable
@@ -193,23 +246,61 @@ public struct SpikingCircuit: Sendable {
         (0..<(depth - 1)).map { l in
             let m = feedbackMagnitudes[l]
             let s = routeSigns[l + 1]
-            return Matrix(rows: m.rows, cols: m.cols, data: (0..<m.count).map { Double(s[$0]) * m.data[$0] })
+            var b = Matrix(rows: m.rows, cols: m.cols, data: (0..<m.count).map { Double(s[$0]) * m.data[$0] })
+            guard settings.routes == .fixed, fixedRoutes(l + 1) else { return b }
+            let w = weights[l + 1].data
+            if settings.fixed.feedback == .learned && !feedbackLearned.isEmpty {
+                let f = feedbackLearned[l]
+                for i in 0..<b.count { b.data[i] = Double(s[i]) * (f[0][i] - f[1][i]) }
+                return b
+            }
+            if settings.fixed.dualOutput && l + 1 == depth - 1 && !secondStrengths.isEmpty {
+                // Kept: only the primary route has a feedback synapse, s₀·|R|. Silent: each route's feedback
+                // synapse is active while its forward partner is.
+                guard settings.fixed.feedback == .silent else { return b }
+                for i in 0..<b.count {
+                    let primary = Double(s[i]) * w[i] + secondStrengths[i]
+                    b.data[i] *= (primary > 0 ? 1 : 0) - (secondStrengths[i] > 0 ? 1 : 0)
+                }
+            } else if settings.fixed.feedback == .silent {
+                for i in 0..<b.count where w[i] == 0 { b.data[i] = 0 }
+            }
+            return b
+        }
+    }
+
+    /// True when layer l (index 0 is layer 1) keeps its routes under fixed routes (`fixed.layers`).
+    func fixedRoutes(_ l: Int) -> Bool {
+        switch settings.fixed.layers {
+        case .all: return true
+        case .hidden: return l < depth - 1
+        case .output: return l == depth - 1
         }
     }
 
     /// Pairs whose forward weight disagrees with its route (s·W < 0): Dale's principle broken. Zero by design.
+    /// With `fixed.dualOutput` the output layer's net W may take either sign; its two synapses per pair are
+    /// sign-pure by construction (each clipped at zero), so the layer is checked strength by strength.
     public var daleViolations: Int {
-        zip(weights, routeSigns).map { w, s in (0..<w.count).filter { Double(s[$0]) * w.data[$0] < 0 }.count }
-            .reduce(0, +)
+        zip(weights, routeSigns).enumerated().map { l, ws in
+            let (w, s) = ws
+            if settings.routes == .fixed && settings.fixed.dualOutput && l == depth - 1 {
+                let q = secondStrengths
+                return q.isEmpty
+                    ? 0 : (0..<w.count).filter { q[$0] < 0 || Double(s[$0]) * w.data[$0] + q[$0] < 0 }.count
+            }
+            return (0..<w.count).filter { Double(s[$0]) * w.data[$0] < 0 }.count
+        }
+        .reduce(0, +)
     }
 
     /// Pairs with a non-zero forward weight whose feedback sign differs: sign(B) ≠ sign(Wᵀ). Zero by design.
     public var signMismatches: Int {
-        (0..<(depth - 1)).map { l in
+        let feedback = signedFeedback
+        return (0..<(depth - 1)).map { l in
             let w = weights[l + 1]
-            let m = feedbackMagnitudes[l]
-            let s = routeSigns[l + 1]
-            return (0..<w.count).filter { w.data[$0] != 0 && m.data[$0] > 0 && w.data[$0].signum != Double(s[$0]) }
+            let b = feedback[l]
+            return (0..<w.count).filter { w.data[$0] != 0 && b.data[$0] != 0 && w.data[$0].signum != b.data[$0].signum }
                 .count
         }.reduce(0, +)
     }

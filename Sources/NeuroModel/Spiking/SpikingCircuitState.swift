@@ -12,6 +12,12 @@ public struct SpikingCircuitState: Codable, Equatable, Sendable {
     public var biasTraces: [[Double]]
     public var crossings: Int
     public var seed: UInt64
+    /// Fixed routes with two synapses per output pair: each output pair's second strength and its trace.
+    public var secondStrengths: [Double]? = nil
+    public var secondTraces: [Double]? = nil
+    /// Fixed routes with learned feedback: per feedback matrix, the strengths of each pair's feedback synapse
+    /// and of its second route's, and their traces.
+    public var feedbackLearned: [[[Double]]]? = nil
 }
 
 extension SpikingCircuit {
@@ -21,7 +27,9 @@ extension SpikingCircuit {
             feedbackMagnitudes: feedbackMagnitudes.map(\.data),
             routeSigns: routeSigns, gainState: gainState.map { $0.isNaN ? nil : $0 },
             weightTraces: weightTraces.map(\.data), biasTraces: biasTraces,
-            crossings: crossings, seed: seed)
+            crossings: crossings, seed: seed, secondStrengths: secondStrengths.isEmpty ? nil : secondStrengths,
+            secondTraces: secondTraces.isEmpty ? nil : secondTraces,
+            feedbackLearned: feedbackLearned.isEmpty ? nil : feedbackLearned)
     }
 
     /// Restores a saved state into a circuit of the same sizes; throws a one-line message on a mismatch.
@@ -56,6 +64,24 @@ extension SpikingCircuit {
         weightTraces = (0..<L).map { Matrix(rows: sizes[$0 + 1], cols: sizes[$0], data: s.weightTraces[$0]) }
         biasTraces = s.biasTraces
         crossings = s.crossings
+        if let q = s.secondStrengths, let m = s.secondTraces {
+            guard q.count == sizes[L] * sizes[L - 1], m.count == q.count, q.allSatisfy({ $0.isFinite && $0 >= 0 }),
+                m.allSatisfy(\.isFinite)
+            else { throw DataError("the saved spiking circuit's second output synapses do not fit") }
+            secondStrengths = q
+            secondTraces = m
+        }
+        if let f = s.feedbackLearned {
+            guard f.count == L - 1 else { throw DataError("the saved spiking circuit's learned feedback does not fit") }
+            for l in 0..<(L - 1) {
+                let n = sizes[l + 2] * sizes[l + 1]
+                let shaped = f[l].count == 4 && f[l].allSatisfy { $0.count == n }
+                let finite = shaped && f[l].allSatisfy { $0.allSatisfy(\.isFinite) }
+                let signed = finite && f[l][0].allSatisfy { $0 >= 0 } && f[l][1].allSatisfy { $0 >= 0 }
+                guard signed else { throw DataError("the saved spiking circuit's learned feedback does not fit") }
+            }
+            feedbackLearned = f
+        }
         guard daleViolations == 0 else { throw DataError("the saved spiking circuit breaks Dale's principle") }
     }
 }

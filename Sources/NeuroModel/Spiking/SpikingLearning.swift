@@ -131,9 +131,21 @@ extension SpikingCircuit {
             precondition(
                 u.weights[l].rows == weights[l].rows && u.weights[l].cols == weights[l].cols,
                 "SpikingCircuit.apply: update shape of layer \(l + 1)")
-            crossings += SpikingCircuit.applyLayer(
-                u.weights[l].data, momentum: mu, mode: mode, weights: &weights[l].data,
-                traces: &weightTraces[l].data, signs: &routeSigns[l])
+            let layerMode = mode == .fixed && !fixedRoutes(l) ? RouteMode.moving : mode
+            if layerMode == .fixed && settings.fixed.dualOutput && l == depth - 1 {
+                crossings += applyDual(u.weights[l].data, layer: l)
+            } else if layerMode == .fixed && settings.fixed.geometry == .exponentiated {
+                SpikingCircuit.applyExponentiated(
+                    u.weights[l].data, momentum: mu, scale: initialMeanMagnitude(l), weights: &weights[l].data,
+                    traces: &weightTraces[l].data, signs: routeSigns[l])
+            } else {
+                crossings += SpikingCircuit.applyLayer(
+                    u.weights[l].data, momentum: mu, mode: layerMode, weights: &weights[l].data,
+                    traces: &weightTraces[l].data, signs: &routeSigns[l])
+            }
+            if layerMode == .fixed && settings.fixed.feedback == .learned && l >= 1 {
+                learnFeedback(u.weights[l].data, layer: l)
+            }
             for k in 0..<sizes[l + 1] {
                 biasTraces[l][k] = mu * biasTraces[l][k] + u.biases[l][k]
                 biases[l][k] += biasTraces[l][k]
@@ -179,6 +191,103 @@ extension SpikingCircuit {
             }
         }
         return crossed
+    }
+
+    /// Mean |W| of layer l (index 0 is layer 1) at the default initialisation, U(±a) with
+    /// a = 1.5 / (0.05 √n_{l−1}) nA·ms: the reference a_l of exponentiated steps.
+    func initialMeanMagnitude(_ l: Int) -> Double { 0.5 * 1.5 / (0.05 * Double(sizes[l]).squareRoot()) }
+
+    /// Exponentiated steps on one fixed-route layer: m ← μ m + Δ, |W| ← |W| exp(s·m / a); the sign never changes
+    /// and no synapse reaches zero (the exponent is held within ±5 per step as a guard).
+    static func applyExponentiated(
+        _ delta: [Double], momentum mu: Double, scale a: Double, weights w: inout [Double], traces m: inout [Double],
+        signs s: [Int8]
+    ) {
+        for i in 0..<w.count {
+            let step = mu * m[i] + delta[i]
+            m[i] = step
+            let sign = Double(s[i])
+            let magnitude = max(sign * w[i], 1e-12 * a)
+            w[i] = sign * magnitude * Foundation.exp(min(max(sign * step / a, -5), 5))
+        }
+    }
+
+    /// Two sign-pure synapses per output pair (`fixed.dualOutput`): the primary (route s, strength p = s·W + q)
+    /// and the second (route −s, strength q); each has its own trace of half the Hebbian step and is clipped at
+    /// zero on its own; W = s·(p − q). Returns the synapses clipped.
+    mutating func applyDual(_ delta: [Double], layer l: Int) -> Int {
+        let n = weights[l].count
+        if secondStrengths.count != n {
+            secondStrengths = Array(repeating: 0, count: n)
+            secondTraces = Array(repeating: 0, count: n)
+        }
+        let mu = settings.momentum
+        var clipped = 0
+        for i in 0..<n {
+            let s = Double(routeSigns[l][i])
+            let half = 0.5 * delta[i]
+            var p = s * weights[l].data[i] + secondStrengths[i]
+            var q = secondStrengths[i]
+            let stepP = mu * weightTraces[l].data[i] + s * half
+            weightTraces[l].data[i] = stepP
+            if p + stepP < 0 {
+                if p > 0 { clipped += 1 }
+                p = 0
+                weightTraces[l].data[i] = 0
+            } else {
+                p += stepP
+            }
+            let stepQ = mu * secondTraces[i] - s * half
+            secondTraces[i] = stepQ
+            if q + stepQ < 0 {
+                if q > 0 { clipped += 1 }
+                q = 0
+                secondTraces[i] = 0
+            } else {
+                q += stepQ
+            }
+            secondStrengths[i] = q
+            weights[l].data[i] = s * (p - q)
+        }
+        return clipped
+    }
+
+    /// Learned feedback (`fixed.feedback` learned) of the pairs of layer l ≥ 1 (index 0 is layer 1): each feedback
+    /// synapse keeps its own trace of the pair's Hebbian step (half of it for each route of a dual output pair)
+    /// and is clipped at zero on its own route.
+    mutating func learnFeedback(_ delta: [Double], layer l: Int) {
+        if feedbackLearned.isEmpty {
+            feedbackLearned = feedbackMagnitudes.map { m in
+                [
+                    m.data, Array(repeating: 0, count: m.count), Array(repeating: 0, count: m.count),
+                    Array(repeating: 0, count: m.count)
+                ]
+            }
+        }
+        let dual = settings.fixed.dualOutput && l == depth - 1
+        let mu = settings.momentum
+        var f = feedbackLearned[l - 1]
+        feedbackLearned[l - 1] = []
+        for i in 0..<delta.count {
+            let s = Double(routeSigns[l][i])
+            let d = dual ? 0.5 * delta[i] : delta[i]
+            f[2][i] = mu * f[2][i] + s * d
+            if f[0][i] + f[2][i] < 0 {
+                f[0][i] = 0
+                f[2][i] = 0
+            } else {
+                f[0][i] += f[2][i]
+            }
+            guard dual else { continue }
+            f[3][i] = mu * f[3][i] - s * d
+            if f[1][i] + f[3][i] < 0 {
+                f[1][i] = 0
+                f[3][i] = 0
+            } else {
+                f[1][i] += f[3][i]
+            }
+        }
+        feedbackLearned[l - 1] = f
     }
 
     /// One training step on a batch of raw features (rates x·ν_in) and labels; returns the update applied.
@@ -234,7 +343,10 @@ struct BurstPhases {
                 if nu < 0 { clipped += 1 }
                 if !(nu <= peak) { peak = nu }
                 channels += 1
-                let n = SpikingCircuit.poisson(max(nu, 0) * T, rng: &rng[b])
+                let n =
+                    s.signedBursts && nu < 0
+                    ? -SpikingCircuit.poisson(-nu * T, rng: &rng[b])
+                    : SpikingCircuit.poisson(max(nu, 0) * T, rng: &rng[b])
                 deviation.data[b * errors.cols + k] = (Double(n) / T - nu0) / kappa
             }
         }
