@@ -87,14 +87,18 @@ let kernelIsInstalled: Bool = {
     return (try? toolOutput("/usr/bin/python3", ["-c", probe]).0) == 0
 }()
 
-/// Runs `jupyter nbconvert --execute --allow-errors` on `name` in `folder`, writing the result into `out`, with
-/// LESSON_BIN naming the built `lesson` program.
-func executeNotebook(_ jupyter: String, _ name: String, in folder: String, into out: String) throws
-    -> (status: Int32, log: String)
+/// Runs `jupyter nbconvert --execute --allow-errors` on `name` in `folder`, writing the result into the folder
+/// `out` (or, with `as`, to that file name beside it), with LESSON_BIN naming the built `lesson` program. Errors
+/// are recorded in the notebook, not fatal, so that a test can tell a code exercise's stub from a real error.
+func executeNotebook(
+    _ jupyter: String, _ name: String, in folder: String, into out: String? = nil, as file: String? = nil
+)
+    throws -> (status: Int32, log: String)
 {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: jupyter)
-    p.arguments = ["nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--output-dir", out, name]
+    let output = file.map { ["--output", $0] } ?? ["--output-dir", out ?? folder]
+    p.arguments = ["nbconvert", "--to", "notebook", "--execute", "--allow-errors"] + output + [name]
     p.currentDirectoryURL = URL(fileURLWithPath: folder)
     var environment = ProcessInfo.processInfo.environment
     environment["LESSON_BIN"] = builtLessonProgram
@@ -315,23 +319,9 @@ func notebookPath(_ outcome: RunOutcome) -> String {
         cells[k]["source"] = source.replacingOccurrences(of: "\nsteps = 60 ", with: "\nsteps = 30 ")
         nb["cells"] = cells
         try JSONSerialization.data(withJSONObject: nb).write(to: URL(fileURLWithPath: work + "/changed.ipynb"))
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: jupyter)
-        // Errors recorded, not fatal: the code exercise's stub raises NotImplementedError (checked below).
-        p.arguments = [
-            "nbconvert", "--to", "notebook", "--execute", "--allow-errors", "--output", "ran.ipynb", "changed.ipynb"
-        ]
-        p.currentDirectoryURL = URL(fileURLWithPath: work)
-        var environment = ProcessInfo.processInfo.environment
-        environment["LESSON_BIN"] = program
-        p.environment = environment
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let log = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "\(log.suffix(2000))")
+        // The code exercise's stub raises NotImplementedError (checked below).
+        let executed = try executeNotebook(jupyter, "changed.ipynb", in: work, as: "ran.ipynb")
+        #expect(executed.status == 0, "\(executed.log.suffix(2000))")
         let seeds = seedListText(outcome.seeds)
         let cli = try toolOutput(
             program,
