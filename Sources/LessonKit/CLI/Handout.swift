@@ -110,17 +110,9 @@ func plainTable(_ header: [String], _ rows: [[String]]) -> String {
 /// How long lesson `lesson` runs: measured by its last run in `outDirectory` (run-info.json), else estimated from
 /// its notebook's parameters; "quick" for lessons that make no estimate and have no run.
 public func runningTime(_ lesson: LessonDescriptor, outDirectory: String) -> String {
-    struct Info: Decodable {
-        struct Seed: Decodable { let seconds: Double }
-        let seeds: [Seed]
-    }
-    let path = ((outDirectory as NSString).appendingPathComponent(lesson.id) as NSString)
-        .appendingPathComponent("run-info.json")
-    if isRegularFile(path), let data = FileManager.default.contents(atPath: path),
-        let info = try? jsonDecoder().decode(Info.self, from: data), !info.seeds.isEmpty
-    {
-        let total = info.seeds.map(\.seconds).reduce(0, +)
-        return "\(studentDuration(total)) (measured: its last run in \(outDirectory), \(info.seeds.count) seeds)"
+    if let measured = measuredRunSeconds(lesson, outDirectory: outDirectory) {
+        return
+            "\(studentDuration(measured.seconds)) (measured: its last run in \(outDirectory), \(measured.seeds) seeds)"
     }
     return "not measured yet (no run in \(outDirectory)); run it once and `lesson list` shows the time it took"
 }
